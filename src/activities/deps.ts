@@ -1,0 +1,23 @@
+import type { LeaseStore } from '../lease';
+import type { Logger } from '../log';
+import type { LauncherClient } from '../mlx';
+import type { TaskRegistry } from '../tasks/registry';
+import type { SecretStore } from '../tasks/types';
+
+/** What the activities need from the worker that hosts them; injected so tests can swap any part. */
+export interface ActivityDeps {
+  workerId: string;
+  /** The queue only this worker polls; acquireLease hands it to the workflow. */
+  hostTaskQueue: string;
+  leases: LeaseStore;
+  leaseTtlMs: number;
+  launcher: LauncherClient;
+  /** Profiles this worker started and has not stopped yet; stopped on worker shutdown. */
+  openProfiles: Set<string>;
+  headless: boolean;
+  cdpHost: string;
+  tasks: TaskRegistry;
+  secrets: SecretStore;
+  webhookTimeoutMs: number;
+  log: Logger;
+}

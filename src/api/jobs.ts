@@ -1,0 +1,158 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowExecutionStatusName,
+} from '@temporalio/client';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+} from '@temporalio/common';
+import { parseJobSpec, workflowIdFor, type JobFailureInfo, type JobProgress, type JobResult } from '../job';
+import { DEFAULT_STEP_POLICIES, type StepPolicies } from '../policies';
+import { progressQuery, runJob } from '../workflows';
+
+export interface StartJobOptions {
+  taskQueue: string;
+  policies?: StepPolicies;
+}
+
+export interface StartedJob {
+  job_id: string;
+  workflow_id: string;
+  run_id: string;
+  /** False when a run for this job_id already existed: nothing new was started. */
+  created: boolean;
+}
+
+/**
+ * Validates the spec and starts its workflow. Idempotent per job_id: while a run is open, or after one
+ * completed, the existing run is returned instead of a second one. A failed, cancelled or terminated job
+ * may be submitted again.
+ */
+export async function startJob(client: Client, spec: unknown, options: StartJobOptions): Promise<StartedJob> {
+  const job = parseJobSpec(spec);
+  const workflowId = workflowIdFor(job.job_id);
+  try {
+    const handle = await client.workflow.start(runJob, {
+      taskQueue: options.taskQueue,
+      workflowId,
+      args: [{ spec: job, policies: options.policies ?? DEFAULT_STEP_POLICIES }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    });
+    return { job_id: job.job_id, workflow_id: workflowId, run_id: handle.firstExecutionRunId, created: true };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const existing = await client.workflow.getHandle(workflowId).describe();
+    return { job_id: job.job_id, workflow_id: workflowId, run_id: existing.runId, created: false };
+  }
+}
+
+export interface PendingStep {
+  step: string;
+  attempt: number;
+  last_failure?: string;
+}
+
+export interface JobStatus {
+  job_id: string;
+  workflow_id: string;
+  run_id: string;
+  status: WorkflowExecutionStatusName;
+  started_at: string;
+  closed_at?: string;
+  /** From the workflow's progress query; absent when no worker could answer it. */
+  progress?: JobProgress;
+  /** Steps Temporal is running or retrying now, with their attempt numbers. */
+  pending: PendingStep[];
+  result?: JobResult;
+  failure?: JobFailureInfo;
+}
+
+export async function getJob(client: Client, jobId: string): Promise<JobStatus> {
+  const handle = client.workflow.getHandle<typeof runJob>(workflowIdFor(jobId));
+  const description = await handle.describe();
+  const pending = (description.raw.pendingActivities ?? []).map((activity) => ({
+    step: activity.activityType?.name ?? 'unknown',
+    attempt: activity.attempt ?? 1,
+    last_failure: activity.lastFailure?.message ?? undefined,
+  }));
+  const status: JobStatus = {
+    job_id: jobId,
+    workflow_id: description.workflowId,
+    run_id: description.runId,
+    status: description.status.name,
+    started_at: description.startTime.toISOString(),
+    closed_at: description.closeTime?.toISOString(),
+    pending,
+    progress: await handle.query(progressQuery).catch(() => undefined),
+  };
+  if (description.status.name === 'COMPLETED') status.result = await handle.result();
+  if (description.status.name === 'FAILED') {
+    status.failure = await handle.result().then(
+      () => undefined,
+      (err: unknown) => jobFailureOf(err),
+    );
+  }
+  return status;
+}
+
+export interface WaitOptions {
+  /** Called whenever the job's progress changes. */
+  onProgress?: (status: JobStatus) => void;
+  pollIntervalMs?: number;
+}
+
+/** Waits for the job to close and returns its result; a failed job throws WorkflowFailedError. */
+export async function waitForJob(
+  client: Client,
+  jobId: string,
+  options: WaitOptions = {},
+): Promise<JobResult> {
+  const handle = client.workflow.getHandle<typeof runJob>(workflowIdFor(jobId));
+  const result = handle.result();
+  if (!options.onProgress) return result;
+  const onProgress = options.onProgress;
+  let done = false;
+  let last = '';
+  const watch = async () => {
+    while (!done) {
+      const status = await getJob(client, jobId).catch(() => undefined);
+      const key = JSON.stringify([status?.progress?.steps.map((s) => s.status), status?.pending]);
+      if (status && key !== last) {
+        last = key;
+        onProgress(status);
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 1000));
+    }
+  };
+  const watching = watch();
+  try {
+    return await result;
+  } finally {
+    done = true;
+    await watching;
+  }
+}
+
+export async function cancelJob(client: Client, jobId: string): Promise<void> {
+  await client.workflow.getHandle(workflowIdFor(jobId)).cancel();
+}
+
+/** The typed failure a job ended with, from the error `result()` throws. */
+export function jobFailureOf(err: unknown): JobFailureInfo {
+  const cause = err instanceof WorkflowFailedError ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const info = cause.details?.[0] as Partial<JobFailureInfo> | undefined;
+    return {
+      type: info?.type ?? cause.type ?? 'Error',
+      message: info?.message ?? cause.message,
+      step: info?.step,
+    };
+  }
+  if (cause instanceof CancelledFailure) return { type: 'Cancelled', message: cause.message };
+  return { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
+}

@@ -1,0 +1,57 @@
+import type { JobStatus } from '../api/jobs';
+import type { StepRecord } from '../job';
+
+const MARK: Record<StepRecord['status'], string> = {
+  running: '…',
+  completed: '✓',
+  failed: '✗',
+  cancelled: '⊘',
+};
+
+export function formatStep(step: StepRecord, attempt?: number, lastFailure?: string): string {
+  const took = step.duration_ms === undefined ? '' : ` ${step.duration_ms} ms`;
+  const retry =
+    attempt && attempt > 1
+      ? ` (attempt ${attempt}${lastFailure ? `, last failure: ${lastFailure}` : ''})`
+      : '';
+  const type = step.failure_type ? ` [${step.failure_type}]` : '';
+  return `  ${MARK[step.status]} ${step.step.padEnd(13)}${took}${type}${retry}`;
+}
+
+/** Prints each step once per state it reaches, so a waiting terminal reads like a log. */
+export function createProgressPrinter(write: (line: string) => void): (status: JobStatus) => void {
+  const printed = new Set<string>();
+  return (status) => {
+    status.progress?.steps.forEach((step, index) => {
+      const pending = status.pending.find((p) => p.step === step.step);
+      const key = `${index}:${step.status}:${step.status === 'running' ? (pending?.attempt ?? 1) : ''}`;
+      if (printed.has(key)) return;
+      printed.add(key);
+      write(formatStep(step, pending?.attempt, pending?.last_failure));
+    });
+  };
+}
+
+export function formatStatus(status: JobStatus, uiLink: string): string {
+  const lines = [
+    `job ${status.job_id}: ${status.status}`,
+    `  workflow ${status.workflow_id}  run ${status.run_id}`,
+    `  started ${status.started_at}${status.closed_at ? `  closed ${status.closed_at}` : ''}`,
+  ];
+  if (status.progress?.worker_id) lines.push(`  worker ${status.progress.worker_id}`);
+  if (status.progress) {
+    lines.push('  steps:');
+    for (const step of status.progress.steps) {
+      const pending = status.pending.find((p) => p.step === step.step && step.status === 'running');
+      lines.push(`  ${formatStep(step, pending?.attempt, pending?.last_failure)}`);
+    }
+  }
+  if (status.failure) {
+    lines.push(
+      `  failure: ${status.failure.type} at ${status.failure.step ?? '?'}: ${status.failure.message}`,
+    );
+  }
+  if (status.result) lines.push(`  output: ${JSON.stringify(status.result.output)}`);
+  lines.push(`  Temporal UI: ${uiLink}`);
+  return lines.join('\n');
+}

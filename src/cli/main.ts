@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../api/connect';
+import { cancelJob, getJob, jobFailureOf, startJob, waitForJob } from '../api/jobs';
+import { temporalUiLink } from '../api/links';
+import { loadConfig, type Config } from '../config';
+import { errorTypeOf } from '../errors';
+import { createProgressPrinter, formatStatus } from './format';
+
+const HELP: Record<string, string> = {
+  main: `mlx-jobs: run browser-automation jobs on MLX profiles as Temporal workflows
+
+Usage: mlx-jobs <command> [options]
+
+Commands:
+  submit FILE|- [--wait] [--json]   start a job from a JobSpec JSON file (or stdin)
+  status JOB_ID [--json]            show a job's state, steps, attempts and result
+  cancel JOB_ID                     cancel a job (its profile is stopped, its lease freed)
+  help [COMMAND]                    show help
+
+Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.`,
+  submit: `Usage: mlx-jobs submit FILE|- [--wait] [--json]
+
+Validates the JobSpec (every bad field is named) and starts its workflow. Submitting a job_id that is
+running or completed starts nothing new and shows the existing run.
+
+  --wait   follow the job's progress until it ends; exit 1 if it failed
+  --json   print machine-readable JSON instead of text`,
+  status: `Usage: mlx-jobs status JOB_ID [--json]
+
+Shows the job's Temporal status, each step with its duration and attempt, the failure or the output,
+and the link to the run in the Temporal UI.`,
+  cancel: `Usage: mlx-jobs cancel JOB_ID
+
+Requests cancellation. The running step is cancelled, then the profile is stopped, the lease released
+and the webhook (if any) told "cancelled".`,
+};
+
+export class UsageError extends Error {}
+
+/** Runs one CLI command; returns the process exit code. */
+export async function runCli(argv: string[], out = (line: string) => console.log(line)): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    out(HELP[rest[0] ?? 'main'] ?? HELP.main!);
+    return 0;
+  }
+  if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; see mlx-jobs --help`);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { wait: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    out(HELP[command]!);
+    return 0;
+  }
+  const target = positionals[0];
+  if (!target || positionals.length > 1)
+    throw new UsageError(`${command} takes one argument\n\n${HELP[command]}`);
+
+  const config = loadConfig();
+  const client = await connectClient(config);
+  try {
+    const ctx = { client, config, out, json: values.json ?? false };
+    if (command === 'submit') return await submit(ctx, target, values.wait ?? false);
+    if (command === 'status') return await status(ctx, target);
+    await cancelJob(client, target);
+    out(`cancellation requested for job ${target}`);
+    return 0;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+interface CommandContext {
+  client: Client;
+  config: Config;
+  out: (line: string) => void;
+  json: boolean;
+}
+
+function uiLink(config: Config, workflowId: string, runId?: string): string {
+  return temporalUiLink(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
+}
+
+async function submit(ctx: CommandContext, file: string, wait: boolean): Promise<number> {
+  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  let spec: unknown;
+  try {
+    spec = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const started = await startJob(ctx.client, spec, { taskQueue: ctx.config.taskQueue });
+  const link = uiLink(ctx.config, started.workflow_id, started.run_id);
+  if (!ctx.json) {
+    ctx.out(
+      started.created
+        ? `job ${started.job_id} submitted (workflow ${started.workflow_id}, run ${started.run_id})`
+        : `job ${started.job_id} already exists (run ${started.run_id}): nothing new was started`,
+    );
+    ctx.out(`Temporal UI: ${link}`);
+  }
+  if (!wait) {
+    if (ctx.json) ctx.out(JSON.stringify({ ...started, ui_url: link }));
+    return 0;
+  }
+  try {
+    const result = await waitForJob(ctx.client, started.job_id, {
+      onProgress: ctx.json ? undefined : createProgressPrinter(ctx.out),
+    });
+    ctx.out(
+      ctx.json
+        ? JSON.stringify({ ...started, ui_url: link, result })
+        : `completed: ${JSON.stringify(result.output)}`,
+    );
+    return 0;
+  } catch (err) {
+    const failure = jobFailureOf(err);
+    ctx.out(
+      ctx.json
+        ? JSON.stringify({ ...started, ui_url: link, failure })
+        : `failed: ${failure.type} at ${failure.step ?? '?'}: ${failure.message}`,
+    );
+    return 1;
+  }
+}
+
+async function status(ctx: CommandContext, jobId: string): Promise<number> {
+  const job = await getJob(ctx.client, jobId);
+  const link = uiLink(ctx.config, job.workflow_id, job.run_id);
+  ctx.out(ctx.json ? JSON.stringify({ ...job, ui_url: link }) : formatStatus(job, link));
+  return 0;
+}
+
+/** One line for errors a user can act on (bad spec, bad setting, bad arguments). */
+export function describeCliError(err: unknown): { message: string; code: number } | undefined {
+  if (err instanceof UsageError) return { message: err.message, code: 2 };
+  if (errorTypeOf(err) === 'JobSpecInvalid') return { message: (err as Error).message, code: 2 };
+  if (err instanceof Error && err.name === 'ConfigError') return { message: err.message, code: 2 };
+  return undefined;
+}

@@ -1,0 +1,23 @@
+/**
+ * Client library (startJob, getJob, waitForJob, cancelJob) and the `mlx-jobs` CLI when run directly.
+ */
+export { connectClient } from './api/connect';
+export { cancelJob, getJob, jobFailureOf, startJob, waitForJob } from './api/jobs';
+export type { JobStatus, StartedJob, StartJobOptions, WaitOptions } from './api/jobs';
+export { temporalUiLink } from './api/links';
+export { JobSpecSchema, parseJobSpec, workflowIdFor } from './job';
+export type { JobProgress, JobResult, JobSpec, WebhookBody } from './job';
+
+if (require.main === module) {
+  void import('./cli/main').then(({ runCli, describeCliError }) =>
+    runCli(process.argv.slice(2)).then(
+      (code) => process.exit(code),
+      (err: unknown) => {
+        const known = describeCliError(err);
+        console.error(`mlx-jobs: ${known?.message ?? String(err)}`);
+        if (!known) console.error(err);
+        process.exit(known?.code ?? 1);
+      },
+    ),
+  );
+}

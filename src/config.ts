@@ -1,0 +1,125 @@
+/**
+ * Every setting, read from the environment and validated by zod. A bad setting stops start-up with one
+ * line naming the variable and the reason (ConfigError).
+ */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'yes'].includes(v));
+const positiveInt = z.coerce.number().int().positive();
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS: bool.optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalString,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  MLX_TASK_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
+    .default('mlx-jobs'),
+  MLX_WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
+    .default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-')),
+  MLX_LAUNCHER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  MLX_TOKEN: optionalString,
+  MLX_CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  MLX_DATA_DIR: z.string().min(1).default('.data'),
+  MLX_HEADLESS: bool.default(true),
+  MLX_CDP_HOST: z.string().min(1).default('127.0.0.1'),
+  MLX_LEASE_TTL_MS: positiveInt.default(60_000),
+  MLX_TASK_SECRETS_FILE: optionalString,
+  MLX_TASK_SECRETS: optionalString,
+  MLX_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  MLX_TEMPORAL_UI_URL: z.url({ error: 'must be a URL' }).default('http://127.0.0.1:8233'),
+  MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export interface Config {
+  temporal: {
+    address: string;
+    namespace: string;
+    apiKey?: string;
+    tls?: { clientCertPath?: string; clientKeyPath?: string; serverCaCertPath?: string; serverName?: string };
+    uiUrl: string;
+  };
+  taskQueue: string;
+  workerId: string;
+  /** Undefined: the worker runs the local launcher in-process (embedded default). */
+  launcherUrl?: string;
+  mlxToken?: string;
+  chromiumPath: string;
+  dataDir: string;
+  headless: boolean;
+  cdpHost: string;
+  leaseTtlMs: number;
+  secrets: { file?: string; json?: string };
+  webhookTimeoutMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue?.path.join('.') ?? '(environment)';
+    throw new ConfigError(`bad setting ${key}: ${issue?.message ?? 'invalid'}`);
+  }
+  const e = parsed.data;
+  const tlsWanted =
+    e.TEMPORAL_TLS ??
+    Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH ?? e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ?? e.TEMPORAL_API_KEY);
+  if (Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
+    throw new ConfigError(
+      'bad setting TEMPORAL_TLS_CLIENT_CERT_PATH: set it together with TEMPORAL_TLS_CLIENT_KEY_PATH (mTLS needs both)',
+    );
+  }
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: tlsWanted
+        ? {
+            clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH,
+            clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH,
+            serverCaCertPath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+            serverName: e.TEMPORAL_TLS_SERVER_NAME,
+          }
+        : undefined,
+      uiUrl: e.MLX_TEMPORAL_UI_URL.replace(/\/+$/, ''),
+    },
+    taskQueue: e.MLX_TASK_QUEUE,
+    workerId: e.MLX_WORKER_ID,
+    launcherUrl: e.MLX_LAUNCHER_URL,
+    mlxToken: e.MLX_TOKEN,
+    chromiumPath: e.MLX_CHROMIUM_PATH,
+    dataDir: resolve(e.MLX_DATA_DIR),
+    headless: e.MLX_HEADLESS,
+    cdpHost: e.MLX_CDP_HOST,
+    leaseTtlMs: e.MLX_LEASE_TTL_MS,
+    secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },
+    webhookTimeoutMs: e.MLX_WEBHOOK_TIMEOUT_MS,
+    logLevel: e.MLX_LOG_LEVEL,
+  };
+}
+
+/** The queue only this worker polls: host-bound steps (the browser lives here) are sent to it. */
+export function hostTaskQueue(taskQueue: string, workerId: string): string {
+  return `${taskQueue}@${workerId}`;
+}

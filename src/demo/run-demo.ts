@@ -1,0 +1,147 @@
+/**
+ * `npm run demo`: the whole system on one machine. Starts the Temporal dev server (SQLite file, Web UI),
+ * the demo seller centre, a webhook receiver and a worker with the embedded local launcher (real
+ * Chromium), submits one sync_orders job, follows it and prints its result, webhook and UI link.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { connectClient } from '../api/connect';
+import { jobFailureOf, startJob, waitForJob } from '../api/jobs';
+import { temporalUiLink } from '../api/links';
+import { createProgressPrinter } from '../cli/format';
+import { loadConfig } from '../config';
+import { startDevServer } from '../dev/temporal-dev-server';
+import { portIsFree } from '../dev/free-port';
+import { createLogger } from '../log';
+import { buildActivityDeps } from '../runtime/activity-deps';
+import { createMlxWorker } from '../runtime/mlx-worker';
+import { temporalLogger } from '../runtime/temporal-logger';
+import { startSellerCentre } from './seller-centre';
+import { startWebhookReceiver } from './webhook-receiver';
+
+const DEMO_ACCOUNT = { username: 'demo-seller', password: 'demo-password' };
+
+async function main(): Promise<void> {
+  const stayUp = process.stdin.isTTY && !process.argv.includes('--exit');
+  const say = (line: string) => console.log(line);
+  const base = loadConfig();
+  const log = createLogger({ level: 'warn', fields: { service: 'mlx-worker' } });
+  Runtime.install({ logger: temporalLogger(log, 'WARN'), shutdownSignals: [] });
+  mkdirSync(base.dataDir, { recursive: true });
+
+  const port = (await portIsFree(7233)) ? 7233 : undefined;
+  const uiPort = (await portIsFree(8233)) ? 8233 : undefined;
+  const server = await startDevServer({ port, uiPort, dbFile: join(base.dataDir, 'temporal.db') });
+  say(`Temporal dev server  ${server.address}   Web UI ${server.uiUrl}`);
+  const cleanups: (() => Promise<void>)[] = [() => server.stop()];
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      say('stopping…');
+      for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error(err));
+    })());
+  const interrupted = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  // Ctrl-C at any point: stop the worker, its browsers and the servers, then leave.
+  void interrupted.then(() => stopAll().finally(() => process.exit(130)));
+
+  try {
+    const sellerCentre = await startSellerCentre({
+      accounts: { [DEMO_ACCOUNT.username]: DEMO_ACCOUNT.password },
+    });
+    cleanups.push(() => sellerCentre.close());
+    const receiver = await startWebhookReceiver();
+    cleanups.push(() => receiver.close());
+    say(`demo seller centre   ${sellerCentre.url}   webhook receiver ${receiver.url}`);
+
+    const config = {
+      ...base,
+      temporal: {
+        ...base.temporal,
+        address: server.address,
+        uiUrl: server.uiUrl,
+        tls: undefined,
+        apiKey: undefined,
+      },
+      secrets: { json: JSON.stringify({ 'demo-shop': DEMO_ACCOUNT }) },
+    };
+    const runtime = await buildActivityDeps(config, log);
+    cleanups.push(() => runtime.close());
+    const connection = await NativeConnection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const worker = await createMlxWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.taskQueue,
+      deps: runtime.deps,
+    });
+    const running = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    say(
+      `worker ${config.workerId} polling ${config.taskQueue} and its own queue (local launcher, real Chromium)`,
+    );
+
+    const client = await connectClient(config);
+    cleanups.push(() => client.connection.close());
+    const spec = {
+      job_id: `demo-sync-orders-${new Date()
+        .toISOString()
+        .replace(/[^0-9]/g, '')
+        .slice(0, 14)}`,
+      profile_id: 'demo-profile-1',
+      folder_id: 'demo-folder',
+      platform: 'shopee_my',
+      client_id: '42',
+      task: {
+        name: 'sync_orders',
+        input: {
+          seller_centre_url: sellerCentre.url,
+          account: 'demo-shop',
+          from: '2024-01-01',
+          to: '2024-01-30',
+        },
+      },
+      callback_url: receiver.url,
+    };
+    const started = await startJob(client, spec, { taskQueue: config.taskQueue });
+    const link = temporalUiLink(server.uiUrl, config.temporal.namespace, started.workflow_id, started.run_id);
+    say(`\nsubmitted job ${started.job_id}\n  Temporal UI: ${link}\nprogress:`);
+    try {
+      const result = await waitForJob(client, started.job_id, { onProgress: createProgressPrinter(say) });
+      const output = result.output as { count: number; pages: number; export_count: number; rows: unknown[] };
+      say(
+        `\nresult: ${output.count} orders from ${output.pages} pages (CSV export: ${output.export_count} rows)`,
+      );
+      for (const row of output.rows.slice(0, 3)) say(`  ${JSON.stringify(row)}`);
+      if (output.rows.length > 3) say(`  … ${output.rows.length - 3} more`);
+    } catch (err) {
+      const failure = jobFailureOf(err);
+      say(`\njob failed: ${failure.type} at ${failure.step ?? '?'}: ${failure.message}`);
+      process.exitCode = 1;
+    }
+    const delivery = await receiver.waitFor(started.job_id, 10_000);
+    const body = delivery.body as { status: string; output?: { count?: number } };
+    say(
+      `\nwebhook received: status=${body.status} orders=${body.output?.count ?? '-'} idempotency-key=${delivery.headers['idempotency-key']}`,
+    );
+    say(`Temporal UI of the run: ${link}`);
+
+    if (stayUp) {
+      say('\nEverything stays up so you can look around; press Ctrl-C to stop.');
+      await interrupted;
+    }
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

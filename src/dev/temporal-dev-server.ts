@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { freePort } from './free-port';
+
+/** Must match TEMPORAL_CLI_VERSION in scripts/ensure-tools.sh, which builds and caches it. */
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+
+/** The Temporal CLI: $TEMPORAL_CLI_PATH, the project's build cache, or `temporal` on PATH. */
+export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TEMPORAL_CLI_PATH) return env.TEMPORAL_CLI_PATH;
+  const cacheRoot = env.MLX_TOOLS_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mlx-jobs');
+  const cached = join(cacheRoot, `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal');
+  if (existsSync(cached)) return cached;
+  const onPath = (env.PATH ?? '')
+    .split(':')
+    .map((dir) => join(dir, 'temporal'))
+    .find((p) => existsSync(p));
+  if (onPath) return onPath;
+  throw new Error(
+    `Temporal CLI not found (looked at TEMPORAL_CLI_PATH, ${cached}, PATH): run scripts/ensure-tools.sh`,
+  );
+}
+
+export interface DevServerOptions {
+  cliPath?: string;
+  /** gRPC port; a free one when omitted. */
+  port?: number;
+  /** Web UI port; a free one when omitted. */
+  uiPort?: number;
+  /** SQLite file that keeps workflow histories across restarts; in memory when omitted. */
+  dbFile?: string;
+  searchAttributes?: Record<
+    string,
+    'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList'
+  >;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  /** host:port for TEMPORAL_ADDRESS. */
+  address: string;
+  uiUrl: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `temporal server start-dev` on 127.0.0.1 and waits until it serves the default namespace. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const port = options.port ?? (await freePort());
+  const uiPort = options.uiPort ?? (await freePort());
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+  ];
+  args.push('--log-level', 'error', '--disable-config-file', '--disable-config-env');
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  for (const [name, type] of Object.entries(options.searchAttributes ?? {})) {
+    args.push('--search-attribute', `${name}=${type}`);
+  }
+  const child = spawn(options.cliPath ?? findTemporalCli(), args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let running = true;
+  void exited.then(() => (running = false));
+
+  const stop = async () => {
+    if (!running || child.pid === undefined) return;
+    process.kill(-child.pid, 'SIGTERM');
+    const killer = setTimeout(() => running && child.pid && process.kill(-child.pid, 'SIGKILL'), 5000);
+    await exited;
+    clearTimeout(killer);
+  };
+
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (!running) throw new Error(`Temporal dev server exited during start-up: ${stderr.trim()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+      } finally {
+        await connection.close();
+      }
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`Temporal dev server did not start on ${address}: ${String(err)} ${stderr.trim()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  return { address, uiUrl: `http://127.0.0.1:${uiPort}`, pid: child.pid!, stop };
+}

@@ -1,0 +1,93 @@
+/**
+ * The one error taxonomy. Every failure a job can meet is an ApplicationFailure whose `type` is a key
+ * of ERROR_TYPES. Whether Temporal retries it is decided by the retry policy of the activity, whose
+ * `nonRetryableErrorTypes` default to the types marked `retryable: false` here.
+ *
+ * This module is imported by workflow code: keep it free of Node APIs and I/O.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+
+interface ErrorTypeInfo {
+  readonly retryable: boolean;
+  readonly description: string;
+}
+
+export const ERROR_TYPES = {
+  JobSpecInvalid: { retryable: false, description: 'the job spec does not match the schema' },
+  ProfileLeased: { retryable: true, description: 'another worker holds the profile lease' },
+  MlxAgentDown: {
+    retryable: true,
+    description: 'the MLX launcher does not answer (connection refused, timeout)',
+  },
+  MlxProfileAlreadyRunning: {
+    retryable: true,
+    description: 'the launcher says the profile is already running',
+  },
+  MlxProfileLocked: { retryable: true, description: 'the profile is locked by another machine' },
+  MlxCoreDownloading: { retryable: true, description: 'the launcher is downloading the browser core' },
+  MlxProxyFailed: { retryable: true, description: "the profile's proxy could not be reached" },
+  MlxRateLimited: { retryable: true, description: 'the MLX API rate limit was hit' },
+  MlxUnauthorized: { retryable: false, description: 'the MLX token is invalid or expired' },
+  MlxWrongBrowserType: {
+    retryable: false,
+    description: 'the profile browser cannot be driven by Playwright',
+  },
+  MlxRequestFailed: { retryable: true, description: 'the launcher answered with an error not listed above' },
+  MlxBadResponse: { retryable: true, description: 'the launcher answered with a body that does not parse' },
+  CdpUnreachable: { retryable: true, description: 'the browser does not answer on its CDP port' },
+  TaskUnknown: { retryable: false, description: 'no task of that name is registered on the worker' },
+  TaskInputInvalid: { retryable: false, description: 'the task input does not match the task schema' },
+  TaskOutputInvalid: {
+    retryable: false,
+    description: 'the task returned an output that does not match its schema',
+  },
+  TaskSecretMissing: { retryable: false, description: 'a credential the task refers to is not configured' },
+  TaskFailed: { retryable: true, description: 'the task code threw an error' },
+  PlatformAuthFailed: { retryable: false, description: 'the platform refused the login' },
+  PlatformBanned: { retryable: false, description: 'the platform banned or suspended the account' },
+  WebhookRejected: { retryable: false, description: 'the webhook receiver refused the delivery (4xx)' },
+  WebhookUnavailable: { retryable: true, description: 'the webhook receiver is down, slow or overloaded' },
+} as const satisfies Record<string, ErrorTypeInfo>;
+
+export type ErrorType = keyof typeof ERROR_TYPES;
+
+export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = (
+  Object.keys(ERROR_TYPES) as ErrorType[]
+).filter((type) => !ERROR_TYPES[type].retryable);
+
+export function isErrorType(value: unknown): value is ErrorType {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_TYPES, value);
+}
+
+export interface FailureOptions {
+  /** Extra facts for operators; must never hold secrets. */
+  details?: Record<string, unknown>;
+  cause?: Error;
+  /** Overrides the retry policy's next delay (e.g. from a Retry-After header). */
+  nextRetryDelayMs?: number;
+}
+
+/** Builds the failure for one taxonomy type. Retry decisions are left to the activity's retry policy. */
+export function failure(type: ErrorType, message: string, options: FailureOptions = {}): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    details: options.details ? [options.details] : undefined,
+    cause: options.cause,
+    nextRetryDelay: options.nextRetryDelayMs,
+  });
+}
+
+/** The taxonomy type of any error, or undefined when it is not one of ours. */
+export function errorTypeOf(err: unknown): ErrorType | undefined {
+  if (err instanceof ApplicationFailure && isErrorType(err.type)) return err.type;
+  return undefined;
+}
+
+/** Keeps taxonomy failures as they are and wraps anything else as `fallback`. */
+export function asFailure(err: unknown, fallback: ErrorType): ApplicationFailure {
+  if (err instanceof ApplicationFailure && isErrorType(err.type)) return err;
+  const cause = err instanceof Error ? err : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  return failure(fallback, message, { cause });
+}

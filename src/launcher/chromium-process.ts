@@ -1,0 +1,243 @@
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { waitForCdp } from '../cdp/wait-for-cdp';
+import { failure } from '../errors';
+import { silentLogger, type Logger } from '../log';
+
+export interface LaunchChromiumOptions {
+  chromiumPath: string;
+  userDataDir: string;
+  headless: boolean;
+  /** From spawn until the browser answers on CDP. */
+  startTimeoutMs?: number;
+  log?: Logger;
+}
+
+export interface ChromiumExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ChromiumProcess {
+  readonly pid: number;
+  readonly port: number;
+  readonly userDataDir: string;
+  readonly browserVersion: string;
+  readonly webSocketDebuggerUrl: string;
+  /** Resolves (never rejects) when the browser's main process exits, whatever the reason. */
+  readonly exited: Promise<ChromiumExit>;
+  /** Asks the browser to exit, SIGKILLs its process group after a grace period; resolves once the group is gone. */
+  stop(): Promise<void>;
+}
+
+const STOP_GRACE_MS = 5_000;
+const GROUP_DRAIN_MS = 2_000;
+const POLL_MS = 25;
+const STDERR_TAIL_CHARS = 2_000;
+
+/** Flags for any Chromium this project starts on a machine with a closed network (also used by tests). */
+export const CHROMIUM_FLAGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Otherwise chrome_crashpad_handler starts in its own process group, outside the one we stop.
+  '--disable-crashpad-for-testing',
+  // Without crashpad, Debian's Chromium 156 kills its out-of-process network service with an "FD ownership
+  // violation" on every load (pages fail with ERR_ABORTED); running it in the browser process avoids that.
+  '--enable-features=NetworkServiceInProcess2',
+  '--no-default-browser-check',
+];
+
+function chromiumArgs(userDataDir: string, headless: boolean): string[] {
+  return [
+    ...(headless ? ['--headless'] : []),
+    ...CHROMIUM_FLAGS,
+    '--remote-debugging-address=127.0.0.1',
+    '--remote-debugging-port=0',
+    `--user-data-dir=${userDataDir}`,
+    'about:blank',
+  ];
+}
+
+/** Spawns one Chromium in its own process group and resolves once it answers on CDP. */
+export async function launchChromium(options: LaunchChromiumOptions): Promise<ChromiumProcess> {
+  const { chromiumPath, userDataDir, headless, startTimeoutMs = 15_000, log = silentLogger } = options;
+  const deadline = Date.now() + startTimeoutMs;
+  await mkdir(userDataDir, { recursive: true });
+  // Chromium rewrites this file on start; a leftover would point at a dead port.
+  const portFile = join(userDataDir, 'DevToolsActivePort');
+  await rm(portFile, { force: true });
+
+  const child = spawn(chromiumPath, chromiumArgs(userDataDir, headless), {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderrTail = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+  });
+  let exit: ChromiumExit | undefined;
+  const exited = new Promise<ChromiumExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve(exit);
+    });
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+  } catch (err) {
+    throw failure('CdpUnreachable', `could not start ${chromiumPath}: ${(err as Error).message}`, {
+      details: { chromium_path: chromiumPath, user_data_dir: userDataDir },
+    });
+  }
+  child.on('error', (err) => log.warn('chromium process error', { pid: child.pid, err }));
+  const pid = child.pid;
+  if (pid === undefined) throw failure('CdpUnreachable', `${chromiumPath} started without a pid`);
+  log.debug('chromium spawned', { pid, user_data_dir: userDataDir, headless });
+
+  const signal = (target: number, name: NodeJS.Signals): void => {
+    try {
+      process.kill(target, name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      // SIGINT, to the browser alone, is Chromium's orderly exit: it closes its own children and writes the
+      // profile (cookies) to disk. SIGTERM takes a faster path that loses cookies set in the last ~30 s.
+      signal(pid, 'SIGINT');
+      if (!(await settlesWithin(exited, STOP_GRACE_MS))) {
+        log.warn('chromium did not exit on SIGINT; killing its process group', { pid });
+      }
+      // After an orderly exit this only reaches stragglers; otherwise it is the whole tree.
+      signal(-pid, 'SIGKILL');
+      if (!(await settlesWithin(exited, STOP_GRACE_MS))) log.error('chromium survived SIGKILL', { pid });
+      if (!(await pollUntil(() => groupGone(pid), GROUP_DRAIN_MS))) {
+        log.error('processes of the chromium group are still alive', { pid });
+      }
+    })());
+
+  const startFailed = (why: string) =>
+    failure('CdpUnreachable', `chromium for ${userDataDir} ${why}`, {
+      details: {
+        chromium_path: chromiumPath,
+        user_data_dir: userDataDir,
+        pid,
+        exit_code: exit?.code ?? null,
+        exit_signal: exit?.signal ?? null,
+        stderr_tail: stderrTail,
+      },
+    });
+
+  try {
+    let port: number | undefined;
+    while (port === undefined) {
+      if (exit) {
+        // Exit code 0 this early usually means another Chromium owns the dir and took over our request.
+        throw startFailed(
+          `exited (code ${exit.code}, signal ${exit.signal}) before opening its DevTools port`,
+        );
+      }
+      if (Date.now() >= deadline)
+        throw startFailed(`wrote no DevToolsActivePort within ${startTimeoutMs} ms`);
+      port = await readDevToolsPort(portFile);
+      if (port === undefined) await settlesWithin(exited, POLL_MS);
+    }
+    const endpoint = await waitForCdp(port, { timeoutMs: Math.max(1, deadline - Date.now()) });
+    return {
+      pid,
+      port,
+      userDataDir,
+      browserVersion: endpoint.browserVersion,
+      webSocketDebuggerUrl: endpoint.webSocketDebuggerUrl,
+      exited,
+      stop,
+    };
+  } catch (err) {
+    log.warn('chromium did not come up', { pid, err, stderr_tail: stderrTail });
+    await stop();
+    throw err;
+  }
+}
+
+/** The first line of DevToolsActivePort, once Chromium has written it in full. */
+async function readDevToolsPort(file: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const match = /^(\d+)\r?\n/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * True when no live process is left in the group. Zombies do not count: the browser's children are
+ * reparented to init when it exits, and an init that reaps slowly keeps them listed for seconds.
+ */
+async function groupGone(pgid: number): Promise<boolean> {
+  let names: string[];
+  try {
+    names = await readdir('/proc');
+  } catch {
+    return !signalReaches(-pgid);
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = await readFile(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // The command name may hold spaces and parentheses, so fields are counted from the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return false;
+  }
+  return true;
+}
+
+function signalReaches(target: number): boolean {
+  try {
+    process.kill(target, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function pollUntil(done: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return true;
+}

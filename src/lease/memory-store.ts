@@ -1,0 +1,54 @@
+import type { Lease, LeaseOwner, LeaseStore } from './types';
+
+/** The single-worker default: leases live in this process and vanish with it. */
+export function createMemoryLeaseStore(now: () => number = Date.now): LeaseStore {
+  const leases = new Map<string, Lease>();
+  let nextToken = 1;
+
+  const live = (profileId: string): Lease | undefined => {
+    const lease = leases.get(profileId);
+    if (lease && lease.expires_at <= now()) {
+      leases.delete(profileId);
+      return undefined;
+    }
+    return lease;
+  };
+
+  return {
+    acquire(profileId: string, owner: LeaseOwner, ttlMs: number) {
+      const held = live(profileId);
+      if (held && (held.job_id !== owner.job_id || held.worker_id !== owner.worker_id)) {
+        return Promise.resolve(undefined);
+      }
+      const lease: Lease = {
+        ...owner,
+        profile_id: profileId,
+        token: held?.token ?? nextToken++,
+        expires_at: now() + ttlMs,
+      };
+      leases.set(profileId, lease);
+      return Promise.resolve({ ...lease });
+    },
+    extend(profileId: string, token: number, ttlMs: number) {
+      const held = live(profileId);
+      if (held?.token !== token) return Promise.resolve(false);
+      held.expires_at = now() + ttlMs;
+      return Promise.resolve(true);
+    },
+    release(profileId: string, token: number) {
+      const held = live(profileId);
+      if (held?.token !== token) return Promise.resolve(false);
+      leases.delete(profileId);
+      return Promise.resolve(true);
+    },
+    list() {
+      return Promise.resolve(
+        [...leases.keys()].flatMap((id) => {
+          const lease = live(id);
+          return lease ? [{ ...lease }] : [];
+        }),
+      );
+    },
+    close: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,26 @@
+/** Who may drive a profile: one holder at a time, with a TTL, renewed while the task runs. */
+export interface LeaseOwner {
+  worker_id: string;
+  job_id: string;
+}
+
+export interface Lease extends LeaseOwner {
+  profile_id: string;
+  /** Fencing token: strictly increases with every new grant of the same store. */
+  token: number;
+  expires_at: number;
+}
+
+export interface LeaseStore {
+  /**
+   * Grants the lease when the profile is free or its lease has expired. The same job asking again
+   * (an activity retry) gets its own live lease back, renewed. Otherwise returns undefined.
+   */
+  acquire(profileId: string, owner: LeaseOwner, ttlMs: number): Promise<Lease | undefined>;
+  /** Renews a lease still held under `token`; false when it was lost. */
+  extend(profileId: string, token: number, ttlMs: number): Promise<boolean>;
+  /** Frees a lease still held under `token`; false when it was no longer held. */
+  release(profileId: string, token: number): Promise<boolean>;
+  list(): Promise<Lease[]>;
+  close(): Promise<void>;
+}

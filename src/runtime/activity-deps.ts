@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActivityDeps } from '../activities';
+import { hostTaskQueue, type Config } from '../config';
+import { startLocalLauncher } from '../launcher';
+import { createMemoryLeaseStore } from '../lease';
+import type { Logger } from '../log';
+import { createLauncherClient } from '../mlx';
+import { createDefaultTaskRegistry } from '../tasks';
+import { createSecretStore, parseSecrets } from '../tasks/secrets';
+import type { TaskRegistry } from '../tasks/registry';
+
+export interface RuntimeDeps {
+  deps: ActivityDeps;
+  /** Stops what start-up created (the embedded launcher and its browsers, the lease store). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the activities' dependencies from configuration. Without MLX_LAUNCHER_URL the local launcher
+ * (real Chromium per profile) runs inside this process: the embedded default.
+ */
+export async function buildActivityDeps(
+  config: Config,
+  log: Logger,
+  tasks: TaskRegistry = createDefaultTaskRegistry(),
+): Promise<RuntimeDeps> {
+  const local = config.launcherUrl
+    ? undefined
+    : await startLocalLauncher({
+        chromiumPath: config.chromiumPath,
+        dataDir: join(config.dataDir, 'launcher', config.workerId),
+        log: log.child({ component: 'local-launcher' }),
+      });
+  const launcher = createLauncherClient({
+    baseUrl: config.launcherUrl ?? local!.url,
+    token: config.mlxToken,
+  });
+  const leases = createMemoryLeaseStore();
+  const deps: ActivityDeps = {
+    workerId: config.workerId,
+    hostTaskQueue: hostTaskQueue(config.taskQueue, config.workerId),
+    leases,
+    leaseTtlMs: config.leaseTtlMs,
+    launcher,
+    openProfiles: new Set(),
+    headless: config.headless,
+    cdpHost: config.cdpHost,
+    tasks,
+    secrets: createSecretStore(loadSecrets(config)),
+    webhookTimeoutMs: config.webhookTimeoutMs,
+    log,
+  };
+  return {
+    deps,
+    async close() {
+      await leases.close();
+      await local?.close();
+    },
+  };
+}
+
+function loadSecrets(config: Config): Record<string, Record<string, string>> {
+  const fromFile = config.secrets.file
+    ? parseSecrets(
+        readFileSync(config.secrets.file, 'utf8'),
+        `MLX_TASK_SECRETS_FILE (${config.secrets.file})`,
+      )
+    : {};
+  const fromEnv = config.secrets.json ? parseSecrets(config.secrets.json, 'MLX_TASK_SECRETS') : {};
+  return { ...fromFile, ...fromEnv };
+}

@@ -1,0 +1,79 @@
+import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
+import { hostTaskQueue } from '../config';
+
+export interface MlxWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle (tests build one for many workers); by default the workflows are bundled here. */
+  workflowBundle?: WorkflowBundle;
+  /** Time given to running activities to finish after shutdown starts, before they are cancelled. */
+  shutdownGraceTimeMs?: number;
+}
+
+export interface MlxWorker {
+  /** Resolves once both pollers stopped and every profile this worker opened is stopped. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * One worker process polls two queues: the shared one (workflows, lease and webhook steps) and its own
+ * (startProfile … stopProfile), so the steps that drive a browser run where that browser lives.
+ */
+export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWorker> {
+  const { connection, namespace, taskQueue, deps } = options;
+  const common = { connection, namespace, shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000 };
+  const shared = await Worker.create({
+    ...common,
+    taskQueue,
+    identity: `${deps.workerId}/shared`,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: createSharedActivities(deps),
+  });
+  const host = await Worker.create({
+    ...common,
+    taskQueue: hostTaskQueue(taskQueue, deps.workerId),
+    identity: `${deps.workerId}/host`,
+    activities: createHostActivities(deps),
+  });
+  const workers = [shared, host];
+  const shutdown = () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+
+  return {
+    async run() {
+      // If one poller dies the other must stop too, or the process would half-serve its queues.
+      const results = await Promise.allSettled(
+        workers.map((worker) =>
+          worker.run().catch((err: unknown) => {
+            shutdown();
+            throw err;
+          }),
+        ),
+      );
+      await stopOpenProfiles(deps);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+    shutdown,
+  };
+}
+
+/** No browser outlives its worker: whatever the workflows could not stop yet is stopped here. */
+async function stopOpenProfiles(deps: ActivityDeps): Promise<void> {
+  for (const profileId of [...deps.openProfiles]) {
+    try {
+      await deps.launcher.stopProfile(profileId);
+      deps.openProfiles.delete(profileId);
+      deps.log.info('stopped profile left open at shutdown', { profile_id: profileId });
+    } catch (err) {
+      deps.log.error('could not stop profile at shutdown', { profile_id: profileId, error: err });
+    }
+  }
+}

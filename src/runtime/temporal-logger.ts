@@ -1,0 +1,15 @@
+import { DefaultLogger, type LogEntry } from '@temporalio/worker';
+import type { Logger, LogLevel } from '../log';
+
+const LEVELS: Record<LogEntry['level'], LogLevel> = {
+  TRACE: 'debug',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/** Routes the Temporal SDK's own logs (worker, workflow and activity loggers) into our JSON lines. */
+export function temporalLogger(log: Logger, level: LogEntry['level'] = 'INFO'): DefaultLogger {
+  return new DefaultLogger(level, (entry) => log[LEVELS[entry.level]](entry.message, entry.meta));
+}

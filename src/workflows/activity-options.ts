@@ -1,0 +1,19 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { StepPolicy } from '../policies';
+
+export function activityOptions(policy: StepPolicy, taskQueue?: string): ActivityOptions {
+  const { retry } = policy;
+  return {
+    taskQueue,
+    startToCloseTimeout: policy.start_to_close_ms,
+    scheduleToCloseTimeout: policy.schedule_to_close_ms,
+    heartbeatTimeout: policy.heartbeat_ms,
+    retry: {
+      initialInterval: retry.initial_interval_ms,
+      backoffCoefficient: retry.backoff_coefficient,
+      maximumInterval: retry.maximum_interval_ms,
+      maximumAttempts: retry.maximum_attempts,
+      nonRetryableErrorTypes: retry.non_retryable_error_types,
+    },
+  };
+}

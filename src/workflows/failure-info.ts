@@ -1,0 +1,15 @@
+import { ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
+import type { JobFailureInfo } from '../job';
+
+/** The innermost failure of an activity's failure chain, reduced to the taxonomy type and message. */
+export function failureInfo(err: unknown): Omit<JobFailureInfo, 'step'> {
+  let inner: unknown = err;
+  while (inner instanceof TemporalFailure && !(inner instanceof ApplicationFailure) && inner.cause) {
+    inner = inner.cause;
+  }
+  if (inner instanceof ApplicationFailure) return { type: inner.type ?? 'Error', message: inner.message };
+  if (inner instanceof TimeoutFailure)
+    return { type: `Timeout.${inner.timeoutType}`, message: inner.message };
+  if (inner instanceof Error) return { type: inner.name, message: inner.message };
+  return { type: 'Error', message: String(inner) };
+}

@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type WorkflowBundle,
+} from '@temporalio/worker';
+import type { ActivityDeps } from '../../src/activities';
+import { startJob, type StartedJob } from '../../src/api/jobs';
+import { hostTaskQueue } from '../../src/config';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
+import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import type { JobSpecInput } from '../../src/job';
+import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
+import { createMemoryLeaseStore } from '../../src/lease';
+import { silentLogger } from '../../src/log';
+import { createLauncherClient } from '../../src/mlx';
+import type { StepPolicies } from '../../src/policies';
+import { createMlxWorker, type MlxWorker } from '../../src/runtime/mlx-worker';
+import { builtinTasks } from '../../src/tasks';
+import { createTaskRegistry } from '../../src/tasks/registry';
+import { createSecretStore } from '../../src/tasks/secrets';
+import type { TaskDefinition } from '../../src/tasks/types';
+import { fastPolicies } from './policies';
+import { alwaysFails, readTitle, waitUntilCancelled } from './test-tasks';
+
+// Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
+Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+
+export interface Harness {
+  server: DevServer;
+  client: Client;
+  launcher: LocalLauncher;
+  receiver: WebhookReceiver;
+  deps: ActivityDeps;
+  dataDir: string;
+  taskQueue: string;
+  policies: StepPolicies;
+  submit(spec: Partial<JobSpecInput> & Pick<JobSpecInput, 'job_id'>): Promise<StartedJob>;
+  close(): Promise<void>;
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** Bundled once per test file: webpack takes seconds. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: quietLogger,
+  });
+  return bundle;
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+export interface HarnessOptions {
+  secrets?: Record<string, Record<string, string>>;
+  tasks?: TaskDefinition[];
+}
+
+/** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-'));
+  const server = await startDevServer();
+  const launcher = await startLocalLauncher({ dataDir, log: silentLogger });
+  const receiver = await startWebhookReceiver();
+  const connection = await NativeConnection.connect({ address: server.address });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const taskQueue = 'mlx-jobs-test';
+  const workerId = 'test-worker';
+  const deps: ActivityDeps = {
+    workerId,
+    hostTaskQueue: hostTaskQueue(taskQueue, workerId),
+    leases: createMemoryLeaseStore(),
+    leaseTtlMs: 30_000,
+    launcher: createLauncherClient({ baseUrl: launcher.url }),
+    openProfiles: new Set(),
+    headless: true,
+    cdpHost: '127.0.0.1',
+    tasks: createTaskRegistry([
+      ...builtinTasks,
+      readTitle,
+      alwaysFails,
+      waitUntilCancelled,
+      ...(options.tasks ?? []),
+    ]),
+    secrets: createSecretStore(options.secrets ?? {}),
+    webhookTimeoutMs: 5_000,
+    log: silentLogger,
+  };
+  const worker: MlxWorker = await createMlxWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    deps,
+    workflowBundle: await workflowBundle(),
+    shutdownGraceTimeMs: 2_000,
+  });
+  const running = worker.run();
+  const policies = fastPolicies();
+
+  return {
+    server,
+    client,
+    launcher,
+    receiver,
+    deps,
+    dataDir,
+    taskQueue,
+    policies,
+    submit: (spec) =>
+      startJob(
+        client,
+        {
+          profile_id: `profile-${spec.job_id}`,
+          folder_id: 'folder-test',
+          platform: 'shopee_my',
+          client_id: 'client-42',
+          task: { name: 'read_title', input: { title: 'hello' } },
+          callback_url: receiver.url,
+          ...spec,
+        },
+        { taskQueue, policies },
+      ),
+    async close() {
+      worker.shutdown();
+      await running;
+      await client.connection.close();
+      await connection.close();
+      await launcher.close();
+      await receiver.close();
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { defineTask } from '../../src/tasks/types';
+
+/** Opens a page in the profile and reads its title: the smallest real browser task. */
+export const readTitle = defineTask({
+  name: 'read_title',
+  description: 'sets a page and returns its title',
+  input: z.object({ title: z.string() }),
+  output: z.object({ title: z.string() }),
+  async run(ctx, input) {
+    await ctx.page.setContent(`<html><head><title>${input.title}</title></head><body>ok</body></html>`);
+    return { title: await ctx.page.title() };
+  },
+});
+
+/** Throws on every attempt, after touching the browser, like a task broken by a UI change. */
+export const alwaysFails = defineTask({
+  name: 'always_fails',
+  description: 'fails every attempt',
+  input: z.object({}),
+  output: z.object({}),
+  async run(ctx) {
+    await ctx.page.setContent('<p>about to fail</p>');
+    throw new Error('selector #orders not found');
+  },
+});
+
+/** Heartbeats until cancelled: stands in for a long export the operator gives up on. */
+export const waitUntilCancelled = defineTask({
+  name: 'wait_until_cancelled',
+  description: 'runs until the job is cancelled',
+  input: z.object({}),
+  output: z.object({}),
+  async run(ctx) {
+    await ctx.page.setContent('<p>working</p>');
+    for (let beat = 0; !ctx.signal.aborted && beat < 600; beat++) {
+      ctx.heartbeat({ beat });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('not cancelled within a minute');
+  },
+});

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { getJob, jobFailureOf, startJob, waitForJob, cancelJob } from '../../src/api/jobs';
+import { workflowIdFor } from '../../src/job';
+import { startHarness, type Harness } from '../helpers/harness';
+import { processAlive, processesMatching, waitUntil } from '../helpers/processes';
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h?.close();
+});
+
+/** Records the browser's pid while the task runs, so the test can prove it is gone afterwards. */
+async function browserPidDuringTask(profileId: string): Promise<number> {
+  let pid: number | undefined;
+  await waitUntil(
+    () => {
+      pid = h.launcher.runningProfiles().find((p) => p.profileId === profileId)?.pid;
+      return pid !== undefined;
+    },
+    20_000,
+    `a browser for ${profileId}`,
+  );
+  return pid!;
+}
+
+async function assertProfileClosed(profileId: string, pid: number) {
+  await waitUntil(() => !processAlive(pid), 10_000, `chromium ${pid} to exit`);
+  assert.deepEqual(processesMatching(`profiles/${profileId}`), [], 'no process of the profile is left');
+  assert.equal(h.launcher.runningProfiles().length, 0);
+  assert.deepEqual(await h.deps.leases.list(), [], 'the lease is free');
+  assert.equal(h.deps.openProfiles.size, 0);
+}
+
+test('a failing task is retried by policy, then the profile is stopped, the lease freed and the failure reported', async () => {
+  const job = await h.submit({ job_id: 'fails-1', task: { name: 'always_fails', input: {} } });
+  const pid = await browserPidDuringTask('profile-fails-1');
+  await assert.rejects(waitForJob(h.client, job.job_id), WorkflowFailedError);
+
+  await assertProfileClosed('profile-fails-1', pid);
+  const status = await getJob(h.client, job.job_id);
+  assert.equal(status.status, 'FAILED');
+  assert.deepEqual(
+    { type: status.failure?.type, step: status.failure?.step },
+    { type: 'TaskFailed', step: 'executeTask' },
+  );
+  assert.match(status.failure?.message ?? '', /selector #orders not found/);
+  assert.deepEqual(
+    status.progress?.steps.map((s) => `${s.step}:${s.status}`),
+    [
+      'acquireLease:completed',
+      'startProfile:completed',
+      'cdpConnect:completed',
+      'executeTask:failed',
+      'stopProfile:completed',
+      'releaseLease:completed',
+      'postWebhook:completed',
+    ],
+  );
+  const history = await h.client.workflow.getHandle(workflowIdFor(job.job_id)).fetchHistory();
+  const attempts = history.events
+    ?.filter((e) => e.activityTaskStartedEventAttributes)
+    .map((e) => e.activityTaskStartedEventAttributes?.attempt);
+  assert.ok(
+    attempts?.includes(2),
+    `executeTask ran a second attempt (fast policy allows 2): ${String(attempts)}`,
+  );
+
+  const webhook = await h.receiver.waitFor(job.job_id);
+  assert.deepEqual(
+    {
+      status: (webhook.body as { status: string }).status,
+      error: (webhook.body as { error: unknown }).error,
+    },
+    {
+      status: 'failed',
+      error: { type: 'TaskFailed', message: 'selector #orders not found', step: 'executeTask' },
+    },
+  );
+});
+
+test('cancelling a job mid-task stops the profile and reports "cancelled"', async () => {
+  const job = await h.submit({ job_id: 'cancel-1', task: { name: 'wait_until_cancelled', input: {} } });
+  const pid = await browserPidDuringTask('profile-cancel-1');
+  await waitUntil(
+    async () => (await getJob(h.client, job.job_id)).progress?.current_step === 'executeTask',
+    20_000,
+    'the task to start',
+  );
+  await cancelJob(h.client, job.job_id);
+
+  const failure = await waitForJob(h.client, job.job_id).then(() => undefined, jobFailureOf);
+  assert.equal(failure?.type, 'Cancelled');
+  assert.equal((await getJob(h.client, job.job_id)).status, 'CANCELLED');
+  await assertProfileClosed('profile-cancel-1', pid);
+  const webhook = await h.receiver.waitFor(job.job_id);
+  assert.equal((webhook.body as { status: string }).status, 'cancelled');
+});
+
+test('an unknown task fails at once, without retries', async () => {
+  const job = await h.submit({ job_id: 'unknown-task-1', task: { name: 'no_such_task', input: {} } });
+  const failure = await waitForJob(h.client, job.job_id).then(() => undefined, jobFailureOf);
+  assert.deepEqual(
+    { type: failure?.type, step: failure?.step },
+    { type: 'TaskUnknown', step: 'executeTask' },
+  );
+  const history = await h.client.workflow.getHandle(workflowIdFor(job.job_id)).fetchHistory();
+  const executeStarts = history.events?.filter(
+    (e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt !== 1,
+  );
+  assert.equal(executeStarts?.length, 0, 'no activity ran a second attempt');
+  assert.equal(h.launcher.runningProfiles().length, 0);
+});
+
+test('invalid task input fails as TaskInputInvalid naming the field', async () => {
+  const job = await h.submit({ job_id: 'bad-input-1', task: { name: 'read_title', input: { title: 42 } } });
+  const failure = await waitForJob(h.client, job.job_id).then(() => undefined, jobFailureOf);
+  assert.equal(failure?.type, 'TaskInputInvalid');
+  assert.match(failure?.message ?? '', /task\.input\.title/);
+});
+
+test('the client refuses an invalid JobSpec before anything runs, naming every bad field', async () => {
+  await assert.rejects(
+    startJob(
+      h.client,
+      {
+        job_id: 'has spaces',
+        profile_id: '',
+        folder_id: 'f',
+        platform: 'Shopee',
+        client_id: 'c',
+        task: { name: 'read_title' },
+        extra: 1,
+      },
+      { taskQueue: h.taskQueue },
+    ),
+    (err: Error) => {
+      assert.match(err.message, /job_id: /);
+      assert.match(err.message, /profile_id: /);
+      assert.match(err.message, /platform: /);
+      assert.match(err.message, /extra/);
+      return true;
+    },
+  );
+  await assert.rejects(h.client.workflow.getHandle(workflowIdFor('has spaces')).describe(), /not found/i);
+});

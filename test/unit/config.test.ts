@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config';
+
+test('defaults are the embedded single-machine setup', () => {
+  const config = loadConfig({ MLX_WORKER_ID: 'w1' });
+  assert.equal(config.temporal.address, '127.0.0.1:7233');
+  assert.equal(config.temporal.namespace, 'default');
+  assert.equal(config.launcherUrl, undefined);
+  assert.equal(config.headless, true);
+  assert.equal(config.temporal.tls, undefined);
+});
+
+test('a bad setting is refused in one line naming the variable', () => {
+  assert.throws(
+    () => loadConfig({ MLX_LEASE_TTL_MS: 'soon' }),
+    (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /^bad setting MLX_LEASE_TTL_MS: /);
+      assert.doesNotMatch(err.message, /\n/);
+      return true;
+    },
+  );
+  assert.throws(() => loadConfig({ MLX_LAUNCHER_URL: 'launcher:45001' }), /MLX_LAUNCHER_URL/);
+  assert.throws(
+    () => loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/x.pem' }),
+    /TEMPORAL_TLS_CLIENT_KEY_PATH/,
+  );
+});
+
+test('an API key turns TLS on, as Temporal Cloud needs', () => {
+  assert.deepEqual(loadConfig({ TEMPORAL_API_KEY: 'k' }).temporal.tls, {
+    clientCertPath: undefined,
+    clientKeyPath: undefined,
+    serverCaCertPath: undefined,
+    serverName: undefined,
+  });
+});
