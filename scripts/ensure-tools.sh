@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, idempotently, with a cache:
 #   npm packages (npm ci when node_modules is missing or older than package-lock.json),
-#   Debian's chromium (apt), the Temporal CLI (go install, cached by version outside the repo).
+#   Debian's chromium and docker-compose (apt), the Temporal CLI (go install, cached by version outside the repo).
 # Prints `export` lines for the paths it found, so callers can `eval "$(scripts/ensure-tools.sh)"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,9 @@ fi
 if [ -z "${MLX_CHROMIUM_PATH:-}" ] && ! [ -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
+
+# docker-compose v1 validates docker-compose.yml offline (no Docker engine needed)
+command -v docker-compose >/dev/null || apt_install docker-compose
 
 # Temporal CLI, built from Go modules once per version
 temporal_bin="$CACHE/temporal-$TEMPORAL_CLI_VERSION/temporal"

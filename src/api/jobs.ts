@@ -118,14 +118,17 @@ export async function waitForJob(
   const onProgress = options.onProgress;
   let done = false;
   let last = '';
+  const report = async () => {
+    const status = await getJob(client, jobId).catch(() => undefined);
+    const key = JSON.stringify([status?.progress?.steps.map((s) => s.status), status?.pending]);
+    if (status && key !== last) {
+      last = key;
+      onProgress(status);
+    }
+  };
   const watch = async () => {
     while (!done) {
-      const status = await getJob(client, jobId).catch(() => undefined);
-      const key = JSON.stringify([status?.progress?.steps.map((s) => s.status), status?.pending]);
-      if (status && key !== last) {
-        last = key;
-        onProgress(status);
-      }
+      await report();
       await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 1000));
     }
   };
@@ -135,6 +138,7 @@ export async function waitForJob(
   } finally {
     done = true;
     await watching;
+    await report(); // the steps that finished since the last poll
   }
 }
 

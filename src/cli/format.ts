@@ -10,10 +10,10 @@ const MARK: Record<StepRecord['status'], string> = {
 
 export function formatStep(step: StepRecord, attempt?: number, lastFailure?: string): string {
   const took = step.duration_ms === undefined ? '' : ` ${step.duration_ms} ms`;
+  // Playwright messages carry a multi-line call log: its first line says what failed.
+  const reason = lastFailure?.split('\n')[0];
   const retry =
-    attempt && attempt > 1
-      ? ` (attempt ${attempt}${lastFailure ? `, last failure: ${lastFailure}` : ''})`
-      : '';
+    attempt && attempt > 1 ? ` (attempt ${attempt}${reason ? `, last failure: ${reason}` : ''})` : '';
   const type = step.failure_type ? ` [${step.failure_type}]` : '';
   return `  ${MARK[step.status]} ${step.step.padEnd(13)}${took}${type}${retry}`;
 }

@@ -12,7 +12,8 @@ export function activityOptions(policy: StepPolicy, taskQueue?: string): Activit
       initialInterval: retry.initial_interval_ms,
       backoffCoefficient: retry.backoff_coefficient,
       maximumInterval: retry.maximum_interval_ms,
-      maximumAttempts: retry.maximum_attempts,
+      // The SDK wants a positive number or nothing for "unlimited".
+      maximumAttempts: retry.maximum_attempts === 0 ? undefined : retry.maximum_attempts,
       nonRetryableErrorTypes: retry.non_retryable_error_types,
     },
   };

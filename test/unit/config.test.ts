@@ -36,3 +36,7 @@ test('an API key turns TLS on, as Temporal Cloud needs', () => {
     serverName: undefined,
   });
 });
+
+test('an empty variable counts as unset', () => {
+  assert.equal(loadConfig({ MLX_LAUNCHER_URL: '', MLX_LEASE_TTL_MS: '' }).launcherUrl, undefined);
+});

@@ -27,6 +27,8 @@ export interface SellerCentreOptions {
   /** username → password */
   accounts: Record<string, string>;
   orders?: Order[];
+  /** Added before every response, to behave like a slow marketplace (tests, benchmarks). */
+  latencyMs?: number;
   log?: Logger;
 }
 
@@ -146,21 +148,26 @@ export async function startSellerCentre(options: SellerCentreOptions): Promise<S
       const path = (req.url ?? '').split('?')[0];
       log.debug('request', { method: req.method, path, status: res.statusCode, ms: Date.now() - started });
     });
-    handle(req, res).catch((err: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (err instanceof HttpError) {
-        return sendHtml(
-          res,
-          err.status,
-          messagePage(err.status === 404 ? 'Not found' : 'Error', err.message),
-        );
-      }
-      log.error('request failed', { error: err });
-      sendHtml(res, 500, messagePage('Server error', 'Something went wrong'));
-    });
+    const latency = options.latencyMs
+      ? new Promise((r) => setTimeout(r, options.latencyMs))
+      : Promise.resolve();
+    latency
+      .then(() => handle(req, res))
+      .catch((err: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (err instanceof HttpError) {
+          return sendHtml(
+            res,
+            err.status,
+            messagePage(err.status === 404 ? 'Not found' : 'Error', err.message),
+          );
+        }
+        log.error('request failed', { error: err });
+        sendHtml(res, 500, messagePage('Server error', 'Something went wrong'));
+      });
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startSellerCentre, type SellerCentre } from '../../src/demo/seller-centre';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
+import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { processesMatching, waitUntil } from '../helpers/processes';
+import { runCli, startWorkerProcess } from '../helpers/spawn';
+
+// The worker and the CLI as separate processes, configured only through the environment.
+let server: DevServer;
+let sellerCentre: SellerCentre;
+let receiver: WebhookReceiver;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mlx-jobs-proc-'));
+  server = await startDevServer();
+  // A slow marketplace: the task runs for seconds, long enough to stop the worker in the middle of it.
+  sellerCentre = await startSellerCentre({ accounts: { 'seller-7': 's3cret-pw' }, latencyMs: 150 });
+  receiver = await startWebhookReceiver();
+  env = {
+    TEMPORAL_ADDRESS: server.address,
+    MLX_TEMPORAL_UI_URL: server.uiUrl,
+    MLX_TASK_QUEUE: 'proc-test',
+    MLX_WORKER_ID: 'proc-worker',
+    MLX_DATA_DIR: dir,
+    MLX_TASK_SECRETS: JSON.stringify({ 'shop-7': { username: 'seller-7', password: 's3cret-pw' } }),
+  };
+});
+after(async () => {
+  await receiver?.close();
+  await sellerCentre?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function jobFile(jobId: string, extra: Record<string, unknown> = {}): string {
+  const file = join(dir, `${jobId}.json`);
+  const spec = {
+    job_id: jobId,
+    profile_id: `profile-${jobId}`,
+    folder_id: 'folder-1',
+    platform: 'lazada_id',
+    client_id: '7',
+    task: {
+      name: 'sync_orders',
+      input: { seller_centre_url: sellerCentre.url, account: 'shop-7', from: '2024-01-20', to: '2024-01-30' },
+    },
+    callback_url: receiver.url,
+    ...extra,
+  };
+  writeFileSync(file, JSON.stringify(spec));
+  return file;
+}
+
+test('every command has --help', async () => {
+  for (const args of [
+    ['--help'],
+    ['submit', '--help'],
+    ['status', '--help'],
+    ['cancel', '--help'],
+    ['help', 'submit'],
+  ]) {
+    const run = await runCli(args, env);
+    assert.equal(run.code, 0, args.join(' '));
+    assert.match(run.stdout, /Usage: mlx-jobs/);
+  }
+  const unknown = await runCli(['frobnicate'], env);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+});
+
+test('submit refuses a bad spec with exit code 2, naming the fields', async () => {
+  const run = await runCli(['submit', '-'], env, JSON.stringify({ job_id: 'x y', platform: 'Lazada' }));
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /job_id: .*profile_id: .*platform: /s);
+  const notJson = await runCli(['submit', '-'], env, '{oops');
+  assert.equal(notJson.code, 2);
+  assert.match(notJson.stderr, /stdin is not valid JSON/);
+});
+
+test('submit --wait runs a job on a worker process and shows progress, result and the UI link', async () => {
+  const worker = await startWorkerProcess(env);
+  try {
+    const run = await runCli(['submit', jobFile('cli-1'), '--wait'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /job cli-1 submitted \(workflow mlx-job-cli-1, run /);
+    assert.ok(
+      run.stdout.includes(`Temporal UI: ${server.uiUrl}/namespaces/default/workflows/mlx-job-cli-1/`),
+    );
+    assert.match(run.stdout, /✓ executeTask/);
+    assert.match(run.stdout, /completed: \{"count":\d+/);
+
+    const status = await runCli(['status', 'cli-1'], env);
+    assert.equal(status.code, 0);
+    assert.match(status.stdout, /job cli-1: COMPLETED/);
+    assert.match(status.stdout, /worker proc-worker/);
+    const json = JSON.parse((await runCli(['status', 'cli-1', '--json'], env)).stdout) as { status: string };
+    assert.equal(json.status, 'COMPLETED');
+
+    const again = await runCli(['submit', jobFile('cli-1')], env);
+    assert.match(again.stdout, /already exists .*nothing new was started/);
+
+    const logs = worker.lines().join('\n');
+    assert.match(logs, /"msg":"task finished"/);
+    assert.doesNotMatch(logs, /s3cret-pw/, 'the password never reaches the logs');
+  } finally {
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+  }
+});
+
+test('SIGTERM in the middle of a task stops the worker gracefully, with no browser left; a restart finishes the job', async () => {
+  const worker = await startWorkerProcess(env);
+  const submitted = await runCli(['submit', jobFile('sigterm-1')], env);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  await waitUntil(
+    () => worker.lines().some((line) => line.includes('"msg":"task started"')),
+    30_000,
+    'the task to start',
+  );
+  worker.child.kill('SIGTERM');
+  assert.equal(await worker.exited, 0, 'a clean exit');
+  assert.deepEqual(processesMatching(join(dir, 'launcher')), [], 'no Chromium of this worker is left');
+
+  // Same worker id: the restarted worker serves the host queue the job is waiting on.
+  const restarted = await startWorkerProcess(env);
+  try {
+    const delivery = await receiver.waitFor('sigterm-1', 120_000);
+    assert.equal((delivery.body as { status: string }).status, 'completed');
+    const status = await runCli(['status', 'sigterm-1', '--json'], env);
+    assert.equal((JSON.parse(status.stdout) as { status: string }).status, 'COMPLETED');
+  } finally {
+    restarted.child.kill('SIGTERM');
+    await restarted.exited;
+  }
+  assert.deepEqual(processesMatching(join(dir, 'launcher')), []);
+});
