@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, idempotently, with a cache:
-#   npm packages (npm ci when node_modules is missing or older than package-lock.json),
+#   npm packages (when node_modules is missing or older than package-lock.json),
 #   Debian's chromium and docker-compose (apt), the Temporal CLI (go install, cached by version outside the repo).
 # Prints `export` lines for the paths it found, so callers can `eval "$(scripts/ensure-tools.sh)"`.
 set -euo pipefail
@@ -24,9 +24,11 @@ apt_install() {
 }
 
 # npm packages
+# Not `npm ci`: npm 11 refuses this lock because @swc/core's other-platform optional packages are not
+# in it; `npm install --no-save` installs exactly the locked tree and leaves the lock untouched.
 if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  log "npm install (from package-lock.json)"
+  npm install --no-save --no-audit --no-fund --loglevel=error >&2
 fi
 
 # Chromium (never a browser download: Debian's package only)

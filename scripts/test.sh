@@ -2,7 +2,8 @@
 # npm test: install what is missing, lint and type-check, then every test on real parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(bash scripts/ensure-tools.sh)"
+tools_env=$(bash scripts/ensure-tools.sh) # a failure here stops the script (set -e)
+eval "$tools_env"
 
 npx eslint --max-warnings 0 .
 npx prettier --check --log-level warn .
