@@ -2,13 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  type WorkflowBundle,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
 import { startJob, type StartedJob } from '../../src/api/jobs';
 import { hostTaskQueue } from '../../src/config';
@@ -17,10 +11,11 @@ import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-serve
 import type { JobSpecInput } from '../../src/job';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { createMemoryLeaseStore } from '../../src/lease';
-import { silentLogger } from '../../src/log';
+import { createLogger, silentLogger } from '../../src/log';
 import { createLauncherClient } from '../../src/mlx';
 import type { StepPolicies } from '../../src/policies';
 import { createMlxWorker, type MlxWorker } from '../../src/runtime/mlx-worker';
+import { temporalLogger } from '../../src/runtime/temporal-logger';
 import { builtinTasks } from '../../src/tasks';
 import { createTaskRegistry } from '../../src/tasks/registry';
 import { createSecretStore } from '../../src/tasks/secrets';
@@ -29,7 +24,7 @@ import { fastPolicies } from './policies';
 import { alwaysFails, readTitle, waitUntilCancelled } from './test-tasks';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
-Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
 
 export interface Harness {
   server: DevServer;

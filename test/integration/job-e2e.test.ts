@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { getJob, waitForJob } from '../../src/api/jobs';
 import { temporalUiLink } from '../../src/api/links';
+import { STEPS } from '../../src/job';
 import { startSellerCentre } from '../../src/demo/seller-centre';
 import { startHarness, type Harness } from '../helpers/harness';
 import { CHROMIUM_TEST_ARGS } from '../helpers/chromium';
@@ -47,15 +48,7 @@ test('sync_orders runs end to end on real Chromium and its result reaches the we
   assert.ok(output.pages >= 2);
   assert.deepEqual(
     result.steps.map((s) => `${s.step}:${s.status}`),
-    [
-      'acquireLease',
-      'startProfile',
-      'cdpConnect',
-      'executeTask',
-      'stopProfile',
-      'releaseLease',
-      'postWebhook',
-    ].map((s) => `${s}:completed`),
+    STEPS.map((s) => `${s}:completed`),
   );
 
   const delivery = await h.receiver.waitFor(job.job_id);

@@ -1,0 +1,103 @@
+/**
+ * Whole-job and per-step latency of a sync_orders job through Temporal (the product), side by side with
+ * the same work done directly (start profile, attach over CDP, run the task, stop) without Temporal.
+ * Runs are interleaved so both see the same machine load.
+ *
+ *   npm run bench -- [runs=7]
+ */
+import { chromium } from 'playwright-core';
+import { waitForJob } from '../src/api/jobs';
+import { startSellerCentre } from '../src/demo/seller-centre';
+import { createLauncherClient } from '../src/mlx';
+import { silentLogger } from '../src/log';
+import { syncOrders } from '../src/tasks/sync-orders';
+import { createSecretStore } from '../src/tasks/secrets';
+import { startHarness } from '../test/helpers/harness';
+
+const ACCOUNT = { username: 'bench', password: 'bench-pw' };
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const runs = Number(process.argv[2] ?? 7);
+  const sellerCentre = await startSellerCentre({ accounts: { [ACCOUNT.username]: ACCOUNT.password } });
+  const h = await startHarness({ secrets: { shop: ACCOUNT } });
+  const launcher = createLauncherClient({ baseUrl: h.launcher.url });
+  const input = {
+    seller_centre_url: sellerCentre.url,
+    account: 'shop',
+    from: '2024-01-01',
+    to: '2024-01-30',
+  };
+  const pipeline: number[] = [];
+  const direct: number[] = [];
+  const steps: Record<string, number[]> = {};
+
+  try {
+    for (let run = 0; run < runs; run++) {
+      // Through Temporal: submit → result, with every step's own duration.
+      const started = performance.now();
+      const job = await h.submit({
+        job_id: `bench-${Date.now()}-${run}`,
+        task: { name: 'sync_orders', input },
+      });
+      const result = await waitForJob(h.client, job.job_id);
+      pipeline.push(performance.now() - started);
+      for (const step of result.steps) (steps[step.step] ??= []).push(step.duration_ms ?? 0);
+
+      // Baseline: the same profile work, called directly.
+      const t0 = performance.now();
+      const profileId = `bench-direct-${run}`;
+      const { port } = await launcher.startProfile({ folderId: 'f', profileId, headless: true });
+      const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
+      const context = browser.contexts()[0]!;
+      await syncOrders.run(
+        {
+          job: {
+            job_id: profileId,
+            profile_id: profileId,
+            platform: 'shopee_my',
+            client_id: 'b',
+            attempt: 1,
+          },
+          browser,
+          context,
+          page: context.pages()[0] ?? (await context.newPage()),
+          secrets: createSecretStore({ shop: ACCOUNT }),
+          signal: new AbortController().signal,
+          log: silentLogger,
+          heartbeat: () => undefined,
+        },
+        syncOrders.input.parse(input),
+      );
+      await browser.close();
+      await launcher.stopProfile(profileId);
+      direct.push(performance.now() - t0);
+    }
+  } finally {
+    await h.close();
+    await sellerCentre.close();
+  }
+
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  console.log(`runs: ${runs} (interleaved), machine: ${process.arch}, node ${process.version}\n`);
+  console.log('| measure | median | min | max |\n| --- | --- | --- | --- |');
+  const row = (name: string, values: number[]) =>
+    console.log(
+      `| ${name} | ${ms(median(values))} | ${ms(Math.min(...values))} | ${ms(Math.max(...values))} |`,
+    );
+  row('job through Temporal (submit → result)', pipeline);
+  row('baseline: same work without Temporal', direct);
+  for (const [step, values] of Object.entries(steps)) row(`step ${step}`, values);
+  console.log(`\nratio pipeline / baseline (medians): ${(median(pipeline) / median(direct)).toFixed(2)}`);
+  console.log(`overhead (median difference): ${ms(median(pipeline) - median(direct))}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
