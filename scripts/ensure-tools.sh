@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, idempotently, with a cache:
 #   npm packages (when node_modules is missing or older than package-lock.json),
-#   Debian's chromium and docker-compose (apt), the Temporal CLI (go install, cached by version outside the repo).
+#   Debian's chromium and docker-compose (apt), Jaeger v2 (built from Go modules, cached), the Temporal CLI (go install, cached by version outside the repo).
 # Prints `export` lines for the paths it found, so callers can `eval "$(scripts/ensure-tools.sh)"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_CLI_VERSION=v1.5.1 # keep in step with src/dev/temporal-dev-server.ts
+JAEGER_MODULE_VERSION=v1.76.0 # keep in step with test/helpers/jaeger.ts
 CACHE="${MLX_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlx-jobs}"
 log() { echo "ensure-tools: $*" >&2; }
 
@@ -56,5 +57,35 @@ if [ -z "${TEMPORAL_CLI_PATH:-}" ] && ! [ -x "$temporal_bin" ]; then
   [ -n "$built" ] || { log "could not build the Temporal CLI"; exit 1; }
 fi
 
+# Jaeger v2 all-in-one for the tracing tests. The Go module proxy serves github.com/jaegertracing/jaeger
+# only under its v1.x tags (v1.76.0 is the Jaeger v2.13 release and its cmd/jaeger is the v2 binary), and
+# `go install` refuses it for its replace directive: build it inside a small wrapper module that takes
+# Jaeger's own go.mod requirements and go.sum, so every dependency is the version Jaeger pinned.
+jaeger_bin="$CACHE/jaeger-$JAEGER_MODULE_VERSION/jaeger"
+if [ -z "${JAEGER_PATH:-}" ] && ! [ -x "$jaeger_bin" ]; then
+  log "building Jaeger $JAEGER_MODULE_VERSION from Go modules (takes minutes the first time)"
+  src="$CACHE/jaeger-$JAEGER_MODULE_VERSION/src"
+  mkdir -p "$src"
+  mod_dir=$(go mod download -json "github.com/jaegertracing/jaeger@$JAEGER_MODULE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  mod_sums=$(go mod download -json "github.com/jaegertracing/jaeger@$JAEGER_MODULE_VERSION" | sed -n 's/^\t"\(Sum\|GoModSum\)": "\(.*\)",\{0,1\}$/\1 \2/p')
+  {
+    printf 'module local/jaegerbuild\n\n'
+    grep '^go ' "$mod_dir/go.mod"
+    printf '\nrequire github.com/jaegertracing/jaeger %s\n\n' "$JAEGER_MODULE_VERSION"
+    sed -n '/^require (/,$p' "$mod_dir/go.mod"
+  } >"$src/go.mod"
+  cp "$mod_dir/go.sum" "$src/go.sum"
+  chmod u+w "$src/go.mod" "$src/go.sum"
+  while read -r kind sum; do
+    if [ "$kind" = Sum ]; then suffix=""; else suffix="/go.mod"; fi
+    echo "github.com/jaegertracing/jaeger $JAEGER_MODULE_VERSION$suffix $sum"
+  done <<<"$mod_sums" >>"$src/go.sum"
+  printf '//go:build tools\n\npackage jaegerbuild\n\nimport _ "github.com/jaegertracing/jaeger/cmd/jaeger"\n' >"$src/tools.go"
+  (cd "$src" && GOTOOLCHAIN=local GOFLAGS=-p=2 go build -mod=mod -trimpath -ldflags='-s -w' -o "$jaeger_bin.tmp" \
+    github.com/jaegertracing/jaeger/cmd/jaeger) >&2
+  mv "$jaeger_bin.tmp" "$jaeger_bin"
+fi
+
 echo "export TEMPORAL_CLI_PATH=${TEMPORAL_CLI_PATH:-$temporal_bin}"
+echo "export JAEGER_PATH=${JAEGER_PATH:-$jaeger_bin}"
 echo "export MLX_CHROMIUM_PATH=${MLX_CHROMIUM_PATH:-/usr/bin/chromium}"

@@ -48,6 +48,12 @@ const EnvSchema = z.object({
   MLX_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
   MLX_TEMPORAL_UI_URL: z.url({ error: 'must be a URL' }).default('http://127.0.0.1:8233'),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  MLX_ARTIFACTS_DIR: optionalString,
+  MLX_TRACE_URL_TEMPLATE: z
+    .string()
+    .regex(/^https?:\/\/.*\{trace_id\}/, 'must be an http(s) URL containing {trace_id}')
+    .default('http://127.0.0.1:16686/trace/{trace_id}'),
+  MLX_TRACE_QUERY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
 });
 
 export interface Config {
@@ -71,6 +77,14 @@ export interface Config {
   secrets: { file?: string; json?: string };
   webhookTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Screenshots of failed tasks. */
+  artifactsDir: string;
+  trace: {
+    /** Link to one trace in Tempo, Grafana or Jaeger; `{trace_id}` is replaced. */
+    urlTemplate: string;
+    /** Base URL of the trace backend's query API (Jaeger :16686, Tempo :3200), for `mlx-jobs trace`. */
+    queryUrl?: string;
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -118,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },
     webhookTimeoutMs: e.MLX_WEBHOOK_TIMEOUT_MS,
     logLevel: e.MLX_LOG_LEVEL,
+    artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
+    trace: { urlTemplate: e.MLX_TRACE_URL_TEMPLATE, queryUrl: e.MLX_TRACE_QUERY_URL?.replace(/\/+$/, '') },
   };
 }
 

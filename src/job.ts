@@ -85,6 +85,8 @@ export interface JobFailureInfo {
   type: string;
   message: string;
   step?: StepName;
+  /** What the page showed when a task failed: screenshot path on the worker, URL (no query), title. */
+  evidence?: { screenshot?: string; url: string; title: string };
 }
 
 export interface JobResult {

@@ -1,4 +1,9 @@
-/** JSON-lines logger for worker-side code (activities, launcher, tasks). Never pass secrets in fields. */
+/**
+ * JSON-lines logger for worker-side code (activities, launcher, tasks). Lines written inside a span carry
+ * its trace_id and span_id. Never pass secrets in fields.
+ */
+import { activeTraceIds } from './telemetry/spans';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -23,7 +28,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const base = options.fields ?? {};
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[level] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }, errorReplacer));
+    const line = { time: new Date().toISOString(), level, msg, ...activeTraceIds(), ...base, ...fields };
+    write(JSON.stringify(line, errorReplacer));
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),

@@ -8,10 +8,15 @@ import { createLogger } from './log';
 import { buildActivityDeps } from './runtime/activity-deps';
 import { createMlxWorker } from './runtime/mlx-worker';
 import { temporalLogger } from './runtime/temporal-logger';
+import { startTelemetry } from './telemetry';
 import { temporalConnectionOptions } from './temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const telemetry = startTelemetry({
+    serviceName: 'mlx-worker',
+    attributes: { 'worker.id': config.workerId },
+  });
   const log = createLogger({
     level: config.logLevel,
     fields: { service: 'mlx-worker', worker_id: config.workerId },
@@ -26,6 +31,7 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         taskQueue: config.taskQueue,
         deps: runtime.deps,
+        telemetry,
       });
       log.info('worker started', {
         temporal: config.temporal.address,
@@ -40,6 +46,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await runtime.close();
+    await telemetry.shutdown(); // flushes the last spans
   }
 }
 

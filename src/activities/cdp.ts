@@ -1,20 +1,30 @@
 import { connectProfileBrowser } from '../cdp/connect';
+import type { JobRef } from '../telemetry';
 import type { ActivityDeps } from './deps';
+import { stepSpan } from './step-span';
+
+export interface CdpInfo {
+  port: number;
+  browser_version: string;
+  pages: number;
+}
 
 export function cdpActivities(deps: ActivityDeps) {
   return {
     /** Proves the profile's browser answers on CDP and can be driven, before the task starts. */
-    async cdpConnect(input: {
-      port: number;
-    }): Promise<{ port: number; browser_version: string; pages: number }> {
-      const { browser, browserVersion } = await connectProfileBrowser(deps.cdpHost, input.port);
-      try {
-        const pages = browser.contexts().reduce((sum, context) => sum + context.pages().length, 0);
-        return { port: input.port, browser_version: browserVersion, pages };
-      } finally {
-        // Over CDP, close() only detaches Playwright; the profile's browser keeps running.
-        await browser.close();
-      }
+    cdpConnect({ job, port }: { job: JobRef; port: number }): Promise<CdpInfo> {
+      return stepSpan('mlx.cdp.connect', job, deps.workerId, async (span) => {
+        span.setAttribute('mlx.cdp.port', port);
+        const { browser, browserVersion } = await connectProfileBrowser(deps.cdpHost, port);
+        try {
+          const pages = browser.contexts().reduce((sum, context) => sum + context.pages().length, 0);
+          span.setAttribute('mlx.browser.version', browserVersion);
+          return { port, browser_version: browserVersion, pages };
+        } finally {
+          // Over CDP, close() only detaches Playwright; the profile's browser keeps running.
+          await browser.close();
+        }
+      });
     },
   };
 }

@@ -19,5 +19,7 @@ export interface ActivityDeps {
   tasks: TaskRegistry;
   secrets: SecretStore;
   webhookTimeoutMs: number;
+  /** Where failed tasks leave their screenshots. */
+  artifactsDir: string;
   log: Logger;
 }

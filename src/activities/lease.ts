@@ -1,10 +1,7 @@
 import { failure } from '../errors';
+import type { JobRef } from '../telemetry';
 import type { ActivityDeps } from './deps';
-
-export interface AcquireLeaseInput {
-  job_id: string;
-  profile_id: string;
-}
+import { stepSpan } from './step-span';
 
 export interface LeaseGrant {
   worker_id: string;
@@ -16,32 +13,38 @@ export interface LeaseGrant {
 
 export function leaseActivities(deps: ActivityDeps) {
   return {
-    async acquireLease(input: AcquireLeaseInput): Promise<LeaseGrant> {
-      const owner = { worker_id: deps.workerId, job_id: input.job_id };
-      const lease = await deps.leases.acquire(input.profile_id, owner, deps.leaseTtlMs);
-      if (!lease) {
-        const holder = (await deps.leases.list()).find((l) => l.profile_id === input.profile_id);
-        throw failure('ProfileLeased', `profile ${input.profile_id} is leased by another job`, {
-          details: { holder_job_id: holder?.job_id, holder_worker_id: holder?.worker_id },
+    acquireLease({ job }: { job: JobRef }): Promise<LeaseGrant> {
+      return stepSpan('mlx.lease.acquire', job, deps.workerId, async (span) => {
+        const owner = { worker_id: deps.workerId, job_id: job.job_id };
+        const lease = await deps.leases.acquire(job.profile_id, owner, deps.leaseTtlMs);
+        if (!lease) {
+          const holder = (await deps.leases.list()).find((l) => l.profile_id === job.profile_id);
+          throw failure('ProfileLeased', `profile ${job.profile_id} is leased by another job`, {
+            details: { holder_job_id: holder?.job_id, holder_worker_id: holder?.worker_id },
+          });
+        }
+        span.setAttribute('mlx.lease.token', lease.token);
+        deps.log.info('lease acquired', {
+          job_id: job.job_id,
+          profile_id: job.profile_id,
+          token: lease.token,
         });
-      }
-      deps.log.info('lease acquired', {
-        job_id: input.job_id,
-        profile_id: input.profile_id,
-        token: lease.token,
+        return {
+          worker_id: deps.workerId,
+          task_queue: deps.hostTaskQueue,
+          token: lease.token,
+          expires_at: lease.expires_at,
+        };
       });
-      return {
-        worker_id: deps.workerId,
-        task_queue: deps.hostTaskQueue,
-        token: lease.token,
-        expires_at: lease.expires_at,
-      };
     },
 
-    async releaseLease(input: { profile_id: string; token: number }): Promise<{ released: boolean }> {
-      const released = await deps.leases.release(input.profile_id, input.token);
-      deps.log.info('lease released', { profile_id: input.profile_id, token: input.token, released });
-      return { released };
+    releaseLease({ job, token }: { job: JobRef; token: number }): Promise<{ released: boolean }> {
+      return stepSpan('mlx.lease.release', job, deps.workerId, async (span) => {
+        const released = await deps.leases.release(job.profile_id, token);
+        span.setAttribute('mlx.lease.released', released);
+        deps.log.info('lease released', { job_id: job.job_id, profile_id: job.profile_id, token, released });
+        return { released };
+      });
     },
   };
 }

@@ -1,47 +1,62 @@
 import { errorTypeOf } from '../errors';
+import type { JobRef } from '../telemetry';
 import type { ActivityDeps } from './deps';
+import { stepSpan } from './step-span';
 
 export interface StartProfileInput {
-  job_id: string;
-  profile_id: string;
+  job: JobRef;
   folder_id: string;
   headless?: boolean;
 }
 
 export function profileActivities(deps: ActivityDeps) {
   return {
-    async startProfile(input: StartProfileInput): Promise<{ port: number; browser_type?: string }> {
-      const request = {
-        folderId: input.folder_id,
-        profileId: input.profile_id,
-        headless: input.headless ?? deps.headless,
-      };
-      let started;
-      try {
-        started = await deps.launcher.startProfile(request);
-      } catch (err) {
-        // We hold the lease, so a running browser is ours: left by an attempt whose reply was lost.
-        if (errorTypeOf(err) !== 'MlxProfileAlreadyRunning') throw err;
-        deps.log.warn('profile already running under our lease; restarting it', {
-          profile_id: input.profile_id,
+    startProfile({
+      job,
+      folder_id,
+      headless,
+    }: StartProfileInput): Promise<{ port: number; browser_type?: string }> {
+      return stepSpan('mlx.profile.start', job, deps.workerId, async (span) => {
+        const request = {
+          folderId: folder_id,
+          profileId: job.profile_id,
+          headless: headless ?? deps.headless,
+        };
+        let started;
+        try {
+          started = await deps.launcher.startProfile(request);
+        } catch (err) {
+          // We hold the lease, so a running browser is ours: left by an attempt whose reply was lost.
+          if (errorTypeOf(err) !== 'MlxProfileAlreadyRunning') throw err;
+          deps.log.warn('profile already running under our lease; restarting it', {
+            profile_id: job.profile_id,
+          });
+          await deps.launcher.stopProfile(job.profile_id);
+          started = await deps.launcher.startProfile(request);
+        }
+        deps.openProfiles.add(job.profile_id);
+        span.setAttributes({ 'mlx.cdp.port': started.port, 'mlx.browser_type': started.browserType ?? '' });
+        deps.log.info('profile started', {
+          job_id: job.job_id,
+          profile_id: job.profile_id,
+          port: started.port,
         });
-        await deps.launcher.stopProfile(input.profile_id);
-        started = await deps.launcher.startProfile(request);
-      }
-      deps.openProfiles.add(input.profile_id);
-      deps.log.info('profile started', {
-        job_id: input.job_id,
-        profile_id: input.profile_id,
-        port: started.port,
+        return { port: started.port, browser_type: started.browserType };
       });
-      return { port: started.port, browser_type: started.browserType };
     },
 
-    async stopProfile(input: { profile_id: string }): Promise<{ already_stopped: boolean }> {
-      const { alreadyStopped } = await deps.launcher.stopProfile(input.profile_id);
-      deps.openProfiles.delete(input.profile_id);
-      deps.log.info('profile stopped', { profile_id: input.profile_id, already_stopped: alreadyStopped });
-      return { already_stopped: alreadyStopped };
+    stopProfile({ job }: { job: JobRef }): Promise<{ already_stopped: boolean }> {
+      return stepSpan('mlx.profile.stop', job, deps.workerId, async (span) => {
+        const { alreadyStopped } = await deps.launcher.stopProfile(job.profile_id);
+        deps.openProfiles.delete(job.profile_id);
+        span.setAttribute('mlx.profile.already_stopped', alreadyStopped);
+        deps.log.info('profile stopped', {
+          job_id: job.job_id,
+          profile_id: job.profile_id,
+          already_stopped: alreadyStopped,
+        });
+        return { already_stopped: alreadyStopped };
+      });
     },
   };
 }

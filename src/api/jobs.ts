@@ -70,6 +70,8 @@ export interface JobStatus {
   pending: PendingStep[];
   result?: JobResult;
   failure?: JobFailureInfo;
+  /** The job's trace, recorded by the workflow in its memo (absent when tracing was off). */
+  trace_id?: string;
 }
 
 export async function getJob(client: Client, jobId: string): Promise<JobStatus> {
@@ -89,6 +91,7 @@ export async function getJob(client: Client, jobId: string): Promise<JobStatus> 
     closed_at: description.closeTime?.toISOString(),
     pending,
     progress: await handle.query(progressQuery).catch(() => undefined),
+    trace_id: typeof description.memo?.trace_id === 'string' ? description.memo.trace_id : undefined,
   };
   if (description.status.name === 'COMPLETED') status.result = await handle.result();
   if (description.status.name === 'FAILED') {
@@ -155,6 +158,7 @@ export function jobFailureOf(err: unknown): JobFailureInfo {
       type: info?.type ?? cause.type ?? 'Error',
       message: info?.message ?? cause.message,
       step: info?.step,
+      evidence: info?.evidence,
     };
   }
   if (cause instanceof CancelledFailure) return { type: 'Cancelled', message: cause.message };

@@ -3,3 +3,8 @@ export function temporalUiLink(uiUrl: string, namespace: string, workflowId: str
   const base = `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
 }
+
+/** A link to one trace in Tempo, Grafana or Jaeger, from a template holding `{trace_id}`. */
+export function traceLink(template: string, traceId: string): string {
+  return template.replaceAll('{trace_id}', traceId);
+}

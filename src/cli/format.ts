@@ -32,7 +32,7 @@ export function createProgressPrinter(write: (line: string) => void): (status: J
   };
 }
 
-export function formatStatus(status: JobStatus, uiLink: string): string {
+export function formatStatus(status: JobStatus, uiLink: string, traceUrl?: string): string {
   const lines = [
     `job ${status.job_id}: ${status.status}`,
     `  workflow ${status.workflow_id}  run ${status.run_id}`,
@@ -50,8 +50,14 @@ export function formatStatus(status: JobStatus, uiLink: string): string {
     lines.push(
       `  failure: ${status.failure.type} at ${status.failure.step ?? '?'}: ${status.failure.message}`,
     );
+    const evidence = status.failure.evidence;
+    if (evidence) {
+      lines.push(`  page at failure: ${evidence.url} "${evidence.title}"`);
+      if (evidence.screenshot) lines.push(`  screenshot: ${evidence.screenshot}`);
+    }
   }
   if (status.result) lines.push(`  output: ${JSON.stringify(status.result.output)}`);
   lines.push(`  Temporal UI: ${uiLink}`);
+  if (traceUrl) lines.push(`  trace: ${traceUrl}`);
   return lines.join('\n');
 }

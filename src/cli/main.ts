@@ -3,10 +3,12 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../api/connect';
 import { cancelJob, getJob, jobFailureOf, startJob, waitForJob } from '../api/jobs';
-import { temporalUiLink } from '../api/links';
+import { temporalUiLink, traceLink } from '../api/links';
+import { fetchTrace } from '../api/trace';
 import { loadConfig, type Config } from '../config';
 import { errorTypeOf } from '../errors';
 import { createProgressPrinter, formatStatus } from './format';
+import { renderWaterfall } from './waterfall';
 
 const HELP: Record<string, string> = {
   main: `mlx-jobs: run browser-automation jobs on MLX profiles as Temporal workflows
@@ -17,6 +19,7 @@ Commands:
   submit FILE|- [--wait] [--json]   start a job from a JobSpec JSON file (or stdin)
   status JOB_ID [--json]            show a job's state, steps, attempts and result
   cancel JOB_ID                     cancel a job (its profile is stopped, its lease freed)
+  trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
   help [COMMAND]                    show help
 
 Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.`,
@@ -31,6 +34,11 @@ running or completed starts nothing new and shows the existing run.
 
 Shows the job's Temporal status, each step with its duration and attempt, the failure or the output,
 and the link to the run in the Temporal UI.`,
+  trace: `Usage: mlx-jobs trace JOB_ID
+
+Fetches the job's trace (its id is in the run's memo) from the trace backend's query API
+(MLX_TRACE_QUERY_URL: Jaeger's http://host:16686 or Tempo's http://host:3200) and draws every span
+with its start offset, duration and status.`,
   cancel: `Usage: mlx-jobs cancel JOB_ID
 
 Requests cancellation. The running step is cancelled, then the profile is stopped, the lease released
@@ -66,6 +74,7 @@ export async function runCli(argv: string[], out = (line: string) => console.log
     const ctx = { client, config, out, json: values.json ?? false };
     if (command === 'submit') return await submit(ctx, target, values.wait ?? false);
     if (command === 'status') return await status(ctx, target);
+    if (command === 'trace') return await traceCommand(ctx, target);
     await cancelJob(client, target);
     out(`cancellation requested for job ${target}`);
     return 0;
@@ -130,8 +139,29 @@ async function submit(ctx: CommandContext, file: string, wait: boolean): Promise
 
 async function status(ctx: CommandContext, jobId: string): Promise<number> {
   const job = await getJob(ctx.client, jobId);
-  const link = uiLink(ctx.config, job.workflow_id, job.run_id);
-  ctx.out(ctx.json ? JSON.stringify({ ...job, ui_url: link }) : formatStatus(job, link));
+  const links = {
+    ui_url: uiLink(ctx.config, job.workflow_id, job.run_id),
+    trace_url: job.trace_id && traceLink(ctx.config.trace.urlTemplate, job.trace_id),
+  };
+  ctx.out(ctx.json ? JSON.stringify({ ...job, ...links }) : formatStatus(job, links.ui_url, links.trace_url));
+  return 0;
+}
+
+async function traceCommand(ctx: CommandContext, jobId: string): Promise<number> {
+  const { trace_id } = await getJob(ctx.client, jobId);
+  if (!trace_id) throw new UsageError(`job ${jobId} has no trace id (it ran without tracing)`);
+  const { queryUrl, urlTemplate } = ctx.config.trace;
+  if (!queryUrl)
+    throw new UsageError('set MLX_TRACE_QUERY_URL to the trace backend (e.g. http://127.0.0.1:16686)');
+  const spans = await fetchTrace(queryUrl, trace_id);
+  if (ctx.json) {
+    ctx.out(
+      JSON.stringify({ trace_id, spans }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+    );
+    return 0;
+  }
+  ctx.out(`trace ${trace_id}  ${traceLink(urlTemplate, trace_id)}`);
+  ctx.out(spans.length ? renderWaterfall(spans) : '(the trace backend has no spans for it yet)');
   return 0;
 }
 

@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { connectClient } from '../api/connect';
-import { jobFailureOf, startJob, waitForJob } from '../api/jobs';
-import { temporalUiLink } from '../api/links';
+import { getJob, jobFailureOf, startJob, waitForJob } from '../api/jobs';
+import { temporalUiLink, traceLink } from '../api/links';
 import { createProgressPrinter } from '../cli/format';
 import { loadConfig } from '../config';
 import { startDevServer } from '../dev/temporal-dev-server';
@@ -17,6 +17,7 @@ import { createLogger } from '../log';
 import { buildActivityDeps } from '../runtime/activity-deps';
 import { createMlxWorker } from '../runtime/mlx-worker';
 import { temporalLogger } from '../runtime/temporal-logger';
+import { serviceTracer, startTelemetry } from '../telemetry';
 import { startSellerCentre } from './seller-centre';
 import { startWebhookReceiver } from './webhook-receiver';
 
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   const stayUp = process.stdin.isTTY && !process.argv.includes('--exit');
   const say = (line: string) => console.log(line);
   const base = loadConfig();
+  const telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': base.workerId } });
+  const receiverTelemetry = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
   const log = createLogger({ level: 'warn', fields: { service: 'mlx-worker' } });
   Runtime.install({ logger: temporalLogger(log, 'WARN'), shutdownSignals: [] });
   mkdirSync(base.dataDir, { recursive: true });
@@ -34,7 +37,11 @@ async function main(): Promise<void> {
   const uiPort = (await portIsFree(8233)) ? 8233 : undefined;
   const server = await startDevServer({ port, uiPort, dbFile: join(base.dataDir, 'temporal.db') });
   say(`Temporal dev server  ${server.address}   Web UI ${server.uiUrl}`);
-  const cleanups: (() => Promise<void>)[] = [() => server.stop()];
+  const cleanups: (() => Promise<void>)[] = [
+    () => telemetry.shutdown(),
+    () => receiverTelemetry.shutdown(),
+    () => server.stop(),
+  ];
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
@@ -53,7 +60,7 @@ async function main(): Promise<void> {
       accounts: { [DEMO_ACCOUNT.username]: DEMO_ACCOUNT.password },
     });
     cleanups.push(() => sellerCentre.close());
-    const receiver = await startWebhookReceiver();
+    const receiver = await startWebhookReceiver({ tracer: receiverTelemetry.tracer });
     cleanups.push(() => receiver.close());
     say(`demo seller centre   ${sellerCentre.url}   webhook receiver ${receiver.url}`);
 
@@ -77,6 +84,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.taskQueue,
       deps: runtime.deps,
+      telemetry,
     });
     const running = worker.run();
     cleanups.push(async () => {
@@ -130,7 +138,13 @@ async function main(): Promise<void> {
     say(
       `\nwebhook received: status=${body.status} orders=${body.output?.count ?? '-'} idempotency-key=${delivery.headers['idempotency-key']}`,
     );
+    say(`traceparent on the webhook: ${delivery.headers.traceparent ?? '-'}`);
     say(`Temporal UI of the run: ${link}`);
+    const { trace_id } = await getJob(client, started.job_id);
+    if (trace_id) {
+      say(`trace ${trace_id}: ${traceLink(config.trace.urlTemplate, trace_id)}`);
+      if (!telemetry.exporting) say('  (set OTEL_EXPORTER_OTLP_ENDPOINT to send spans to Jaeger or Tempo)');
+    }
 
     if (stayUp) {
       say('\nEverything stays up so you can look around; press Ctrl-C to stop.');

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../log';
 
@@ -21,7 +22,7 @@ const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** The example receiver an integrator would run: accepts JSON job reports and keeps them in memory. */
 export async function startWebhookReceiver(
-  options: { host?: string; port?: number; log?: Logger } = {},
+  options: { host?: string; port?: number; log?: Logger; tracer?: Tracer } = {},
 ): Promise<WebhookReceiver> {
   const log = options.log ?? silentLogger;
   const received: WebhookDelivery[] = [];
@@ -32,14 +33,30 @@ export async function startWebhookReceiver(
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
+    // Continue the sender's trace (W3C traceparent) in this receiver's own service.
+    const span = options.tracer?.startSpan(
+      'mlx.webhook.receive',
+      { kind: SpanKind.SERVER },
+      propagation.extract(ROOT_CONTEXT, req.headers),
+    );
     readJson(req).then(
       (body) => {
+        const jobId = (body as { job_id?: unknown }).job_id;
+        span?.setAttributes({
+          'mlx.job_id': String(jobId),
+          'mlx.webhook.status': String((body as { status?: unknown }).status),
+        });
         received.push({ received_at: new Date().toISOString(), headers: flatHeaders(req), body });
-        log.info('webhook received', { job_id: (body as { job_id?: unknown }).job_id });
+        log.info('webhook received', { job_id: jobId });
         res.writeHead(204).end();
+        span?.end();
         for (const wake of waiters) wake();
       },
-      (err: Error) => res.writeHead(400, { 'content-type': 'text/plain' }).end(err.message),
+      (err: Error) => {
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+        span?.end();
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(err.message);
+      },
     );
   });
   await new Promise<void>((resolve) =>

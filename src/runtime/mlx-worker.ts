@@ -1,4 +1,6 @@
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { Telemetry } from '../telemetry';
 import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
 import { hostTaskQueue } from '../config';
 
@@ -11,6 +13,8 @@ export interface MlxWorkerOptions {
   workflowBundle?: WorkflowBundle;
   /** Time given to running activities to finish after shutdown starts, before they are cancelled. */
   shutdownGraceTimeMs?: number;
+  /** Traces workflows and activities (Temporal's spans and the job's) through this SDK setup. */
+  telemetry: Pick<Telemetry, 'resource' | 'spanProcessor'>;
 }
 
 export interface MlxWorker {
@@ -25,7 +29,13 @@ export interface MlxWorker {
  */
 export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWorker> {
   const { connection, namespace, taskQueue, deps } = options;
-  const common = { connection, namespace, shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000 };
+  const plugin = new OpenTelemetryPlugin(options.telemetry);
+  const common = {
+    connection,
+    namespace,
+    shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
+    plugins: [plugin],
+  };
   const shared = await Worker.create({
     ...common,
     taskQueue,

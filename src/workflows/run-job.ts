@@ -1,3 +1,4 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   ActivityCancellationType,
   ApplicationFailure,
@@ -5,14 +6,17 @@ import {
   defineQuery,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { HostActivities, SharedActivities } from '../activities';
 import type { LeaseGrant } from '../activities/lease';
 import type { JobProgress, JobResult, JobSpec, StepName, WebhookBody } from '../job';
 import type { StepPolicies } from '../policies';
+import { ATTR, jobAttributes, jobRef, type JobRef } from '../telemetry/attributes';
 import { activityOptions } from './activity-options';
 import { failureInfo } from './failure-info';
 import { ProgressTracker } from './progress';
@@ -24,11 +28,39 @@ export interface RunJobInput {
 
 export const progressQuery = defineQuery<JobProgress>('progress');
 
+const tracer = trace.getTracer('mlx.automation');
+
 /**
  * One job: lease the profile, drive it on the leasing worker's host, always stop the profile and free
  * the lease, then report to the callback URL. Ends completed, failed (typed) or cancelled.
  */
-export async function runJob({ spec, policies }: RunJobInput): Promise<JobResult> {
+export async function runJob(input: RunJobInput): Promise<JobResult> {
+  const job = jobRef(input.spec);
+  const attributes = { ...jobAttributes(job), [ATTR.task]: input.spec.task.name };
+  // The job's root span; Temporal's StartActivity/RunActivity spans and each step's span nest below it.
+  return tracer.startActiveSpan('mlx.job.run', { attributes }, async (span) => {
+    const { traceId } = span.spanContext();
+    // Shown in the Temporal UI, so an operator goes from a run to its trace. Patched: older runs lack it.
+    if (patched('trace-id-memo') && trace.isSpanContextValid(span.spanContext()))
+      upsertMemo({ trace_id: traceId });
+    try {
+      return await runSteps(input, job);
+    } catch (err) {
+      if (!isCancellation(err)) {
+        const info = failureInfo(err);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: info.message });
+        span.setAttribute(ATTR.failureType, info.type);
+        const step = (err as { details?: { step?: string }[] }).details?.[0]?.step;
+        if (step) span.setAttribute(ATTR.failedStep, step);
+      }
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+async function runSteps({ spec, policies }: RunJobInput, job: JobRef): Promise<JobResult> {
   const progress = new ProgressTracker(spec.job_id);
   setHandler(progressQuery, () => progress.snapshot());
   const shared = (step: StepName) => proxyActivities<SharedActivities>(activityOptions(policies[step]));
@@ -37,20 +69,16 @@ export async function runJob({ spec, policies }: RunJobInput): Promise<JobResult
   let error: unknown;
   let lease: LeaseGrant | undefined;
   try {
-    lease = await progress.run('acquireLease', () =>
-      shared('acquireLease').acquireLease({ job_id: spec.job_id, profile_id: spec.profile_id }),
-    );
+    lease = await progress.run('acquireLease', () => shared('acquireLease').acquireLease({ job }));
     progress.workerId = lease.worker_id;
-    output = await driveProfile(spec, policies, lease, progress);
+    output = await driveProfile(spec, job, policies, lease, progress);
   } catch (err) {
     error = err;
   }
   if (lease) {
     const { token } = lease;
     await cleanup(() =>
-      progress.run('releaseLease', () =>
-        shared('releaseLease').releaseLease({ profile_id: spec.profile_id, token }),
-      ),
+      progress.run('releaseLease', () => shared('releaseLease').releaseLease({ job, token })),
     );
   }
 
@@ -73,7 +101,7 @@ export async function runJob({ spec, policies }: RunJobInput): Promise<JobResult
     const url = spec.callback_url;
     try {
       await CancellationScope.nonCancellable(() =>
-        progress.run('postWebhook', () => shared('postWebhook').postWebhook({ url, body })),
+        progress.run('postWebhook', () => shared('postWebhook').postWebhook({ job, url, body })),
       );
     } catch (webhookError) {
       // The job's own failure outranks the webhook's; a completed job keeps its output in the details.
@@ -115,6 +143,7 @@ export async function runJob({ spec, policies }: RunJobInput): Promise<JobResult
 /** The browser lives on the leasing worker's machine: every step here goes to its own task queue. */
 async function driveProfile(
   spec: JobSpec,
+  job: JobRef,
   policies: StepPolicies,
   lease: LeaseGrant,
   progress: ProgressTracker,
@@ -126,14 +155,9 @@ async function driveProfile(
     });
   try {
     const { port } = await progress.run('startProfile', () =>
-      host('startProfile').startProfile({
-        job_id: spec.job_id,
-        profile_id: spec.profile_id,
-        folder_id: spec.folder_id,
-        headless: spec.headless,
-      }),
+      host('startProfile').startProfile({ job, folder_id: spec.folder_id, headless: spec.headless }),
     );
-    await progress.run('cdpConnect', () => host('cdpConnect').cdpConnect({ port }));
+    await progress.run('cdpConnect', () => host('cdpConnect').cdpConnect({ job, port }));
     // Wait for the task to wind down after a cancel, so the profile is stopped after its last action.
     return await progress.run('executeTask', () =>
       host('executeTask', ActivityCancellationType.WAIT_CANCELLATION_COMPLETED).executeTask({
@@ -143,9 +167,7 @@ async function driveProfile(
       }),
     );
   } finally {
-    await cleanup(() =>
-      progress.run('stopProfile', () => host('stopProfile').stopProfile({ profile_id: spec.profile_id })),
-    );
+    await cleanup(() => progress.run('stopProfile', () => host('stopProfile').stopProfile({ job })));
   }
 }
 

@@ -1,17 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
 import { startJob, type StartedJob } from '../../src/api/jobs';
-import { hostTaskQueue } from '../../src/config';
+import { connectClient } from '../../src/api/connect';
+import { hostTaskQueue, loadConfig } from '../../src/config';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/job';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { createMemoryLeaseStore } from '../../src/lease';
-import { createLogger, silentLogger } from '../../src/log';
+import { createLogger, silentLogger, type Logger } from '../../src/log';
 import { createLauncherClient } from '../../src/mlx';
 import type { StepPolicies } from '../../src/policies';
 import { createMlxWorker, type MlxWorker } from '../../src/runtime/mlx-worker';
@@ -20,6 +21,8 @@ import { builtinTasks } from '../../src/tasks';
 import { createTaskRegistry } from '../../src/tasks/registry';
 import { createSecretStore } from '../../src/tasks/secrets';
 import type { TaskDefinition } from '../../src/tasks/types';
+import { startTelemetry, type Telemetry } from '../../src/telemetry';
+import type { Tracer } from '@opentelemetry/api';
 import { fastPolicies } from './policies';
 import { alwaysFails, readTitle, waitUntilCancelled } from './test-tasks';
 
@@ -44,6 +47,10 @@ let bundle: Promise<WorkflowBundle> | undefined;
 export function workflowBundle(): Promise<WorkflowBundle> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    // With a prebuilt bundle, the tracing interceptors must be bundled in (the plugin cannot add them).
+    workflowInterceptorModules: [
+      require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+    ],
     logger: quietLogger,
   });
   return bundle;
@@ -61,6 +68,12 @@ const quietLogger = {
 export interface HarnessOptions {
   secrets?: Record<string, Record<string, string>>;
   tasks?: TaskDefinition[];
+  /** Where spans go; by default the SDK runs (trace ids, traceparent) but exports nothing. */
+  telemetry?: Telemetry;
+  /** Tracer of the webhook receiver's own service. */
+  receiverTracer?: Tracer;
+  /** The worker's logger (silent by default). */
+  log?: Logger;
 }
 
 /** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
@@ -68,9 +81,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-'));
   const server = await startDevServer();
   const launcher = await startLocalLauncher({ dataDir, log: silentLogger });
-  const receiver = await startWebhookReceiver();
+  const receiver = await startWebhookReceiver({ tracer: options.receiverTracer });
+  const telemetry = options.telemetry ?? startTelemetry({ serviceName: 'mlx-worker', env: {} });
   const connection = await NativeConnection.connect({ address: server.address });
-  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const client = await connectClient(loadConfig({ TEMPORAL_ADDRESS: server.address }));
   const taskQueue = 'mlx-jobs-test';
   const workerId = 'test-worker';
   const deps: ActivityDeps = {
@@ -91,7 +105,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ]),
     secrets: createSecretStore(options.secrets ?? {}),
     webhookTimeoutMs: 5_000,
-    log: silentLogger,
+    artifactsDir: join(dataDir, 'artifacts'),
+    log: options.log ?? silentLogger,
   };
   const worker: MlxWorker = await createMlxWorker({
     connection,
@@ -100,6 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     deps,
     workflowBundle: await workflowBundle(),
     shutdownGraceTimeMs: 2_000,
+    telemetry,
   });
   const running = worker.run();
   const policies = fastPolicies();
@@ -135,6 +151,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await launcher.close();
       await receiver.close();
       await server.stop();
+      if (!options.telemetry) await telemetry.shutdown();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

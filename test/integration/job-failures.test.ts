@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { getJob, jobFailureOf, startJob, waitForJob, cancelJob } from '../../src/api/jobs';
@@ -78,9 +80,23 @@ test('a failing task is retried by policy, then the profile is stopped, the leas
     },
     {
       status: 'failed',
-      error: { type: 'TaskFailed', message: 'selector #orders not found', step: 'executeTask' },
+      error: {
+        type: 'TaskFailed',
+        message: 'selector #orders not found',
+        step: 'executeTask',
+        evidence: {
+          screenshot: join(h.dataDir, 'artifacts', 'fails-1-attempt2.png'),
+          url: 'about://blank',
+          title: '',
+        },
+      },
     },
   );
+  // The evidence of the last attempt: a real PNG of the page, also shown by `status`.
+  assert.equal(status.failure?.evidence?.screenshot, join(h.dataDir, 'artifacts', 'fails-1-attempt2.png'));
+  const png = readFileSync(status.failure.evidence.screenshot);
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  assert.ok(existsSync(join(h.dataDir, 'artifacts', 'fails-1-attempt1.png')), 'each attempt leaves its own');
 });
 
 test('cancelling a job mid-task stops the profile and reports "cancelled"', async () => {

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/** One span of a trace, as `mlx-jobs trace` draws it. */
+export interface TraceSpan {
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  service: string;
+  startNs: bigint;
+  endNs: bigint;
+  error: boolean;
+  attributes: Record<string, string>;
+}
+
+const AnyValue = z.looseObject({
+  stringValue: z.string().optional(),
+  intValue: z.union([z.string(), z.number()]).optional(),
+  boolValue: z.boolean().optional(),
+  doubleValue: z.number().optional(),
+});
+const KeyValue = z.object({ key: z.string(), value: AnyValue.optional() });
+const Span = z.looseObject({
+  spanId: z.string(),
+  parentSpanId: z.string().optional(),
+  name: z.string(),
+  startTimeUnixNano: z.union([z.string(), z.number()]),
+  endTimeUnixNano: z.union([z.string(), z.number()]),
+  attributes: z.array(KeyValue).optional(),
+  status: z.looseObject({ code: z.union([z.number(), z.string()]).optional() }).optional(),
+});
+const ScopeSpans = z.looseObject({ spans: z.array(Span).optional() });
+const ResourceSpans = z.looseObject({
+  resource: z.looseObject({ attributes: z.array(KeyValue).optional() }).optional(),
+  scopeSpans: z.array(ScopeSpans).optional(),
+  instrumentationLibrarySpans: z.array(ScopeSpans).optional(),
+});
+const Batches = z.array(ResourceSpans);
+/** Jaeger's /api/v3/traces answers {result:{resourceSpans}}, Tempo's /api/traces {batches} or {resourceSpans}. */
+const TraceResponse = z.union([
+  z
+    .looseObject({ result: z.looseObject({ resourceSpans: Batches }) })
+    .transform((r) => r.result.resourceSpans),
+  z.looseObject({ resourceSpans: Batches }).transform((r) => r.resourceSpans),
+  z.looseObject({ batches: Batches }).transform((r) => r.batches),
+]);
+
+function text(value: z.output<typeof AnyValue> | undefined): string {
+  if (!value) return '';
+  const v = value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue;
+  return v === undefined ? '' : String(v);
+}
+
+/** OTLP JSON carries ids as hex; some backends send base64. */
+function hexId(id: string | undefined): string | undefined {
+  if (!id) return undefined;
+  if (/^[0-9a-f]+$/i.test(id) && (id.length === 16 || id.length === 32)) return id.toLowerCase();
+  const hex = Buffer.from(id, 'base64').toString('hex');
+  return /^0+$/.test(hex) ? undefined : hex;
+}
+
+export function parseTrace(body: unknown): TraceSpan[] {
+  const spans: TraceSpan[] = [];
+  for (const batch of TraceResponse.parse(body)) {
+    const service =
+      text(batch.resource?.attributes?.find((a) => a.key === 'service.name')?.value) || '(unknown service)';
+    for (const scope of [...(batch.scopeSpans ?? []), ...(batch.instrumentationLibrarySpans ?? [])]) {
+      for (const span of scope.spans ?? []) {
+        const code = span.status?.code;
+        spans.push({
+          spanId: hexId(span.spanId) ?? span.spanId,
+          parentSpanId: hexId(span.parentSpanId),
+          name: span.name,
+          service,
+          startNs: BigInt(span.startTimeUnixNano),
+          endNs: BigInt(span.endTimeUnixNano),
+          error: code === 2 || code === 'STATUS_CODE_ERROR',
+          attributes: Object.fromEntries((span.attributes ?? []).map((a) => [a.key, text(a.value)])),
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+/**
+ * Fetches a trace from the backend's query API: Jaeger v2 (`/api/v3/traces/{id}`) or Tempo
+ * (`/api/traces/{id}`), whichever answers. Returns an empty list while the trace is not there yet.
+ */
+export async function fetchTrace(queryUrl: string, traceId: string): Promise<TraceSpan[]> {
+  const failures: string[] = [];
+  for (const path of [`/api/v3/traces/${traceId}`, `/api/traces/${traceId}`]) {
+    const response = await fetch(`${queryUrl}${path}`, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.status === 404) {
+      failures.push(`${path}: 404`);
+      continue;
+    }
+    if (!response.ok) throw new Error(`trace backend answered ${response.status} for ${path}`);
+    return parseTrace(await response.json());
+  }
+  if (failures.length === 2) return [];
+  throw new Error(`trace backend did not answer: ${failures.join(', ')}`);
+}

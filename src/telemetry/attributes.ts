@@ -1,0 +1,41 @@
+/**
+ * Span attribute names and the attributes every job span carries, so a TraceQL query such as
+ * `{ resource.service.name = "mlx-worker" && span.mlx.platform = "lazada_id" && status = error }` finds
+ * them. Workflow-safe: no Node APIs.
+ */
+export interface JobRef {
+  job_id: string;
+  profile_id: string;
+  platform: string;
+  client_id: string;
+}
+
+export const ATTR = {
+  jobId: 'mlx.job_id',
+  profileId: 'mlx.profile_id',
+  platform: 'mlx.platform',
+  clientId: 'mlx.client_id',
+  attempt: 'mlx.attempt',
+  workerId: 'mlx.worker_id',
+  failureType: 'mlx.failure_type',
+  failedStep: 'mlx.failed_step',
+  task: 'mlx.task',
+} as const;
+
+export function jobRef(spec: JobRef): JobRef {
+  return {
+    job_id: spec.job_id,
+    profile_id: spec.profile_id,
+    platform: spec.platform,
+    client_id: spec.client_id,
+  };
+}
+
+export function jobAttributes(job: JobRef): Record<string, string> {
+  return {
+    [ATTR.jobId]: job.job_id,
+    [ATTR.profileId]: job.profile_id,
+    [ATTR.platform]: job.platform,
+    [ATTR.clientId]: job.client_id,
+  };
+}

@@ -1,0 +1,84 @@
+import type { Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { detectResourcesSync, envDetectorSync, Resource } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { version } from '../../package.json';
+
+export interface Telemetry {
+  resource: Resource;
+  /** Given to Temporal's OpenTelemetry plugin, which exports workflow spans through it. */
+  spanProcessor: SpanProcessor;
+  /** True when spans leave the process (an OTLP endpoint is set and the SDK is not disabled). */
+  exporting: boolean;
+  /** Flushes pending spans and stops the SDK. */
+  shutdown(): Promise<void>;
+}
+
+export interface TelemetryOptions {
+  /** Default service.name; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override it. */
+  serviceName: string;
+  attributes?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+}
+
+function serviceResource(options: TelemetryOptions): Resource {
+  return new Resource({
+    'service.name': options.serviceName,
+    'service.version': version,
+    ...options.attributes,
+  }).merge(detectResourcesSync({ detectors: [envDetectorSync] }));
+}
+
+/**
+ * OTLP over gRPC by default, http/protobuf when OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL says so; the
+ * exporters read endpoint, headers and timeouts from the standard variables themselves.
+ * Without an endpoint, or with OTEL_SDK_DISABLED=true, nothing is exported.
+ */
+function spanProcessorFromEnv(env: NodeJS.ProcessEnv): { processor: SpanProcessor; exporting: boolean } {
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (!endpoint || env.OTEL_SDK_DISABLED === 'true')
+    return { processor: new NoopSpanProcessor(), exporting: false };
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'grpc';
+  const exporter = protocol === 'http/protobuf' ? new OtlpProtoExporter() : new OtlpGrpcExporter();
+  return { processor: new BatchSpanProcessor(exporter), exporting: true };
+}
+
+/**
+ * Starts the OpenTelemetry SDK for this process (context manager, W3C propagators, batch export).
+ * Spans are created even when nothing is exported, so trace ids and traceparent headers still exist.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const env = options.env ?? process.env;
+  const resource = serviceResource(options);
+  const { processor, exporting } = spanProcessorFromEnv(env);
+  const sdk = new NodeSDK({
+    resource,
+    autoDetectResources: false,
+    spanProcessors: [processor],
+    instrumentations: [],
+  });
+  if (env.OTEL_SDK_DISABLED !== 'true') sdk.start();
+  return { resource, spanProcessor: processor, exporting, shutdown: () => sdk.shutdown() };
+}
+
+/** A tracer of another service in the same process (the example webhook receiver), not registered globally. */
+export function serviceTracer(options: TelemetryOptions): {
+  tracer: Tracer;
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+} {
+  const provider = new BasicTracerProvider({ resource: serviceResource(options) });
+  provider.addSpanProcessor(spanProcessorFromEnv(options.env ?? process.env).processor);
+  return {
+    tracer: provider.getTracer('mlx.webhook.receiver'),
+    flush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}

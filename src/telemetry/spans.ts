@@ -1,0 +1,32 @@
+import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { errorTypeOf } from '../errors';
+import { ATTR } from './attributes';
+
+export const tracer = trace.getTracer('mlx.automation');
+
+/**
+ * Runs `fn` in an active span: children and log lines see it, a failure sets status ERROR and records
+ * the taxonomy type, and the span always ends.
+ */
+export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (err) {
+      const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+      span.setAttribute(ATTR.failureType, errorTypeOf(err) ?? (err instanceof Error ? err.name : 'Error'));
+      if (err instanceof Error) span.recordException(err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Trace and span id of the active span, for log lines; undefined outside any span. */
+export function activeTraceIds(): { trace_id: string; span_id: string } | undefined {
+  const context = trace.getActiveSpan()?.spanContext();
+  if (!context || !trace.isSpanContextValid(context)) return undefined;
+  return { trace_id: context.traceId, span_id: context.spanId };
+}

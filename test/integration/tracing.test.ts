@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { getJob, waitForJob } from '../../src/api/jobs';
+import { fetchTrace, type TraceSpan } from '../../src/api/trace';
+import { runCli } from '../../src/cli/main';
+import { createLogger } from '../../src/log';
+import { serviceTracer, startTelemetry, type Telemetry } from '../../src/telemetry';
+import { startHarness, type Harness } from '../helpers/harness';
+import { startJaeger, type Jaeger } from '../helpers/jaeger';
+import { waitUntil } from '../helpers/processes';
+
+// A real Jaeger v2 receives OTLP over gRPC from the worker (service mlx-worker) and from the example
+// webhook receiver (its own service); traces are read back through Jaeger's query API.
+let jaeger: Jaeger;
+let telemetry: Telemetry;
+let receiver: ReturnType<typeof serviceTracer>;
+let h: Harness;
+const logLines: string[] = [];
+
+before(async () => {
+  jaeger = await startJaeger();
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpGrpcEndpoint;
+  telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': 'test-worker' } });
+  receiver = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
+  h = await startHarness({
+    telemetry,
+    receiverTracer: receiver.tracer,
+    log: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
+  });
+});
+after(async () => {
+  await h?.close();
+  await telemetry?.shutdown();
+  await receiver?.shutdown();
+  await jaeger?.stop();
+});
+
+const STEP_SPANS = [
+  'mlx.lease.acquire',
+  'mlx.profile.start',
+  'mlx.cdp.connect',
+  'mlx.task.execute',
+  'mlx.profile.stop',
+  'mlx.lease.release',
+  'mlx.webhook.post',
+];
+
+/** Runs a job to its end, flushes every exporter and reads the job's whole trace back from Jaeger. */
+async function runAndFetchTrace(spec: Parameters<Harness['submit']>[0]) {
+  const job = await h.submit(spec);
+  await waitForJob(h.client, job.job_id).catch(() => undefined);
+  await h.receiver.waitFor(job.job_id);
+  const { trace_id } = await getJob(h.client, job.job_id);
+  assert.ok(trace_id, 'the run records its trace id in its memo');
+  let spans: TraceSpan[] = [];
+  await waitUntil(
+    async () => {
+      await telemetry.spanProcessor.forceFlush();
+      await receiver.flush();
+      spans = await fetchTrace(jaeger.queryUrl, trace_id);
+      return ['mlx.job.run', ...STEP_SPANS, 'mlx.webhook.receive'].every((name) =>
+        spans.some((s) => s.name === name),
+      );
+    },
+    30_000,
+    `the spans of ${job.job_id} in Jaeger`,
+  );
+  const byName = (name: string) => spans.filter((s) => s.name === name);
+  return { job, trace_id, spans, byName, one: (name: string) => byName(name).at(-1)! };
+}
+
+function ancestors(spans: TraceSpan[], span: TraceSpan): string[] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const names: string[] = [];
+  for (let parent = byId.get(span.parentSpanId ?? ''); parent; parent = byId.get(parent.parentSpanId ?? '')) {
+    names.push(parent.name);
+  }
+  return names;
+}
+
+test('a completed job is one trace: the recipe span tree, Temporal spans and the webhook receiver', async () => {
+  const { spans, one, trace_id } = await runAndFetchTrace({
+    job_id: 'traced-ok',
+    callback_url: `${h.receiver.url}?token=hook-secret`,
+  });
+  const root = one('mlx.job.run');
+  assert.equal(root.service, 'mlx-worker');
+  assert.deepEqual(ancestors(spans, root).slice(0, 1), ['RunWorkflow:runJob']);
+  assert.ok(
+    spans.some((s) => s.name === 'StartWorkflow:runJob'),
+    "the client's StartWorkflow span is in the trace",
+  );
+  for (const name of STEP_SPANS) {
+    const span = one(name);
+    const chain = ancestors(spans, span);
+    assert.ok(
+      chain[0]?.startsWith('RunActivity:'),
+      `${name} is the child of a RunActivity span: ${chain.join(' < ')}`,
+    );
+    assert.ok(chain.includes('mlx.job.run'), `${name} descends from mlx.job.run`);
+    assert.equal(span.service, 'mlx-worker');
+    assert.equal(span.error, false);
+    assert.deepEqual(
+      [span.attributes['mlx.job_id'], span.attributes['mlx.profile_id'], span.attributes['mlx.platform']],
+      ['traced-ok', 'profile-traced-ok', 'shopee_my'],
+    );
+    assert.equal(span.attributes['mlx.client_id'], 'client-42');
+    assert.equal(span.attributes['mlx.attempt'], '1');
+    assert.equal(span.attributes['mlx.worker_id'], 'test-worker');
+  }
+  assert.match(one('mlx.cdp.connect').attributes['mlx.browser.version'] ?? '', /Chrom/);
+  assert.match(one('mlx.cdp.connect').attributes['mlx.cdp.port'] ?? '', /^\d+$/);
+  assert.equal(one('mlx.task.execute').attributes['mlx.task'], 'read_title');
+  assert.equal(one('mlx.webhook.post').attributes['http.response.status_code'], '204');
+  assert.match(one('mlx.webhook.post').attributes['server.address'] ?? '', /^127\.0\.0\.1:\d+$/);
+
+  const received = one('mlx.webhook.receive');
+  assert.equal(received.service, 'mlx-webhook-receiver');
+  assert.equal(received.parentSpanId, one('mlx.webhook.post').spanId, 'the receiver continues the POST span');
+  assert.doesNotMatch(
+    JSON.stringify(spans, (_k, v: unknown) => (typeof v === 'bigint' ? 0 : v)),
+    /hook-secret/,
+  );
+
+  const taskLog = logLines
+    .map((l) => JSON.parse(l) as Record<string, string>)
+    .find((l) => l.msg === 'task started');
+  assert.equal(taskLog?.trace_id, trace_id, 'worker log lines carry the trace id');
+  assert.equal(taskLog?.span_id, one('mlx.task.execute').spanId);
+});
+
+test('a failed task marks its step and mlx.job.run as ERROR, with its type and screenshot', async () => {
+  const { byName, one } = await runAndFetchTrace({
+    job_id: 'traced-fail',
+    task: { name: 'always_fails', input: {} },
+  });
+  const attempts = byName('mlx.task.execute');
+  assert.equal(attempts.length, 2, 'one span per attempt');
+  for (const span of attempts) {
+    assert.equal(span.error, true);
+    assert.equal(span.attributes['mlx.failure_type'], 'TaskFailed');
+    const screenshot = span.attributes['mlx.artifact.screenshot'] ?? '';
+    assert.match(screenshot, new RegExp(`traced-fail-attempt${span.attributes['mlx.attempt']}\\.png$`));
+    assert.ok(existsSync(screenshot), `${screenshot} exists`);
+  }
+  const root = one('mlx.job.run');
+  assert.equal(root.error, true);
+  assert.equal(root.attributes['mlx.failure_type'], 'TaskFailed');
+  assert.equal(root.attributes['mlx.failed_step'], 'executeTask');
+  assert.equal(one('mlx.profile.stop').error, false, 'cleanup still succeeded');
+});
+
+test('mlx-jobs trace draws the waterfall from the trace backend', async () => {
+  Object.assign(process.env, { TEMPORAL_ADDRESS: h.server.address, MLX_TRACE_QUERY_URL: jaeger.queryUrl });
+  const out: string[] = [];
+  assert.equal(await runCli(['trace', 'traced-fail'], (line) => out.push(line)), 0);
+  const text = out.join('\n');
+  assert.match(text, /^trace [0-9a-f]{32}/);
+  for (const name of ['mlx.job.run', ...STEP_SPANS, 'mlx.webhook.receive'])
+    assert.ok(text.includes(name), name);
+  assert.match(text, /mlx\.task\.execute .*ERROR TaskFailed/);
+  assert.match(text, /mlx-webhook-receiver/);
+});
