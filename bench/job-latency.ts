@@ -3,7 +3,9 @@
  * the same work done directly (start profile, attach over CDP, run the task, stop) without Temporal.
  * Runs are interleaved so both see the same machine load.
  *
- *   npm run bench -- [runs=7]
+ *   npm run bench -- [runs=7] [--json]
+ *
+ * Spans are exported when OTEL_EXPORTER_OTLP_ENDPOINT is set (bench/tracing-overhead.ts uses that).
  */
 import { chromium } from 'playwright-core';
 import { waitForJob } from '../src/api/jobs';
@@ -12,20 +14,18 @@ import { createLauncherClient } from '../src/mlx';
 import { silentLogger } from '../src/log';
 import { syncOrders } from '../src/tasks/sync-orders';
 import { createSecretStore } from '../src/tasks/secrets';
+import { startTelemetry } from '../src/telemetry';
 import { startHarness } from '../test/helpers/harness';
+import { median } from './stats';
 
 const ACCOUNT = { username: 'bench', password: 'bench-pw' };
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 async function main(): Promise<void> {
-  const runs = Number(process.argv[2] ?? 7);
+  const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 7);
+  const json = process.argv.includes('--json');
+  const telemetry = startTelemetry({ serviceName: 'mlx-worker' });
   const sellerCentre = await startSellerCentre({ accounts: { [ACCOUNT.username]: ACCOUNT.password } });
-  const h = await startHarness({ secrets: { shop: ACCOUNT } });
+  const h = await startHarness({ secrets: { shop: ACCOUNT }, telemetry });
   const launcher = createLauncherClient({ baseUrl: h.launcher.url });
   const input = {
     seller_centre_url: sellerCentre.url,
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
           signal: new AbortController().signal,
           log: silentLogger,
           heartbeat: () => undefined,
+          span: (_name, fn) => fn(),
         },
         syncOrders.input.parse(input),
       );
@@ -81,6 +82,12 @@ async function main(): Promise<void> {
   } finally {
     await h.close();
     await sellerCentre.close();
+    await telemetry.shutdown();
+  }
+  if (json) {
+    const medians = Object.fromEntries(Object.entries(steps).map(([step, values]) => [step, median(values)]));
+    console.log(JSON.stringify({ runs, pipeline: median(pipeline), direct: median(direct), steps: medians }));
+    return;
   }
 
   const ms = (v: number) => `${v.toFixed(0)} ms`;

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { connectProfileBrowser } from '../cdp/connect';
 import { asFailure, failure } from '../errors';
 import type { JobSpec } from '../job';
-import { ATTR, jobRef } from '../telemetry';
+import { ATTR, inSpan, jobAttributes, jobRef } from '../telemetry';
 import type { TaskContext } from '../tasks/types';
 import { formatIssues } from '../validation';
 import type { ActivityDeps } from './deps';
@@ -82,6 +82,8 @@ export function taskActivities(deps: ActivityDeps) {
               progress = details;
               activity.heartbeat(details);
             },
+            span: (name, fn, attributes) =>
+              inSpan(name, { ...jobAttributes(spec), ...attributes }, () => fn()),
           };
           log.info('task started');
           const running = task.run(taskContext, parsedInput.data);

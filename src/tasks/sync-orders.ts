@@ -76,7 +76,7 @@ export const syncOrders = defineTask({
     }
     let screen = await currentScreen(page);
     if (screen === 'login') {
-      screen = await signIn(ctx, input.account);
+      screen = await ctx.span('sync_orders.sign_in', () => signIn(ctx, input.account));
       ctx.log.info('signed in to the seller centre', { account: input.account });
     } else {
       ctx.log.info('reusing the seller centre session', { account: input.account });
@@ -92,12 +92,14 @@ export const syncOrders = defineTask({
     }
     ctx.signal.throwIfAborted();
 
-    await applyFilters(page, input);
-    const { rows, pages } = await readAllPages(ctx);
+    const { rows, pages } = await ctx.span('sync_orders.read_list', async () => {
+      await applyFilters(page, input);
+      return readAllPages(ctx);
+    });
     ctx.log.info('order list read', { pages, count: rows.length });
 
     ctx.signal.throwIfAborted();
-    const exported = await downloadExport(page);
+    const exported = await ctx.span('sync_orders.export', () => downloadExport(page));
     ctx.log.info('order export downloaded', { export_count: exported.length });
     compareWithExport(rows, exported);
 

@@ -29,6 +29,12 @@ export interface TaskContext {
   readonly log: Logger;
   /** Tells Temporal the task is alive; `progress` is kept as heartbeat details. */
   heartbeat(progress?: Record<string, unknown>): void;
+  /** Runs `fn` in a child span of the task's span (e.g. "sync_orders.login"); never put secrets in attributes. */
+  span<T>(
+    name: string,
+    fn: () => Promise<T>,
+    attributes?: Record<string, string | number | boolean>,
+  ): Promise<T>;
 }
 
 export interface TaskDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {

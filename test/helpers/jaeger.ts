@@ -26,7 +26,7 @@ function jaegerPath(): string {
 /** All-in-one, in-memory storage, every listener on 127.0.0.1 on a free port. */
 const CONFIG = `
 service:
-  extensions: [jaeger_storage, jaeger_query]
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
   pipelines:
     traces: { receivers: [otlp], processors: [batch], exporters: [jaeger_storage_exporter] }
   telemetry:
@@ -40,6 +40,9 @@ extensions:
     enable_tracing: false
     http: { endpoint: "127.0.0.1:\${env:JAEGER_QUERY_HTTP_PORT}" }
     grpc: { endpoint: "127.0.0.1:\${env:JAEGER_QUERY_GRPC_PORT}" }
+  healthcheckv2:
+    use_v2: true
+    http: { endpoint: "127.0.0.1:\${env:JAEGER_HEALTH_PORT}" }
 receivers:
   otlp:
     protocols:
@@ -60,6 +63,7 @@ export async function startJaeger(timeoutMs = 30_000): Promise<Jaeger> {
     JAEGER_OTLP_HTTP_PORT: await freePort(),
     JAEGER_QUERY_HTTP_PORT: await freePort(),
     JAEGER_QUERY_GRPC_PORT: await freePort(),
+    JAEGER_HEALTH_PORT: await freePort(),
   };
   const child = spawn(jaegerPath(), ['--config', config], {
     env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
@@ -77,7 +81,8 @@ export async function startJaeger(timeoutMs = 30_000): Promise<Jaeger> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Jaeger exited during start-up: ${stderr}`);
-    const ready = await fetch(`${queryUrl}/api/services`).then(
+    // 200 only once every component, the OTLP receivers included, has started.
+    const ready = await fetch(`http://127.0.0.1:${ports.JAEGER_HEALTH_PORT}/status`).then(
       (r) => r.ok,
       () => false,
     );

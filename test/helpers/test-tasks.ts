@@ -8,7 +8,9 @@ export const readTitle = defineTask({
   input: z.object({ title: z.string() }),
   output: z.object({ title: z.string() }),
   async run(ctx, input) {
-    await ctx.page.setContent(`<html><head><title>${input.title}</title></head><body>ok</body></html>`);
+    await ctx.span('read_title.render', () =>
+      ctx.page.setContent(`<html><head><title>${input.title}</title></head><body>ok</body></html>`),
+    );
     return { title: await ctx.page.title() };
   },
 });

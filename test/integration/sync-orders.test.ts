@@ -31,11 +31,14 @@ const CHROMIUM_ARGS = [...CHROMIUM_TEST_ARGS, '--enable-features=NetworkServiceI
 interface Run {
   ctx: TaskContext;
   heartbeats: Record<string, unknown>[];
+  /** Names of the child spans the task opened, in order. */
+  spans: string[];
   abort: AbortController;
 }
 
 function taskContext(browser: Browser, context: BrowserContext, page: TaskContext['page']): Run {
   const heartbeats: Record<string, unknown>[] = [];
+  const spans: string[] = [];
   const abort = new AbortController();
   const ctx: TaskContext = {
     job: {
@@ -52,8 +55,12 @@ function taskContext(browser: Browser, context: BrowserContext, page: TaskContex
     signal: abort.signal,
     log: silentLogger,
     heartbeat: (progress) => heartbeats.push(progress ?? {}),
+    span: (name, fn) => {
+      spans.push(name);
+      return fn();
+    },
   };
-  return { ctx, heartbeats, abort };
+  return { ctx, heartbeats, spans, abort };
 }
 
 function expectedOrders(filter: OrderFilter) {
@@ -139,6 +146,7 @@ void describe('sync_orders against the demo seller centre', { timeout: 60_000 },
       })),
     );
     assert.ok(run.loginRequests.includes('POST'), 'the login form was submitted');
+    assert.deepEqual(run.spans, ['sync_orders.sign_in', 'sync_orders.read_list', 'sync_orders.export']);
     assert.ok(!JSON.stringify(result).includes(PASSWORD));
     assert.deepEqual(syncOrders.output.parse(result), result);
   });
@@ -166,6 +174,7 @@ void describe('sync_orders against the demo seller centre', { timeout: 60_000 },
 
     const second = await syncOrders.run(run.ctx, input({ from: '2024-01-20', to: '2024-01-22' }));
     assert.deepEqual(run.loginRequests, [], 'no login form on the second run');
+    assert.equal(run.spans.filter((name) => name === 'sync_orders.sign_in').length, 1, 'signed in once');
     assert.equal(second.count, expectedOrders({ from: '2024-01-20', to: '2024-01-22' }).length);
   });
 

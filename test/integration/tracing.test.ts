@@ -112,6 +112,13 @@ test('a completed job is one trace: the recipe span tree, Temporal spans and the
   assert.match(one('mlx.cdp.connect').attributes['mlx.browser.version'] ?? '', /Chrom/);
   assert.match(one('mlx.cdp.connect').attributes['mlx.cdp.port'] ?? '', /^\d+$/);
   assert.equal(one('mlx.task.execute').attributes['mlx.task'], 'read_title');
+  const own = one('read_title.render');
+  assert.equal(
+    own.parentSpanId,
+    one('mlx.task.execute').spanId,
+    "the task's own span is a child of its step",
+  );
+  assert.equal(own.attributes['mlx.job_id'], 'traced-ok');
   assert.equal(one('mlx.webhook.post').attributes['http.response.status_code'], '204');
   assert.match(one('mlx.webhook.post').attributes['server.address'] ?? '', /^127\.0\.0\.1:\d+$/);
 

@@ -12,9 +12,13 @@ const compose = (...args: string[]) =>
   });
 
 // No Docker engine runs here: the file is validated offline by docker-compose (installed by ensure-tools.sh).
-test('docker-compose.yml is valid and defines the Temporal server and a worker', () => {
+test('docker-compose.yml is valid and defines the Temporal server, Jaeger and a worker', () => {
   assert.doesNotThrow(() => compose('config', '-q'));
-  assert.deepEqual(compose('config', '--services').trim().split('\n').sort(), ['temporal', 'worker']);
+  assert.deepEqual(compose('config', '--services').trim().split('\n').sort(), [
+    'jaeger',
+    'temporal',
+    'worker',
+  ]);
 });
 
 test("the worker service's environment is accepted by the worker's configuration", () => {
@@ -27,4 +31,9 @@ test("the worker service's environment is accepted by the worker's configuration
   const config = loadConfig(env);
   assert.equal(config.temporal.address, 'temporal:7233');
   assert.equal(config.launcherUrl, undefined, 'an empty MLX_LAUNCHER_URL selects the embedded launcher');
+  assert.equal(
+    env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    'http://jaeger:4317',
+    'the worker sends its traces to Jaeger',
+  );
 });
