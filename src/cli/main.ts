@@ -7,6 +7,7 @@ import { temporalUiLink, traceLink } from '../api/links';
 import { fetchTrace } from '../api/trace';
 import { loadConfig, type Config } from '../config';
 import { errorTypeOf } from '../errors';
+import type { JobFailureInfo, JobResult } from '../job';
 import { createProgressPrinter, formatStatus } from './format';
 import { renderWaterfall } from './waterfall';
 
@@ -116,25 +117,27 @@ async function submit(ctx: CommandContext, file: string, wait: boolean): Promise
     if (ctx.json) ctx.out(JSON.stringify({ ...started, ui_url: link }));
     return 0;
   }
+  let outcome: { result?: JobResult; failure?: JobFailureInfo };
   try {
-    const result = await waitForJob(ctx.client, started.job_id, {
-      onProgress: ctx.json ? undefined : createProgressPrinter(ctx.out),
-    });
-    ctx.out(
-      ctx.json
-        ? JSON.stringify({ ...started, ui_url: link, result })
-        : `completed: ${JSON.stringify(result.output)}`,
-    );
-    return 0;
+    const onProgress = ctx.json ? undefined : createProgressPrinter(ctx.out);
+    outcome = { result: await waitForJob(ctx.client, started.job_id, { onProgress }) };
   } catch (err) {
-    const failure = jobFailureOf(err);
-    ctx.out(
-      ctx.json
-        ? JSON.stringify({ ...started, ui_url: link, failure })
-        : `failed: ${failure.type} at ${failure.step ?? '?'}: ${failure.message}`,
-    );
-    return 1;
+    outcome = { failure: jobFailureOf(err) };
   }
+  const { trace_id } = await getJob(ctx.client, started.job_id);
+  const trace_url = trace_id ? traceLink(ctx.config.trace.urlTemplate, trace_id) : undefined;
+  if (ctx.json) {
+    ctx.out(JSON.stringify({ ...started, ui_url: link, trace_url, ...outcome }));
+  } else {
+    const { result, failure } = outcome;
+    ctx.out(
+      result
+        ? `completed: ${JSON.stringify(result.output)}`
+        : `failed: ${failure?.type} at ${failure?.step ?? '?'}: ${failure?.message}`,
+    );
+    if (trace_url) ctx.out(`trace: ${trace_url}`);
+  }
+  return outcome.failure ? 1 : 0;
 }
 
 async function status(ctx: CommandContext, jobId: string): Promise<number> {

@@ -9,19 +9,30 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** Pids of live processes whose command line contains `needle` (e.g. a profile's user-data dir). */
-export function processesMatching(needle: string): number[] {
-  const pids: number[] = [];
+export interface ProcessInfo {
+  pid: number;
+  args: string[];
+}
+
+/** Live processes whose command line contains `needle` (e.g. a profile's user-data dir). */
+export function processesWith(needle: string): ProcessInfo[] {
+  const found: ProcessInfo[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes(needle)) pids.push(Number(entry));
+      if (cmdline.includes(needle))
+        found.push({ pid: Number(entry), args: cmdline.split('\0').filter(Boolean) });
     } catch {
       // the process ended while we looked
     }
   }
-  return pids;
+  return found;
+}
+
+/** Pids of live processes whose command line contains `needle`. */
+export function processesMatching(needle: string): number[] {
+  return processesWith(needle).map((p) => p.pid);
 }
 
 export async function waitUntil(
@@ -32,6 +43,6 @@ export async function waitUntil(
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,35 +11,21 @@ import { errorTypeOf } from '../../src/errors';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { silentLogger } from '../../src/log';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
+import { processesWith, waitUntil } from '../helpers/processes';
 
 const TIMEOUT = { timeout: 30_000 };
 
-/** Command lines (args joined by spaces) of live processes whose args include `--user-data-dir=<dir>`. */
-async function processesUsing(dir: string): Promise<string[]> {
+/** Live processes started with `--user-data-dir=<dir>` (the browser and its children). */
+function processesUsing(dir: string): string[] {
   const flag = `--user-data-dir=${dir}`;
-  const found: string[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const args = await readFile(`/proc/${name}/cmdline`, 'utf8').then(
-      (text) => text.split('\0'),
-      (): string[] => [],
-    );
-    if (args.includes(flag)) found.push(`${name}: ${args.join(' ')}`);
-  }
-  return found;
+  return processesWith(flag)
+    .filter((p) => p.args.includes(flag))
+    .map((p) => `${p.pid}: ${p.args.join(' ')}`);
 }
 
-async function assertBrowserGone(pid: number, dir: string): Promise<void> {
+function assertBrowserGone(pid: number, dir: string): void {
   assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
-  assert.deepEqual(await processesUsing(dir), []);
-}
-
-async function pollUntil(done: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    assert.ok(Date.now() < deadline, `condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  assert.deepEqual(processesUsing(dir), []);
 }
 
 void describe('local launcher with real Chromium', () => {
@@ -149,7 +135,7 @@ void describe('local launcher with real Chromium', () => {
       assert.equal(pidOf('alpha'), pid, 'the second start left the first browser alone');
 
       assert.deepEqual(await client.stopProfile('alpha'), { alreadyStopped: false });
-      await assertBrowserGone(pid, profileDir('alpha'));
+      assertBrowserGone(pid, profileDir('alpha'));
       assert.deepEqual(launcher.runningProfiles(), []);
       assert.deepEqual(await client.stopProfile('alpha'), { alreadyStopped: true });
     },
@@ -184,15 +170,13 @@ void describe('local launcher with real Chromium', () => {
     assert.equal(started.length, 1);
     assert.equal(refused.length, 1);
     assert.equal(errorTypeOf(refused[0]?.reason), 'MlxProfileAlreadyRunning');
-    const mainProcesses = (await processesUsing(profileDir('twice'))).filter(
-      (cmd) => !cmd.includes('--type='),
-    );
+    const mainProcesses = processesUsing(profileDir('twice')).filter((cmd) => !cmd.includes('--type='));
     assert.equal(mainProcesses.length, 1, mainProcesses.join('\n'));
 
     const pid = pidOf('twice');
     assert.ok(pid);
     await client.stopProfile('twice');
-    await assertBrowserGone(pid, profileDir('twice'));
+    assertBrowserGone(pid, profileDir('twice'));
   });
 
   void it('forgets a browser that exits by itself, and can start it again', TIMEOUT, async () => {
@@ -200,7 +184,7 @@ void describe('local launcher with real Chromium', () => {
     const pid = pidOf('crashy');
     assert.ok(pid);
     process.kill(-pid, 'SIGKILL');
-    await pollUntil(() => pidOf('crashy') === undefined, 5_000);
+    await waitUntil(() => pidOf('crashy') === undefined, 5_000, 'the crashed browser to be forgotten');
     assert.equal((await client.statuses()).states.crashy, undefined);
     assert.deepEqual(await client.stopProfile('crashy'), { alreadyStopped: true });
 
@@ -221,7 +205,7 @@ void describe('local launcher with real Chromium', () => {
 
     await own.close();
     assert.deepEqual(own.runningProfiles(), []);
-    for (const { profileId, pid } of running) await assertBrowserGone(pid, profileDir(profileId));
+    for (const { profileId, pid } of running) assertBrowserGone(pid, profileDir(profileId));
     await assert.rejects(ownClient.version(), (err) => errorTypeOf(err) === 'MlxAgentDown');
   });
 });

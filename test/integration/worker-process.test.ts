@@ -94,6 +94,7 @@ test('submit --wait runs a job on a worker process and shows progress, result an
     );
     assert.match(run.stdout, /✓ executeTask/);
     assert.match(run.stdout, /completed: \{"count":\d+/);
+    assert.match(run.stdout, /trace: http:\/\/127\.0\.0\.1:16686\/trace\/[0-9a-f]{32}/);
 
     const status = await runCli(['status', 'cli-1'], env);
     assert.equal(status.code, 0);
@@ -107,6 +108,12 @@ test('submit --wait runs a job on a worker process and shows progress, result an
 
     const logs = worker.lines().join('\n');
     assert.match(logs, /"msg":"task finished"/);
+    const started = worker
+      .lines()
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.msg === 'task started');
+    assert.match(String(started?.trace_id), /^[0-9a-f]{32}$/, 'JSON log lines carry the trace id');
     assert.doesNotMatch(logs, /s3cret-pw/, 'the password never reaches the logs');
   } finally {
     worker.child.kill('SIGTERM');
