@@ -60,7 +60,9 @@ function hexId(id: string | undefined): string | undefined {
 
 export function parseTrace(body: unknown): TraceSpan[] {
   const spans: TraceSpan[] = [];
-  for (const batch of TraceResponse.parse(body)) {
+  const parsed = TraceResponse.safeParse(body);
+  if (!parsed.success) throw new Error(`the trace backend answered a body that is not an OTLP JSON trace`);
+  for (const batch of parsed.data) {
     const service =
       text(batch.resource?.attributes?.find((a) => a.key === 'service.name')?.value) || '(unknown service)';
     for (const scope of [...(batch.scopeSpans ?? []), ...(batch.instrumentationLibrarySpans ?? [])]) {
@@ -83,23 +85,22 @@ export function parseTrace(body: unknown): TraceSpan[] {
 }
 
 /**
- * Fetches a trace from the backend's query API: Jaeger v2 (`/api/v3/traces/{id}`) or Tempo
- * (`/api/traces/{id}`), whichever answers. Returns an empty list while the trace is not there yet.
+ * Fetches a trace from the backend's query API: Jaeger v2 (`/api/v3/traces/{id}`, OTLP JSON) or, when
+ * that route does not exist, Tempo (`/api/traces/{id}`). Returns an empty list while the trace is not
+ * there yet.
  */
 export async function fetchTrace(queryUrl: string, traceId: string): Promise<TraceSpan[]> {
-  const failures: string[] = [];
-  for (const path of [`/api/v3/traces/${traceId}`, `/api/traces/${traceId}`]) {
-    const response = await fetch(`${queryUrl}${path}`, {
+  const get = (path: string) =>
+    fetch(`${queryUrl}${path}`, {
       headers: { accept: 'application/json' },
       signal: AbortSignal.timeout(10_000),
     });
-    if (response.status === 404) {
-      failures.push(`${path}: 404`);
-      continue;
-    }
-    if (!response.ok) throw new Error(`trace backend answered ${response.status} for ${path}`);
-    return parseTrace(await response.json());
-  }
-  if (failures.length === 2) return [];
-  throw new Error(`trace backend did not answer: ${failures.join(', ')}`);
+  const jaeger = await get(`/api/v3/traces/${traceId}`);
+  if (jaeger.ok) return parseTrace(await jaeger.json());
+  // Jaeger answers an unknown trace with a JSON error; Tempo has no such route at all.
+  if (jaeger.status === 404 && (await jaeger.text()).includes('httpCode')) return [];
+  const tempo = await get(`/api/traces/${traceId}`);
+  if (tempo.status === 404) return [];
+  if (!tempo.ok) throw new Error(`trace backend answered ${tempo.status} for /api/traces/${traceId}`);
+  return parseTrace(await tempo.json());
 }
