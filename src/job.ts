@@ -3,6 +3,8 @@
  */
 import { z } from 'zod';
 import { failure } from './errors';
+import { StepOverridesSchema } from './policies';
+import type { StepName } from './steps';
 import { formatIssues } from './validation';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
@@ -32,6 +34,8 @@ export const JobSpecSchema = z.strictObject({
   }),
   callback_url: z.url({ protocol: /^https?$/, error: 'callback_url must be an http(s) URL' }).optional(),
   headless: z.boolean().optional(),
+  /** Per-job changes to step timeouts and retries, within the bounds the operator configured. */
+  policies: StepOverridesSchema.optional(),
 });
 
 export type JobSpec = z.output<typeof JobSpecSchema>;
@@ -50,16 +54,7 @@ export function workflowIdFor(jobId: string): string {
   return `mlx-job-${jobId}`;
 }
 
-export const STEPS = [
-  'acquireLease',
-  'startProfile',
-  'cdpConnect',
-  'executeTask',
-  'stopProfile',
-  'releaseLease',
-  'postWebhook',
-] as const;
-export type StepName = (typeof STEPS)[number];
+export { STEPS, type StepName } from './steps';
 
 export type StepStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 

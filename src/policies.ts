@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { NON_RETRYABLE_ERROR_TYPES } from './errors';
-import { STEPS, type StepName } from './job';
+import { STEPS, type StepName } from './steps';
 
 const ms = z.number().int().positive();
 
@@ -34,6 +34,67 @@ export const StepPoliciesSchema = z.strictObject(
   >,
 );
 export type StepPolicies = z.output<typeof StepPoliciesSchema>;
+
+/** A partial step policy: what a configuration file, a variable or a job may change. */
+export const StepOverrideSchema = z.strictObject({
+  start_to_close_ms: ms.optional(),
+  schedule_to_close_ms: ms.optional(),
+  heartbeat_ms: ms.optional(),
+  retry: RetrySchema.partial().optional(),
+});
+export type StepOverride = z.output<typeof StepOverrideSchema>;
+
+export const StepOverridesSchema = z.strictObject(
+  Object.fromEntries(STEPS.map((step) => [step, StepOverrideSchema.optional()])) as Record<
+    StepName,
+    z.ZodOptional<typeof StepOverrideSchema>
+  >,
+);
+export type StepOverrides = z.output<typeof StepOverridesSchema>;
+
+/** Limits on what a job may ask for in its own `policies`. */
+export interface PolicyBounds {
+  max_attempts: number;
+  max_start_to_close_ms: number;
+  max_schedule_to_close_ms: number;
+}
+
+export const DEFAULT_POLICY_BOUNDS: PolicyBounds = {
+  max_attempts: 10,
+  max_start_to_close_ms: 2 * 60 * 60 * 1000,
+  max_schedule_to_close_ms: 24 * 60 * 60 * 1000,
+};
+
+/** `base` with `overrides` laid over it, step by step. */
+export function mergePolicies(base: StepPolicies, overrides: StepOverrides | undefined): StepPolicies {
+  if (!overrides) return base;
+  return Object.fromEntries(
+    STEPS.map((step) => {
+      const over = overrides[step];
+      const policy = base[step];
+      return [step, over ? { ...policy, ...over, retry: { ...policy.retry, ...over.retry } } : policy];
+    }),
+  ) as StepPolicies;
+}
+
+/** Problems of a job's own overrides against the bounds, each naming the field (`policies.<step>.…`). */
+export function boundProblems(overrides: StepOverrides | undefined, bounds: PolicyBounds): string[] {
+  const problems: string[] = [];
+  for (const step of STEPS) {
+    const over = overrides?.[step];
+    if (!over) continue;
+    const check = (field: string, value: number | undefined, max: number) => {
+      if (value !== undefined && value > max)
+        problems.push(`policies.${step}.${field}: at most ${max} (configured bound)`);
+    };
+    check('retry.maximum_attempts', over.retry?.maximum_attempts, bounds.max_attempts);
+    if (over.retry?.maximum_attempts === 0)
+      problems.push(`policies.${step}.retry.maximum_attempts: a job may not ask for unlimited attempts`);
+    check('start_to_close_ms', over.start_to_close_ms, bounds.max_start_to_close_ms);
+    check('schedule_to_close_ms', over.schedule_to_close_ms, bounds.max_schedule_to_close_ms);
+  }
+  return problems;
+}
 
 const nonRetryable = [...NON_RETRYABLE_ERROR_TYPES];
 const retry = (

@@ -11,12 +11,15 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/common';
 import { parseJobSpec, workflowIdFor, type JobFailureInfo, type JobProgress, type JobResult } from '../job';
-import { DEFAULT_STEP_POLICIES, type StepPolicies } from '../policies';
+import { failure } from '../errors';
+import { boundProblems, DEFAULT_POLICY_BOUNDS, DEFAULT_STEP_POLICIES, mergePolicies } from '../policies';
+import type { PolicyConfig } from '../policy-config';
 import { progressQuery, runJob } from '../workflows';
 
 export interface StartJobOptions {
   taskQueue: string;
-  policies?: StepPolicies;
+  /** Configured step policies and bounds (Config.policy); the documented defaults when omitted. */
+  policy?: PolicyConfig;
 }
 
 export interface StartedJob {
@@ -34,12 +37,20 @@ export interface StartedJob {
  */
 export async function startJob(client: Client, spec: unknown, options: StartJobOptions): Promise<StartedJob> {
   const job = parseJobSpec(spec);
+  const { policies, bounds } = options.policy ?? {
+    policies: DEFAULT_STEP_POLICIES,
+    bounds: DEFAULT_POLICY_BOUNDS,
+  };
+  const problems = boundProblems(job.policies, bounds);
+  if (problems.length) {
+    throw failure('JobSpecInvalid', `invalid job spec: ${problems.join('; ')}`, { details: { problems } });
+  }
   const workflowId = workflowIdFor(job.job_id);
   try {
     const handle = await client.workflow.start(runJob, {
       taskQueue: options.taskQueue,
       workflowId,
-      args: [{ spec: job, policies: options.policies ?? DEFAULT_STEP_POLICIES }],
+      args: [{ spec: job, policies: mergePolicies(policies, job.policies) }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     });

@@ -103,7 +103,10 @@ async function submit(ctx: CommandContext, file: string, wait: boolean): Promise
   } catch (err) {
     throw new UsageError(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(err as Error).message}`);
   }
-  const started = await startJob(ctx.client, spec, { taskQueue: ctx.config.taskQueue });
+  const started = await startJob(ctx.client, spec, {
+    taskQueue: ctx.config.taskQueue,
+    policy: ctx.config.policy,
+  });
   const link = uiLink(ctx.config, started.workflow_id, started.run_id);
   if (!ctx.json) {
     ctx.out(

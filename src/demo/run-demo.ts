@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       },
       callback_url: receiver.url,
     };
-    const started = await startJob(client, spec, { taskQueue: config.taskQueue });
+    const started = await startJob(client, spec, { taskQueue: config.taskQueue, policy: config.policy });
     const link = temporalUiLink(server.uiUrl, config.temporal.namespace, started.workflow_id, started.run_id);
     say(`\nsubmitted job ${started.job_id}\n  Temporal UI: ${link}\nprogress:`);
     try {

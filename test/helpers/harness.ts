@@ -14,7 +14,7 @@ import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { createMemoryLeaseStore } from '../../src/lease';
 import { createLogger, silentLogger, type Logger } from '../../src/log';
 import { createLauncherClient } from '../../src/mlx';
-import type { StepPolicies } from '../../src/policies';
+import { DEFAULT_POLICY_BOUNDS, type StepPolicies } from '../../src/policies';
 import { createMlxWorker, type MlxWorker } from '../../src/runtime/mlx-worker';
 import { temporalLogger } from '../../src/runtime/temporal-logger';
 import { builtinTasks } from '../../src/tasks';
@@ -24,7 +24,7 @@ import type { TaskDefinition } from '../../src/tasks/types';
 import { startTelemetry, type Telemetry } from '../../src/telemetry';
 import type { Tracer } from '@opentelemetry/api';
 import { fastPolicies } from './policies';
-import { alwaysFails, readTitle, waitUntilCancelled } from './test-tasks';
+import { alwaysFails, failsBeforeAttempt, readTitle, waitUntilCancelled } from './test-tasks';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
 Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
@@ -100,6 +100,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...builtinTasks,
       readTitle,
       alwaysFails,
+      failsBeforeAttempt,
       waitUntilCancelled,
       ...(options.tasks ?? []),
     ]),
@@ -141,7 +142,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           callback_url: receiver.url,
           ...spec,
         },
-        { taskQueue, policies },
+        { taskQueue, policy: { policies, bounds: DEFAULT_POLICY_BOUNDS } },
       ),
     async close() {
       worker.shutdown();

@@ -42,3 +42,17 @@ export const waitUntilCancelled = defineTask({
     throw new Error('not cancelled within a minute');
   },
 });
+
+/** Fails until the given attempt, then succeeds: a flaky page that recovers. */
+export const failsBeforeAttempt = defineTask({
+  name: 'fails_before_attempt',
+  description: 'fails attempts before `succeed_on`',
+  input: z.object({ succeed_on: z.number().int().positive() }),
+  output: z.object({ attempt: z.number() }),
+  run(ctx, input) {
+    if (ctx.job.attempt < input.succeed_on) {
+      return Promise.reject(new Error(`flaky page on attempt ${ctx.job.attempt}`));
+    }
+    return Promise.resolve({ attempt: ctx.job.attempt });
+  },
+});

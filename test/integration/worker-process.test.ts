@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +73,22 @@ test('every command has --help', async () => {
   const unknown = await runCli(['frobnicate'], env);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command "frobnicate"/);
+});
+
+test('a worker with a bad setting stops at start-up with one line naming it', () => {
+  const worker = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, '..', '..', 'src', 'worker.ts')],
+    {
+      env: { ...process.env, ...env, MLX_POLICY_EXECUTE_TASK_MAXIMUM_ATTEMPTS: 'lots' },
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(worker.status, 2);
+  assert.match(
+    worker.stderr.trim(),
+    /^mlx-worker: bad setting MLX_POLICY_EXECUTE_TASK_MAXIMUM_ATTEMPTS: .*"lots"\)$/,
+  );
 });
 
 test('submit refuses a bad spec with exit code 2, naming the fields', async () => {

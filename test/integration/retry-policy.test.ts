@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { waitForJob } from '../../src/api/jobs';
+import { errorTypeOf } from '../../src/errors';
+import { startHarness, type Harness } from '../helpers/harness';
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h?.close();
+});
+
+test('a step that fails twice is retried exactly as its policy says, backoff included', async () => {
+  const job = await h.submit({
+    job_id: 'flaky-1',
+    task: { name: 'fails_before_attempt', input: { succeed_on: 3 } },
+    policies: {
+      executeTask: {
+        retry: {
+          initial_interval_ms: 400,
+          backoff_coefficient: 2,
+          maximum_interval_ms: 5_000,
+          maximum_attempts: 4,
+        },
+      },
+    },
+  });
+  const result = await waitForJob(h.client, job.job_id);
+  assert.deepEqual(result.output, { attempt: 3 });
+
+  const events = (await h.client.workflow.getHandle(job.workflow_id).fetchHistory()).events ?? [];
+  const scheduled = events.find(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'executeTask',
+  )!;
+  const started = events.find(
+    (e) =>
+      e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === scheduled.eventId?.toString(),
+  )!;
+  const attrs = started.activityTaskStartedEventAttributes!;
+  assert.equal(attrs.attempt, 3, 'the third attempt succeeded');
+  assert.match(attrs.lastFailure?.message ?? '', /flaky page on attempt 2/);
+  const retry = scheduled.activityTaskScheduledEventAttributes?.retryPolicy;
+  assert.equal(retry?.maximumAttempts, 4, 'the job override reached the activity');
+  assert.equal(
+    Number(retry?.initialInterval?.seconds ?? 0) * 1000 + (retry?.initialInterval?.nanos ?? 0) / 1e6,
+    400,
+  );
+  const waitedMs =
+    (Number(started.eventTime?.seconds) - Number(scheduled.eventTime?.seconds)) * 1000 +
+    ((started.eventTime?.nanos ?? 0) - (scheduled.eventTime?.nanos ?? 0)) / 1e6;
+  assert.ok(
+    waitedMs >= 400 + 800,
+    `two backoffs (400 ms, then 800 ms) passed before attempt 3: ${waitedMs} ms`,
+  );
+});
+
+test('a job asking for more than the configured bounds is refused, naming the field', async () => {
+  await assert.rejects(
+    h.submit({ job_id: 'greedy-1', policies: { executeTask: { retry: { maximum_attempts: 50 } } } }),
+    (err: Error) => {
+      assert.equal(errorTypeOf(err), 'JobSpecInvalid');
+      assert.match(err.message, /policies\.executeTask\.retry\.maximum_attempts: at most 10/);
+      return true;
+    },
+  );
+});
