@@ -46,6 +46,7 @@ const EnvSchema = z.object({
   MLX_TASK_SECRETS_FILE: optionalString,
   MLX_TASK_SECRETS: optionalString,
   MLX_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  MLX_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MLX_TEMPORAL_UI_URL: z.url({ error: 'must be a URL' }).default('http://127.0.0.1:8233'),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MLX_ARTIFACTS_DIR: optionalString,
@@ -77,6 +78,8 @@ export interface Config {
   leaseTtlMs: number;
   secrets: { file?: string; json?: string };
   webhookTimeoutMs: number;
+  /** HMAC-SHA256 key the webhook bodies are signed with. */
+  webhookSecret?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Screenshots of failed tasks. */
   artifactsDir: string;
@@ -134,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseTtlMs: e.MLX_LEASE_TTL_MS,
     secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },
     webhookTimeoutMs: e.MLX_WEBHOOK_TIMEOUT_MS,
+    webhookSecret: e.MLX_WEBHOOK_SECRET,
     logLevel: e.MLX_LOG_LEVEL,
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
     policy: loadPolicyConfig(set),

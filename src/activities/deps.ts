@@ -19,6 +19,8 @@ export interface ActivityDeps {
   tasks: TaskRegistry;
   secrets: SecretStore;
   webhookTimeoutMs: number;
+  /** Signs webhook bodies (HMAC-SHA256 with a timestamp) when set. */
+  webhookSecret?: string;
   /** Where failed tasks leave their screenshots. */
   artifactsDir: string;
   log: Logger;

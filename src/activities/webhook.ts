@@ -3,6 +3,7 @@ import { failure } from '../errors';
 import type { WebhookBody } from '../job';
 import { redactUrl } from '../redact';
 import type { JobRef } from '../telemetry';
+import { signWebhook } from '../webhook-signature';
 import type { ActivityDeps } from './deps';
 import { stepSpan } from './step-span';
 
@@ -32,12 +33,16 @@ export function webhookActivities(deps: ActivityDeps) {
         };
         // traceparent, tracestate and baggage, so the receiver continues this trace.
         propagation.inject(context.active(), headers);
+        const payload = JSON.stringify(body);
+        // Signed afresh on every attempt, so a retry after an outage is not refused as stale.
+        if (deps.webhookSecret) Object.assign(headers, signWebhook(deps.webhookSecret, payload));
+        span.setAttribute('mlx.webhook.signed', Boolean(deps.webhookSecret));
         let response: Response;
         try {
           response = await fetch(url, {
             method: 'POST',
             headers,
-            body: JSON.stringify(body),
+            body: payload,
             signal: AbortSignal.timeout(deps.webhookTimeoutMs),
           });
         } catch (err) {

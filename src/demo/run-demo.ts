@@ -3,6 +3,7 @@
  * the demo seller centre, a webhook receiver and a worker with the embedded local launcher (real
  * Chromium), submits one sync_orders job, follows it and prints its result, webhook and UI link.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime } from '@temporalio/worker';
@@ -60,7 +61,9 @@ async function main(): Promise<void> {
       accounts: { [DEMO_ACCOUNT.username]: DEMO_ACCOUNT.password },
     });
     cleanups.push(() => sellerCentre.close());
-    const receiver = await startWebhookReceiver({ tracer: receiverTelemetry.tracer });
+    // The demo's receiver verifies what the worker signs, as an integrator's would.
+    const webhookSecret = base.webhookSecret ?? randomBytes(24).toString('hex');
+    const receiver = await startWebhookReceiver({ tracer: receiverTelemetry.tracer, secret: webhookSecret });
     cleanups.push(() => receiver.close());
     say(`demo seller centre   ${sellerCentre.url}   webhook receiver ${receiver.url}`);
 
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
         apiKey: undefined,
       },
       secrets: { json: JSON.stringify({ 'demo-shop': DEMO_ACCOUNT }) },
+      webhookSecret,
     };
     const runtime = await buildActivityDeps(config, log);
     cleanups.push(() => runtime.close());
@@ -136,7 +140,7 @@ async function main(): Promise<void> {
     const delivery = await receiver.waitFor(started.job_id, 10_000);
     const body = delivery.body as { status: string; output?: { count?: number } };
     say(
-      `\nwebhook received: status=${body.status} orders=${body.output?.count ?? '-'} idempotency-key=${delivery.headers['idempotency-key']}`,
+      `\nwebhook received (signature verified): status=${body.status} orders=${body.output?.count ?? '-'} idempotency-key=${delivery.headers['idempotency-key']}`,
     );
     say(`traceparent on the webhook: ${delivery.headers.traceparent ?? '-'}`);
     say(`Temporal UI of the run: ${link}`);

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { AddressInfo } from 'node:net';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { silentLogger, type Logger } from '../log';
+import { verifyWebhook } from '../webhook-signature';
 
 export interface WebhookDelivery {
   received_at: string;
@@ -9,9 +10,21 @@ export interface WebhookDelivery {
   body: unknown;
 }
 
+export interface WebhookReceiverOptions {
+  host?: string;
+  port?: number;
+  log?: Logger;
+  /** Continues the sender's trace in this receiver's own service. */
+  tracer?: Tracer;
+  /** When set, deliveries must carry a valid HMAC-SHA256 signature with a fresh timestamp. */
+  secret?: string;
+  toleranceSec?: number;
+}
+
 export interface WebhookReceiver {
   /** POST deliveries here (any path). */
   url: string;
+  /** Accepted deliveries, each idempotency key once. */
   deliveries(): WebhookDelivery[];
   /** Resolves with the first delivery whose body has this job_id. */
   waitFor(jobId: string, timeoutMs?: number): Promise<WebhookDelivery>;
@@ -20,44 +33,78 @@ export interface WebhookReceiver {
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-/** The example receiver an integrator would run: accepts JSON job reports and keeps them in memory. */
-export async function startWebhookReceiver(
-  options: { host?: string; port?: number; log?: Logger; tracer?: Tracer } = {},
-): Promise<WebhookReceiver> {
+class Refused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The example receiver an integrator would run: verifies the signature and timestamp, drops repeats of
+ * an idempotency key (answering 200 so the sender stops), keeps accepted job reports in memory.
+ */
+export async function startWebhookReceiver(options: WebhookReceiverOptions = {}): Promise<WebhookReceiver> {
   const log = options.log ?? silentLogger;
   const received: WebhookDelivery[] = [];
+  const seenKeys = new Set<string>();
   const waiters = new Set<() => void>();
+
+  const accept = (req: IncomingMessage, raw: string): 'accepted' | 'duplicate' => {
+    const headers = flatHeaders(req);
+    if (options.secret) {
+      const verdict = verifyWebhook(options.secret, headers, raw, { toleranceSec: options.toleranceSec });
+      if (!verdict.ok) throw new Refused(401, verdict.reason);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw new Refused(400, 'body is not JSON');
+    }
+    const key = headers['idempotency-key'];
+    if (key && seenKeys.has(key)) return 'duplicate';
+    if (key) seenKeys.add(key);
+    received.push({ received_at: new Date().toISOString(), headers, body });
+    log.info('webhook received', { job_id: (body as { job_id?: unknown }).job_id });
+    return 'accepted';
+  };
 
   const server = createServer((req, res) => {
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
-    // Continue the sender's trace (W3C traceparent) in this receiver's own service.
     const span = options.tracer?.startSpan(
       'mlx.webhook.receive',
       { kind: SpanKind.SERVER },
       propagation.extract(ROOT_CONTEXT, req.headers),
     );
-    readJson(req).then(
-      (body) => {
-        const jobId = (body as { job_id?: unknown }).job_id;
+    readBody(req)
+      .then((raw) => {
+        const outcome = accept(req, raw);
+        const body = received.at(-1)?.body as { job_id?: unknown; status?: unknown } | undefined;
         span?.setAttributes({
-          'mlx.job_id': String(jobId),
-          'mlx.webhook.status': String((body as { status?: unknown }).status),
+          'mlx.webhook.outcome': outcome,
+          ...(outcome === 'accepted' && {
+            'mlx.job_id': String(body?.job_id),
+            'mlx.webhook.status': String(body?.status),
+          }),
         });
-        received.push({ received_at: new Date().toISOString(), headers: flatHeaders(req), body });
-        log.info('webhook received', { job_id: jobId });
-        res.writeHead(204).end();
-        span?.end();
+        if (outcome === 'duplicate')
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"duplicate":true}');
+        else res.writeHead(204).end();
         for (const wake of waiters) wake();
-      },
-      (err: Error) => {
+      })
+      .catch((err: Error) => {
+        const status = err instanceof Refused ? err.status : 400;
+        log.warn('webhook refused', { status, reason: err.message });
         span?.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-        span?.end();
-        res.writeHead(400, { 'content-type': 'text/plain' }).end(err.message);
-      },
-    );
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(err.message);
+      })
+      .finally(() => span?.end());
   });
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
@@ -101,17 +148,13 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   );
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    if (size > MAX_BODY_BYTES) throw new Refused(413, 'body too large');
     chunks.push(chunk as Buffer);
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new Error('body is not JSON');
-  }
+  return Buffer.concat(chunks).toString('utf8');
 }

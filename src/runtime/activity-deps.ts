@@ -49,6 +49,7 @@ export async function buildActivityDeps(
     tasks,
     secrets: createSecretStore(loadSecrets(config)),
     webhookTimeoutMs: config.webhookTimeoutMs,
+    webhookSecret: config.webhookSecret,
     artifactsDir: config.artifactsDir,
     log,
   };

@@ -29,6 +29,9 @@ import { alwaysFails, failsBeforeAttempt, readTitle, waitUntilCancelled } from '
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
 Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
 
+/** Every harness worker signs its webhooks with this; its receiver verifies them. */
+export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+
 export interface Harness {
   server: DevServer;
   client: Client;
@@ -81,7 +84,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-'));
   const server = await startDevServer();
   const launcher = await startLocalLauncher({ dataDir, log: silentLogger });
-  const receiver = await startWebhookReceiver({ tracer: options.receiverTracer });
+  const receiver = await startWebhookReceiver({ tracer: options.receiverTracer, secret: WEBHOOK_SECRET });
   const telemetry = options.telemetry ?? startTelemetry({ serviceName: 'mlx-worker', env: {} });
   const connection = await NativeConnection.connect({ address: server.address });
   const client = await connectClient(loadConfig({ TEMPORAL_ADDRESS: server.address }));
@@ -106,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ]),
     secrets: createSecretStore(options.secrets ?? {}),
     webhookTimeoutMs: 5_000,
+    webhookSecret: WEBHOOK_SECRET,
     artifactsDir: join(dataDir, 'artifacts'),
     log: options.log ?? silentLogger,
   };

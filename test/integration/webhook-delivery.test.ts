@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { getJob, waitForJob } from '../../src/api/jobs';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
+import { freePort } from '../../src/dev/free-port';
+import { signWebhook } from '../../src/webhook-signature';
+import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h?.close();
+});
+
+const body = JSON.stringify({ job_id: 'manual-1', status: 'completed' });
+const post = (url: string, headers: Record<string, string>) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+test('the receiver refuses a bad signature and a stale timestamp, and keeps a repeated delivery once', async () => {
+  const receiver = h.receiver;
+  const bad = await post(receiver.url, {
+    ...signWebhook('not-the-secret-0123456789', body),
+    'idempotency-key': 'k1',
+  });
+  assert.equal(bad.status, 401);
+  assert.equal(await bad.text(), 'bad signature');
+  const stale = await post(receiver.url, {
+    ...signWebhook(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000) - 3600),
+    'idempotency-key': 'k1',
+  });
+  assert.equal(stale.status, 401);
+  assert.equal(await stale.text(), 'stale timestamp');
+
+  const good = { ...signWebhook(WEBHOOK_SECRET, body), 'idempotency-key': 'manual-1:completed' };
+  assert.equal((await post(receiver.url, good)).status, 204);
+  const again = await post(receiver.url, good);
+  assert.deepEqual([again.status, await again.json()], [200, { duplicate: true }]);
+  const kept = receiver.deliveries().filter((d) => (d.body as { job_id: string }).job_id === 'manual-1');
+  assert.equal(kept.length, 1);
+});
+
+test('a receiver that is down for a while gets the webhook once it is up, exactly once', async () => {
+  const port = await freePort();
+  const job = await h.submit({
+    job_id: 'outage-1',
+    callback_url: `http://127.0.0.1:${port}/hooks`,
+    policies: {
+      postWebhook: {
+        retry: {
+          initial_interval_ms: 300,
+          backoff_coefficient: 1.5,
+          maximum_interval_ms: 1_000,
+          maximum_attempts: 10,
+        },
+      },
+    },
+  });
+  // The receiver is down: the webhook step fails and is retried, the job waits in postWebhook.
+  let status = await getJob(h.client, job.job_id);
+  const deadline = Date.now() + 20_000;
+  while (!status.pending.some((p) => p.step === 'postWebhook' && p.attempt >= 2) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    status = await getJob(h.client, job.job_id);
+  }
+  assert.ok(
+    status.pending.some((p) => p.step === 'postWebhook' && p.attempt >= 2),
+    'webhook retried while down',
+  );
+  assert.equal(h.launcher.runningProfiles().length, 0, 'the profile is not held while the webhook waits');
+  assert.deepEqual(await h.deps.leases.list(), [], 'nor the lease');
+
+  let receiver: WebhookReceiver | undefined;
+  try {
+    receiver = await startWebhookReceiver({ port, secret: WEBHOOK_SECRET });
+    await waitForJob(h.client, job.job_id);
+    const delivery = await receiver.waitFor(job.job_id, 10_000);
+    assert.equal((delivery.body as { status: string }).status, 'completed');
+    assert.equal(receiver.deliveries().length, 1, 'the dedup store holds it once');
+  } finally {
+    await receiver?.close();
+  }
+});
