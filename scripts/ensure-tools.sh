@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, idempotently, with a cache:
 #   npm packages (when node_modules is missing or older than package-lock.json),
-#   Debian's chromium and docker-compose (apt), Jaeger v2 (built from Go modules, cached), the Temporal CLI (go install, cached by version outside the repo).
+#   Debian's chromium, docker-compose and redis-server (apt), Jaeger v2 (built from Go modules, cached), the Temporal CLI (go install, cached by version outside the repo).
 # Prints `export` lines for the paths it found, so callers can `eval "$(scripts/ensure-tools.sh)"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,8 +37,9 @@ if [ -z "${MLX_CHROMIUM_PATH:-}" ] && ! [ -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
-# docker-compose v1 validates docker-compose.yml offline (no Docker engine needed)
+# docker-compose v1 validates docker-compose.yml offline (no Docker engine needed); Redis for the lease tests
 command -v docker-compose >/dev/null || apt_install docker-compose
+command -v redis-server >/dev/null || apt_install redis-server
 
 # Temporal CLI, built from Go modules once per version
 temporal_bin="$CACHE/temporal-$TEMPORAL_CLI_VERSION/temporal"

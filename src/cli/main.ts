@@ -7,6 +7,7 @@ import { temporalUiLink, traceLink } from '../api/links';
 import { fetchTrace } from '../api/trace';
 import { loadConfig, type Config } from '../config';
 import { errorTypeOf } from '../errors';
+import { createRedisLeaseStore } from '../lease';
 import type { JobFailureInfo, JobResult } from '../job';
 import { createProgressPrinter, formatStatus } from './format';
 import { renderWaterfall } from './waterfall';
@@ -21,6 +22,7 @@ Commands:
   status JOB_ID [--json]            show a job's state, steps, attempts and result
   cancel JOB_ID                     cancel a job (its profile is stopped, its lease freed)
   trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
+  leases [--json]                   list who holds which profile (the fleet's Redis lease store)
   help [COMMAND]                    show help
 
 Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.`,
@@ -40,6 +42,10 @@ and the link to the run in the Temporal UI.`,
 Fetches the job's trace (its id is in the run's memo) from the trace backend's query API
 (MLX_TRACE_QUERY_URL: Jaeger's http://host:16686 or Tempo's http://host:3200) and draws every span
 with its start offset, duration and status.`,
+  leases: `Usage: mlx-jobs leases [--json]
+
+Lists the profile leases in the Redis store the workers share (MLX_REDIS_URL): profile, job, worker,
+fencing token and time left. A single worker without Redis keeps its leases in its own memory.`,
   cancel: `Usage: mlx-jobs cancel JOB_ID
 
 Requests cancellation. The running step is cancelled, then the profile is stopped, the lease released
@@ -65,11 +71,13 @@ export async function runCli(argv: string[], out = (line: string) => console.log
     out(HELP[command]!);
     return 0;
   }
-  const target = positionals[0];
-  if (!target || positionals.length > 1)
-    throw new UsageError(`${command} takes one argument\n\n${HELP[command]}`);
-
   const config = loadConfig();
+  if (command === 'leases') return leases(config, out, values.json ?? false);
+  const target = positionals[0];
+  if (!target || positionals.length > 1) {
+    throw new UsageError(`${command} takes one argument\n\n${HELP[command]}`);
+  }
+
   const client = await connectClient(config);
   try {
     const ctx = { client, config, out, json: values.json ?? false };
@@ -177,4 +185,27 @@ export function describeCliError(err: unknown): { message: string; code: number 
   if (errorTypeOf(err) === 'JobSpecInvalid') return { message: (err as Error).message, code: 2 };
   if (err instanceof Error && err.name === 'ConfigError') return { message: err.message, code: 2 };
   return undefined;
+}
+
+async function leases(config: Config, out: (line: string) => void, json: boolean): Promise<number> {
+  if (!config.redis)
+    throw new UsageError('set MLX_REDIS_URL: without Redis each worker keeps its leases in memory');
+  const store = createRedisLeaseStore(config.redis.url, config.redis.prefix);
+  try {
+    const held = await store.list();
+    if (json) {
+      out(JSON.stringify(held));
+      return 0;
+    }
+    if (held.length === 0) out('no profile is leased');
+    for (const lease of held) {
+      const left = Math.max(0, Math.round((lease.expires_at - Date.now()) / 1000));
+      out(
+        `${lease.profile_id}  job ${lease.job_id}  worker ${lease.worker_id}  token ${lease.token}  ${left} s left`,
+      );
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
 }

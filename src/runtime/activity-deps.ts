@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { hostTaskQueue, type Config } from '../config';
 import { startLocalLauncher } from '../launcher';
-import { createMemoryLeaseStore } from '../lease';
+import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
 import type { Logger } from '../log';
 import { createLauncherClient } from '../mlx';
 import { createDefaultTaskRegistry } from '../tasks';
@@ -36,7 +36,9 @@ export async function buildActivityDeps(
     baseUrl: config.launcherUrl ?? local!.url,
     token: config.mlxToken,
   });
-  const leases = createMemoryLeaseStore();
+  const leases = config.redis
+    ? createRedisLeaseStore(config.redis.url, config.redis.prefix)
+    : createMemoryLeaseStore();
   const deps: ActivityDeps = {
     workerId: config.workerId,
     hostTaskQueue: hostTaskQueue(config.taskQueue, config.workerId),

@@ -1,0 +1,85 @@
+import Redis from 'ioredis';
+import type { Lease, LeaseOwner, LeaseStore } from './types';
+
+// Each script reads and writes one lease atomically. A lease is JSON under <prefix>:lease:<profile> with a
+// PX expiry; the fencing token comes from one counter, so it only ever grows.
+const ACQUIRE = `
+local current = redis.call('GET', KEYS[1])
+local expires = tonumber(ARGV[4]) + tonumber(ARGV[3])
+if current then
+  local lease = cjson.decode(current)
+  if lease.worker_id ~= ARGV[1] or lease.job_id ~= ARGV[2] then return nil end
+  lease.expires_at = expires
+  local value = cjson.encode(lease)
+  redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
+  return value
+end
+local token = redis.call('INCR', KEYS[2])
+local value = cjson.encode({ worker_id = ARGV[1], job_id = ARGV[2], profile_id = ARGV[5], token = token, expires_at = expires })
+redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
+return value`;
+
+const EXTEND = `
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local lease = cjson.decode(current)
+if lease.token ~= tonumber(ARGV[1]) then return 0 end
+lease.expires_at = tonumber(ARGV[3]) + tonumber(ARGV[2])
+redis.call('SET', KEYS[1], cjson.encode(lease), 'PX', ARGV[2])
+return 1`;
+
+const RELEASE = `
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+if cjson.decode(current).token ~= tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`;
+
+/** The fleet store: one Redis shared by every worker (SET NX-like grant, owner-checked extend and release). */
+export function createRedisLeaseStore(url: string, prefix = 'mlx'): LeaseStore {
+  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const key = (profileId: string) => `${prefix}:lease:${profileId}`;
+  const counter = `${prefix}:lease-token`;
+  const parse = (value: unknown): Lease | undefined =>
+    typeof value === 'string' ? (JSON.parse(value) as Lease) : undefined;
+
+  return {
+    async acquire(profileId: string, owner: LeaseOwner, ttlMs: number) {
+      const value = await redis.eval(
+        ACQUIRE,
+        2,
+        key(profileId),
+        counter,
+        owner.worker_id,
+        owner.job_id,
+        ttlMs,
+        Date.now(),
+        profileId,
+      );
+      return parse(value);
+    },
+    async extend(profileId: string, token: number, ttlMs: number) {
+      return (await redis.eval(EXTEND, 1, key(profileId), token, ttlMs, Date.now())) === 1;
+    },
+    async release(profileId: string, token: number) {
+      return (await redis.eval(RELEASE, 1, key(profileId), token)) === 1;
+    },
+    async list() {
+      const leases: Lease[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:lease:*`, 'COUNT', 200);
+        cursor = next;
+        const values = keys.length ? await redis.mget(...keys) : [];
+        for (const value of values) {
+          const lease = parse(value);
+          if (lease) leases.push(lease);
+        }
+      } while (cursor !== '0');
+      return leases.sort((a, b) => a.profile_id.localeCompare(b.profile_id));
+    },
+    async close() {
+      await redis.quit();
+    },
+  };
+}

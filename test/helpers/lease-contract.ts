@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import type { LeaseStore } from '../../src/lease';
+
+const owner = (job: string, worker = 'w1') => ({ job_id: job, worker_id: worker });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What every lease store must do, checked against a real store with real time (short TTLs). */
+export async function checkLeaseContract(store: LeaseStore, profile: string): Promise<void> {
+  const first = await store.acquire(profile, owner('j1'), 300);
+  assert.ok(first, 'a free profile is granted');
+  assert.equal(first.profile_id, profile);
+  assert.equal(await store.acquire(profile, owner('j2'), 300), undefined, 'a second job waits');
+  assert.equal(
+    (await store.acquire(profile, owner('j1'), 300))?.token,
+    first.token,
+    'a retried acquire is re-entrant',
+  );
+  assert.equal(
+    await store.acquire(profile, owner('j1', 'w2'), 300),
+    undefined,
+    'the same job on another worker waits',
+  );
+  assert.deepEqual(
+    (await store.list()).filter((l) => l.profile_id === profile).map((l) => l.job_id),
+    ['j1'],
+  );
+
+  await sleep(400);
+  const second = await store.acquire(profile, owner('j2'), 300);
+  assert.ok(
+    second && second.token > first.token,
+    'an expired lease is taken over with a higher fencing token',
+  );
+  assert.equal(await store.extend(profile, first.token, 300), false, 'the old holder cannot renew');
+  assert.equal(await store.release(profile, first.token), false, 'nor release');
+  assert.equal(await store.extend(profile, second.token, 300), true);
+  assert.equal(await store.release(profile, second.token), true);
+  assert.deepEqual(
+    (await store.list()).filter((l) => l.profile_id === profile),
+    [],
+  );
+}
