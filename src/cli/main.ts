@@ -5,7 +5,7 @@ import { connectClient } from '../api/connect';
 import { cancelJob, getJob, jobFailureOf, startJob, waitForJob } from '../api/jobs';
 import { temporalUiLink, traceLink } from '../api/links';
 import { fetchTrace } from '../api/trace';
-import { loadConfig, type Config } from '../config';
+import { ConfigError, loadConfig, type Config } from '../config';
 import { errorTypeOf } from '../errors';
 import { createRedisLeaseStore } from '../lease';
 import type { JobFailureInfo, JobResult } from '../job';
@@ -183,7 +183,7 @@ async function traceCommand(ctx: CommandContext, jobId: string): Promise<number>
 export function describeCliError(err: unknown): { message: string; code: number } | undefined {
   if (err instanceof UsageError) return { message: err.message, code: 2 };
   if (errorTypeOf(err) === 'JobSpecInvalid') return { message: (err as Error).message, code: 2 };
-  if (err instanceof Error && err.name === 'ConfigError') return { message: err.message, code: 2 };
+  if (err instanceof ConfigError) return { message: err.message, code: 2 };
   return undefined;
 }
 

@@ -6,7 +6,7 @@ import { temporalUiLink } from '../../src/api/links';
 import { STEPS } from '../../src/job';
 import { startSellerCentre } from '../../src/demo/seller-centre';
 import { startHarness, type Harness } from '../helpers/harness';
-import { CHROMIUM_TEST_ARGS } from '../helpers/chromium';
+import { CHROMIUM_FLAGS } from '../../src/launcher/chromium-process';
 
 let h: Harness;
 let sellerCentre: { url: string; close(): Promise<void> };
@@ -91,7 +91,7 @@ test('submitting the same job_id twice runs it once', async () => {
 test("the dev server's Web UI shows a finished run as Completed", async () => {
   const status = await getJob(h.client, 'sync-1');
   assert.equal(status.status, 'COMPLETED');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_TEST_ARGS });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_FLAGS] });
   try {
     const page = await browser.newPage();
     await page.goto(temporalUiLink(h.server.uiUrl, 'default', status.workflow_id, status.run_id));

@@ -15,7 +15,7 @@ import { silentLogger } from '../../src/log';
 import { createSecretStore } from '../../src/tasks/secrets';
 import { syncOrders, type SyncOrdersInput } from '../../src/tasks/sync-orders';
 import type { TaskContext } from '../../src/tasks/types';
-import { CHROMIUM_TEST_ARGS } from '../helpers/chromium';
+import { CHROMIUM_FLAGS } from '../../src/launcher/chromium-process';
 
 const PASSWORD = 'correct horse battery staple';
 const secrets = createSecretStore({
@@ -26,7 +26,6 @@ const secrets = createSecretStore({
 const ALL_ORDERS = generateOrders(DEFAULT_ORDERS);
 // Without crashpad, Debian's Chromium 156 kills its out-of-process network service and every load fails
 // with ERR_ABORTED; the local launcher works around it the same way.
-const CHROMIUM_ARGS = [...CHROMIUM_TEST_ARGS, '--enable-features=NetworkServiceInProcess2'];
 
 interface Run {
   ctx: TaskContext;
@@ -85,7 +84,7 @@ void describe('sync_orders against the demo seller centre', { timeout: 60_000 },
     centre = await startSellerCentre({ accounts: { acme_shop: PASSWORD, banned_shop: PASSWORD } });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_FLAGS],
       headless: true,
     });
   });
