@@ -4,7 +4,10 @@
 import { startTelemetry } from './telemetry';
 
 export { connectClient } from './api/connect';
-export { cancelJob, getJob, jobFailureOf, startJob, waitForJob } from './api/jobs';
+export { cancelJob, getJob, jobFailureOf, JobParkedError, startJob, waitForJob } from './api/jobs';
+export { discardDeadLetter, listDeadLetters, retryDeadLetter } from './api/dead-letters';
+export type { DeadLetterSummary } from './api/dead-letters';
+export type { DeadLetterFilter, DeadLetterInfo, RetryRequest } from './dead-letter';
 export type { JobStatus, StartedJob, StartJobOptions, WaitOptions } from './api/jobs';
 export { temporalUiLink } from './api/links';
 export { JobSpecSchema, parseJobSpec, workflowIdFor } from './job';

@@ -60,6 +60,11 @@ const EnvSchema = z.object({
     .string()
     .regex(/^https?:\/\/.*\{trace_id\}/, 'must be an http(s) URL containing {trace_id}')
     .default('http://127.0.0.1:16686/trace/{trace_id}'),
+  MLX_DEAD_LETTER_RETENTION_MS: z.coerce
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be 0 (never park) or more')
+    .default(7 * 24 * 3600 * 1000),
   MLX_TRACE_QUERY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
 });
 
@@ -92,6 +97,8 @@ export interface Config {
   artifactsDir: string;
   /** Step timeouts and retry policies, and the bounds on a job's own overrides. */
   policy: PolicyConfig;
+  /** How long a job that cannot succeed waits as a dead letter for an operator; 0: it fails at once. */
+  deadLetterRetentionMs: number;
   trace: {
     /** Link to one trace in Tempo, Grafana or Jaeger; `{trace_id}` is replaced. */
     urlTemplate: string;
@@ -149,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.MLX_LOG_LEVEL,
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
     policy: loadPolicyConfig(set),
+    deadLetterRetentionMs: e.MLX_DEAD_LETTER_RETENTION_MS,
     trace: { urlTemplate: e.MLX_TRACE_URL_TEMPLATE, queryUrl: e.MLX_TRACE_QUERY_URL?.replace(/\/+$/, '') },
   };
 }

@@ -47,6 +47,16 @@ export const ERROR_TYPES = {
   PlatformBanned: { retryable: false, description: 'the platform banned or suspended the account' },
   WebhookRejected: { retryable: false, description: 'the webhook receiver refused the delivery (4xx)' },
   WebhookUnavailable: { retryable: true, description: 'the webhook receiver is down, slow or overloaded' },
+  JobDeadlineExceeded: { retryable: false, description: "the job did not end within its spec's deadline_ms" },
+  DeadLetterRequestInvalid: {
+    retryable: false,
+    description: "an operator's retry or discard request for a dead letter is malformed or not allowed",
+  },
+  DeadLetterDiscarded: { retryable: false, description: 'an operator discarded the dead letter' },
+  DeadLetterExpired: {
+    retryable: false,
+    description: 'nobody retried or discarded the dead letter within its retention',
+  },
 } as const satisfies Record<string, ErrorTypeInfo>;
 
 export type ErrorType = keyof typeof ERROR_TYPES;

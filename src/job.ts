@@ -4,11 +4,12 @@
 import { z } from 'zod';
 import { failure } from './errors';
 import { StepOverridesSchema } from './policies';
+import type { DeadLetterInfo } from './dead-letter';
 import type { StepName } from './steps';
 import { formatIssues } from './validation';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
-const identifier = (what: string) =>
+export const identifier = (what: string) =>
   z
     .string()
     .min(1, `${what} must not be empty`)
@@ -34,6 +35,13 @@ export const JobSpecSchema = z.strictObject({
   }),
   callback_url: z.url({ protocol: /^https?$/, error: 'callback_url must be an http(s) URL' }).optional(),
   headless: z.boolean().optional(),
+  /** The job must end within this long of its start, or it fails (JobDeadlineExceeded) and is parked. */
+  deadline_ms: z
+    .number()
+    .int('deadline_ms must be a whole number of milliseconds')
+    .min(1_000, 'deadline_ms must be at least 1000')
+    .max(7 * 24 * 3600 * 1000, 'deadline_ms must be at most 7 days')
+    .optional(),
   /** Per-job changes to step timeouts and retries, within the bounds the operator configured. */
   policies: StepOverridesSchema.optional(),
 });
@@ -69,10 +77,13 @@ export interface StepRecord {
 /** What the `progress` query returns. */
 export interface JobProgress {
   job_id: string;
-  state: 'running' | 'completed' | 'failed' | 'cancelled';
+  /** `dead_letter`: the job could not succeed and waits for an operator's retry or discard. */
+  state: 'running' | 'completed' | 'failed' | 'cancelled' | 'dead_letter';
   current_step?: StepName;
   worker_id?: string;
   steps: StepRecord[];
+  /** While the job is parked: why, since when, until when. */
+  dead_letter?: DeadLetterInfo;
 }
 
 export interface JobFailureInfo {
@@ -82,6 +93,8 @@ export interface JobFailureInfo {
   step?: StepName;
   /** What the page showed when a task failed: screenshot path on the worker, URL (no query), title. */
   evidence?: { screenshot?: string; url: string; title: string };
+  /** How a dead letter ended without a retry: discarded by an operator (and why), or left to expire. */
+  dead_letter?: { outcome: 'discarded' | 'expired'; reason?: string };
 }
 
 export interface JobResult {

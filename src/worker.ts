@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { buildActivityDeps } from './runtime/activity-deps';
 import { createMlxWorker } from './runtime/mlx-worker';
+import { ensureSearchAttributes } from './runtime/search-attributes';
 import { temporalLogger } from './runtime/temporal-logger';
 import { startTelemetry } from './telemetry';
 import { temporalConnectionOptions } from './temporal-connection';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   try {
     const connection = await NativeConnection.connect(temporalConnectionOptions(config));
     try {
+      await ensureSearchAttributes(connection, config.temporal.namespace, log);
       const worker = await createMlxWorker({
         connection,
         namespace: config.temporal.namespace,

@@ -11,6 +11,8 @@ export interface PostWebhookInput {
   job: JobRef;
   url: string;
   body: WebhookBody;
+  /** Same for every delivery of one report; runs recorded before it was passed use job_id:status. */
+  idempotency_key?: string;
 }
 
 /** Statuses worth trying again: the receiver is down, slow or asks us to back off. */
@@ -18,7 +20,7 @@ const RETRY_STATUSES = new Set([408, 425, 429]);
 
 export function webhookActivities(deps: ActivityDeps) {
   return {
-    postWebhook({ job, url, body }: PostWebhookInput): Promise<{ status: number }> {
+    postWebhook({ job, url, body, idempotency_key }: PostWebhookInput): Promise<{ status: number }> {
       return stepSpan('mlx.webhook.post', job, deps.workerId, async (span) => {
         const target = redactUrl(url);
         span.setAttributes({
@@ -28,7 +30,7 @@ export function webhookActivities(deps: ActivityDeps) {
         });
         const headers: Record<string, string> = {
           'content-type': 'application/json',
-          'idempotency-key': `${body.job_id}:${body.status}`,
+          'idempotency-key': idempotency_key ?? `${body.job_id}:${body.status}`,
           'user-agent': 'mlx-jobs',
         };
         // traceparent, tracestate and baggage, so the receiver continues this trace.

@@ -10,8 +10,10 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
 } from '@temporalio/common';
+import type { DeadLetterInfo } from '../dead-letter';
 import { parseJobSpec, workflowIdFor, type JobFailureInfo, type JobProgress, type JobResult } from '../job';
 import { failure } from '../errors';
+import { jobSearchAttributes } from '../search-attributes';
 import { boundProblems, DEFAULT_POLICY_BOUNDS, DEFAULT_STEP_POLICIES, mergePolicies } from '../policies';
 import type { PolicyConfig } from '../policy-config';
 import { progressQuery, runJob } from '../workflows';
@@ -20,6 +22,8 @@ export interface StartJobOptions {
   taskQueue: string;
   /** Configured step policies and bounds (Config.policy); the documented defaults when omitted. */
   policy?: PolicyConfig;
+  /** How long a job that cannot succeed waits for an operator (Config.deadLetterRetentionMs); 0: never. */
+  deadLetterRetentionMs?: number;
 }
 
 export interface StartedJob {
@@ -50,7 +54,14 @@ export async function startJob(client: Client, spec: unknown, options: StartJobO
     const handle = await client.workflow.start(runJob, {
       taskQueue: options.taskQueue,
       workflowId,
-      args: [{ spec: job, policies: mergePolicies(policies, job.policies) }],
+      args: [
+        {
+          spec: job,
+          policies: mergePolicies(policies, job.policies),
+          dead_letter_retention_ms: options.deadLetterRetentionMs ?? 0,
+        },
+      ],
+      typedSearchAttributes: jobSearchAttributes(job),
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     });
@@ -120,39 +131,69 @@ export interface WaitOptions {
   pollIntervalMs?: number;
 }
 
-/** Waits for the job to close and returns its result; a failed job throws WorkflowFailedError. */
+/** What waitForJob throws when the job did not close but was parked for an operator. */
+export class JobParkedError extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly deadLetter: DeadLetterInfo,
+  ) {
+    super(
+      `job ${jobId} is parked as a dead letter: ${deadLetter.failure.type}: ${deadLetter.failure.message}`,
+    );
+    this.name = 'JobParkedError';
+  }
+}
+
+/**
+ * Waits until the job closes and returns its result. A failed job throws WorkflowFailedError; a job
+ * parked as a dead letter (it stays open, waiting for an operator) throws JobParkedError.
+ */
 export async function waitForJob(
   client: Client,
   jobId: string,
   options: WaitOptions = {},
 ): Promise<JobResult> {
   const handle = client.workflow.getHandle<typeof runJob>(workflowIdFor(jobId));
-  const result = handle.result();
-  if (!options.onProgress) return result;
-  const onProgress = options.onProgress;
+  const stop = new AbortController();
+  const result = client.withAbortSignal(stop.signal, () => handle.result());
   let done = false;
   let last = '';
-  const report = async () => {
+  let parked: DeadLetterInfo | undefined;
+  const poll = async () => {
     const status = await getJob(client, jobId).catch(() => undefined);
+    parked = status?.progress?.dead_letter;
+    if (parked) stop.abort();
     const key = JSON.stringify([status?.progress?.steps.map((s) => s.status), status?.pending]);
-    if (status && key !== last) {
+    if (status && options.onProgress && key !== last) {
       last = key;
-      onProgress(status);
+      options.onProgress(status);
     }
   };
+  let wake = () => {};
   const watch = async () => {
-    while (!done) {
-      await report();
-      await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 1000));
+    while (!done && !parked) {
+      await poll();
+      if (done || parked) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.pollIntervalMs ?? 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
   };
   const watching = watch();
   try {
     return await result;
+  } catch (err) {
+    if (parked) throw new JobParkedError(jobId, parked);
+    throw err;
   } finally {
     done = true;
+    wake();
     await watching;
-    await report(); // the steps that finished since the last poll
+    if (options.onProgress && !parked) await poll(); // the steps that finished since the last poll
   }
 }
 
@@ -160,8 +201,9 @@ export async function cancelJob(client: Client, jobId: string): Promise<void> {
   await client.workflow.getHandle(workflowIdFor(jobId)).cancel();
 }
 
-/** The typed failure a job ended with, from the error `result()` throws. */
+/** The typed failure a job ended with (or is parked with), from the error waitForJob throws. */
 export function jobFailureOf(err: unknown): JobFailureInfo {
+  if (err instanceof JobParkedError) return err.deadLetter.failure;
   const cause = err instanceof WorkflowFailedError ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     const info = cause.details?.[0] as Partial<JobFailureInfo> | undefined;
@@ -170,6 +212,7 @@ export function jobFailureOf(err: unknown): JobFailureInfo {
       message: info?.message ?? cause.message,
       step: info?.step,
       evidence: info?.evidence,
+      dead_letter: info?.dead_letter,
     };
   }
   if (cause instanceof CancelledFailure) return { type: 'Cancelled', message: cause.message };

@@ -46,15 +46,25 @@ export function formatStatus(status: JobStatus, uiLink: string, traceUrl?: strin
       lines.push(`  ${formatStep(step, pending?.attempt, pending?.last_failure)}`);
     }
   }
-  if (status.failure) {
+  const parked = status.progress?.dead_letter;
+  const failure = status.failure ?? parked?.failure;
+  if (parked) {
     lines.push(
-      `  failure: ${status.failure.type} at ${status.failure.step ?? '?'}: ${status.failure.message}`,
+      `  DEAD LETTER (${parked.kind === 'job' ? 'the job failed' : 'only the webhook failed'}) since ${parked.parked_at}, until ${parked.expires_at}; retried ${parked.retries} time(s) so far`,
     );
-    const evidence = status.failure.evidence;
+    if (parked.webhook_delivered === false) lines.push('  the failure webhook was not delivered');
+  }
+  if (failure) {
+    lines.push(`  failure: ${failure.type} at ${failure.step ?? '?'}: ${failure.message}`);
+    const evidence = failure.evidence;
     if (evidence) {
       lines.push(`  page at failure: ${evidence.url} "${evidence.title}"`);
       if (evidence.screenshot) lines.push(`  screenshot: ${evidence.screenshot}`);
     }
+    if (failure.dead_letter?.outcome === 'discarded')
+      lines.push(`  discarded by an operator: ${failure.dead_letter.reason ?? ''}`);
+    if (failure.dead_letter?.outcome === 'expired')
+      lines.push('  dead letter expired: nobody retried or discarded it within its retention');
   }
   if (status.result) lines.push(`  output: ${JSON.stringify(status.result.output)}`);
   lines.push(`  Temporal UI: ${uiLink}`);

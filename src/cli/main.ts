@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { connectClient } from '../api/connect';
-import { cancelJob, getJob, jobFailureOf, startJob, waitForJob } from '../api/jobs';
+import { cancelJob, getJob, jobFailureOf, JobParkedError, startJob, waitForJob } from '../api/jobs';
 import { temporalUiLink, traceLink } from '../api/links';
 import { fetchTrace } from '../api/trace';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { errorTypeOf } from '../errors';
 import { createRedisLeaseStore } from '../lease';
 import type { JobFailureInfo, JobResult } from '../job';
+import { DLQ_HELP, runDlq } from './dlq';
 import { createProgressPrinter, formatStatus } from './format';
+import { UsageError } from './usage-error';
 import { renderWaterfall } from './waterfall';
 
 const HELP: Record<string, string> = {
@@ -23,6 +25,7 @@ Commands:
   cancel JOB_ID                     cancel a job (its profile is stopped, its lease freed)
   trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
   leases [--json]                   list who holds which profile (the fleet's Redis lease store)
+  dlq list|show|retry|discard       find, inspect, retry and discard dead letters (see help dlq)
   help [COMMAND]                    show help
 
 Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.`,
@@ -31,7 +34,8 @@ Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TA
 Validates the JobSpec (every bad field is named) and starts its workflow. Submitting a job_id that is
 running or completed starts nothing new and shows the existing run.
 
-  --wait   follow the job's progress until it ends; exit 1 if it failed
+  --wait   follow the job's progress until it ends or is parked as a dead letter; exit 1 if it
+           failed or was parked
   --json   print machine-readable JSON instead of text`,
   status: `Usage: mlx-jobs status JOB_ID [--json]
 
@@ -46,13 +50,12 @@ with its start offset, duration and status.`,
 
 Lists the profile leases in the Redis store the workers share (MLX_REDIS_URL): profile, job, worker,
 fencing token and time left. A single worker without Redis keeps its leases in its own memory.`,
+  dlq: DLQ_HELP,
   cancel: `Usage: mlx-jobs cancel JOB_ID
 
 Requests cancellation. The running step is cancelled, then the profile is stopped, the lease released
 and the webhook (if any) told "cancelled".`,
 };
-
-export class UsageError extends Error {}
 
 /** Runs one CLI command; returns the process exit code. */
 export async function runCli(argv: string[], out = (line: string) => console.log(line)): Promise<number> {
@@ -62,6 +65,19 @@ export async function runCli(argv: string[], out = (line: string) => console.log
     return 0;
   }
   if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; see mlx-jobs --help`);
+  if (command === 'dlq') {
+    if (rest.length === 0 || rest.includes('--help') || rest.includes('-h')) {
+      out(DLQ_HELP);
+      return 0;
+    }
+    const config = loadConfig();
+    const client = await connectClient(config);
+    try {
+      return await runDlq(rest, { client, config, out });
+    } finally {
+      await client.connection.close();
+    }
+  }
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -114,6 +130,7 @@ async function submit(ctx: CommandContext, file: string, wait: boolean): Promise
   const started = await startJob(ctx.client, spec, {
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,
+    deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
   });
   const link = uiLink(ctx.config, started.workflow_id, started.run_id);
   if (!ctx.json) {
@@ -128,12 +145,12 @@ async function submit(ctx: CommandContext, file: string, wait: boolean): Promise
     if (ctx.json) ctx.out(JSON.stringify({ ...started, ui_url: link }));
     return 0;
   }
-  let outcome: { result?: JobResult; failure?: JobFailureInfo };
+  let outcome: { result?: JobResult; failure?: JobFailureInfo; dead_letter?: boolean };
   try {
     const onProgress = ctx.json ? undefined : createProgressPrinter(ctx.out);
     outcome = { result: await waitForJob(ctx.client, started.job_id, { onProgress }) };
   } catch (err) {
-    outcome = { failure: jobFailureOf(err) };
+    outcome = { failure: jobFailureOf(err), ...(err instanceof JobParkedError && { dead_letter: true }) };
   }
   const { trace_id } = await getJob(ctx.client, started.job_id);
   const trace_url = trace_id ? traceLink(ctx.config.trace.urlTemplate, trace_id) : undefined;
@@ -144,8 +161,9 @@ async function submit(ctx: CommandContext, file: string, wait: boolean): Promise
     ctx.out(
       result
         ? `completed: ${JSON.stringify(result.output)}`
-        : `failed: ${failure?.type} at ${failure?.step ?? '?'}: ${failure?.message}`,
+        : `${outcome.dead_letter ? 'parked as a dead letter' : 'failed'}: ${failure?.type} at ${failure?.step ?? '?'}: ${failure?.message}`,
     );
+    if (outcome.dead_letter) ctx.out(`inspect: mlx-jobs dlq show ${started.job_id}`);
     if (trace_url) ctx.out(`trace: ${trace_url}`);
   }
   return outcome.failure ? 1 : 0;
@@ -184,6 +202,14 @@ export function describeCliError(err: unknown): { message: string; code: number 
   if (err instanceof UsageError) return { message: err.message, code: 2 };
   if (errorTypeOf(err) === 'JobSpecInvalid') return { message: (err as Error).message, code: 2 };
   if (err instanceof ConfigError) return { message: err.message, code: 2 };
+  if (err instanceof WorkflowNotFoundError) return { message: `no such job: ${err.message}`, code: 1 };
+  if (err instanceof WorkflowUpdateFailedError) {
+    // The workflow refused an operator's request: the job is unchanged.
+    const refused = errorTypeOf(err.cause);
+    const code = refused === 'DeadLetterRequestInvalid' || refused === 'JobSpecInvalid' ? 2 : 1;
+    return { message: `refused: ${err.cause?.message ?? err.message}`, code };
+  }
+  if (errorTypeOf(err) === 'DeadLetterRequestInvalid') return { message: (err as Error).message, code: 2 };
   return undefined;
 }
 

@@ -121,7 +121,11 @@ async function main(): Promise<void> {
       },
       callback_url: receiver.url,
     };
-    const started = await startJob(client, spec, { taskQueue: config.taskQueue, policy: config.policy });
+    const started = await startJob(client, spec, {
+      taskQueue: config.taskQueue,
+      policy: config.policy,
+      deadLetterRetentionMs: config.deadLetterRetentionMs,
+    });
     const link = temporalUiLink(server.uiUrl, config.temporal.namespace, started.workflow_id, started.run_id);
     say(`\nsubmitted job ${started.job_id}\n  Temporal UI: ${link}\nprogress:`);
     try {

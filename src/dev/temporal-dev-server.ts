@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_TYPES } from '../search-attributes';
 import { freePort } from './free-port';
 
 /** Must match TEMPORAL_CLI_VERSION in scripts/ensure-tools.sh, which builds and caches it. */
@@ -32,6 +33,7 @@ export interface DevServerOptions {
   uiPort?: number;
   /** SQLite file that keeps workflow histories across restarts; in memory when omitted. */
   dbFile?: string;
+  /** Registered at start; the job search attributes (MlxJobId, MlxDeadLetter, …) when omitted. */
   searchAttributes?: Record<
     string,
     'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList'
@@ -63,7 +65,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   ];
   args.push('--log-level', 'error', '--disable-config-file', '--disable-config-env');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
-  for (const [name, type] of Object.entries(options.searchAttributes ?? {})) {
+  for (const [name, type] of Object.entries(options.searchAttributes ?? SEARCH_ATTRIBUTE_TYPES)) {
     args.push('--search-attribute', `${name}=${type}`);
   }
   const child = spawn(options.cliPath ?? findTemporalCli(), args, {

@@ -1,4 +1,5 @@
 import { isCancellation } from '@temporalio/workflow';
+import type { DeadLetterInfo } from '../dead-letter';
 import type { JobProgress, StepName, StepRecord } from '../job';
 import { failureInfo } from './failure-info';
 
@@ -37,13 +38,14 @@ export class ProgressTracker {
     this.state = state;
   }
 
-  snapshot(): JobProgress {
+  snapshot(deadLetter?: DeadLetterInfo): JobProgress {
     return {
       job_id: this.jobId,
       state: this.state,
       current_step: this.current,
       worker_id: this.workerId,
       steps: this.steps.map((s) => ({ ...s })),
+      ...(deadLetter && { dead_letter: deadLetter }),
     };
   }
 }

@@ -1,8 +1,9 @@
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
+  continueAsNew,
   defineQuery,
   isCancellation,
   log,
@@ -14,131 +15,268 @@ import {
 } from '@temporalio/workflow';
 import type { HostActivities, SharedActivities } from '../activities';
 import type { LeaseGrant } from '../activities/lease';
-import type { JobProgress, JobResult, JobSpec, StepName, WebhookBody } from '../job';
+import { amendedSpec, type DeadLetterKind } from '../dead-letter';
+import { failure } from '../errors';
+import type { JobFailureInfo, JobProgress, JobResult, JobSpec, StepName, WebhookBody } from '../job';
 import type { StepPolicies } from '../policies';
 import { ATTR, jobAttributes, jobRef, type JobRef } from '../telemetry/attributes';
 import { activityOptions } from './activity-options';
+import { DeadLetterDesk } from './dead-letter-desk';
 import { failureInfo } from './failure-info';
 import { ProgressTracker } from './progress';
 
 export interface RunJobInput {
   spec: JobSpec;
   policies: StepPolicies;
+  /** How long a job that cannot succeed waits as a dead letter for an operator; 0 or absent: it fails. */
+  dead_letter_retention_ms?: number;
+  /** How many times operators retried this job from its dead letter (carried across continue-as-new). */
+  dead_letter_retries?: number;
 }
 
 export const progressQuery = defineQuery<JobProgress>('progress');
 
 const tracer = trace.getTracer('mlx.automation');
 
+/** What one pass through the steps left behind. */
+interface Outcome {
+  status: 'completed' | 'failed' | 'cancelled';
+  output?: unknown;
+  error?: unknown;
+  failure?: JobFailureInfo;
+  workerId: string;
+  /** Set when the report to callback_url could not be delivered. */
+  webhookError?: unknown;
+}
+
 /**
  * One job: lease the profile, drive it on the leasing worker's host, always stop the profile and free
- * the lease, then report to the callback URL. Ends completed, failed (typed) or cancelled.
+ * the lease, then report to the callback URL. Ends completed, cancelled, or failed (typed) — after
+ * waiting as a dead letter for an operator's retry or discard when a retention is configured.
  */
 export async function runJob(input: RunJobInput): Promise<JobResult> {
-  const job = jobRef(input.spec);
-  const attributes = { ...jobAttributes(job), [ATTR.task]: input.spec.task.name };
+  const { spec } = input;
+  const job = jobRef(spec);
+  const progress = new ProgressTracker(spec.job_id);
+  const desk = new DeadLetterDesk(spec);
+  setHandler(progressQuery, () => progress.snapshot(desk.info));
+  const attributes = { ...jobAttributes(job), [ATTR.task]: spec.task.name };
   // The job's root span; Temporal's StartActivity/RunActivity spans and each step's span nest below it.
-  return tracer.startActiveSpan('mlx.job.run', { attributes }, async (span) => {
+  // It ends before the job is parked, so the trace is complete while the job waits for an operator.
+  const outcome = await tracer.startActiveSpan('mlx.job.run', { attributes }, async (span) => {
     const { traceId } = span.spanContext();
     // Shown in the Temporal UI, so an operator goes from a run to its trace. Patched: older runs lack it.
     if (patched('trace-id-memo') && trace.isSpanContextValid(span.spanContext()))
       upsertMemo({ trace_id: traceId });
     try {
-      return await runSteps(input, job);
-    } catch (err) {
-      if (!isCancellation(err)) {
-        const info = failureInfo(err);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: info.message });
-        span.setAttribute(ATTR.failureType, info.type);
-        const step = (err as { details?: { step?: string }[] }).details?.[0]?.step;
-        if (step) span.setAttribute(ATTR.failedStep, step);
-      }
-      throw err;
+      const result = await execute(input, job, progress);
+      recordOutcome(span, result);
+      return result;
     } finally {
       span.end();
     }
   });
+  return settle(input, job, progress, desk, outcome);
 }
 
-async function runSteps({ spec, policies }: RunJobInput, job: JobRef): Promise<JobResult> {
-  const progress = new ProgressTracker(spec.job_id);
-  setHandler(progressQuery, () => progress.snapshot());
-  const shared = (step: StepName) => proxyActivities<SharedActivities>(activityOptions(policies[step]));
+function recordOutcome(span: Span, outcome: Outcome): void {
+  const failed = outcome.failure ?? (outcome.webhookError ? webhookFailure(outcome) : undefined);
+  if (outcome.status === 'cancelled' || !failed) return;
+  span.setStatus({ code: SpanStatusCode.ERROR, message: failed.message });
+  span.setAttribute(ATTR.failureType, failed.type);
+  if (failed.step) span.setAttribute(ATTR.failedStep, failed.step);
+}
 
+/** The steps, then the report; never throws: whatever happened is in the outcome. */
+async function execute(
+  { spec, policies, dead_letter_retries }: RunJobInput,
+  job: JobRef,
+  progress: ProgressTracker,
+) {
   let output: unknown;
   let error: unknown;
   let lease: LeaseGrant | undefined;
-  try {
-    lease = await progress.run('acquireLease', () => shared('acquireLease').acquireLease({ job }));
+  const steps = async () => {
+    lease = await progress.run('acquireLease', () => shared(policies, 'acquireLease').acquireLease({ job }));
     progress.workerId = lease.worker_id;
     output = await driveProfile(spec, job, policies, lease, progress);
+  };
+  try {
+    // The deadline cancels the running step; cleanup below still stops the profile and frees the lease.
+    if (spec.deadline_ms && patched('job-deadline')) {
+      await CancellationScope.withTimeout(spec.deadline_ms, steps);
+    } else {
+      await steps();
+    }
   } catch (err) {
     error = err;
+    if (isCancellation(err) && spec.deadline_ms && !CancellationScope.current().consideredCancelled) {
+      error = failure(
+        'JobDeadlineExceeded',
+        `the job did not end within its deadline of ${spec.deadline_ms} ms`,
+      );
+    }
   }
   if (lease) {
     const { token } = lease;
     await cleanup(() =>
-      progress.run('releaseLease', () => shared('releaseLease').releaseLease({ job, token })),
+      progress.run('releaseLease', () => shared(policies, 'releaseLease').releaseLease({ job, token })),
     );
   }
 
   const status = error === undefined ? 'completed' : isCancellation(error) ? 'cancelled' : 'failed';
-  const failure = error === undefined ? undefined : { ...failureInfo(error), step: progress.failedStep };
-  if (spec.callback_url) {
-    const { workflowId, runId } = workflowInfo();
-    const body: WebhookBody = {
-      job_id: spec.job_id,
-      status,
-      platform: spec.platform,
-      client_id: spec.client_id,
-      profile_id: spec.profile_id,
-      task: spec.task.name,
-      output,
-      error: failure,
-      workflow_id: workflowId,
-      run_id: runId,
-    };
-    const url = spec.callback_url;
-    try {
-      await CancellationScope.nonCancellable(() =>
-        progress.run('postWebhook', () => shared('postWebhook').postWebhook({ job, url, body })),
-      );
-    } catch (webhookError) {
-      // The job's own failure outranks the webhook's; a completed job keeps its output in the details.
-      if (error === undefined) {
-        const info = failureInfo(webhookError);
-        progress.finish('failed');
-        throw ApplicationFailure.create({
-          type: info.type,
-          message: `the job completed but its webhook could not be delivered: ${info.message}`,
-          nonRetryable: true,
-          details: [{ step: 'postWebhook', output }],
-          cause: webhookError as Error,
-        });
-      }
+  const failed = error === undefined ? undefined : { ...failureInfo(error), step: progress.failedStep };
+  const outcome: Outcome = { status, output, error, failure: failed, workerId: lease?.worker_id ?? '' };
+  outcome.webhookError = await report(spec, policies, job, progress, outcome, dead_letter_retries ?? 0);
+  return outcome;
+}
+
+/** Posts the outcome to callback_url (if any); returns the delivery's failure, if it failed for good. */
+async function report(
+  spec: JobSpec,
+  policies: StepPolicies,
+  job: JobRef,
+  progress: ProgressTracker,
+  outcome: Outcome,
+  retries: number,
+): Promise<unknown> {
+  if (!spec.callback_url) return undefined;
+  const { workflowId, runId } = workflowInfo();
+  const body: WebhookBody = {
+    job_id: spec.job_id,
+    status: outcome.status,
+    platform: spec.platform,
+    client_id: spec.client_id,
+    profile_id: spec.profile_id,
+    task: spec.task.name,
+    output: outcome.output,
+    error: outcome.failure,
+    workflow_id: workflowId,
+    run_id: runId,
+  };
+  // One key per outcome of each retry from a dead letter; redeliveries of the same report reuse it.
+  const idempotency_key = `${spec.job_id}:${outcome.status}${retries ? `:retry-${retries}` : ''}`;
+  const url = spec.callback_url;
+  try {
+    await CancellationScope.nonCancellable(() =>
+      progress.run('postWebhook', () =>
+        shared(policies, 'postWebhook').postWebhook({ job, url, body, idempotency_key }),
+      ),
+    );
+    return undefined;
+  } catch (webhookError) {
+    return webhookError;
+  }
+}
+
+/** Turns the outcome into the run's result or failure, parking the job as a dead letter if configured. */
+async function settle(
+  input: RunJobInput,
+  job: JobRef,
+  progress: ProgressTracker,
+  desk: DeadLetterDesk,
+  outcome: Outcome,
+): Promise<JobResult> {
+  const retentionMs = input.dead_letter_retention_ms ?? 0;
+  const parks = outcome.status !== 'cancelled' && retentionMs > 0 && patched('dead-letter');
+  // The job's own failure outranks the webhook's.
+  let kind: DeadLetterKind = outcome.status === 'failed' ? 'job' : 'webhook';
+  if (outcome.status === 'completed' && outcome.webhookError === undefined) {
+    progress.finish('completed');
+    return jobResult(input.spec, progress, outcome);
+  }
+  if (!parks) {
+    if (outcome.status === 'cancelled') {
+      progress.finish('cancelled');
+      throw outcome.error as Error; // keeps the run Cancelled, not Failed
     }
+    progress.finish('failed');
+    throw finalFailure(outcome);
   }
 
-  progress.finish(status);
-  if (error !== undefined) {
-    if (status === 'cancelled') throw error as Error; // keeps the run Cancelled, not Failed
-    throw ApplicationFailure.create({
-      type: failure?.type,
-      message: `${failure?.step ?? 'job'} failed: ${failure?.message ?? 'unknown error'}`,
-      nonRetryable: true,
-      details: [failure],
-      cause: error as Error,
+  const retries = input.dead_letter_retries ?? 0;
+  for (;;) {
+    const failed = kind === 'job' ? outcome.failure! : webhookFailure(outcome);
+    progress.finish('dead_letter');
+    log.warn('job parked as a dead letter', { kind, failure: failed });
+    const decision = await desk.park(kind, failed, {
+      retentionMs,
+      retries,
+      ...(kind === 'job' && input.spec.callback_url && { webhookDelivered: !outcome.webhookError }),
     });
+    if (decision.action === 'retry' && kind === 'job') {
+      desk.clearFailure();
+      await continueAsNew<typeof runJob>({
+        ...input,
+        spec: amendedSpec(input.spec, decision.request),
+        dead_letter_retries: retries + 1,
+      });
+    }
+    if (decision.action === 'retry') {
+      progress.finish('running');
+      outcome.webhookError = await report(input.spec, input.policies, job, progress, outcome, retries);
+      if (outcome.webhookError === undefined) {
+        desk.clearFailure();
+        progress.finish('completed');
+        return jobResult(input.spec, progress, outcome);
+      }
+      kind = 'webhook';
+      continue;
+    }
+    progress.finish('failed');
+    const resolution =
+      decision.action === 'discard'
+        ? { outcome: 'discarded' as const, reason: decision.reason }
+        : { outcome: 'expired' as const };
+    throw finalFailure(outcome, resolution);
   }
+}
+
+function webhookFailure(outcome: Outcome): JobFailureInfo {
+  const info = failureInfo(outcome.webhookError);
+  return {
+    type: info.type,
+    message: `the job ${outcome.status} but its webhook could not be delivered: ${info.message}`,
+    step: 'postWebhook',
+  };
+}
+
+/** The failure a run closes with; its details carry the JobFailureInfo (and a completed job's output). */
+function finalFailure(outcome: Outcome, resolution?: JobFailureInfo['dead_letter']): ApplicationFailure {
+  const failed = outcome.failure ?? webhookFailure(outcome);
+  const ended =
+    resolution?.outcome === 'discarded'
+      ? `; discarded by an operator: ${resolution.reason}`
+      : resolution?.outcome === 'expired'
+        ? '; nobody retried it before its dead-letter retention ended'
+        : '';
+  const details = outcome.failure
+    ? { ...outcome.failure, ...(resolution && { dead_letter: resolution }) }
+    : { ...failed, output: outcome.output, ...(resolution && { dead_letter: resolution }) };
+  return ApplicationFailure.create({
+    type: failed.type,
+    message: outcome.failure
+      ? `${failed.step ?? 'job'} failed: ${failed.message}${ended}`
+      : `${failed.message}${ended}`,
+    nonRetryable: true,
+    details: [details],
+    cause: (outcome.error ?? outcome.webhookError) as Error,
+  });
+}
+
+function jobResult(spec: JobSpec, progress: ProgressTracker, outcome: Outcome): JobResult {
   return {
     job_id: spec.job_id,
     status: 'completed',
     task: spec.task.name,
-    worker_id: lease?.worker_id ?? '',
-    output,
+    worker_id: outcome.workerId,
+    output: outcome.output,
     steps: progress.snapshot().steps,
   };
 }
+
+const shared = (policies: StepPolicies, step: StepName) =>
+  proxyActivities<SharedActivities>(activityOptions(policies[step]));
 
 /** The browser lives on the leasing worker's machine: every step here goes to its own task queue. */
 async function driveProfile(

@@ -24,7 +24,13 @@ import type { TaskDefinition } from '../../src/tasks/types';
 import { startTelemetry, type Telemetry } from '../../src/telemetry';
 import type { Tracer } from '@opentelemetry/api';
 import { fastPolicies } from './policies';
-import { alwaysFails, failsBeforeAttempt, readTitle, waitUntilCancelled } from './test-tasks';
+import {
+  alwaysFails,
+  bannedWhileFlagged,
+  failsBeforeAttempt,
+  readTitle,
+  waitUntilCancelled,
+} from './test-tasks';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
 Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
@@ -41,7 +47,11 @@ export interface Harness {
   dataDir: string;
   taskQueue: string;
   policies: StepPolicies;
-  submit(spec: Partial<JobSpecInput> & Pick<JobSpecInput, 'job_id'>): Promise<StartedJob>;
+  /** Starts a job with test defaults; `deadLetterRetentionMs` 0 (the default) fails jobs at once. */
+  submit(
+    spec: Partial<JobSpecInput> & Pick<JobSpecInput, 'job_id'>,
+    options?: { deadLetterRetentionMs?: number },
+  ): Promise<StartedJob>;
   close(): Promise<void>;
 }
 
@@ -105,6 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       alwaysFails,
       failsBeforeAttempt,
       waitUntilCancelled,
+      bannedWhileFlagged,
       ...(options.tasks ?? []),
     ]),
     secrets: createSecretStore(options.secrets ?? {}),
@@ -134,7 +145,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataDir,
     taskQueue,
     policies,
-    submit: (spec) =>
+    submit: (spec, submitOptions = {}) =>
       startJob(
         client,
         {
@@ -146,7 +157,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           callback_url: receiver.url,
           ...spec,
         },
-        { taskQueue, policy: { policies, bounds: DEFAULT_POLICY_BOUNDS } },
+        {
+          taskQueue,
+          policy: { policies, bounds: DEFAULT_POLICY_BOUNDS },
+          deadLetterRetentionMs: submitOptions.deadLetterRetentionMs ?? 0,
+        },
       ),
     async close() {
       worker.shutdown();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { failure } from '../../src/errors';
 import { defineTask } from '../../src/tasks/types';
 
 /** Opens a page in the profile and reads its title: the smallest real browser task. */
@@ -54,5 +55,23 @@ export const failsBeforeAttempt = defineTask({
       return Promise.reject(new Error(`flaky page on attempt ${ctx.job.attempt}`));
     }
     return Promise.resolve({ attempt: ctx.job.attempt });
+  },
+});
+
+/** Keys the tests flag as banned; a test clears a flag to "fix" the account before retrying the job. */
+export const bannedAccounts = new Set<string>();
+
+/** Fails with PlatformBanned (never retried) while its account is flagged, else reports where it ran. */
+export const bannedWhileFlagged = defineTask({
+  name: 'banned_while_flagged',
+  description: 'PlatformBanned while `account` is in bannedAccounts',
+  input: z.object({ account: z.string() }),
+  output: z.object({ account: z.string(), profile_id: z.string() }),
+  async run(ctx, input) {
+    await ctx.page.setContent('<p>seller centre</p>');
+    if (bannedAccounts.has(input.account)) {
+      throw failure('PlatformBanned', `account ${input.account} is suspended`);
+    }
+    return { account: input.account, profile_id: ctx.job.profile_id };
   },
 });

@@ -1,42 +1,110 @@
 /**
  * Records the histories the replay test replays. Run it after a deliberate, versioned change to the
- * workflow (`npm run record-histories`), never to make a failing replay test pass.
+ * workflow (`npm run record-histories [NAME...]`), never to make a failing replay test pass. With names,
+ * only those histories are recorded; the others are kept as they are.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { discardDeadLetter, retryDeadLetter } from '../../src/api/dead-letters';
 import { cancelJob, getJob, waitForJob } from '../../src/api/jobs';
-import { startHarness } from '../helpers/harness';
+import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
+import { freePort } from '../../src/dev/free-port';
+import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
 import { waitUntil } from '../helpers/processes';
+import { bannedAccounts } from '../helpers/test-tasks';
 
-async function main(): Promise<void> {
+interface Recording {
+  name: string;
+  spec: Parameters<Harness['submit']>[0];
+  deadLetterRetentionMs?: number;
+  /** What an operator does while the job runs or waits; the job then runs to its end. */
+  operate?: (h: Harness, jobId: string) => Promise<void>;
+}
+
+const parked = (h: Harness, jobId: string) =>
+  waitUntil(async () => (await getJob(h.client, jobId)).progress?.state === 'dead_letter', 30_000);
+
+const RECORDINGS: Recording[] = [
+  {
+    name: 'completed',
+    spec: { job_id: 'replay-completed', task: { name: 'read_title', input: { title: 't' } } },
+  },
+  { name: 'completed-no-webhook', spec: { job_id: 'replay-no-webhook', callback_url: undefined } },
+  { name: 'task-failed', spec: { job_id: 'replay-failed', task: { name: 'always_fails', input: {} } } },
+  {
+    name: 'cancelled',
+    spec: { job_id: 'replay-cancelled', task: { name: 'wait_until_cancelled', input: {} } },
+    async operate(h, jobId) {
+      await waitUntil(
+        async () => (await getJob(h.client, jobId)).progress?.current_step === 'executeTask',
+        20_000,
+      );
+      await cancelJob(h.client, jobId);
+    },
+  },
+  {
+    name: 'dead-letter-retried',
+    spec: { job_id: 'replay-dlq-retried', task: { name: 'banned_while_flagged', input: { account: 'a1' } } },
+    deadLetterRetentionMs: 600_000,
+    async operate(h, jobId) {
+      bannedAccounts.add('a1');
+      await parked(h, jobId);
+      bannedAccounts.delete('a1');
+      await retryDeadLetter(h.client, jobId, { profile_id: 'replay-other-profile' });
+    },
+  },
+  {
+    name: 'dead-letter-discarded',
+    spec: {
+      job_id: 'replay-dlq-discarded',
+      task: { name: 'banned_while_flagged', input: { account: 'a2' } },
+    },
+    deadLetterRetentionMs: 600_000,
+    async operate(h, jobId) {
+      bannedAccounts.add('a2');
+      await parked(h, jobId);
+      await discardDeadLetter(h.client, jobId, 'recorded for the replay test');
+    },
+  },
+];
+
+async function main(names: string[]): Promise<void> {
   const h = await startHarness();
-  try {
-    const jobs: { name: string; spec: Parameters<typeof h.submit>[0]; cancel?: boolean }[] = [
-      {
-        name: 'completed',
-        spec: { job_id: 'replay-completed', task: { name: 'read_title', input: { title: 't' } } },
-      },
-      { name: 'completed-no-webhook', spec: { job_id: 'replay-no-webhook', callback_url: undefined } },
-      { name: 'task-failed', spec: { job_id: 'replay-failed', task: { name: 'always_fails', input: {} } } },
-      {
-        name: 'cancelled',
-        spec: { job_id: 'replay-cancelled', task: { name: 'wait_until_cancelled', input: {} } },
-        cancel: true,
-      },
-    ];
-    for (const job of jobs) {
-      const started = await h.submit(job.spec);
-      if (job.cancel) {
-        await waitUntil(
-          async () => (await getJob(h.client, started.job_id)).progress?.current_step === 'executeTask',
-          20_000,
-        );
-        await cancelJob(h.client, started.job_id);
+  const webhookPort = await freePort();
+  RECORDINGS.push({
+    name: 'dead-letter-webhook-redelivered',
+    spec: {
+      job_id: 'replay-dlq-webhook',
+      callback_url: `http://127.0.0.1:${webhookPort}/hooks`,
+      policies: { postWebhook: { retry: { initial_interval_ms: 100, maximum_attempts: 2 } } },
+    },
+    deadLetterRetentionMs: 600_000,
+    async operate(harness, jobId) {
+      await parked(harness, jobId);
+      const receiver = await startWebhookReceiver({ port: webhookPort, secret: WEBHOOK_SECRET });
+      try {
+        await retryDeadLetter(harness.client, jobId);
+        await waitForJob(harness.client, jobId);
+      } finally {
+        await receiver.close();
       }
-      await waitForJob(h.client, started.job_id).catch(() => undefined);
-      const history = await h.client.workflow.getHandle(started.workflow_id).fetchHistory();
-      const file = join(__dirname, `${job.name}.json`);
+    },
+  });
+  try {
+    for (const recording of RECORDINGS.filter((r) => names.length === 0 || names.includes(r.name))) {
+      const started = await h.submit(recording.spec, {
+        deadLetterRetentionMs: recording.deadLetterRetentionMs,
+      });
+      const waiting = recording.operate?.(h, started.job_id);
+      await waiting;
+      await h.client.workflow
+        .getHandle(started.workflow_id)
+        .result()
+        .catch(() => undefined);
+      // A retried dead letter continues as new: the first run holds the park and the retry decision.
+      const history = await h.client.workflow.getHandle(started.workflow_id, started.run_id).fetchHistory();
+      const file = join(__dirname, `${recording.name}.json`);
       writeFileSync(file, historyToJSON(history));
       console.log(`recorded ${file}`);
     }
@@ -45,7 +113,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

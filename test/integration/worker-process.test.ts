@@ -19,7 +19,8 @@ let env: NodeJS.ProcessEnv;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlx-jobs-proc-'));
-  server = await startDevServer();
+  // A server without the job search attributes, like a fresh production namespace: the worker adds them.
+  server = await startDevServer({ searchAttributes: {} });
   // A slow marketplace: the task runs for seconds, long enough to stop the worker in the middle of it.
   sellerCentre = await startSellerCentre({ accounts: { 'seller-7': 's3cret-pw' }, latencyMs: 150 });
   receiver = await startWebhookReceiver();
@@ -124,6 +125,7 @@ test('submit --wait runs a job on a worker process and shows progress, result an
     assert.match(again.stdout, /already exists .*nothing new was started/);
 
     const logs = worker.lines().join('\n');
+    assert.match(logs, /"msg":"registered search attributes".*MlxDeadLetter/);
     assert.match(logs, /"msg":"task finished"/);
     const started = worker
       .lines()

@@ -25,6 +25,7 @@ test('an invalid spec is refused with every bad field named', () => {
     platform: 'Shopee MY',
     callback_url: 'ftp://x',
     headless: 'yes',
+    deadline_ms: 10,
     surprise: 1,
   };
   try {
@@ -33,7 +34,7 @@ test('an invalid spec is refused with every bad field named', () => {
   } catch (err) {
     assert.equal(errorTypeOf(err), 'JobSpecInvalid');
     const message = (err as Error).message;
-    for (const field of ['job_id', 'platform', 'callback_url', 'headless', 'surprise']) {
+    for (const field of ['job_id', 'platform', 'callback_url', 'headless', 'deadline_ms', 'surprise']) {
       assert.match(message, new RegExp(field), `names ${field}`);
     }
     assert.doesNotMatch(message, /profile_id|client_id/, 'does not blame good fields');

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../api/dead-letters';
+import { getJob } from '../api/jobs';
+import { temporalUiLink, traceLink } from '../api/links';
+import type { Config } from '../config';
+import { deadLetterQuery } from '../dead-letter';
+import { formatStatus } from './format';
+import { UsageError } from './usage-error';
+
+export const DLQ_HELP = `Usage: mlx-jobs dlq <list|show|retry|discard> [options]
+
+Jobs that cannot succeed (a non-retryable failure, retries used up) or whose report could not be
+delivered are parked as dead letters: the profile is stopped, the lease freed, the failure webhook sent,
+and the run waits for an operator until MLX_DEAD_LETTER_RETENTION_MS ends, then closes as failed.
+
+  dlq list [--platform P] [--client C] [--type T] [--limit N] [--json]
+        parked jobs (from Temporal's visibility store), newest first
+  dlq show JOB_ID [--json]
+        why the job is parked, its steps, the page at failure, its links
+  dlq retry JOB_ID [--profile P] [--folder F] [--input FILE|-] [--reason TEXT]
+        run the job again, optionally on another profile or with a new task input (JSON);
+        for a job whose only failure was the webhook: deliver its report again
+  dlq discard JOB_ID --reason TEXT
+        close the job as failed, recording the reason`;
+
+const OPTIONS = {
+  platform: { type: 'string' },
+  client: { type: 'string' },
+  type: { type: 'string' },
+  limit: { type: 'string' },
+  profile: { type: 'string' },
+  folder: { type: 'string' },
+  input: { type: 'string' },
+  reason: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+interface DlqContext {
+  client: Client;
+  config: Config;
+  out: (line: string) => void;
+}
+
+/** `mlx-jobs dlq …`: args are what follows `dlq`. */
+export async function runDlq(args: string[], ctx: DlqContext): Promise<number> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
+  if (action === 'list') {
+    if (positionals.length) throw new UsageError(`dlq list takes no arguments\n\n${DLQ_HELP}`);
+    return list(ctx, values);
+  }
+  const jobId = positionals[0];
+  if (!['show', 'retry', 'discard'].includes(action ?? '') || !jobId || positionals.length > 1) {
+    throw new UsageError(DLQ_HELP);
+  }
+  if (action === 'show') return show(ctx, jobId, values.json ?? false);
+  if (action === 'discard') {
+    if (!values.reason) throw new UsageError('dlq discard needs --reason TEXT: it is kept with the job');
+    await discardDeadLetter(ctx.client, jobId, values.reason);
+    ctx.out(`job ${jobId} discarded: ${values.reason}`);
+    return 0;
+  }
+  await retryDeadLetter(ctx.client, jobId, {
+    profile_id: values.profile,
+    folder_id: values.folder,
+    task_input: values.input === undefined ? undefined : readJson(values.input),
+    reason: values.reason,
+  });
+  ctx.out(`job ${jobId}: retry accepted; follow it with: mlx-jobs status ${jobId}`);
+  return 0;
+}
+
+async function list(ctx: DlqContext, values: { [K in keyof typeof OPTIONS]?: string | boolean }) {
+  const limit = values.limit === undefined ? 100 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+  const filter = {
+    platform: values.platform as string | undefined,
+    clientId: values.client as string | undefined,
+    failureType: values.type as string | undefined,
+  };
+  const parked = await listDeadLetters(ctx.client, filter, limit);
+  if (values.json) {
+    ctx.out(JSON.stringify(parked));
+    return 0;
+  }
+  if (parked.length === 0) ctx.out('no dead letters');
+  for (const job of parked) {
+    ctx.out(
+      `${job.job_id}  ${job.platform ?? '-'}  client ${job.client_id ?? '-'}  ${job.failure_type ?? '-'} at ${job.failed_step ?? '-'}  started ${job.started_at}`,
+    );
+  }
+  ctx.out(`(Temporal UI search: ${deadLetterQuery(filter)})`);
+  return 0;
+}
+
+async function show(ctx: DlqContext, jobId: string, json: boolean): Promise<number> {
+  const job = await getJob(ctx.client, jobId);
+  const parked = job.progress?.dead_letter;
+  if (!parked && job.status === 'RUNNING' && !job.progress) {
+    throw new Error(`job ${jobId} is running, but no worker answered its progress query`);
+  }
+  if (!parked) throw new UsageError(`job ${jobId} is not a dead letter (status ${job.status})`);
+  const ui = temporalUiLink(ctx.config.temporal.uiUrl, ctx.config.temporal.namespace, job.workflow_id);
+  const trace = job.trace_id && traceLink(ctx.config.trace.urlTemplate, job.trace_id);
+  if (json) {
+    ctx.out(JSON.stringify({ ...job, ui_url: ui, trace_url: trace }));
+    return 0;
+  }
+  ctx.out(formatStatus(job, ui, trace));
+  ctx.out(`  next: mlx-jobs dlq retry ${jobId}   or   mlx-jobs dlq discard ${jobId} --reason TEXT`);
+  return 0;
+}
+
+function readJson(file: string): Record<string, unknown> {
+  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new UsageError(`--input ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { listDeadLetters } from '../../src/api/dead-letters';
+import { getJob, jobFailureOf, JobParkedError, waitForJob } from '../../src/api/jobs';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
+import { freePort } from '../../src/dev/free-port';
+import { workflowIdFor } from '../../src/job';
+import { SA } from '../../src/search-attributes';
+import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
+import { waitUntil } from '../helpers/processes';
+import { runCli } from '../helpers/spawn';
+import { bannedAccounts } from '../helpers/test-tasks';
+
+let h: Harness;
+let env: NodeJS.ProcessEnv;
+before(async () => {
+  h = await startHarness();
+  env = { TEMPORAL_ADDRESS: h.server.address, OTEL_SDK_DISABLED: 'true' };
+});
+after(async () => {
+  await h?.close();
+});
+
+const RETENTION = { deadLetterRetentionMs: 10 * 60_000 };
+
+/** Submits a job whose account is banned until the test clears it, and waits until it is parked. */
+async function parkBannedJob(jobId: string, platform = 'lazada_id'): Promise<JobParkedError> {
+  bannedAccounts.add(`acct-${jobId}`);
+  await h.submit(
+    { job_id: jobId, platform, task: { name: 'banned_while_flagged', input: { account: `acct-${jobId}` } } },
+    RETENTION,
+  );
+  const parked = await waitForJob(h.client, jobId).then(
+    () => assert.fail('the job should not complete'),
+    (err: unknown) => err,
+  );
+  assert.ok(parked instanceof JobParkedError, `waitForJob reports the parked job: ${String(parked)}`);
+  return parked;
+}
+
+async function listed(filter: Parameters<typeof listDeadLetters>[1]): Promise<string[]> {
+  return (await listDeadLetters(h.client, filter)).map((d) => d.job_id);
+}
+
+test('a non-retryable failure is compensated, reported and parked with its search attributes', async () => {
+  const parked = await parkBannedJob('dlq-park');
+  assert.deepEqual(
+    {
+      kind: parked.deadLetter.kind,
+      type: parked.deadLetter.failure.type,
+      step: parked.deadLetter.failure.step,
+    },
+    { kind: 'job', type: 'PlatformBanned', step: 'executeTask' },
+  );
+  assert.equal(parked.deadLetter.webhook_delivered, true);
+  assert.equal(h.launcher.runningProfiles().length, 0, 'the profile was stopped');
+  assert.deepEqual(await h.deps.leases.list(), [], 'the lease was released');
+  const webhook = await h.receiver.waitFor('dlq-park');
+  assert.equal((webhook.body as { status: string }).status, 'failed');
+
+  const description = await h.client.workflow.getHandle(workflowIdFor('dlq-park')).describe();
+  assert.equal(description.status.name, 'RUNNING', 'parked, not closed');
+  const attributes = description.typedSearchAttributes;
+  assert.deepEqual(
+    [SA.jobId, SA.platform, SA.clientId, SA.deadLetter, SA.failureType, SA.failedStep].map((key) =>
+      attributes.get(key),
+    ),
+    ['dlq-park', 'lazada_id', 'client-42', true, 'PlatformBanned', 'executeTask'],
+  );
+  const status = await getJob(h.client, 'dlq-park');
+  assert.equal(status.progress?.state, 'dead_letter');
+});
+
+test('dlq list finds parked jobs by platform and type; dlq retry after the fault is cleared completes them', async () => {
+  await parkBannedJob('dlq-retry', 'shopee_vn');
+  // Visibility is eventually consistent: wait until the parked job is searchable.
+  await waitUntil(async () => (await listed({ platform: 'shopee_vn' })).includes('dlq-retry'), 15_000);
+  assert.ok((await listed({ failureType: 'PlatformBanned' })).includes('dlq-retry'));
+  assert.ok(!(await listed({ platform: 'shopee_th' })).includes('dlq-retry'), 'other platforms filtered');
+  assert.ok(!(await listed({ failureType: 'TaskFailed' })).includes('dlq-retry'), 'other types filtered');
+
+  const list = await runCli(['dlq', 'list', '--platform', 'shopee_vn', '--type', 'PlatformBanned'], env);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /dlq-retry {2}shopee_vn {2}client client-42 {2}PlatformBanned at executeTask/);
+  const show = await runCli(['dlq', 'show', 'dlq-retry'], env);
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, /DEAD LETTER \(the job failed\)/);
+  assert.match(show.stdout, /failure: PlatformBanned at executeTask: account acct-dlq-retry is suspended/);
+
+  bannedAccounts.delete('acct-dlq-retry');
+  const retry = await runCli(['dlq', 'retry', 'dlq-retry', '--reason', 'account reinstated'], env);
+  assert.equal(retry.code, 0, retry.stderr);
+  const result = await waitForJob(h.client, 'dlq-retry');
+  assert.deepEqual(result.output, { account: 'acct-dlq-retry', profile_id: 'profile-dlq-retry' });
+
+  const delivered = h.receiver
+    .deliveries()
+    .filter((d) => (d.body as { job_id: string }).job_id === 'dlq-retry');
+  assert.deepEqual(
+    delivered.map((d) => d.headers['idempotency-key']),
+    ['dlq-retry:failed', 'dlq-retry:completed:retry-1'],
+    'the failure, then the outcome of the retry, each reported once',
+  );
+  const attributes = (await h.client.workflow.getHandle(workflowIdFor('dlq-retry')).describe())
+    .typedSearchAttributes;
+  assert.equal(attributes.get(SA.deadLetter), false);
+  assert.equal(attributes.get(SA.failureType), undefined, 'the old failure does not stick to the retry');
+});
+
+test('a retry may move the job to another profile and amend its input; bad amendments are refused and lose nothing', async () => {
+  await parkBannedJob('dlq-amend');
+  const badProfile = await runCli(['dlq', 'retry', 'dlq-amend', '--profile', 'bad profile!'], env);
+  assert.equal(badProfile.code, 2, badProfile.stdout);
+  assert.match(badProfile.stderr, /profile_id may hold letters/);
+  const badInput = await runCli(['dlq', 'retry', 'dlq-amend', '--input', '-'], env, '["acct-x"]');
+  assert.equal(badInput.code, 2, badInput.stdout);
+  assert.match(badInput.stderr, /task_input/);
+  assert.equal((await getJob(h.client, 'dlq-amend')).progress?.state, 'dead_letter', 'still parked');
+
+  const input = JSON.stringify({ account: 'acct-spare' });
+  const retry = await runCli(
+    ['dlq', 'retry', 'dlq-amend', '--profile', 'profile-spare', '--input', '-'],
+    env,
+    input,
+  );
+  assert.equal(retry.code, 0, retry.stderr);
+  const result = await waitForJob(h.client, 'dlq-amend');
+  assert.deepEqual(result.output, { account: 'acct-spare', profile_id: 'profile-spare' });
+});
+
+test('dlq discard closes the job as failed with the reason; a job that is not parked refuses both', async () => {
+  await parkBannedJob('dlq-discard');
+  const noReason = await runCli(['dlq', 'discard', 'dlq-discard'], env);
+  assert.equal(noReason.code, 2);
+  assert.match(noReason.stderr, /--reason/);
+
+  const discard = await runCli(['dlq', 'discard', 'dlq-discard', '--reason', 'client closed the shop'], env);
+  assert.equal(discard.code, 0, discard.stderr);
+  const closed = await waitForJob(h.client, 'dlq-discard').catch((err: unknown) => err);
+  assert.ok(closed instanceof WorkflowFailedError);
+  assert.deepEqual(jobFailureOf(closed).dead_letter, {
+    outcome: 'discarded',
+    reason: 'client closed the shop',
+  });
+  const status = await runCli(['status', 'dlq-discard'], env);
+  assert.match(
+    status.stdout,
+    /FAILED[\s\S]*PlatformBanned[\s\S]*discarded by an operator: client closed the shop/,
+  );
+
+  for (const args of [
+    ['dlq', 'retry', 'dlq-discard'],
+    ['dlq', 'discard', 'dlq-discard', '--reason', 'again'],
+  ]) {
+    const refused = await runCli(args, env);
+    assert.notEqual(refused.code, 0, `${args.join(' ')} on a closed job`);
+  }
+});
+
+test('a dead letter nobody acts on closes as failed when its retention ends', async () => {
+  bannedAccounts.add('acct-dlq-expire');
+  await h.submit(
+    { job_id: 'dlq-expire', task: { name: 'banned_while_flagged', input: { account: 'acct-dlq-expire' } } },
+    { deadLetterRetentionMs: 1_500 },
+  );
+  await assert.rejects(waitForJob(h.client, 'dlq-expire'), JobParkedError);
+  const closed: unknown = await h.client.workflow
+    .getHandle(workflowIdFor('dlq-expire'))
+    .result()
+    .then(
+      () => assert.fail('an expired dead letter closes as failed'),
+      (err: unknown) => err,
+    );
+  assert.equal(jobFailureOf(closed).type, 'PlatformBanned');
+  assert.deepEqual(jobFailureOf(closed).dead_letter, { outcome: 'expired' });
+});
+
+test('a report that cannot be delivered parks the job with its result; dlq retry redelivers it', async () => {
+  const port = await freePort();
+  await h.submit(
+    {
+      job_id: 'dlq-webhook',
+      callback_url: `http://127.0.0.1:${port}/hooks`,
+      policies: { postWebhook: { retry: { initial_interval_ms: 100, maximum_attempts: 2 } } },
+    },
+    RETENTION,
+  );
+  const parked = await waitForJob(h.client, 'dlq-webhook').catch((err: unknown) => err);
+  assert.ok(parked instanceof JobParkedError, String(parked));
+  assert.deepEqual(
+    {
+      kind: parked.deadLetter.kind,
+      type: parked.deadLetter.failure.type,
+      step: parked.deadLetter.failure.step,
+    },
+    { kind: 'webhook', type: 'WebhookUnavailable', step: 'postWebhook' },
+  );
+  const amend = await runCli(['dlq', 'retry', 'dlq-webhook', '--profile', 'profile-other'], env);
+  assert.equal(amend.code, 2, 'a finished job cannot be amended, only redelivered');
+
+  let receiver: WebhookReceiver | undefined;
+  try {
+    receiver = await startWebhookReceiver({ port, secret: WEBHOOK_SECRET });
+    const retry = await runCli(['dlq', 'retry', 'dlq-webhook'], env);
+    assert.equal(retry.code, 0, retry.stderr);
+    const result = await waitForJob(h.client, 'dlq-webhook');
+    assert.deepEqual(result.output, { title: 'hello' }, 'the kept result');
+    const delivery = await receiver.waitFor('dlq-webhook');
+    assert.deepEqual((delivery.body as { output: unknown }).output, { title: 'hello' });
+    assert.equal(receiver.deliveries().length, 1);
+  } finally {
+    await receiver?.close();
+  }
+});
+
+test('retries used up, or the job deadline passed, park the job too', async () => {
+  await h.submit({ job_id: 'dlq-attempts', task: { name: 'always_fails', input: {} } }, RETENTION);
+  const exhausted = await waitForJob(h.client, 'dlq-attempts').catch((err: unknown) => err);
+  assert.ok(exhausted instanceof JobParkedError, String(exhausted));
+  assert.equal(exhausted.deadLetter.failure.type, 'TaskFailed');
+
+  await h.submit(
+    { job_id: 'dlq-deadline', deadline_ms: 3_000, task: { name: 'wait_until_cancelled', input: {} } },
+    RETENTION,
+  );
+  const late = await waitForJob(h.client, 'dlq-deadline').catch((err: unknown) => err);
+  assert.ok(late instanceof JobParkedError, String(late));
+  assert.deepEqual(
+    { type: late.deadLetter.failure.type, step: late.deadLetter.failure.step },
+    { type: 'JobDeadlineExceeded', step: 'executeTask' },
+  );
+  assert.equal(h.launcher.runningProfiles().length, 0, 'the profile was stopped');
+  assert.deepEqual(await h.deps.leases.list(), [], 'the lease was released');
+});
