@@ -7,7 +7,6 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { buildActivityDeps } from './runtime/activity-deps';
 import { createMlxWorker } from './runtime/mlx-worker';
-import { ensureSearchAttributes } from './runtime/search-attributes';
 import { temporalLogger } from './runtime/temporal-logger';
 import { startTelemetry } from './telemetry';
 import { temporalConnectionOptions } from './temporal-connection';
@@ -27,7 +26,6 @@ async function main(): Promise<void> {
   try {
     const connection = await NativeConnection.connect(temporalConnectionOptions(config));
     try {
-      await ensureSearchAttributes(connection, config.temporal.namespace, log);
       const worker = await createMlxWorker({
         connection,
         namespace: config.temporal.namespace,

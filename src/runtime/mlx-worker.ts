@@ -3,6 +3,7 @@ import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/
 import type { Telemetry } from '../telemetry';
 import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
 import { hostTaskQueue } from '../config';
+import { ensureSearchAttributes } from './search-attributes';
 
 export interface MlxWorkerOptions {
   connection: NativeConnection;
@@ -29,6 +30,8 @@ export interface MlxWorker {
  */
 export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWorker> {
   const { connection, namespace, taskQueue, deps } = options;
+  // Jobs are started with these and parked dead letters are found by them.
+  await ensureSearchAttributes(connection, namespace, deps.log);
   const plugin = new OpenTelemetryPlugin(options.telemetry);
   const common = {
     connection,
