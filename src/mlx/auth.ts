@@ -29,6 +29,8 @@ export function createTokenSource(settings: MlxAuthSettings): TokenSource {
     // The cloud has a public certificate: Node's own roots apply.
     transport: createTransport({ timeoutMs: settings.timeoutMs ?? 30_000 }),
     redact: createRedactor(() => secrets()),
+    // The launcher may be fine; it is the cloud that does not answer.
+    unreachableType: 'MlxRequestFailed',
   });
   const source = cloudTokenSource({ ...signIn, cloud: createCloudClient(http) });
   secrets = () => source.secrets();

@@ -45,6 +45,10 @@ export interface MlxHttpOptions {
   baseUrl: string;
   transport: Transport;
   redact: Redactor;
+  /** The type of a transport fault (refused, reset, timeout); MlxAgentDown suits the launcher only. */
+  unreachableType?: ErrorType;
+  /** Appended to certificate failures: which setting fixes them. */
+  tlsHint?: string;
 }
 
 const ERROR_CODE_TYPES: ReadonlyMap<string, ErrorType> = new Map([
@@ -60,6 +64,8 @@ export function isUnauthorized(reply: Reply): boolean {
 
 export function createMlxHttp(options: MlxHttpOptions): MlxHttp {
   const { service, transport, redact } = options;
+  const unreachableType = options.unreachableType ?? 'MlxAgentDown';
+  const tlsHint = options.tlsHint ?? '';
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
   const fail = (type: ErrorType, message: string, reply: Reply, nextRetryDelayMs?: number) =>
@@ -77,7 +83,9 @@ export function createMlxHttp(options: MlxHttpOptions): MlxHttp {
     const status = reply.envelope?.status;
     const what = `${service} ${reply.method} ${reply.path}: HTTP ${reply.httpStatus}`;
     const said = status ? ` ${status.error_code || '(no error code)'}: ${status.message}` : '';
-    if (isUnauthorized(reply)) return fail('MlxUnauthorized', `${what}${said}`, reply);
+    // 403 (e.g. not a member of the workspace) will not pass on a retry either.
+    if (isUnauthorized(reply) || reply.httpStatus === 403)
+      return fail('MlxUnauthorized', `${what}${said}`, reply);
     if (reply.httpStatus === 429 || status?.http_code === 429) {
       return fail('MlxRateLimited', `${what}${said}`, reply, parseRetryAfter(reply.retryAfter));
     }
@@ -132,7 +140,8 @@ export function createMlxHttp(options: MlxHttpOptions): MlxHttp {
         const retryAfter = res.headers['retry-after'];
         return { method, path, httpStatus: res.status, retryAfter, ...parseBody(res.text) };
       } catch (err) {
-        throw transportFailure(err, `${service} ${method} ${path}`, path, redact);
+        const what = `${service} ${method} ${path}`;
+        throw transportFailure(err, { what, path, redact, unreachableType, tlsHint });
       }
     },
   };
@@ -174,11 +183,22 @@ const TLS_ERROR_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+interface FaultContext {
+  what: string;
+  path: string;
+  redact: Redactor;
+  unreachableType: ErrorType;
+  tlsHint: string;
+}
+
 /**
- * Connection refused, DNS failure, reset or timeout mean the agent is not there to answer (MlxAgentDown);
- * an untrusted certificate is MlxTlsFailed; anything else MlxRequestFailed.
+ * Connection refused, DNS failure, reset or timeout mean nobody is there to answer (for the launcher:
+ * MlxAgentDown); an untrusted certificate is MlxTlsFailed; anything else MlxRequestFailed.
  */
-function transportFailure(err: unknown, what: string, path: string, redact: Redactor): ApplicationFailure {
+function transportFailure(
+  err: unknown,
+  { what, path, redact, unreachableType, tlsHint }: FaultContext,
+): ApplicationFailure {
   const code = errorCode(err);
   // A refused connection to a name with several addresses is an AggregateError with an empty message.
   const reason =
@@ -189,9 +209,9 @@ function transportFailure(err: unknown, what: string, path: string, redact: Reda
       : TLS_ERROR_CODES.has(code)
         ? 'MlxTlsFailed'
         : NETWORK_ERROR_CODES.has(code)
-          ? 'MlxAgentDown'
+          ? unreachableType
           : 'MlxRequestFailed';
-  const hint = type === 'MlxTlsFailed' ? ' (set MLX_LAUNCHER_CA_FILE to the CA that signed it)' : '';
+  const hint = type === 'MlxTlsFailed' ? tlsHint : '';
   return failure(type, redact(`${what}: ${reason}${hint}`), {
     details: { http_status: null, error_code: '', path, cause_code: code ?? null },
   });

@@ -70,6 +70,7 @@ export function createLauncherClient(options: LauncherClientOptions): LauncherCl
     service: 'MLX launcher',
     baseUrl: options.baseUrl,
     transport,
+    tlsHint: ' (set MLX_LAUNCHER_CA_FILE to the CA that signed it)',
     redact: createRedactor(() => tokens.secrets()),
   });
 

@@ -31,6 +31,7 @@ export interface FakeCloud {
   issued(): string[];
   /** Refuses every token issued so far, as if all had expired. */
   revokeAll(): void;
+  /** Idempotent. */
   close(): Promise<void>;
 }
 
@@ -132,6 +133,7 @@ export async function startFakeMlxCloud(options: FakeCloudOptions): Promise<Fake
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -141,9 +143,10 @@ export async function startFakeMlxCloud(options: FakeCloudOptions): Promise<Fake
     revokeAll: () => {
       for (const held of tokens.values()) held.expiresAt = 0;
     },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-    },
+    close: () =>
+      (closed ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      })),
   };
 }

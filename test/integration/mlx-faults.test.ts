@@ -5,6 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { Resource } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { temporal } from '@temporalio/proto';
 import { getJob, jobFailureOf, waitForJob } from '../../src/api/jobs';
 import { workflowIdFor } from '../../src/job';
@@ -23,8 +27,19 @@ const PROXY_MAX_ATTEMPTS = 3;
 let cloud: FakeCloud;
 let h: Harness;
 const logLines: string[] = [];
+/** Every span of the worker and the workflows, kept in memory to be searched for secrets. */
+const spans = new InMemorySpanExporter();
+const spanProcessor = new SimpleSpanProcessor(spans);
+const resource = new Resource({ 'service.name': 'mlx-worker' });
+const sdk = new NodeSDK({
+  resource,
+  autoDetectResources: false,
+  spanProcessors: [spanProcessor],
+  instrumentations: [],
+});
 
 before(async () => {
+  sdk.start();
   cloud = await startFakeMlxCloud({ email: EMAIL, password: PASSWORD, workspaceId: WORKSPACE });
   const tokens = createTokenSource({
     signIn: { cloudUrl: cloud.url, email: EMAIL, password: PASSWORD, workspaceId: WORKSPACE },
@@ -34,11 +49,13 @@ before(async () => {
     launcherClient: (baseUrl) => createLauncherClient({ baseUrl, tokens, timeoutMs: 5_000 }),
     startRetry: { coreDownloadingDelayMs: CORE_DOWNLOADING_DELAY_MS, proxyMaxAttempts: PROXY_MAX_ATTEMPTS },
     log: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
+    telemetry: { resource, spanProcessor, exporting: true, shutdown: () => sdk.shutdown() },
   });
 });
 after(async () => {
   await h?.close();
   await cloud?.close();
+  await sdk.shutdown();
 });
 
 async function arm(profileId: string, fault: FaultRequest): Promise<void> {
@@ -171,7 +188,7 @@ test('a refused token is refreshed once and the start repeated; refused twice fa
   assert.equal((await startProfileRun(bad.job_id)).attempt, 1, 'not retried');
 });
 
-test('no token, refresh token or password is in Temporal history or the worker log', async () => {
+test('no token, refresh token or password is in Temporal history, the spans or the worker log', async () => {
   const secrets = [...cloud.issued(), PASSWORD, md5Hex(PASSWORD)];
   assert.ok(cloud.issued().length >= 4, 'the worker did sign in and refresh');
   assert.ok(logLines.length > 0, 'the worker logged');
@@ -182,4 +199,14 @@ test('no token, refresh token or password is in Temporal history or the worker l
   }
   const log = logLines.join('\n');
   for (const secret of secrets) assert.ok(!log.includes(secret), 'a secret is in the worker log');
+
+  const finished = spans.getFinishedSpans();
+  const failedStarts = finished.filter(
+    (s) => s.name === 'mlx.profile.start' && s.status.code === SpanStatusCode.ERROR,
+  );
+  assert.ok(failedStarts.length >= 5, `failed start spans were recorded: ${failedStarts.length}`);
+  const recorded = JSON.stringify(
+    finished.map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events })),
+  );
+  for (const secret of secrets) assert.ok(!recorded.includes(secret), 'a secret is in a span');
 });

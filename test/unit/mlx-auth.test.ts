@@ -164,6 +164,26 @@ void describe('MLX cloud sign-in and the launcher token', () => {
     assert.ok(!everything(err).includes(wrong) && !everything(err).includes(md5Hex(wrong)));
   });
 
+  void it('a workspace the user is not in is MlxUnauthorized (403), not retried', async () => {
+    const cloud = await startCloud();
+    const tokens = createTokenSource({
+      signIn: { cloudUrl: cloud.url, email: EMAIL, password: PASSWORD, workspaceId: 'ws-other' },
+    });
+    const err = await failureOf(clientWith(tokens).version(), 'MlxUnauthorized');
+    assert.match(err.message, /MLX cloud POST \/user\/refresh_token: HTTP 403 WORKSPACE_ACCESS_DENIED/);
+  });
+
+  void it('a cloud that does not answer is MlxRequestFailed (retryable), not MlxAgentDown', async () => {
+    const cloud = await startCloud();
+    const url = cloud.url;
+    await cloud.close();
+    const tokens = createTokenSource({
+      signIn: { cloudUrl: url, email: EMAIL, password: PASSWORD, workspaceId: WORKSPACE },
+    });
+    const err = await failureOf(clientWith(tokens).version(), 'MlxRequestFailed');
+    assert.match(err.message, /^MLX cloud POST \/user\/signin: .*ECONNREFUSED/);
+  });
+
   void it('a fixed token refused by the launcher fails at once, without a second request', async () => {
     accept = () => false;
     let requests = 0;
