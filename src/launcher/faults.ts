@@ -3,6 +3,9 @@
  * error", so every failure the real agent produces can be met on demand (tests, demos, drills).
  */
 import { z } from 'zod';
+import type { Logger } from '../log';
+import { formatIssues } from '../validation';
+import { error, idParam, ok, type Reply } from './reply';
 
 /** The MLX errors the switch reproduces, each with the HTTP status and message the agent sends. */
 export const FAULTS = {
@@ -51,4 +54,52 @@ export function createFaultSwitch(): FaultSwitch {
     },
     list: () => Object.fromEntries(armed),
   };
+}
+
+/** What the launcher answers for an armed fault. */
+export function faultReply(fault: Fault): Reply {
+  if (fault.error === 'AGENT_DOWN') return { httpCode: 0, message: '', drop: true };
+  const { httpCode, message } = FAULTS[fault.error];
+  return {
+    ...error(httpCode, fault.error, message),
+    ...(fault.retry_after_s !== undefined && { headers: { 'Retry-After': String(fault.retry_after_s) } }),
+  };
+}
+
+/** `/_faults` (GET lists, DELETE clears all), `/_faults/p/{id}` (POST arms, DELETE clears). */
+export async function routeFaults(
+  switchboard: FaultSwitch,
+  method: string,
+  path: string,
+  body: () => Promise<string>,
+  log: Logger,
+): Promise<Reply> {
+  if (path === '/_faults') {
+    if (method === 'GET') return ok('Faults', switchboard.list());
+    if (method === 'DELETE') {
+      switchboard.clear();
+      return ok('Faults cleared');
+    }
+    return error(405, 'METHOD_NOT_ALLOWED', `${method} is not supported on ${path}`);
+  }
+  const match = /^\/_faults\/p\/([^/]+)$/.exec(path);
+  const profileId = match ? idParam('profile_id', match[1]) : undefined;
+  if (profileId === undefined) return error(404, 'NOT_FOUND', `no such endpoint: ${path}`);
+  if (typeof profileId !== 'string') return profileId;
+  if (method === 'DELETE') {
+    switchboard.clear(profileId);
+    return ok('Fault cleared');
+  }
+  if (method !== 'POST') return error(405, 'METHOD_NOT_ALLOWED', `${method} is not supported on ${path}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(await body());
+  } catch {
+    return error(400, 'INVALID_PARAMETER', 'body must be JSON: {"error": "...", "times": N}');
+  }
+  const parsed = faultRequestSchema.safeParse(json);
+  if (!parsed.success) return error(400, 'INVALID_PARAMETER', formatIssues(parsed.error).join('; '));
+  switchboard.set(profileId, parsed.data);
+  log.info('fault armed', { profile_id: profileId, ...parsed.data });
+  return ok('Fault armed', parsed.data);
 }

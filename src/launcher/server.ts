@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { silentLogger, type Logger } from '../log';
 import type { profileStateSchema, startProfileDataSchema } from '../mlx/envelope';
-import { formatIssues } from '../validation';
 import { launchChromium, type ChromiumProcess } from './chromium-process';
-import { createFaultSwitch, FAULTS, faultRequestSchema, type Fault, type FaultSwitch } from './faults';
+import { createFaultSwitch, faultReply, routeFaults, type FaultSwitch } from './faults';
+import { error, idParam, ok, type Reply } from './reply';
 
 export interface LocalLauncherOptions {
   chromiumPath?: string;
@@ -54,19 +54,8 @@ type Entry =
       settled: Promise<unknown>;
     };
 
-interface Reply {
-  httpCode: number;
-  errorCode?: string;
-  message: string;
-  data?: unknown;
-  headers?: Record<string, string>;
-  /** Close the connection without answering. */
-  drop?: boolean;
-}
-
 type ProfileState = z.input<typeof profileStateSchema>;
 
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const STATUS_OF_PHASE = {
   starting: 'start_browser',
   running: 'browser_running',
@@ -83,13 +72,6 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
   const entries = new Map<string, Entry>();
   const faults = options.faults ? createFaultSwitch() : undefined;
   let closing = false;
-
-  const ok = (message: string, data: unknown = {}): Reply => ({ httpCode: 200, message, data });
-  const error = (httpCode: number, errorCode: string, message: string): Reply => ({
-    httpCode,
-    errorCode,
-    message,
-  });
 
   async function start(profileId: string, folderId: string, headless: boolean): Promise<Reply> {
     for (let entry = entries.get(profileId); entry; entry = entries.get(profileId)) {
@@ -183,52 +165,6 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
     };
   }
 
-  function faultReply(fault: Fault): Reply {
-    if (fault.error === 'AGENT_DOWN') return { httpCode: 0, message: '', drop: true };
-    const { httpCode, message } = FAULTS[fault.error];
-    return {
-      ...error(httpCode, fault.error, message),
-      ...(fault.retry_after_s !== undefined && { headers: { 'Retry-After': String(fault.retry_after_s) } }),
-    };
-  }
-
-  /** `/_faults` (list, clear all), `/_faults/p/{id}` (POST arms, DELETE clears). */
-  async function routeFaults(
-    switchboard: FaultSwitch,
-    method: string,
-    path: string,
-    body: () => Promise<string>,
-  ) {
-    if (path === '/_faults') {
-      if (method === 'GET') return ok('Faults', switchboard.list());
-      if (method === 'DELETE') {
-        switchboard.clear();
-        return ok('Faults cleared');
-      }
-      return error(405, 'METHOD_NOT_ALLOWED', `${method} is not supported on ${path}`);
-    }
-    const match = /^\/_faults\/p\/([^/]+)$/.exec(path);
-    const profileId = match ? idParam('profile_id', match[1]) : undefined;
-    if (profileId === undefined) return error(404, 'NOT_FOUND', `no such endpoint: ${path}`);
-    if (typeof profileId !== 'string') return profileId;
-    if (method === 'DELETE') {
-      switchboard.clear(profileId);
-      return ok('Fault cleared');
-    }
-    if (method !== 'POST') return error(405, 'METHOD_NOT_ALLOWED', `${method} is not supported on ${path}`);
-    let json: unknown;
-    try {
-      json = JSON.parse(await body());
-    } catch {
-      return error(400, 'INVALID_PARAMETER', 'body must be JSON: {"error": "...", "times": N}');
-    }
-    const parsed = faultRequestSchema.safeParse(json);
-    if (!parsed.success) return error(400, 'INVALID_PARAMETER', formatIssues(parsed.error).join('; '));
-    switchboard.set(profileId, parsed.data);
-    log.info('fault armed', { profile_id: profileId, ...parsed.data });
-    return ok('Fault armed', parsed.data);
-  }
-
   function authorized(header: string | undefined): boolean {
     if (!options.acceptsToken) return true;
     const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
@@ -243,7 +179,7 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
   ): Promise<Reply> {
     const path = url.pathname;
     if (faults && (path === '/_faults' || path.startsWith('/_faults/'))) {
-      return routeFaults(faults, method, path, body);
+      return routeFaults(faults, method, path, body, log);
     }
     if (!authorized(authorization)) return error(401, 'UNAUTHORIZED', 'invalid or expired token');
     if (method !== 'GET') return error(405, 'METHOD_NOT_ALLOWED', `${method} is not supported on ${path}`);
@@ -375,22 +311,6 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
         });
         log.info('local launcher closed', { url });
       })()),
-  };
-}
-
-/** A path parameter, or the 400 reply naming it. */
-function idParam(field: string, raw: string | undefined): string | Reply {
-  let value: string | undefined;
-  try {
-    value = raw === undefined ? undefined : decodeURIComponent(raw);
-  } catch {
-    value = undefined;
-  }
-  if (value !== undefined && ID_PATTERN.test(value)) return value;
-  return {
-    httpCode: 400,
-    errorCode: 'INVALID_PARAMETER',
-    message: `${field} must be 1-128 characters of A-Z a-z 0-9 _ -`,
   };
 }
 
