@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_START_RETRY_RULES, type StartRetryRules } from './activities/start-retry';
 import { ConfigError } from './config-error';
 import { loadPolicyConfig, type PolicyConfig } from './policy-config';
 
@@ -38,6 +39,18 @@ const EnvSchema = z.object({
     .default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-')),
   MLX_LAUNCHER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   MLX_TOKEN: optionalString,
+  MLX_CLOUD_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://api.multilogin.com'),
+  MLX_EMAIL: optionalString,
+  MLX_PASSWORD: optionalString,
+  MLX_WORKSPACE_ID: optionalString,
+  MLX_AUTOMATION_TOKEN: z.enum(['24h', 'no_exp'], { error: 'must be 24h or no_exp' }).optional(),
+  MLX_STRICT_MODE: bool.default(false),
+  MLX_LAUNCHER_CA_FILE: optionalString,
+  MLX_LAUNCHER_INSECURE: bool.default(false),
+  MLX_CORE_DOWNLOADING_RETRY_MS: positiveInt.default(DEFAULT_START_RETRY_RULES.coreDownloadingDelayMs),
+  MLX_PROXY_MAX_ATTEMPTS: positiveInt.default(DEFAULT_START_RETRY_RULES.proxyMaxAttempts),
   MLX_CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   MLX_DATA_DIR: z.string().min(1).default('.data'),
   MLX_HEADLESS: bool.default(true),
@@ -81,6 +94,21 @@ export interface Config {
   /** Undefined: the worker runs the local launcher in-process (embedded default). */
   launcherUrl?: string;
   mlxToken?: string;
+  mlx: {
+    /** Sign in to the cloud API for tokens, instead of a fixed MLX_TOKEN. */
+    signIn?: {
+      cloudUrl: string;
+      email: string;
+      password: string;
+      workspaceId: string;
+      automationTokenPeriod?: '24h' | 'no_exp';
+    };
+    /** `X-Strict-Mode: true` on every profile start. */
+    strictMode: boolean;
+    launcherCaFile?: string;
+    launcherInsecure: boolean;
+    startRetry: StartRetryRules;
+  };
   chromiumPath: string;
   dataDir: string;
   headless: boolean;
@@ -144,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerId: e.MLX_WORKER_ID,
     launcherUrl: e.MLX_LAUNCHER_URL,
     mlxToken: e.MLX_TOKEN,
+    mlx: mlxSettings(e),
     chromiumPath: e.MLX_CHROMIUM_PATH,
     dataDir: resolve(e.MLX_DATA_DIR),
     headless: e.MLX_HEADLESS,
@@ -164,4 +193,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** The queue only this worker polls: host-bound steps (the browser lives here) are sent to it. */
 export function hostTaskQueue(taskQueue: string, workerId: string): string {
   return `${taskQueue}@${workerId}`;
+}
+
+function mlxSettings(e: z.output<typeof EnvSchema>): Config['mlx'] {
+  const account = {
+    MLX_EMAIL: e.MLX_EMAIL,
+    MLX_PASSWORD: e.MLX_PASSWORD,
+    MLX_WORKSPACE_ID: e.MLX_WORKSPACE_ID,
+  };
+  const given = Object.entries(account).filter(([, v]) => v !== undefined);
+  const missing = Object.keys(account).filter((k) => account[k as keyof typeof account] === undefined);
+  if (given.length > 0 && missing.length > 0) {
+    throw new ConfigError(
+      `bad setting ${missing[0]}: cloud sign-in needs MLX_EMAIL, MLX_PASSWORD and MLX_WORKSPACE_ID together`,
+    );
+  }
+  if (given.length > 0 && e.MLX_TOKEN) {
+    throw new ConfigError(
+      'bad setting MLX_TOKEN: set either MLX_TOKEN or MLX_EMAIL/MLX_PASSWORD/MLX_WORKSPACE_ID',
+    );
+  }
+  if (e.MLX_AUTOMATION_TOKEN && given.length === 0) {
+    throw new ConfigError(
+      'bad setting MLX_AUTOMATION_TOKEN: needs MLX_EMAIL, MLX_PASSWORD and MLX_WORKSPACE_ID',
+    );
+  }
+  if (e.MLX_LAUNCHER_CA_FILE && e.MLX_LAUNCHER_INSECURE) {
+    throw new ConfigError(
+      'bad setting MLX_LAUNCHER_INSECURE: set either it or MLX_LAUNCHER_CA_FILE, not both',
+    );
+  }
+  return {
+    signIn:
+      e.MLX_EMAIL && e.MLX_PASSWORD && e.MLX_WORKSPACE_ID
+        ? {
+            cloudUrl: e.MLX_CLOUD_URL.replace(/\/+$/, ''),
+            email: e.MLX_EMAIL,
+            password: e.MLX_PASSWORD,
+            workspaceId: e.MLX_WORKSPACE_ID,
+            automationTokenPeriod: e.MLX_AUTOMATION_TOKEN,
+          }
+        : undefined,
+    strictMode: e.MLX_STRICT_MODE,
+    launcherCaFile: e.MLX_LAUNCHER_CA_FILE && resolve(e.MLX_LAUNCHER_CA_FILE),
+    launcherInsecure: e.MLX_LAUNCHER_INSECURE,
+    startRetry: {
+      coreDownloadingDelayMs: e.MLX_CORE_DOWNLOADING_RETRY_MS,
+      proxyMaxAttempts: e.MLX_PROXY_MAX_ATTEMPTS,
+    },
+  };
 }

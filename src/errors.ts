@@ -32,6 +32,10 @@ export const ERROR_TYPES = {
     retryable: false,
     description: 'the profile browser cannot be driven by Playwright',
   },
+  MlxTlsFailed: {
+    retryable: false,
+    description: "the launcher's TLS certificate is not trusted (see MLX_LAUNCHER_CA_FILE)",
+  },
   MlxRequestFailed: { retryable: true, description: 'the launcher answered with an error not listed above' },
   MlxBadResponse: { retryable: true, description: 'the launcher answered with a body that does not parse' },
   CdpUnreachable: { retryable: true, description: 'the browser does not answer on its CDP port' },
@@ -75,6 +79,8 @@ export interface FailureOptions {
   cause?: Error;
   /** Overrides the retry policy's next delay (e.g. from a Retry-After header). */
   nextRetryDelayMs?: number;
+  /** Ends retrying whatever the type's default (e.g. a retry budget of that type is spent). */
+  nonRetryable?: boolean;
 }
 
 /** Builds the failure for one taxonomy type. Retry decisions are left to the activity's retry policy. */
@@ -85,6 +91,7 @@ export function failure(type: ErrorType, message: string, options: FailureOption
     details: options.details ? [options.details] : undefined,
     cause: options.cause,
     nextRetryDelay: options.nextRetryDelayMs,
+    nonRetryable: options.nonRetryable,
   });
 }
 

@@ -121,10 +121,12 @@ export const DEFAULT_STEP_POLICIES: StepPolicies = {
     retry: retry(2 * SECOND, 0, MINUTE),
   },
   // Host-bound steps carry schedule-to-close so a dead host is noticed instead of waited on forever.
+  // Attempts are bounded by time, not count: a core download takes minutes (src/activities/start-retry.ts
+  // spaces those attempts and caps proxy failures).
   startProfile: {
     start_to_close_ms: 90 * SECOND,
     schedule_to_close_ms: 10 * MINUTE,
-    retry: retry(2 * SECOND, 6, 30 * SECOND),
+    retry: retry(2 * SECOND, 0, 30 * SECOND),
   },
   cdpConnect: {
     start_to_close_ms: 30 * SECOND,

@@ -2,6 +2,7 @@ import type { LeaseStore } from '../lease';
 import type { Logger } from '../log';
 import type { LauncherClient } from '../mlx';
 import type { TaskRegistry } from '../tasks/registry';
+import type { StartRetryRules } from './start-retry';
 import type { SecretStore } from '../tasks/types';
 
 /** What the activities need from the worker that hosts them; injected so tests can swap any part. */
@@ -24,4 +25,6 @@ export interface ActivityDeps {
   /** Where failed tasks leave their screenshots. */
   artifactsDir: string;
   log: Logger;
+  /** Per-type retry rules of startProfile (core download wait, proxy attempts); defaults when unset. */
+  startRetry?: StartRetryRules;
 }

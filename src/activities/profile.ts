@@ -1,6 +1,8 @@
+import { Context } from '@temporalio/activity';
 import { errorTypeOf } from '../errors';
 import type { JobRef } from '../telemetry';
 import type { ActivityDeps } from './deps';
+import { applyStartRetryRules, DEFAULT_START_RETRY_RULES } from './start-retry';
 import { stepSpan } from './step-span';
 
 export interface StartProfileInput {
@@ -24,15 +26,20 @@ export function profileActivities(deps: ActivityDeps) {
         };
         let started;
         try {
-          started = await deps.launcher.startProfile(request);
+          try {
+            started = await deps.launcher.startProfile(request);
+          } catch (err) {
+            // We hold the lease, so a running browser is ours: left by an attempt whose reply was lost.
+            if (errorTypeOf(err) !== 'MlxProfileAlreadyRunning') throw err;
+            deps.log.warn('profile already running under our lease; restarting it', {
+              profile_id: job.profile_id,
+            });
+            await deps.launcher.stopProfile(job.profile_id);
+            started = await deps.launcher.startProfile(request);
+          }
         } catch (err) {
-          // We hold the lease, so a running browser is ours: left by an attempt whose reply was lost.
-          if (errorTypeOf(err) !== 'MlxProfileAlreadyRunning') throw err;
-          deps.log.warn('profile already running under our lease; restarting it', {
-            profile_id: job.profile_id,
-          });
-          await deps.launcher.stopProfile(job.profile_id);
-          started = await deps.launcher.startProfile(request);
+          const rules = deps.startRetry ?? DEFAULT_START_RETRY_RULES;
+          throw applyStartRetryRules(err, Context.current().info.attempt, rules);
         }
         deps.openProfiles.add(job.profile_id);
         span.setAttributes({ 'mlx.cdp.port': started.port, 'mlx.browser_type': started.browserType ?? '' });

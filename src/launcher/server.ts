@@ -1,19 +1,28 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { silentLogger, type Logger } from '../log';
 import type { profileStateSchema, startProfileDataSchema } from '../mlx/envelope';
 import { launchChromium, type ChromiumProcess } from './chromium-process';
+import { createFaultSwitch, faultReply, routeFaults, type FaultSwitch } from './faults';
+import { error, idParam, ok, type Reply } from './reply';
 
 export interface LocalLauncherOptions {
   chromiumPath?: string;
   /** Profiles keep their user-data dir under `<dataDir>/profiles/<profileId>`, so cookies outlive a job. */
   dataDir: string;
-  /** Loopback only: the launcher has no auth and starts processes for whoever asks. */
+  /** Loopback only: the launcher starts processes for whoever asks (the token check is optional). */
   host?: string;
   port?: number;
   log?: Logger;
+  /** Serves the fault switch (`/_faults`): for tests and drills, never on a production agent. */
+  faults?: boolean;
+  /** When set, every `/api` call must carry `Authorization: Bearer <token>` that this accepts; else 401. */
+  acceptsToken?: (token: string) => boolean;
+  /** Serve https with this certificate and key (PEM), as the real agent does on launcher.mlx.yt. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface RunningProfile {
@@ -28,6 +37,8 @@ export interface LocalLauncher {
   /** Stops every browser, then the server. */
   close(): Promise<void>;
   runningProfiles(): RunningProfile[];
+  /** The fault switch, when enabled by `faults: true`. */
+  faults?: FaultSwitch;
 }
 
 export const LOCAL_LAUNCHER_VERSION = '0.1.0';
@@ -43,16 +54,8 @@ type Entry =
       settled: Promise<unknown>;
     };
 
-interface Reply {
-  httpCode: number;
-  errorCode?: string;
-  message: string;
-  data?: unknown;
-}
-
 type ProfileState = z.input<typeof profileStateSchema>;
 
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const STATUS_OF_PHASE = {
   starting: 'start_browser',
   running: 'browser_running',
@@ -67,14 +70,8 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
   if (!isLoopback(host)) throw new RangeError(`local launcher host must be a loopback address, got ${host}`);
   const profilesDir = join(resolve(options.dataDir), 'profiles');
   const entries = new Map<string, Entry>();
+  const faults = options.faults ? createFaultSwitch() : undefined;
   let closing = false;
-
-  const ok = (message: string, data: unknown = {}): Reply => ({ httpCode: 200, message, data });
-  const error = (httpCode: number, errorCode: string, message: string): Reply => ({
-    httpCode,
-    errorCode,
-    message,
-  });
 
   async function start(profileId: string, folderId: string, headless: boolean): Promise<Reply> {
     for (let entry = entries.get(profileId); entry; entry = entries.get(profileId)) {
@@ -168,8 +165,23 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
     };
   }
 
-  async function route(method: string, url: URL): Promise<Reply> {
+  function authorized(header: string | undefined): boolean {
+    if (!options.acceptsToken) return true;
+    const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+    return token !== undefined && options.acceptsToken(token);
+  }
+
+  async function route(
+    method: string,
+    url: URL,
+    authorization: string | undefined,
+    body: () => Promise<string>,
+  ): Promise<Reply> {
     const path = url.pathname;
+    if (faults && (path === '/_faults' || path.startsWith('/_faults/'))) {
+      return routeFaults(faults, method, path, body, log);
+    }
+    if (!authorized(authorization)) return error(401, 'UNAUTHORIZED', 'invalid or expired token');
     if (method !== 'GET') return error(405, 'METHOD_NOT_ALLOWED', `${method} is not supported on ${path}`);
 
     let match = /^\/api\/v2\/profile\/f\/([^/]+)\/p\/([^/]+)\/start$/.exec(path);
@@ -189,6 +201,11 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
       const headlessMode = url.searchParams.get('headless_mode') ?? 'false';
       if (headlessMode !== 'true' && headlessMode !== 'false') {
         return error(400, 'INVALID_PARAMETER', `headless_mode must be true or false, got ${headlessMode}`);
+      }
+      const fault = faults?.take(profileId);
+      if (fault) {
+        log.info('fault answered', { profile_id: profileId, error: fault.error });
+        return faultReply(fault);
       }
       return start(profileId, folderId, headlessMode === 'true');
     }
@@ -231,25 +248,35 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let reply: Reply;
     try {
-      reply = await route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://launcher.local'));
+      reply = await route(
+        req.method ?? 'GET',
+        new URL(req.url ?? '/', 'http://launcher.local'),
+        req.headers.authorization,
+        () => readBody(req),
+      );
     } catch (err) {
       log.error('request failed', { method: req.method, path: req.url?.split('?')[0], err });
       reply = error(500, 'INTERNAL_ERROR', err instanceof Error ? err.message : String(err));
     }
     log.debug('request', { method: req.method, path: req.url?.split('?')[0], http_code: reply.httpCode });
+    if (reply.drop) {
+      req.socket.destroy();
+      return;
+    }
     const body = JSON.stringify({
       data: reply.data ?? null,
       status: { error_code: reply.errorCode ?? '', http_code: reply.httpCode, message: reply.message },
     });
-    res.writeHead(reply.httpCode, { 'Content-Type': 'application/json' }).end(body);
+    res.writeHead(reply.httpCode, { 'Content-Type': 'application/json', ...reply.headers }).end(body);
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       log.error('could not answer request', { err });
       res.destroy();
     });
-  });
+  };
+  const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen);
     server.listen(port, host, () => {
@@ -258,7 +285,7 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
     });
   });
   const boundPort = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   log.info('local launcher listening', {
     url,
     data_dir: resolve(options.dataDir),
@@ -269,6 +296,7 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
   return {
     url,
     port: boundPort,
+    ...(faults && { faults }),
     runningProfiles: () =>
       [...entries].flatMap(([profileId, entry]) =>
         entry.phase === 'running' ? [{ profileId, pid: entry.browser.pid, port: entry.browser.port }] : [],
@@ -286,22 +314,6 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
   };
 }
 
-/** A path parameter, or the 400 reply naming it. */
-function idParam(field: string, raw: string | undefined): string | Reply {
-  let value: string | undefined;
-  try {
-    value = raw === undefined ? undefined : decodeURIComponent(raw);
-  } catch {
-    value = undefined;
-  }
-  if (value !== undefined && ID_PATTERN.test(value)) return value;
-  return {
-    httpCode: 400,
-    errorCode: 'INVALID_PARAMETER',
-    message: `${field} must be 1-128 characters of A-Z a-z 0-9 _ -`,
-  };
-}
-
 function coreVersion(browser: ChromiumProcess): number | undefined {
   const major = /\/(\d+)\./.exec(browser.browserVersion)?.[1];
   return major === undefined ? undefined : Number(major);
@@ -309,4 +321,16 @@ function coreVersion(browser: ChromiumProcess): number | undefined {
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+const MAX_ADMIN_BODY = 64 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    text += chunk.toString('utf8');
+    if (text.length > MAX_ADMIN_BODY)
+      throw new RangeError(`request body larger than ${MAX_ADMIN_BODY} bytes`);
+  }
+  return text;
 }

@@ -74,3 +74,20 @@ export const versionDataSchema = z.looseObject({
 });
 
 export type VersionData = z.output<typeof versionDataSchema>;
+
+/** Cloud API: POST /user/signin and POST /user/refresh_token. */
+export const signInDataSchema = z.looseObject({
+  token: z.string().min(1),
+  refresh_token: z.string().min(1),
+});
+
+export const refreshTokenDataSchema = z.looseObject({
+  token: z.string().min(1),
+  refresh_token: z.string().min(1).optional(),
+});
+
+/** Cloud API: GET /workspace/automation_token. */
+export const automationTokenDataSchema = z.looseObject({ token: z.string().min(1) });
+
+/** The payload of a JWT, when the token is one: only its expiry matters to us. */
+export const jwtPayloadSchema = z.looseObject({ exp: z.number().positive() });

@@ -1,3 +1,9 @@
-// MLX launcher API: response schemas and the HTTP client.
+// MLX launcher and cloud API: response schemas, transport, tokens and the clients.
 export * from './envelope';
+export * from './http';
+export * from './transport';
+export * from './redact';
+export * from './cloud-client';
+export * from './token-source';
 export * from './launcher-client';
+export * from './auth';

@@ -1,23 +1,34 @@
 /** HTTP client for the MLX launcher (the desktop agent, or the local launcher standing in for it). */
-import type { ApplicationFailure } from '@temporalio/common';
-import type { z } from 'zod';
-import { failure, type ErrorType } from '../errors';
+import { createMlxHttp, isUnauthorized, type MlxRequest, type Reply } from './http';
 import {
-  mlxEnvelopeSchema,
   profileStatusesDataSchema,
+  profileStateSchema,
   startProfileDataSchema,
   versionDataSchema,
-  type MlxEnvelope,
+  type ProfileState,
   type ProfileStatusesData,
   type VersionData,
 } from './envelope';
+import { createRedactor } from './redact';
+import { staticTokenSource, type TokenSource } from './token-source';
+import { createTransport, type Transport } from './transport';
 
 export interface LauncherClientOptions {
   baseUrl: string;
+  /** A fixed bearer token; ignored when `tokens` is given. */
   token?: string;
+  /** Where tokens come from when they can be renewed (cloud sign-in). */
+  tokens?: TokenSource;
   /** Per request, including reading the body. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** PEM CA bundle for an https launcher URL (e.g. https://launcher.mlx.yt:45001). */
+  ca?: string | Buffer;
+  /** Do not verify the launcher's certificate. */
+  insecure?: boolean;
+  /** Sends `X-Strict-Mode: true` with every start. */
+  strictMode?: boolean;
+  /** Replaces the node:http(s) transport built from timeoutMs/ca/insecure. */
+  transport?: Transport;
 }
 
 export interface StartProfileRequest {
@@ -39,107 +50,53 @@ export interface StopProfileResult {
 export interface LauncherClient {
   startProfile(request: StartProfileRequest): Promise<StartedProfile>;
   stopProfile(profileId: string): Promise<StopProfileResult>;
+  status(profileId: string): Promise<ProfileState>;
   statuses(): Promise<ProfileStatusesData>;
   version(): Promise<VersionData>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-const ERROR_CODE_TYPES: ReadonlyMap<string, ErrorType> = new Map([
-  ['PROFILE_ALREADY_RUNNING', 'MlxProfileAlreadyRunning'],
-  ['LOCK_PROFILE_ERROR', 'MlxProfileLocked'],
-  ['CORE_DOWNLOADING_STARTED', 'MlxCoreDownloading'],
-  ['GET_PROXY_CONNECTION_IP_ERROR', 'MlxProxyFailed'],
-]);
-
-interface Reply {
-  path: string;
-  httpStatus: number;
-  retryAfter: string | null;
-  envelope?: MlxEnvelope;
-  /** Why the body is not an envelope, when it is not. */
-  bodyProblem?: string;
-}
-
 export function createLauncherClient(options: LauncherClientOptions): LauncherClient {
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const doFetch = options.fetch ?? fetch;
-  const token = options.token;
-
-  // Defence in depth: the token is only ever sent in a header, but a server could echo it back.
-  const redact = (text: string): string => (token ? text.split(token).join('[redacted]') : text);
-
-  const fail = (type: ErrorType, message: string, reply: Reply, nextRetryDelayMs?: number) =>
-    failure(type, redact(message), {
-      details: {
-        http_status: reply.httpStatus,
-        error_code: reply.envelope?.status.error_code ?? '',
-        path: reply.path,
-        ...(nextRetryDelayMs !== undefined && { retry_after_ms: nextRetryDelayMs }),
-      },
-      nextRetryDelayMs,
+  const tokens = options.tokens ?? staticTokenSource(options.token);
+  const transport =
+    options.transport ??
+    createTransport({
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ca: options.ca,
+      insecure: options.insecure,
     });
+  const http = createMlxHttp({
+    service: 'MLX launcher',
+    baseUrl: options.baseUrl,
+    transport,
+    tlsHint: ' (set MLX_LAUNCHER_CA_FILE to the CA that signed it)',
+    redact: createRedactor(() => tokens.secrets()),
+  });
 
-  async function get(path: string, query: Record<string, string> = {}): Promise<Reply> {
-    const search = new URLSearchParams(query).toString();
-    const url = `${baseUrl}${path}${search ? `?${search}` : ''}`;
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-
-    let httpStatus = 0;
-    try {
-      const response = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-      httpStatus = response.status;
-      const text = await response.text();
-      return { path, httpStatus, retryAfter: response.headers.get('retry-after'), ...parseBody(text) };
-    } catch (err) {
-      throw requestError(err, path, httpStatus, timeoutMs, redact);
-    }
+  /** A 401 renews the token once and tries again; a second 401 is MlxUnauthorized (not retried). */
+  async function call(request: MlxRequest): Promise<Reply> {
+    const withToken = (token: string | undefined): MlxRequest =>
+      token ? { ...request, headers: { ...request.headers, Authorization: `Bearer ${token}` } } : request;
+    const token = await tokens.current();
+    const reply = await http.send(withToken(token));
+    if (!isUnauthorized(reply) || token === undefined) return reply;
+    const renewed = await tokens.renew(token);
+    return renewed === undefined ? reply : http.send(withToken(renewed));
   }
 
-  function raise(reply: Reply): ApplicationFailure {
-    const status = reply.envelope?.status;
-    const what = `MLX launcher GET ${reply.path}: HTTP ${reply.httpStatus}`;
-    const said = status ? ` ${status.error_code || '(no error code)'}: ${status.message}` : '';
-    if (reply.httpStatus === 401 || status?.http_code === 401) {
-      return fail('MlxUnauthorized', `${what}${said}`, reply);
-    }
-    if (reply.httpStatus === 429 || status?.http_code === 429) {
-      return fail('MlxRateLimited', `${what}${said}`, reply, parseRetryAfter(reply.retryAfter));
-    }
-    if (!status) {
-      return fail('MlxBadResponse', `${what}: body is not an MLX envelope: ${reply.bodyProblem}`, reply);
-    }
-    return fail(ERROR_CODE_TYPES.get(status.error_code) ?? 'MlxRequestFailed', `${what}${said}`, reply);
-  }
-
-  function ensureOk(reply: Reply): MlxEnvelope {
-    const envelope = reply.envelope;
-    const ok =
-      reply.httpStatus >= 200 &&
-      reply.httpStatus < 300 &&
-      envelope !== undefined &&
-      envelope.status.error_code === '' &&
-      (envelope.status.http_code === undefined || envelope.status.http_code < 400);
-    if (!ok) throw raise(reply);
-    return envelope;
-  }
-
-  function dataOf<S extends z.ZodType>(reply: Reply, schema: S): z.output<S> {
-    const parsed = schema.safeParse(ensureOk(reply).data);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; ');
-      throw fail('MlxBadResponse', `MLX launcher GET ${reply.path}: unexpected data: ${problems}`, reply);
-    }
-    return parsed.data;
-  }
+  const get = (path: string, query?: Record<string, string>, headers?: Record<string, string>) =>
+    call({ method: 'GET', path, query, headers });
 
   return {
     async startProfile({ folderId, profileId, headless }) {
       const path = `/api/v2/profile/f/${encodeURIComponent(folderId)}/p/${encodeURIComponent(profileId)}/start`;
-      const reply = await get(path, { automation_type: 'playwright', headless_mode: String(headless) });
-      const data = dataOf(reply, startProfileDataSchema);
+      const reply = await get(
+        path,
+        { automation_type: 'playwright', headless_mode: String(headless) },
+        options.strictMode ? { 'X-Strict-Mode': 'true' } : undefined,
+      );
+      const data = http.dataOf(reply, startProfileDataSchema);
       return {
         port: data.port,
         ...(data.browser_type !== undefined && { browserType: data.browser_type }),
@@ -153,76 +110,23 @@ export function createLauncherClient(options: LauncherClientOptions): LauncherCl
       const alreadyStopped =
         reply.httpStatus === 404 || (reply.httpStatus === 500 && /already stopped/i.test(message));
       if (alreadyStopped) return { alreadyStopped: true };
-      ensureOk(reply);
+      http.ensureOk(reply);
       return { alreadyStopped: false };
     },
 
+    async status(profileId) {
+      return http.dataOf(
+        await get(`/api/v1/profile/status/p/${encodeURIComponent(profileId)}`),
+        profileStateSchema,
+      );
+    },
+
     async statuses() {
-      return dataOf(await get('/api/v1/profile/statuses'), profileStatusesDataSchema);
+      return http.dataOf(await get('/api/v1/profile/statuses'), profileStatusesDataSchema);
     },
 
     async version() {
-      return dataOf(await get('/api/v1/version'), versionDataSchema);
+      return http.dataOf(await get('/api/v1/version'), versionDataSchema);
     },
   };
-}
-
-function parseBody(text: string): Pick<Reply, 'envelope' | 'bodyProblem'> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { bodyProblem: `not JSON (${text.length} bytes)` };
-  }
-  const parsed = mlxEnvelopeSchema.safeParse(json);
-  if (parsed.success) return { envelope: parsed.data };
-  return {
-    bodyProblem: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
-  };
-}
-
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'EPIPE',
-]);
-
-/** Connection refused, DNS failure, reset or timeout mean the agent is not there to answer. */
-function requestError(
-  err: unknown,
-  path: string,
-  httpStatus: number,
-  timeoutMs: number,
-  redact: (text: string) => string,
-): ApplicationFailure {
-  const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : undefined;
-  const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
-  // A refused connection to a name with several addresses is an AggregateError with an empty message.
-  const reason = timedOut
-    ? `no answer within ${timeoutMs} ms`
-    : [err instanceof Error ? err.message : String(err), cause?.message || code].filter(Boolean).join(': ');
-  const network =
-    timedOut || (code !== undefined && (NETWORK_ERROR_CODES.has(code) || code.startsWith('UND_ERR')));
-  return failure(
-    network ? 'MlxAgentDown' : 'MlxRequestFailed',
-    redact(`MLX launcher GET ${path}: ${reason}`),
-    {
-      details: { http_status: httpStatus || null, error_code: '', path, cause_code: code ?? null },
-    },
-  );
-}
-
-/** Retry-After is either delay-seconds or an HTTP date. */
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

@@ -5,10 +5,10 @@ import { hostTaskQueue, type Config } from '../config';
 import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
 import type { Logger } from '../log';
-import { createLauncherClient } from '../mlx';
 import { createDefaultTaskRegistry } from '../tasks';
 import { createSecretStore, parseSecrets } from '../tasks/secrets';
 import type { TaskRegistry } from '../tasks/registry';
+import { launcherClientFromConfig } from './launcher-client';
 
 export interface RuntimeDeps {
   deps: ActivityDeps;
@@ -32,10 +32,7 @@ export async function buildActivityDeps(
         dataDir: join(config.dataDir, 'launcher', config.workerId),
         log: log.child({ component: 'local-launcher' }),
       });
-  const launcher = createLauncherClient({
-    baseUrl: config.launcherUrl ?? local!.url,
-    token: config.mlxToken,
-  });
+  const launcher = launcherClientFromConfig(config, config.launcherUrl ?? local!.url, log);
   const leases = config.redis
     ? createRedisLeaseStore(config.redis.url, config.redis.prefix)
     : createMemoryLeaseStore();
@@ -54,6 +51,7 @@ export async function buildActivityDeps(
     webhookSecret: config.webhookSecret,
     artifactsDir: config.artifactsDir,
     log,
+    startRetry: config.mlx.startRetry,
   };
   return {
     deps,

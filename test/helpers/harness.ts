@@ -10,10 +10,11 @@ import { hostTaskQueue, loadConfig } from '../../src/config';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/job';
-import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
+import { startLocalLauncher, type LocalLauncher, type LocalLauncherOptions } from '../../src/launcher';
 import { createMemoryLeaseStore } from '../../src/lease';
 import { createLogger, silentLogger, type Logger } from '../../src/log';
-import { createLauncherClient } from '../../src/mlx';
+import { createLauncherClient, type LauncherClient } from '../../src/mlx';
+import type { StartRetryRules } from '../../src/activities/start-retry';
 import { DEFAULT_POLICY_BOUNDS, type StepPolicies } from '../../src/policies';
 import { createMlxWorker, type MlxWorker } from '../../src/runtime/mlx-worker';
 import { temporalLogger } from '../../src/runtime/temporal-logger';
@@ -87,13 +88,18 @@ export interface HarnessOptions {
   receiverTracer?: Tracer;
   /** The worker's logger (silent by default). */
   log?: Logger;
+  /** Local launcher extras: the fault switch, a token check. */
+  launcher?: Pick<LocalLauncherOptions, 'faults' | 'acceptsToken'>;
+  /** The worker's launcher client; by default a plain one without a token. */
+  launcherClient?: (launcherUrl: string) => LauncherClient;
+  startRetry?: StartRetryRules;
 }
 
 /** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-'));
   const server = await startDevServer();
-  const launcher = await startLocalLauncher({ dataDir, log: silentLogger });
+  const launcher = await startLocalLauncher({ dataDir, log: silentLogger, ...options.launcher });
   const receiver = await startWebhookReceiver({ tracer: options.receiverTracer, secret: WEBHOOK_SECRET });
   const telemetry = options.telemetry ?? startTelemetry({ serviceName: 'mlx-worker', env: {} });
   const connection = await NativeConnection.connect({ address: server.address });
@@ -105,7 +111,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     hostTaskQueue: hostTaskQueue(taskQueue, workerId),
     leases: createMemoryLeaseStore(),
     leaseTtlMs: 30_000,
-    launcher: createLauncherClient({ baseUrl: launcher.url }),
+    launcher: options.launcherClient?.(launcher.url) ?? createLauncherClient({ baseUrl: launcher.url }),
     openProfiles: new Set(),
     headless: true,
     cdpHost: '127.0.0.1',
@@ -123,6 +129,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     webhookSecret: WEBHOOK_SECRET,
     artifactsDir: join(dataDir, 'artifacts'),
     log: options.log ?? silentLogger,
+    startRetry: options.startRetry,
   };
   const worker: MlxWorker = await createMlxWorker({
     connection,
