@@ -16,6 +16,7 @@ import { createLogger, silentLogger, type Logger } from '../../src/log';
 import { createLauncherClient } from '../../src/mlx';
 import { DEFAULT_POLICY_BOUNDS, type StepPolicies } from '../../src/policies';
 import { createMlxWorker, type MlxWorker } from '../../src/runtime/mlx-worker';
+import { createProfileSlots } from '../../src/runtime/profile-slots';
 import { temporalLogger } from '../../src/runtime/temporal-logger';
 import { builtinTasks } from '../../src/tasks';
 import { createTaskRegistry } from '../../src/tasks/registry';
@@ -97,6 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     leaseTtlMs: 30_000,
     launcher: createLauncherClient({ baseUrl: launcher.url }),
     openProfiles: new Set(),
+    slots: createProfileSlots(8),
     headless: true,
     cdpHost: '127.0.0.1',
     tasks: createTaskRegistry([
