@@ -25,7 +25,7 @@ import type { TaskDefinition } from '../../src/tasks/types';
 import { startTelemetry, type Telemetry } from '../../src/telemetry';
 import type { Tracer } from '@opentelemetry/api';
 import { fastPolicies } from './policies';
-import { alwaysFails, failsBeforeAttempt, readTitle, waitUntilCancelled } from './test-tasks';
+import { testTasks } from './test-tasks';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
 Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
@@ -101,14 +101,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     slots: createProfileSlots(8),
     headless: true,
     cdpHost: '127.0.0.1',
-    tasks: createTaskRegistry([
-      ...builtinTasks,
-      readTitle,
-      alwaysFails,
-      failsBeforeAttempt,
-      waitUntilCancelled,
-      ...(options.tasks ?? []),
-    ]),
+    tasks: createTaskRegistry([...builtinTasks, ...testTasks, ...(options.tasks ?? [])]),
     secrets: createSecretStore(options.secrets ?? {}),
     webhookTimeoutMs: 5_000,
     webhookSecret: WEBHOOK_SECRET,
