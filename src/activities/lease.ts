@@ -23,12 +23,13 @@ export function leaseActivities(deps: ActivityDeps) {
   async function takeSlot(job: JobRef): Promise<'taken' | 'held' | 'full'> {
     const first = deps.slots.take(job.job_id, job.profile_id);
     if (first !== 'full') return first;
-    const leases = await deps.leases.list();
     const now = Date.now();
-    for (const holder of deps.slots.holders()) {
+    const old = deps.slots.holders().filter((holder) => now - holder.since > deps.leaseTtlMs);
+    if (old.length === 0) return first;
+    const leases = await deps.leases.list();
+    for (const holder of old) {
       const leasedHere = leases.some((l) => l.job_id === holder.job_id && l.worker_id === deps.workerId);
-      const stale = now - holder.since > deps.leaseTtlMs;
-      if (stale && !leasedHere && !deps.openProfiles.has(holder.profile_id)) {
+      if (!leasedHere && !deps.openProfiles.has(holder.profile_id)) {
         deps.slots.free(holder.job_id);
         deps.log.warn('freed the slot of a job that no longer holds its lease here', { ...holder });
       }
