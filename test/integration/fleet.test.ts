@@ -167,24 +167,40 @@ test('two jobs for one profile on two workers never hold it at the same time', a
   const results = await Promise.all(jobs.map((job) => waitForJob(client, job.job_id)));
   assert.ok(results.every((r) => r.status === 'completed'));
 
-  // The lease timeline, from the workers' own log lines: acquired (first grant) to released.
+  // The timelines, from the workers' own log lines: the lease (first grant to release) and the browser
+  // (started to stopped) of each job. Sorted by start, each must end before the next begins.
   const lines = logLines('host-a', 'host-b');
-  const intervals = jobs.map(({ job_id }) => {
-    const mine = lines.filter((l) => l.job_id === job_id);
-    const acquired = mine.find((l) => l.msg === 'lease acquired');
-    const released = mine.find((l) => l.msg === 'lease released' && l.released);
-    assert.ok(acquired && released, `${job_id} acquired and released its lease`);
-    return { job_id, from: Date.parse(acquired.time), to: Date.parse(released.time), token: acquired.token };
-  });
-  intervals.sort((a, b) => a.from - b.from);
-  for (let i = 1; i < intervals.length; i++) {
-    const [before, next] = [intervals[i - 1]!, intervals[i]!];
-    assert.ok(
-      before.to <= next.from,
-      `${before.job_id} held the profile until ${before.to}, ${next.job_id} from ${next.from}`,
-    );
-    assert.ok(next.token! > before.token!, 'each grant has a higher fencing token');
+  const timeline = (from: (l: LogLine) => boolean, to: (l: LogLine) => boolean) =>
+    jobs
+      .map(({ job_id }) => {
+        const mine = lines.filter((l) => l.job_id === job_id);
+        const start = mine.find(from);
+        const end = mine.find(to);
+        assert.ok(start && end, `${job_id}: both ends of its interval are logged`);
+        return { job_id, from: Date.parse(start.time), to: Date.parse(end.time), token: start.token };
+      })
+      .sort((a, b) => a.from - b.from);
+  const leases = timeline(
+    (l) => l.msg === 'lease acquired',
+    (l) => l.msg === 'lease released' && l.released === true,
+  );
+  const browsers = timeline(
+    (l) => l.msg === 'profile started',
+    (l) => l.msg === 'profile stopped',
+  );
+  for (const [what, intervals] of [
+    ['lease', leases],
+    ['browser', browsers],
+  ] as const) {
+    for (let i = 1; i < intervals.length; i++) {
+      const [held, next] = [intervals[i - 1]!, intervals[i]!];
+      assert.ok(
+        held.to <= next.from,
+        `${what}: ${held.job_id} held the profile until ${held.to}, ${next.job_id} from ${next.from}`,
+      );
+    }
   }
+  assert.ok(leases[1]!.token! > leases[0]!.token!, 'the later grant has the higher fencing token');
 });
 
 test('SIGKILL of the host during a task: the job completes on the other worker; a restart leaves no orphan browser', async () => {
