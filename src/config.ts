@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   MLX_HEADLESS: bool.default(true),
   MLX_CDP_HOST: z.string().min(1).default('127.0.0.1'),
   MLX_LEASE_TTL_MS: positiveInt.default(60_000),
+  MLX_MAX_OPEN_PROFILES: positiveInt.default(4),
   MLX_REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   MLX_REDIS_PREFIX: z
     .string()
@@ -114,6 +115,8 @@ export interface Config {
   headless: boolean;
   cdpHost: string;
   leaseTtlMs: number;
+  /** The most profiles this worker has open at once; further jobs wait for a slot here or elsewhere. */
+  maxOpenProfiles: number;
   /** Redis for a fleet's leases; unset: the in-memory store of a single worker. */
   redis?: { url: string; prefix: string };
   secrets: { file?: string; json?: string };
@@ -178,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headless: e.MLX_HEADLESS,
     cdpHost: e.MLX_CDP_HOST,
     leaseTtlMs: e.MLX_LEASE_TTL_MS,
+    maxOpenProfiles: e.MLX_MAX_OPEN_PROFILES,
     redis: e.MLX_REDIS_URL ? { url: e.MLX_REDIS_URL, prefix: e.MLX_REDIS_PREFIX } : undefined,
     secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },
     webhookTimeoutMs: e.MLX_WEBHOOK_TIMEOUT_MS,

@@ -15,6 +15,11 @@ interface ErrorTypeInfo {
 export const ERROR_TYPES = {
   JobSpecInvalid: { retryable: false, description: 'the job spec does not match the schema' },
   ProfileLeased: { retryable: true, description: 'another worker holds the profile lease' },
+  WorkerAtCapacity: {
+    retryable: true,
+    description:
+      'this worker already has MLX_MAX_OPEN_PROFILES profiles open; another worker or a later slot takes the job',
+  },
   MlxAgentDown: {
     retryable: true,
     description: 'the MLX launcher does not answer (connection refused, timeout)',

@@ -21,6 +21,8 @@ export const RetrySchema = z.strictObject({
 export const StepPolicySchema = z.strictObject({
   start_to_close_ms: ms,
   schedule_to_close_ms: ms.optional(),
+  /** Per attempt, not retried: how long a step may wait for its worker to pick it up (a dead host). */
+  schedule_to_start_ms: ms.optional(),
   heartbeat_ms: ms.optional(),
   retry: RetrySchema,
 });
@@ -39,6 +41,7 @@ export type StepPolicies = z.output<typeof StepPoliciesSchema>;
 export const StepOverrideSchema = z.strictObject({
   start_to_close_ms: ms.optional(),
   schedule_to_close_ms: ms.optional(),
+  schedule_to_start_ms: ms.optional(),
   heartbeat_ms: ms.optional(),
   retry: RetrySchema.partial().optional(),
 });
@@ -120,28 +123,33 @@ export const DEFAULT_STEP_POLICIES: StepPolicies = {
     schedule_to_close_ms: 60 * MINUTE,
     retry: retry(2 * SECOND, 0, MINUTE),
   },
-  // Host-bound steps carry schedule-to-close so a dead host is noticed instead of waited on forever.
-  // Attempts are bounded by time, not count: a core download takes minutes (src/activities/start-retry.ts
-  // spaces those attempts and caps proxy failures).
+  // Host-bound steps carry schedule-to-close, and schedule-to-start (a queue no one polls: the host
+  // died), so a dead host is noticed instead of waited on; the workflow then moves the job (host failover).
+  // startProfile's attempts are bounded by time, not count: a core download takes minutes
+  // (src/activities/start-retry.ts spaces those attempts and caps proxy failures).
   startProfile: {
     start_to_close_ms: 90 * SECOND,
     schedule_to_close_ms: 10 * MINUTE,
+    schedule_to_start_ms: MINUTE,
     retry: retry(2 * SECOND, 0, 30 * SECOND),
   },
   cdpConnect: {
     start_to_close_ms: 30 * SECOND,
     schedule_to_close_ms: 2 * MINUTE,
+    schedule_to_start_ms: MINUTE,
     retry: retry(SECOND, 3, 10 * SECOND),
   },
   executeTask: {
     start_to_close_ms: 30 * MINUTE,
     schedule_to_close_ms: 60 * MINUTE,
+    schedule_to_start_ms: MINUTE,
     heartbeat_ms: 30 * SECOND,
     retry: retry(5 * SECOND, 3, MINUTE),
   },
   stopProfile: {
     start_to_close_ms: 30 * SECOND,
     schedule_to_close_ms: 3 * MINUTE,
+    schedule_to_start_ms: MINUTE,
     retry: retry(SECOND, 5, 10 * SECOND),
   },
   releaseLease: {

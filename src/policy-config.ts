@@ -35,6 +35,7 @@ const PolicyFileSchema = z.strictObject({
 const ENV_FIELDS: Record<string, (value: string) => StepOverrides[keyof StepOverrides]> = {
   START_TO_CLOSE_MS: (v) => ({ start_to_close_ms: Number(v) }),
   SCHEDULE_TO_CLOSE_MS: (v) => ({ schedule_to_close_ms: Number(v) }),
+  SCHEDULE_TO_START_MS: (v) => ({ schedule_to_start_ms: Number(v) }),
   HEARTBEAT_MS: (v) => ({ heartbeat_ms: Number(v) }),
   INITIAL_INTERVAL_MS: (v) => ({ retry: { initial_interval_ms: Number(v) } }),
   BACKOFF_COEFFICIENT: (v) => ({ retry: { backoff_coefficient: Number(v) } }),

@@ -1,4 +1,5 @@
 import type { LeaseStore } from '../lease';
+import type { ProfileSlots } from '../runtime/profile-slots';
 import type { Logger } from '../log';
 import type { LauncherClient } from '../mlx';
 import type { TaskRegistry } from '../tasks/registry';
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   launcher: LauncherClient;
   /** Profiles this worker started and has not stopped yet; stopped on worker shutdown. */
   openProfiles: Set<string>;
+  /** The cap on jobs (profiles) this worker hosts at once: taken by acquireLease, freed by stopProfile. */
+  slots: ProfileSlots;
   headless: boolean;
   cdpHost: string;
   tasks: TaskRegistry;

@@ -56,6 +56,7 @@ export function profileActivities(deps: ActivityDeps) {
       return stepSpan('mlx.profile.stop', job, deps.workerId, async (span) => {
         const { alreadyStopped } = await deps.launcher.stopProfile(job.profile_id);
         deps.openProfiles.delete(job.profile_id);
+        deps.slots.free(job.job_id);
         span.setAttribute('mlx.profile.already_stopped', alreadyStopped);
         deps.log.info('profile stopped', {
           job_id: job.job_id,

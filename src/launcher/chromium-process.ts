@@ -105,30 +105,7 @@ export async function launchChromium(options: LaunchChromiumOptions): Promise<Ch
   if (pid === undefined) throw failure('CdpUnreachable', `${chromiumPath} started without a pid`);
   log.debug('chromium spawned', { pid, user_data_dir: userDataDir, headless });
 
-  const signal = (target: number, name: NodeJS.Signals): void => {
-    try {
-      process.kill(target, name);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
-  };
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      // SIGINT, to the browser alone, is Chromium's orderly exit: it closes its own children and writes the
-      // profile (cookies) to disk. SIGTERM takes a faster path that loses cookies set in the last ~30 s.
-      signal(pid, 'SIGINT');
-      if (!(await settlesWithin(exited, STOP_GRACE_MS))) {
-        log.warn('chromium did not exit on SIGINT; killing its process group', { pid });
-      }
-      // After an orderly exit this only reaches stragglers; otherwise it is the whole tree.
-      signal(-pid, 'SIGKILL');
-      if (!(await settlesWithin(exited, STOP_GRACE_MS))) log.error('chromium survived SIGKILL', { pid });
-      if (!(await pollUntil(() => groupGone(pid), GROUP_DRAIN_MS))) {
-        log.error('processes of the chromium group are still alive', { pid });
-      }
-    })());
+  const stop = orderlyStop(pid, exited, log);
 
   const startFailed = (why: string) =>
     failure('CdpUnreachable', `chromium for ${userDataDir} ${why}`, {
@@ -170,6 +147,78 @@ export async function launchChromium(options: LaunchChromiumOptions): Promise<Ch
     log.warn('chromium did not come up', { pid, err, stderr_tail: stderrTail });
     await stop();
     throw err;
+  }
+}
+
+/** What a launcher remembers of a browser it started, to find it again after its own restart. */
+export interface ChromiumRecord {
+  pid: number;
+  port: number;
+  userDataDir: string;
+  browserVersion: string;
+  webSocketDebuggerUrl: string;
+}
+
+/**
+ * A browser started by an earlier process (one that was killed): a handle to stop it, or undefined when
+ * that pid is gone or is no longer a Chromium on this user-data dir (the pid was reused).
+ */
+export async function adoptChromium(
+  record: ChromiumRecord,
+  log: Logger = silentLogger,
+): Promise<ChromiumProcess | undefined> {
+  const { pid } = record;
+  let cmdline: string;
+  try {
+    cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (!cmdline.split('\0').includes(`--user-data-dir=${record.userDataDir}`)) return undefined;
+  if (!(await isLive(pid))) return undefined;
+  // Not our child: no exit event, so its end is seen by polling.
+  const exited = (async (): Promise<ChromiumExit> => {
+    while (await isLive(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
+    return { code: null, signal: null };
+  })();
+  return { ...record, exited, stop: orderlyStop(pid, exited, log) };
+}
+
+/** SIGINT, the grace period, then SIGKILL to the whole group; resolves once the group is gone. Once. */
+function orderlyStop(pid: number, exited: Promise<unknown>, log: Logger): () => Promise<void> {
+  const signal = (target: number, name: NodeJS.Signals): void => {
+    try {
+      process.kill(target, name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  };
+  let stopping: Promise<void> | undefined;
+  return () =>
+    (stopping ??= (async () => {
+      // SIGINT, to the browser alone, is Chromium's orderly exit: it closes its own children and writes the
+      // profile (cookies) to disk. SIGTERM takes a faster path that loses cookies set in the last ~30 s.
+      signal(pid, 'SIGINT');
+      if (!(await settlesWithin(exited, STOP_GRACE_MS))) {
+        log.warn('chromium did not exit on SIGINT; killing its process group', { pid });
+      }
+      // After an orderly exit this only reaches stragglers; otherwise it is the whole tree.
+      signal(-pid, 'SIGKILL');
+      if (!(await settlesWithin(exited, STOP_GRACE_MS))) log.error('chromium survived SIGKILL', { pid });
+      if (!(await pollUntil(() => groupGone(pid), GROUP_DRAIN_MS))) {
+        log.error('processes of the chromium group are still alive', { pid });
+      }
+    })());
+}
+
+/** The process exists and is not a zombie. */
+async function isLive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
   }
 }
 

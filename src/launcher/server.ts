@@ -5,13 +5,18 @@ import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { silentLogger, type Logger } from '../log';
 import type { profileStateSchema, startProfileDataSchema } from '../mlx/envelope';
-import { launchChromium, type ChromiumProcess } from './chromium-process';
+import { adoptChromium, launchChromium, type ChromiumProcess } from './chromium-process';
 import { createFaultSwitch, faultReply, routeFaults, type FaultSwitch } from './faults';
 import { error, idParam, ok, type Reply } from './reply';
+import { runningRecords, toChromiumRecord } from './running-records';
 
 export interface LocalLauncherOptions {
   chromiumPath?: string;
-  /** Profiles keep their user-data dir under `<dataDir>/profiles/<profileId>`, so cookies outlive a job. */
+  /**
+   * Profiles keep their user-data dir under `<dataDir>/profiles/<profileId>`, so cookies outlive a job;
+   * `<dataDir>/running/` remembers the browsers running, so a restarted launcher finds (and can stop)
+   * those an earlier, killed launcher left behind.
+   */
   dataDir: string;
   /** Loopback only: the launcher starts processes for whoever asks (the token check is optional). */
   host?: string;
@@ -71,7 +76,42 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
   const profilesDir = join(resolve(options.dataDir), 'profiles');
   const entries = new Map<string, Entry>();
   const faults = options.faults ? createFaultSwitch() : undefined;
+  const records = runningRecords(resolve(options.dataDir));
   let closing = false;
+
+  const forget = (profileId: string): Promise<void> =>
+    records.remove(profileId).catch((err: unknown) => {
+      log.error('could not remove the running record', { profile_id: profileId, err });
+    });
+
+  /** A browser is running: serve it, and forget it if it exits by itself. */
+  function track(profileId: string, folderId: string, browser: ChromiumProcess, startedAt: number): void {
+    const running: Entry = { phase: 'running', folderId, browser, startedAt };
+    entries.set(profileId, running);
+    void browser.exited.then(async (exit) => {
+      if (entries.get(profileId) !== running) return;
+      entries.delete(profileId);
+      await forget(profileId);
+      log.warn('browser exited by itself', { profile_id: profileId, pid: browser.pid, ...exit });
+    });
+  }
+
+  // Browsers an earlier launcher on this data dir started and could not stop (its process was killed).
+  for (const record of await records.readAll()) {
+    const browser = await adoptChromium(
+      toChromiumRecord(record),
+      log.child({ profile_id: record.profile_id }),
+    );
+    if (!browser) {
+      await forget(record.profile_id);
+      continue;
+    }
+    track(record.profile_id, record.folder_id, browser, record.started_at);
+    log.warn('found a browser left running by an earlier launcher', {
+      profile_id: record.profile_id,
+      pid: browser.pid,
+    });
+  }
 
   async function start(profileId: string, folderId: string, headless: boolean): Promise<Reply> {
     for (let entry = entries.get(profileId); entry; entry = entries.get(profileId)) {
@@ -103,13 +143,22 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
       log.error('browser start failed', { profile_id: profileId, err });
       return error(500, 'BROWSER_START_FAILED', err instanceof Error ? err.message : String(err));
     }
-    const running: Entry = { phase: 'running', folderId, browser, startedAt: Date.now() };
-    entries.set(profileId, running);
-    void browser.exited.then((exit) => {
-      if (entries.get(profileId) !== running) return;
-      entries.delete(profileId);
-      log.warn('browser exited by itself', { profile_id: profileId, pid: browser.pid, ...exit });
-    });
+    const startedAt = Date.now();
+    await records
+      .write({
+        profile_id: profileId,
+        folder_id: folderId,
+        pid: browser.pid,
+        port: browser.port,
+        user_data_dir: browser.userDataDir,
+        browser_version: browser.browserVersion,
+        web_socket_debugger_url: browser.webSocketDebuggerUrl,
+        started_at: startedAt,
+      })
+      .catch((err: unknown) =>
+        log.error('could not write the running record', { profile_id: profileId, err }),
+      );
+    track(profileId, folderId, browser, startedAt);
     log.info('profile started', {
       profile_id: profileId,
       folder_id: folderId,
@@ -138,7 +187,8 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
         return true;
       }
       const { browser } = entry;
-      const stopping: Entry = { ...entry, phase: 'stopping', settled: browser.stop() };
+      const settled = browser.stop().then(() => forget(profileId));
+      const stopping: Entry = { ...entry, phase: 'stopping', settled };
       entries.set(profileId, stopping);
       try {
         await stopping.settled;

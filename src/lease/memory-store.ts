@@ -17,13 +17,12 @@ export function createMemoryLeaseStore(now: () => number = Date.now): LeaseStore
   return {
     acquire(profileId: string, owner: LeaseOwner, ttlMs: number) {
       const held = live(profileId);
-      if (held && (held.job_id !== owner.job_id || held.worker_id !== owner.worker_id)) {
-        return Promise.resolve(undefined);
-      }
+      if (held && held.job_id !== owner.job_id) return Promise.resolve(undefined);
+      // The same worker keeps its token (a retry); another worker taking over the job's lease gets a new one.
       const lease: Lease = {
         ...owner,
         profile_id: profileId,
-        token: held?.token ?? nextToken++,
+        token: held?.worker_id === owner.worker_id ? held.token : nextToken++,
         expires_at: now() + ttlMs,
       };
       leases.set(profileId, lease);

@@ -2,17 +2,21 @@ import Redis from 'ioredis';
 import type { Lease, LeaseOwner, LeaseStore } from './types';
 
 // Each script reads and writes one lease atomically. A lease is JSON under <prefix>:lease:<profile> with a
-// PX expiry; the fencing token comes from one counter, so it only ever grows.
+// PX expiry; the fencing token comes from one counter, so it only ever grows. The job holding a lease may
+// take it over on another worker (host failover): that is a new grant, with a new token, so the old host
+// can no longer renew or release it.
 const ACQUIRE = `
 local current = redis.call('GET', KEYS[1])
 local expires = tonumber(ARGV[4]) + tonumber(ARGV[3])
 if current then
   local lease = cjson.decode(current)
-  if lease.worker_id ~= ARGV[1] or lease.job_id ~= ARGV[2] then return nil end
-  lease.expires_at = expires
-  local value = cjson.encode(lease)
-  redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
-  return value
+  if lease.job_id ~= ARGV[2] then return nil end
+  if lease.worker_id == ARGV[1] then
+    lease.expires_at = expires
+    local value = cjson.encode(lease)
+    redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
+    return value
+  end
 end
 local token = redis.call('INCR', KEYS[2])
 local value = cjson.encode({ worker_id = ARGV[1], job_id = ARGV[2], profile_id = ARGV[5], token = token, expires_at = expires })

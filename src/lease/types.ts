@@ -14,7 +14,9 @@ export interface Lease extends LeaseOwner {
 export interface LeaseStore {
   /**
    * Grants the lease when the profile is free or its lease has expired. The same job asking again
-   * (an activity retry) gets its own live lease back, renewed. Otherwise returns undefined.
+   * (an activity retry) on the same worker gets its own live lease back, renewed, with the same token.
+   * The same job on another worker (host failover) takes its lease over under a new, higher token, so
+   * the old host's renewals and release fail. Another job gets undefined.
    */
   acquire(profileId: string, owner: LeaseOwner, ttlMs: number): Promise<Lease | undefined>;
   /** Renews a lease still held under `token`; false when it was lost. */

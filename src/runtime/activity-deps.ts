@@ -9,9 +9,15 @@ import { createDefaultTaskRegistry } from '../tasks';
 import { createSecretStore, parseSecrets } from '../tasks/secrets';
 import type { TaskRegistry } from '../tasks/registry';
 import { launcherClientFromConfig } from './launcher-client';
+import { createProfileSlots } from './profile-slots';
 
 export interface RuntimeDeps {
   deps: ActivityDeps;
+  /**
+   * True when the launcher is this worker's alone (the embedded one): every profile it reports is
+   * this worker's. An MLX agent may be shared by several workers on one machine.
+   */
+  launcherIsPrivate: boolean;
   /** Stops what start-up created (the embedded launcher and its browsers, the lease store). */
   close(): Promise<void>;
 }
@@ -43,6 +49,7 @@ export async function buildActivityDeps(
     leaseTtlMs: config.leaseTtlMs,
     launcher,
     openProfiles: new Set(),
+    slots: createProfileSlots(config.maxOpenProfiles),
     headless: config.headless,
     cdpHost: config.cdpHost,
     tasks,
@@ -55,6 +62,7 @@ export async function buildActivityDeps(
   };
   return {
     deps,
+    launcherIsPrivate: local !== undefined,
     async close() {
       await leases.close();
       await local?.close();

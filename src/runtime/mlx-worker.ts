@@ -3,6 +3,7 @@ import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/
 import type { Telemetry } from '../telemetry';
 import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
 import { hostTaskQueue } from '../config';
+import { stopOrphanProfiles } from './orphan-profiles';
 import { ensureSearchAttributes } from './search-attributes';
 
 export interface MlxWorkerOptions {
@@ -16,10 +17,15 @@ export interface MlxWorkerOptions {
   shutdownGraceTimeMs?: number;
   /** Traces workflows and activities (Temporal's spans and the job's) through this SDK setup. */
   telemetry: Pick<Telemetry, 'resource' | 'spanProcessor'>;
+  /** The launcher is this worker's alone (embedded): all it reports at start-up is this worker's. */
+  launcherIsPrivate?: boolean;
 }
 
 export interface MlxWorker {
-  /** Resolves once both pollers stopped and every profile this worker opened is stopped. */
+  /**
+   * Stops what the launcher still has open from an earlier run, then polls; resolves once both pollers
+   * stopped and every profile this worker opened is stopped.
+   */
   run(): Promise<void>;
   shutdown(): void;
 }
@@ -61,6 +67,8 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
 
   return {
     async run() {
+      // Before polling: a host step arriving now would find its fresh browser stopped.
+      await stopOrphanProfiles(deps, { launcherIsPrivate: options.launcherIsPrivate ?? false });
       // If one poller dies the other must stop too, or the process would half-serve its queues.
       const results = await Promise.allSettled(
         workers.map((worker) =>

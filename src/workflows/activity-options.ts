@@ -7,6 +7,7 @@ export function activityOptions(policy: StepPolicy, taskQueue?: string): Activit
     taskQueue,
     startToCloseTimeout: policy.start_to_close_ms,
     scheduleToCloseTimeout: policy.schedule_to_close_ms,
+    scheduleToStartTimeout: policy.schedule_to_start_ms,
     heartbeatTimeout: policy.heartbeat_ms,
     retry: {
       initialInterval: retry.initial_interval_ms,

@@ -23,6 +23,7 @@ import { ATTR, jobAttributes, jobRef, type JobRef } from '../telemetry/attribute
 import { activityOptions } from './activity-options';
 import { DeadLetterDesk } from './dead-letter-desk';
 import { failureInfo } from './failure-info';
+import { isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from './host-failover';
 import { ProgressTracker } from './progress';
 
 export interface RunJobInput {
@@ -97,6 +98,10 @@ async function execute(
   let error: unknown;
   let lease: LeaseGrant | undefined;
   const steps = async () => {
+    if (patched('host-failover')) {
+      output = await leaseAndDrive(spec, job, policies, progress, (granted) => (lease = granted));
+      return;
+    }
     lease = await progress.run('acquireLease', () => shared(policies, 'acquireLease').acquireLease({ job }));
     progress.workerId = lease.worker_id;
     output = await driveProfile(spec, job, policies, lease, progress);
@@ -278,19 +283,69 @@ function jobResult(spec: JobSpec, progress: ProgressTracker, outcome: Outcome): 
 const shared = (policies: StepPolicies, step: StepName) =>
   proxyActivities<SharedActivities>(activityOptions(policies[step]));
 
-/** The browser lives on the leasing worker's machine: every step here goes to its own task queue. */
+/**
+ * Lease, then drive the profile on the leasing worker; when that host is lost (see isHostLost), lease
+ * again from the shared queue, so another worker becomes host, and run the attempt there, at most
+ * MAX_HOST_FAILOVERS times. A worker at capacity is not a failure: its acquireLease is asked again.
+ */
+async function leaseAndDrive(
+  spec: JobSpec,
+  job: JobRef,
+  policies: StepPolicies,
+  progress: ProgressTracker,
+  onLease: (lease: LeaseGrant) => void,
+): Promise<unknown> {
+  const { acquireLease } = shared(policies, 'acquireLease');
+  const waitUntil = Date.now() + (policies.acquireLease.schedule_to_close_ms ?? Infinity);
+  // Stops sent to lost hosts: waited for at the end, not before the job moves on.
+  const lostHostStops: Promise<void>[] = [];
+  try {
+    for (let failovers = 0; ; failovers++) {
+      let lease: LeaseGrant | undefined;
+      while (!lease) {
+        try {
+          lease = await progress.run('acquireLease', () => acquireLease({ job }));
+        } catch (err) {
+          if (!isAtCapacity(err) || Date.now() >= waitUntil) throw err;
+        }
+      }
+      onLease(lease);
+      progress.workerId = lease.worker_id;
+      try {
+        return await driveProfile(spec, job, policies, lease, progress, lostHostStops);
+      } catch (err) {
+        if (failovers >= MAX_HOST_FAILOVERS || !isHostLost(err)) throw err;
+        log.warn('host lost; running the attempt again on another worker', {
+          lost_worker_id: lease.worker_id,
+          failover: failovers + 1,
+          error: failureInfo(err),
+        });
+        progress.failedStep = undefined;
+      }
+    }
+  } finally {
+    await Promise.all(lostHostStops);
+  }
+}
+
+/**
+ * The browser lives on the leasing worker's machine: every step here goes to its own task queue. With
+ * `lostHostStops`, the stop sent to a host found lost is not waited for but left in that list.
+ */
 async function driveProfile(
   spec: JobSpec,
   job: JobRef,
   policies: StepPolicies,
   lease: LeaseGrant,
   progress: ProgressTracker,
+  lostHostStops?: Promise<void>[],
 ): Promise<unknown> {
   const host = (step: StepName, cancellationType?: ActivityCancellationType) =>
     proxyActivities<HostActivities>({
       ...activityOptions(policies[step], lease.task_queue),
       cancellationType,
     });
+  let hostLost = false;
   try {
     const { port } = await progress.run('startProfile', () =>
       host('startProfile').startProfile({ job, folder_id: spec.folder_id, headless: spec.headless }),
@@ -304,8 +359,13 @@ async function driveProfile(
         lease_token: lease.token,
       }),
     );
+  } catch (err) {
+    hostLost = lostHostStops !== undefined && isHostLost(err);
+    throw err;
   } finally {
-    await cleanup(() => progress.run('stopProfile', () => host('stopProfile').stopProfile({ job })));
+    const stop = cleanup(() => progress.run('stopProfile', () => host('stopProfile').stopProfile({ job })));
+    if (hostLost) lostHostStops?.push(stop);
+    else await stop;
   }
 }
 

@@ -17,6 +17,7 @@ import { createLauncherClient, type LauncherClient } from '../../src/mlx';
 import type { StartRetryRules } from '../../src/activities/start-retry';
 import { DEFAULT_POLICY_BOUNDS, type StepPolicies } from '../../src/policies';
 import { createMlxWorker, type MlxWorker } from '../../src/runtime/mlx-worker';
+import { createProfileSlots } from '../../src/runtime/profile-slots';
 import { temporalLogger } from '../../src/runtime/temporal-logger';
 import { builtinTasks } from '../../src/tasks';
 import { createTaskRegistry } from '../../src/tasks/registry';
@@ -25,13 +26,7 @@ import type { TaskDefinition } from '../../src/tasks/types';
 import { startTelemetry, type Telemetry } from '../../src/telemetry';
 import type { Tracer } from '@opentelemetry/api';
 import { fastPolicies } from './policies';
-import {
-  alwaysFails,
-  bannedWhileFlagged,
-  failsBeforeAttempt,
-  readTitle,
-  waitUntilCancelled,
-} from './test-tasks';
+import { testTasks } from './test-tasks';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
 Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
@@ -113,17 +108,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     leaseTtlMs: 30_000,
     launcher: options.launcherClient?.(launcher.url) ?? createLauncherClient({ baseUrl: launcher.url }),
     openProfiles: new Set(),
+    slots: createProfileSlots(8),
     headless: true,
     cdpHost: '127.0.0.1',
-    tasks: createTaskRegistry([
-      ...builtinTasks,
-      readTitle,
-      alwaysFails,
-      failsBeforeAttempt,
-      waitUntilCancelled,
-      bannedWhileFlagged,
-      ...(options.tasks ?? []),
-    ]),
+    tasks: createTaskRegistry([...builtinTasks, ...testTasks, ...(options.tasks ?? [])]),
     secrets: createSecretStore(options.secrets ?? {}),
     webhookTimeoutMs: 5_000,
     webhookSecret: WEBHOOK_SECRET,

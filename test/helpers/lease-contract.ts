@@ -15,24 +15,27 @@ export async function checkLeaseContract(store: LeaseStore, profile: string): Pr
     first.token,
     'a retried acquire is re-entrant',
   );
-  assert.equal(
-    await store.acquire(profile, owner('j1', 'w2'), 300),
-    undefined,
-    'the same job on another worker waits',
+  const moved = await store.acquire(profile, owner('j1', 'w2'), 300);
+  assert.ok(
+    moved && moved.token > first.token && moved.worker_id === 'w2',
+    'the same job on another worker (host failover) takes its lease over with a higher token',
   );
+  assert.equal(await store.extend(profile, first.token, 300), false, 'the dead host cannot renew');
+  assert.equal(await store.release(profile, first.token), false, 'nor release');
+  assert.equal(await store.acquire(profile, owner('j2', 'w2'), 300), undefined, 'another job still waits');
   assert.deepEqual(
-    (await store.list()).filter((l) => l.profile_id === profile).map((l) => l.job_id),
-    ['j1'],
+    (await store.list()).filter((l) => l.profile_id === profile).map((l) => [l.job_id, l.worker_id]),
+    [['j1', 'w2']],
   );
 
   await sleep(400);
   const second = await store.acquire(profile, owner('j2'), 300);
   assert.ok(
-    second && second.token > first.token,
+    second && second.token > moved.token,
     'an expired lease is taken over with a higher fencing token',
   );
-  assert.equal(await store.extend(profile, first.token, 300), false, 'the old holder cannot renew');
-  assert.equal(await store.release(profile, first.token), false, 'nor release');
+  assert.equal(await store.extend(profile, moved.token, 300), false, 'the old holder cannot renew');
+  assert.equal(await store.release(profile, moved.token), false, 'nor release');
   assert.equal(await store.extend(profile, second.token, 300), true);
   assert.equal(await store.release(profile, second.token), true);
   assert.deepEqual(

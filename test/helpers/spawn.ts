@@ -30,9 +30,16 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts src/worker.ts as its own process and resolves once it polls its queues. */
-export async function startWorkerProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'worker.ts')], {
+/** The worker entry point with the test tasks registered as well (test/helpers/test-worker.ts). */
+export const TEST_WORKER = join(ROOT, 'test', 'helpers', 'test-worker.ts');
+
+/** Starts src/worker.ts (or `script`) as its own process and resolves once it polls its queues. */
+export async function startWorkerProcess(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+  script = join(ROOT, 'src', 'worker.ts'),
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -75,3 +75,31 @@ export const bannedWhileFlagged = defineTask({
     return { account: input.account, profile_id: ctx.job.profile_id };
   },
 });
+
+/** Keeps the profile's browser for `ms`, heartbeating: a task long enough to kill its worker during it. */
+export const holdBrowser = defineTask({
+  name: 'hold_browser',
+  description: 'keeps the browser open for `ms` milliseconds',
+  input: z.object({ ms: z.number().int().min(0) }),
+  output: z.object({ held_ms: z.number() }),
+  async run(ctx, input) {
+    await ctx.page.setContent('<p>holding</p>');
+    const started = Date.now();
+    while (Date.now() - started < input.ms) {
+      if (ctx.signal.aborted) throw new Error('aborted');
+      ctx.heartbeat({ held_ms: Date.now() - started });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { held_ms: Date.now() - started };
+  },
+});
+
+/** Every test task, for workers the tests start. */
+export const testTasks = [
+  readTitle,
+  alwaysFails,
+  waitUntilCancelled,
+  failsBeforeAttempt,
+  holdBrowser,
+  bannedWhileFlagged,
+];

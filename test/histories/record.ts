@@ -6,11 +6,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { NativeConnection } from '@temporalio/worker';
 import { discardDeadLetter, retryDeadLetter } from '../../src/api/dead-letters';
-import { cancelJob, getJob, waitForJob } from '../../src/api/jobs';
+import { cancelJob, getJob, waitForJob, type StartedJob } from '../../src/api/jobs';
+import { hostTaskQueue } from '../../src/config';
 import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
-import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
+import { createMlxWorker } from '../../src/runtime/mlx-worker';
+import { createProfileSlots } from '../../src/runtime/profile-slots';
+import { startTelemetry } from '../../src/telemetry';
+import { startHarness, WEBHOOK_SECRET, workflowBundle, type Harness } from '../helpers/harness';
 import { waitUntil } from '../helpers/processes';
 import { bannedAccounts } from '../helpers/test-tasks';
 
@@ -20,7 +25,11 @@ interface Recording {
   deadLetterRetentionMs?: number;
   /** What an operator does while the job runs or waits; the job then runs to its end. */
   operate?: (h: Harness, jobId: string) => Promise<void>;
+  /** Starts the job some other way than h.submit (see recordHostFailover). */
+  start?: (h: Harness, recording: Recording) => Promise<StartedJob>;
 }
+
+const quickHostTimeouts = { schedule_to_start_ms: 2_000 };
 
 const parked = (h: Harness, jobId: string) =>
   waitUntil(async () => (await getJob(h.client, jobId)).progress?.state === 'dead_letter', 30_000);
@@ -67,6 +76,20 @@ const RECORDINGS: Recording[] = [
       await discardDeadLetter(h.client, jobId, 'recorded for the replay test');
     },
   },
+  {
+    name: 'host-failover',
+    spec: {
+      job_id: 'replay-host-failover',
+      task: { name: 'hold_browser', input: { ms: 3_000 } },
+      policies: {
+        startProfile: quickHostTimeouts,
+        cdpConnect: quickHostTimeouts,
+        executeTask: { ...quickHostTimeouts, heartbeat_ms: 2_000 },
+        stopProfile: quickHostTimeouts,
+      },
+    },
+    start: recordHostFailover,
+  },
 ];
 
 async function main(names: string[]): Promise<void> {
@@ -93,9 +116,9 @@ async function main(names: string[]): Promise<void> {
   });
   try {
     for (const recording of RECORDINGS.filter((r) => names.length === 0 || names.includes(r.name))) {
-      const started = await h.submit(recording.spec, {
-        deadLetterRetentionMs: recording.deadLetterRetentionMs,
-      });
+      const started = recording.start
+        ? await recording.start(h, recording)
+        : await h.submit(recording.spec, { deadLetterRetentionMs: recording.deadLetterRetentionMs });
       const waiting = recording.operate?.(h, started.job_id);
       await waiting;
       await h.client.workflow
@@ -111,6 +134,44 @@ async function main(names: string[]): Promise<void> {
   } finally {
     await h.close();
   }
+}
+
+/**
+ * A second worker ("doomed") takes the job while the harness worker is full (every slot taken), and is
+ * shut down during the task: its queue goes silent, the workflow moves the job to the harness worker.
+ */
+async function recordHostFailover(h: Harness, job: Recording): Promise<StartedJob> {
+  const connection = await NativeConnection.connect({ address: h.server.address });
+  const telemetry = startTelemetry({ serviceName: 'mlx-worker', env: {} });
+  const doomed = await createMlxWorker({
+    connection,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    deps: {
+      ...h.deps,
+      workerId: 'doomed-worker',
+      hostTaskQueue: hostTaskQueue(h.taskQueue, 'doomed-worker'),
+      openProfiles: new Set(),
+      slots: createProfileSlots(8),
+    },
+    workflowBundle: await workflowBundle(),
+    shutdownGraceTimeMs: 500,
+    telemetry,
+  });
+  const running = doomed.run();
+  const blockers = Array.from({ length: h.deps.slots.max }, (_, i) => `blocker-${i}`);
+  for (const blocker of blockers) h.deps.slots.take(blocker, blocker);
+  const started = await h.submit(job.spec);
+  await waitUntil(
+    async () => (await getJob(h.client, started.job_id)).progress?.current_step === 'executeTask',
+    30_000,
+  );
+  for (const blocker of blockers) h.deps.slots.free(blocker);
+  doomed.shutdown();
+  await running;
+  await connection.close();
+  await telemetry.shutdown();
+  return started;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

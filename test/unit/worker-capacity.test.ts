@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { leaseActivities, type LeaseGrant } from '../../src/activities/lease';
+import { profileActivities } from '../../src/activities/profile';
+import type { ActivityDeps } from '../../src/activities';
+import { createMemoryLeaseStore } from '../../src/lease';
+import { silentLogger } from '../../src/log';
+import type { LauncherClient } from '../../src/mlx';
+import { createProfileSlots } from '../../src/runtime/profile-slots';
+
+const launcher: LauncherClient = {
+  startProfile: () => Promise.resolve({ port: 9222 }),
+  stopProfile: () => Promise.resolve({ alreadyStopped: false }),
+  statuses: () => Promise.resolve({ states: {} }),
+  status: () => Promise.reject(new Error('not used by these tests')),
+  version: () => Promise.resolve({ version: 'fake' }),
+};
+
+function workerDeps(max: number, leaseTtlMs = 60_000): ActivityDeps {
+  return {
+    workerId: 'w1',
+    hostTaskQueue: 'q@w1',
+    leases: createMemoryLeaseStore(),
+    leaseTtlMs,
+    launcher,
+    openProfiles: new Set(),
+    slots: createProfileSlots(max),
+    headless: true,
+    cdpHost: '127.0.0.1',
+    tasks: { get: () => assert.fail('no tasks here'), names: () => [] },
+    secrets: { get: () => undefined } as unknown as ActivityDeps['secrets'],
+    webhookTimeoutMs: 1_000,
+    artifactsDir: '/tmp',
+    log: silentLogger,
+  };
+}
+
+/** acquireLease run as an activity (its span needs an activity context). */
+function acquirer(deps: ActivityDeps) {
+  const activities = leaseActivities(deps);
+  const env = new MockActivityEnvironment();
+  return (n: number): Promise<LeaseGrant> => env.run(() => activities.acquireLease({ job: job(n) }));
+}
+
+const job = (n: number) => ({
+  job_id: `job-${n}`,
+  profile_id: `profile-${n}`,
+  platform: 'shopee_my',
+  client_id: 'c',
+});
+
+test('a full worker answers WorkerAtCapacity with a short retry delay; stopProfile frees the slot', async () => {
+  const deps = workerDeps(1);
+  const acquire = acquirer(deps);
+  const profiles = profileActivities(deps);
+
+  const first = await acquire(1);
+  const again = await acquire(1);
+  assert.equal(again.token, first.token, 'a retry of the same job keeps its slot and its lease');
+
+  const full = await acquire(2).then(
+    () => assert.fail('the second job must wait'),
+    (err: unknown) => err,
+  );
+  assert.ok(full instanceof ApplicationFailure);
+  assert.equal(full.type, 'WorkerAtCapacity');
+  assert.equal(full.nonRetryable, false);
+  assert.equal(full.nextRetryDelay, 1_000);
+  assert.equal((await deps.leases.list()).length, 1, 'a refused job takes no lease');
+
+  await new MockActivityEnvironment().run(() => profiles.stopProfile({ job: job(1) }));
+  assert.equal((await acquire(2)).worker_id, 'w1');
+});
+
+test('a job refused its lease gives its slot back', async () => {
+  const deps = workerDeps(1);
+  const acquire = acquirer(deps);
+  await deps.leases.acquire('profile-1', { worker_id: 'w2', job_id: 'other' }, 60_000);
+  await assert.rejects(acquire(1), { type: 'ProfileLeased' });
+  assert.deepEqual(deps.slots.holders(), []);
+});
+
+test('the slot of a job that lost its lease and has no open profile is reclaimed after the lease TTL', async () => {
+  const deps = workerDeps(1, 50);
+  const acquire = acquirer(deps);
+  await acquire(1); // then its workflow was terminated: no stopProfile
+  await assert.rejects(acquire(2), { type: 'WorkerAtCapacity' });
+  await new Promise((resolve) => setTimeout(resolve, 80)); // the lease expired, the slot is old
+  assert.equal((await acquire(2)).worker_id, 'w1');
+  assert.deepEqual(
+    deps.slots.holders().map((h) => h.job_id),
+    ['job-2'],
+  );
+});
