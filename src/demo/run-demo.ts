@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       deps: runtime.deps,
       telemetry,
+      launcherIsPrivate: runtime.launcherIsPrivate,
     });
     const running = worker.run();
     cleanups.push(async () => {

@@ -9,14 +9,13 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { temporal } from '@temporalio/proto';
 import { getJob, jobFailureOf, waitForJob } from '../../src/api/jobs';
-import { workflowIdFor } from '../../src/job';
 import type { FaultRequest } from '../../src/launcher/faults';
 import { createLogger } from '../../src/log';
 import { createLauncherClient, createTokenSource, md5Hex } from '../../src/mlx';
 import { startFakeMlxCloud, type FakeCloud } from '../helpers/fake-mlx-cloud';
 import { startHarness, type Harness } from '../helpers/harness';
+import { lastAttemptOf } from '../helpers/history';
 
 const EMAIL = 'ops@agency.example';
 const PASSWORD = 'integration-password-77';
@@ -70,26 +69,14 @@ async function arm(profileId: string, fault: FaultRequest): Promise<void> {
 /** Up to 8 startProfile attempts (the fast test policy allows 2). */
 const startAttempts = { startProfile: { retry: { maximum_attempts: 8 } } };
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-const ms = (t: HistoryEvent['eventTime']) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
-
 /** The startProfile activity of a job: the attempt that ran last, its last failure, time from schedule to that start. */
 async function startProfileRun(jobId: string) {
-  const history = await h.client.workflow.getHandle(workflowIdFor(jobId)).fetchHistory();
-  const events = history.events ?? [];
-  const scheduled = events.find(
-    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'startProfile',
-  )!;
-  const started = events.find(
-    (e) =>
-      e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === scheduled.eventId?.toString(),
-  )!;
-  const attrs = started.activityTaskStartedEventAttributes!;
+  const { attempt, lastFailure, waitedMs, history } = await lastAttemptOf(h.client, jobId, 'startProfile');
   return {
-    attempt: attrs.attempt ?? 0,
-    lastFailureType: attrs.lastFailure?.applicationFailureInfo?.type ?? undefined,
-    waitedMs: ms(started.eventTime) - ms(scheduled.eventTime),
-    history: JSON.stringify(history),
+    attempt,
+    lastFailureType: lastFailure?.applicationFailureInfo?.type ?? undefined,
+    waitedMs,
+    history,
   };
 }
 

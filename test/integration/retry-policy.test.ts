@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { waitForJob } from '../../src/api/jobs';
 import { errorTypeOf } from '../../src/errors';
 import { startHarness, type Harness } from '../helpers/harness';
+import { lastAttemptOf } from '../helpers/history';
 
 let h: Harness;
 before(async () => {
@@ -30,26 +31,16 @@ test('a step that fails twice is retried exactly as its policy says, backoff inc
   const result = await waitForJob(h.client, job.job_id);
   assert.deepEqual(result.output, { attempt: 3 });
 
-  const events = (await h.client.workflow.getHandle(job.workflow_id).fetchHistory()).events ?? [];
-  const scheduled = events.find(
-    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'executeTask',
-  )!;
-  const started = events.find(
-    (e) =>
-      e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === scheduled.eventId?.toString(),
-  )!;
-  const attrs = started.activityTaskStartedEventAttributes!;
+  const attrs = await lastAttemptOf(h.client, job.job_id, 'executeTask');
   assert.equal(attrs.attempt, 3, 'the third attempt succeeded');
   assert.match(attrs.lastFailure?.message ?? '', /flaky page on attempt 2/);
-  const retry = scheduled.activityTaskScheduledEventAttributes?.retryPolicy;
+  const retry = attrs.retryPolicy;
   assert.equal(retry?.maximumAttempts, 4, 'the job override reached the activity');
   assert.equal(
     Number(retry?.initialInterval?.seconds ?? 0) * 1000 + (retry?.initialInterval?.nanos ?? 0) / 1e6,
     400,
   );
-  const waitedMs =
-    (Number(started.eventTime?.seconds) - Number(scheduled.eventTime?.seconds)) * 1000 +
-    ((started.eventTime?.nanos ?? 0) - (scheduled.eventTime?.nanos ?? 0)) / 1e6;
+  const { waitedMs } = attrs;
   assert.ok(
     waitedMs >= 400 + 800,
     `two backoffs (400 ms, then 800 ms) passed before attempt 3: ${waitedMs} ms`,

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
+import { failureOf } from '../helpers/failures';
 
 const TOKEN = 'tok-3f9a1c77-secret-value';
 
@@ -35,17 +36,6 @@ async function listen(server: Server): Promise<number> {
 async function close(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-}
-
-/** Awaits a rejection and returns it as the ApplicationFailure it must be. */
-async function failureOf(promise: Promise<unknown>, type: string): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail(`expected a ${type} failure, got success`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
-  assert.equal(err.type, type, err.message);
-  return err;
 }
 
 function detailsOf(err: ApplicationFailure): Record<string, unknown> {

@@ -3,21 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../../src/errors';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
 import { selfSignedCert } from '../helpers/tls';
-
-async function failureOf(promise: Promise<unknown>, type: string): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail(`expected a ${type} failure, got success`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
-  assert.equal(err.type, type, err.message);
-  return err;
-}
+import { failureOf } from '../helpers/failures';
 
 async function arm(launcher: LocalLauncher, profileId: string, body: unknown): Promise<Response> {
   return fetch(`${launcher.url}/_faults/p/${profileId}`, {

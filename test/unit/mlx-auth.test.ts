@@ -16,20 +16,11 @@ import {
   type TokenSource,
 } from '../../src/mlx';
 import { startFakeMlxCloud, type FakeCloud } from '../helpers/fake-mlx-cloud';
+import { failureOf } from '../helpers/failures';
 
 const EMAIL = 'ops@agency.example';
 const PASSWORD = 'correct-horse-battery-staple-9';
 const WORKSPACE = 'ws-1234';
-
-async function failureOf(promise: Promise<unknown>, type: string): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail(`expected a ${type} failure, got success`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
-  assert.equal(err.type, type, err.message);
-  return err;
-}
 
 /** Everything a failure carries that could end up in a log, a span or Temporal history. */
 function everything(err: ApplicationFailure): string {
