@@ -1,4 +1,5 @@
 /** HTTP client for the MLX launcher (the desktop agent, or the local launcher standing in for it). */
+import { failure } from '../errors';
 import { createMlxHttp, isUnauthorized, type MlxRequest, type Reply } from './http';
 import {
   profileStatusesDataSchema,
@@ -97,6 +98,14 @@ export function createLauncherClient(options: LauncherClientOptions): LauncherCl
         options.strictMode ? { 'X-Strict-Mode': 'true' } : undefined,
       );
       const data = http.dataOf(reply, startProfileDataSchema);
+      // Playwright drives Chromium over CDP: a Mimic profile. A Stealthfox (Firefox) one cannot be driven.
+      if (data.browser_type?.toLowerCase() === 'stealthfox') {
+        throw failure(
+          'MlxWrongBrowserType',
+          `profile ${profileId} is a Stealthfox profile; Playwright over CDP needs a Mimic profile`,
+          { details: { path, browser_type: data.browser_type } },
+        );
+      }
       return {
         port: data.port,
         ...(data.browser_type !== undefined && { browserType: data.browser_type }),

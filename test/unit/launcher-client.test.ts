@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../src/errors';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
 import { failureOf } from '../helpers/failures';
 
@@ -90,6 +91,16 @@ void describe('launcher client', () => {
     const started = await client.startProfile({ folderId: 'f', profileId: 'p', headless: false });
     assert.deepEqual(started, { port: 40123 });
     assert.match(seen[0]?.url ?? '', /headless_mode=false$/);
+  });
+
+  void it('refuses a Stealthfox profile as MlxWrongBrowserType, which is never retried', async () => {
+    handler = (_req, res) => envelope(res, 200, { port: '40123', browser_type: 'stealthfox' });
+    const err = await failureOf(
+      client.startProfile({ folderId: 'f', profileId: 'p-fox', headless: true }),
+      'MlxWrongBrowserType',
+    );
+    assert.match(err.message, /p-fox is a Stealthfox profile/);
+    assert.ok(NON_RETRYABLE_ERROR_TYPES.includes('MlxWrongBrowserType'));
   });
 
   void it('sends no Authorization header without a token', async () => {
