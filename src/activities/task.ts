@@ -8,6 +8,7 @@ import type { TaskContext } from '../tasks/types';
 import { formatIssues } from '../validation';
 import type { ActivityDeps } from './deps';
 import { captureEvidence, type Evidence } from './evidence';
+import { keepLease } from './lease-keeper';
 import { stepSpan } from './step-span';
 
 export interface ExecuteTaskInput {
@@ -15,8 +16,6 @@ export interface ExecuteTaskInput {
   port: number;
   lease_token: number;
 }
-
-const MIN_HEARTBEAT_MS = 1000;
 
 export function taskActivities(deps: ActivityDeps) {
   return {
@@ -46,76 +45,79 @@ export function taskActivities(deps: ActivityDeps) {
         activity.cancellationSignal.addEventListener('abort', forwardCancel);
 
         let progress: Record<string, unknown> | undefined;
-        const renewLease = async () => {
-          const held = await deps.leases.extend(spec.profile_id, input.lease_token, deps.leaseTtlMs);
-          if (!held && !abort.signal.aborted) {
-            abort.abort(
-              failure('ProfileLeased', `lease on profile ${spec.profile_id} was lost while the task ran`),
-            );
-          }
-        };
-        const intervalMs = Math.max(
-          MIN_HEARTBEAT_MS,
-          Math.min(activity.info.heartbeatTimeoutMs ?? Infinity, deps.leaseTtlMs) / 3,
-        );
-        const timer = setInterval(() => {
-          activity.heartbeat(progress);
-          renewLease().catch((err: unknown) => log.warn('lease renewal failed', { error: err }));
-        }, intervalMs);
-
-        const { browser } = await connectProfileBrowser(deps.cdpHost, input.port, { signal: abort.signal });
-        // Closing the CDP connection makes any Playwright call in flight reject at once.
-        const detach = () => void browser.close().catch(() => undefined);
-        abort.signal.addEventListener('abort', detach);
-        const context = browser.contexts()[0] ?? (await browser.newContext());
-        const page = context.pages()[0] ?? (await context.newPage());
-        try {
-          const taskContext: TaskContext = {
-            job: { ...jobRef(spec), attempt },
-            browser,
-            context,
-            page,
-            secrets: deps.secrets,
-            signal: abort.signal,
+        const keeper = keepLease(
+          deps,
+          { profile_id: spec.profile_id, token: input.lease_token },
+          {
             log,
-            heartbeat: (details) => {
-              progress = details;
-              activity.heartbeat(details);
-            },
-            span: (name, fn, attributes) =>
-              inSpan(name, { ...jobAttributes(spec), ...attributes }, () => fn()),
-          };
-          log.info('task started');
-          const running = task.run(taskContext, parsedInput.data);
-          const aborted = new Promise<never>((_, reject) => {
-            abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error));
-          });
-          running.catch(() => undefined); // its rejection is handled through the race below
-          const output = await Promise.race([running, aborted]);
-          const parsedOutput = task.output.safeParse(output);
-          if (!parsedOutput.success) {
-            const problems = formatIssues(parsedOutput.error, 'output');
-            throw failure('TaskOutputInvalid', `task ${task.name}: ${problems.join('; ')}`, {
-              details: { problems },
-            });
-          }
-          log.info('task finished');
-          return parsedOutput.data;
-        } catch (err) {
-          if (abort.signal.aborted) throw abort.signal.reason as Error;
-          const evidence = await captureEvidence(page, deps.artifactsDir, `${spec.job_id}-attempt${attempt}`);
-          span.setAttributes({
-            'mlx.artifact.screenshot': evidence.screenshot ?? '',
-            'mlx.page.url': evidence.url,
-            'mlx.page.title': evidence.title,
-          });
-          log.warn('task failed', { error: err, evidence });
-          throw withEvidence(asFailure(err, 'TaskFailed'), evidence);
+            onLost: (lost) => !abort.signal.aborted && abort.abort(lost),
+            details: () => progress,
+          },
+        );
+        try {
+          return await drive();
         } finally {
-          clearInterval(timer);
+          keeper.stop();
           activity.cancellationSignal.removeEventListener('abort', forwardCancel);
-          abort.signal.removeEventListener('abort', detach);
-          await browser.close().catch(() => undefined);
+        }
+
+        async function drive(): Promise<unknown> {
+          const { browser } = await connectProfileBrowser(deps.cdpHost, input.port, { signal: abort.signal });
+          // Closing the CDP connection makes any Playwright call in flight reject at once.
+          const detach = () => void browser.close().catch(() => undefined);
+          abort.signal.addEventListener('abort', detach);
+          const context = browser.contexts()[0] ?? (await browser.newContext());
+          const page = context.pages()[0] ?? (await context.newPage());
+          try {
+            const taskContext: TaskContext = {
+              job: { ...jobRef(spec), attempt },
+              browser,
+              context,
+              page,
+              secrets: deps.secrets,
+              signal: abort.signal,
+              log,
+              heartbeat: (details) => {
+                progress = details;
+                activity.heartbeat(details);
+              },
+              span: (name, fn, attributes) =>
+                inSpan(name, { ...jobAttributes(spec), ...attributes }, () => fn()),
+            };
+            log.info('task started');
+            const running = task.run(taskContext, parsedInput.data);
+            const aborted = new Promise<never>((_, reject) => {
+              abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error));
+            });
+            running.catch(() => undefined); // its rejection is handled through the race below
+            const output = await Promise.race([running, aborted]);
+            const parsedOutput = task.output.safeParse(output);
+            if (!parsedOutput.success) {
+              const problems = formatIssues(parsedOutput.error, 'output');
+              throw failure('TaskOutputInvalid', `task ${task.name}: ${problems.join('; ')}`, {
+                details: { problems },
+              });
+            }
+            log.info('task finished');
+            return parsedOutput.data;
+          } catch (err) {
+            if (abort.signal.aborted) throw abort.signal.reason as Error;
+            const evidence = await captureEvidence(
+              page,
+              deps.artifactsDir,
+              `${spec.job_id}-attempt${attempt}`,
+            );
+            span.setAttributes({
+              'mlx.artifact.screenshot': evidence.screenshot ?? '',
+              'mlx.page.url': evidence.url,
+              'mlx.page.title': evidence.title,
+            });
+            log.warn('task failed', { error: err, evidence });
+            throw withEvidence(asFailure(err, 'TaskFailed'), evidence);
+          } finally {
+            abort.signal.removeEventListener('abort', detach);
+            await browser.close().catch(() => undefined);
+          }
         }
       });
     },

@@ -348,7 +348,12 @@ async function driveProfile(
   let hostLost = false;
   try {
     const { port } = await progress.run('startProfile', () =>
-      host('startProfile').startProfile({ job, folder_id: spec.folder_id, headless: spec.headless }),
+      host('startProfile').startProfile({
+        job,
+        folder_id: spec.folder_id,
+        headless: spec.headless,
+        lease_token: lease.token,
+      }),
     );
     await progress.run('cdpConnect', () => host('cdpConnect').cdpConnect({ job, port }));
     // Wait for the task to wind down after a cancel, so the profile is stopped after its last action.

@@ -5,36 +5,11 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { leaseActivities, type LeaseGrant } from '../../src/activities/lease';
 import { profileActivities } from '../../src/activities/profile';
 import type { ActivityDeps } from '../../src/activities';
-import { createMemoryLeaseStore } from '../../src/lease';
-import { silentLogger } from '../../src/log';
-import type { LauncherClient } from '../../src/mlx';
 import { createProfileSlots } from '../../src/runtime/profile-slots';
-
-const launcher: LauncherClient = {
-  startProfile: () => Promise.resolve({ port: 9222 }),
-  stopProfile: () => Promise.resolve({ alreadyStopped: false }),
-  statuses: () => Promise.resolve({ states: {} }),
-  status: () => Promise.reject(new Error('not used by these tests')),
-  version: () => Promise.resolve({ version: 'fake' }),
-};
+import { unitDeps } from '../helpers/unit-deps';
 
 function workerDeps(max: number, leaseTtlMs = 60_000): ActivityDeps {
-  return {
-    workerId: 'w1',
-    hostTaskQueue: 'q@w1',
-    leases: createMemoryLeaseStore(),
-    leaseTtlMs,
-    launcher,
-    openProfiles: new Set(),
-    slots: createProfileSlots(max),
-    headless: true,
-    cdpHost: '127.0.0.1',
-    tasks: { get: () => assert.fail('no tasks here'), names: () => [] },
-    secrets: { get: () => undefined } as unknown as ActivityDeps['secrets'],
-    webhookTimeoutMs: 1_000,
-    artifactsDir: '/tmp',
-    log: silentLogger,
-  };
+  return unitDeps({ slots: createProfileSlots(max), leaseTtlMs });
 }
 
 /** acquireLease run as an activity (its span needs an activity context). */

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import type { ActivityDeps } from '../../src/activities';
+import { createMemoryLeaseStore } from '../../src/lease';
+import { silentLogger } from '../../src/log';
+import type { LauncherClient } from '../../src/mlx';
+import { createProfileSlots } from '../../src/runtime/profile-slots';
+
+/** A launcher that starts and stops instantly: for unit tests of activities that do not drive a browser. */
+export const instantLauncher: LauncherClient = {
+  startProfile: () => Promise.resolve({ port: 9222 }),
+  stopProfile: () => Promise.resolve({ alreadyStopped: false }),
+  statuses: () => Promise.resolve({ states: {} }),
+  status: () => Promise.reject(new Error('not used by these tests')),
+  version: () => Promise.resolve({ version: 'fake' }),
+};
+
+/** Activity dependencies of one worker "w1" with an in-memory lease store and no tasks. */
+export function unitDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
+  return {
+    workerId: 'w1',
+    hostTaskQueue: 'q@w1',
+    leases: createMemoryLeaseStore(),
+    leaseTtlMs: 60_000,
+    launcher: instantLauncher,
+    openProfiles: new Set(),
+    slots: createProfileSlots(4),
+    headless: true,
+    cdpHost: '127.0.0.1',
+    tasks: { get: () => assert.fail('no tasks here'), names: () => [] },
+    secrets: { get: () => undefined } as unknown as ActivityDeps['secrets'],
+    webhookTimeoutMs: 1_000,
+    artifactsDir: '/tmp',
+    log: silentLogger,
+    ...overrides,
+  };
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { profileActivities } from '../../src/activities/profile';
+import { errorTypeOf } from '../../src/errors';
+import { failureOf } from '../helpers/failures';
+import { instantLauncher, unitDeps } from '../helpers/unit-deps';
+
+const job = { job_id: 'job-1', profile_id: 'profile-1', platform: 'shopee_my', client_id: 'c' };
+const owner = { worker_id: 'w1', job_id: 'job-1' };
+
+test('a slow profile start keeps the lease alive past its TTL', async () => {
+  const deps = unitDeps({
+    leaseTtlMs: 1_200,
+    launcher: {
+      ...instantLauncher,
+      startProfile: () => new Promise((resolve) => setTimeout(() => resolve({ port: 9222 }), 2_500)),
+    },
+  });
+  const lease = await deps.leases.acquire('profile-1', owner, deps.leaseTtlMs);
+  const profiles = profileActivities(deps);
+  await new MockActivityEnvironment().run(() =>
+    profiles.startProfile({ job, folder_id: 'f', lease_token: lease!.token }),
+  );
+  const [held] = await deps.leases.list();
+  assert.equal(held?.token, lease!.token, 'still held under the same token after twice the TTL');
+});
+
+test('a profile whose lease was lost is not started, and the step is not retried', async () => {
+  let starts = 0;
+  const deps = unitDeps({
+    leaseTtlMs: 60_000,
+    launcher: { ...instantLauncher, startProfile: () => Promise.resolve({ port: 9222 + starts++ }) },
+  });
+  const lease = await deps.leases.acquire('profile-1', owner, deps.leaseTtlMs);
+  await deps.leases.release('profile-1', lease!.token);
+  await deps.leases.acquire('profile-1', { worker_id: 'w2', job_id: 'job-2' }, deps.leaseTtlMs);
+  const profiles = profileActivities(deps);
+  const err = await failureOf(
+    new MockActivityEnvironment().run(() =>
+      profiles.startProfile({ job, folder_id: 'f', lease_token: lease!.token }),
+    ),
+    'ProfileLeased',
+  );
+  assert.equal(errorTypeOf(err), 'ProfileLeased');
+  assert.equal(err.nonRetryable, true);
+  assert.equal(starts, 0, 'the launcher was not asked');
+});
