@@ -54,14 +54,7 @@ export function taskActivities(deps: ActivityDeps) {
             details: () => progress,
           },
         );
-        try {
-          return await drive();
-        } finally {
-          keeper.stop();
-          activity.cancellationSignal.removeEventListener('abort', forwardCancel);
-        }
-
-        async function drive(): Promise<unknown> {
+        const drive = async (): Promise<unknown> => {
           const { browser } = await connectProfileBrowser(deps.cdpHost, input.port, { signal: abort.signal });
           // Closing the CDP connection makes any Playwright call in flight reject at once.
           const detach = () => void browser.close().catch(() => undefined);
@@ -118,6 +111,12 @@ export function taskActivities(deps: ActivityDeps) {
             abort.signal.removeEventListener('abort', detach);
             await browser.close().catch(() => undefined);
           }
+        };
+        try {
+          return await drive();
+        } finally {
+          keeper.stop();
+          activity.cancellationSignal.removeEventListener('abort', forwardCancel);
         }
       });
     },

@@ -160,11 +160,17 @@ export async function waitForJob(
   let last = '';
   let parked: DeadLetterInfo | undefined;
   const poll = async () => {
+    if (!options.onProgress) {
+      // Only the parked state matters here: the progress query alone tells it.
+      parked = (await handle.query(progressQuery).catch(() => undefined))?.dead_letter;
+      if (parked) stop.abort();
+      return;
+    }
     const status = await getJob(client, jobId).catch(() => undefined);
     parked = status?.progress?.dead_letter;
     if (parked) stop.abort();
     const key = JSON.stringify([status?.progress?.steps.map((s) => s.status), status?.pending]);
-    if (status && options.onProgress && key !== last) {
+    if (status && key !== last) {
       last = key;
       options.onProgress(status);
     }

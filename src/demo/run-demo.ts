@@ -16,7 +16,7 @@ import { startDevServer } from '../dev/temporal-dev-server';
 import { portIsFree } from '../dev/free-port';
 import { createLogger } from '../log';
 import { buildActivityDeps } from '../runtime/activity-deps';
-import { createMlxWorker } from '../runtime/mlx-worker';
+import { createConfiguredWorker } from '../runtime/mlx-worker';
 import { temporalLogger } from '../runtime/temporal-logger';
 import { serviceTracer, startTelemetry } from '../telemetry';
 import { startSellerCentre } from './seller-centre';
@@ -83,14 +83,7 @@ async function main(): Promise<void> {
     cleanups.push(() => runtime.close());
     const connection = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => connection.close());
-    const worker = await createMlxWorker({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.taskQueue,
-      deps: runtime.deps,
-      telemetry,
-      launcherIsPrivate: runtime.launcherIsPrivate,
-    });
+    const worker = await createConfiguredWorker(config, runtime, connection, telemetry);
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();

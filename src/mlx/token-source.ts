@@ -75,16 +75,15 @@ export function cloudTokenSource(options: CloudTokenSourceOptions): TokenSource 
     return exp ?? now() + fallbackTtlMs;
   };
 
+  /** A token for the configured workspace, from a token and its refresh token. */
+  const refreshIn = (token: string, refreshToken: string) =>
+    cloud.refresh({ email, token, refreshToken, workspaceId });
+
   async function signIn(): Promise<Held> {
     const first = await cloud.signIn(email, password);
     remember(first.token, first.refreshToken);
     // The sign-in token belongs to the user's default workspace: switch to the configured one.
-    const ws = await cloud.refresh({
-      email,
-      token: first.token,
-      refreshToken: first.refreshToken,
-      workspaceId,
-    });
+    const ws = await refreshIn(first.token, first.refreshToken);
     remember(ws.token, ws.refreshToken);
     const refreshToken = ws.refreshToken ?? first.refreshToken;
     if (!automationTokenPeriod) {
@@ -99,12 +98,7 @@ export function cloudTokenSource(options: CloudTokenSourceOptions): TokenSource 
   async function renewHeld(old: Held | undefined): Promise<Held> {
     if (!old?.refreshToken) return signIn();
     try {
-      const next = await cloud.refresh({
-        email,
-        token: old.token,
-        refreshToken: old.refreshToken,
-        workspaceId,
-      });
+      const next = await refreshIn(old.token, old.refreshToken);
       remember(next.token, next.refreshToken);
       return {
         token: next.token,

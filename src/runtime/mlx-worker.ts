@@ -2,7 +2,8 @@ import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Telemetry } from '../telemetry';
 import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
-import { hostTaskQueue } from '../config';
+import { hostTaskQueue, type Config } from '../config';
+import type { RuntimeDeps } from './activity-deps';
 import { stopOrphanProfiles } from './orphan-profiles';
 import { ensureSearchAttributes } from './search-attributes';
 
@@ -28,6 +29,23 @@ export interface MlxWorker {
    */
   run(): Promise<void>;
   shutdown(): void;
+}
+
+/** The worker for a configuration and the dependencies built from it (buildActivityDeps). */
+export function createConfiguredWorker(
+  config: Config,
+  runtime: RuntimeDeps,
+  connection: NativeConnection,
+  telemetry: MlxWorkerOptions['telemetry'],
+): Promise<MlxWorker> {
+  return createMlxWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.taskQueue,
+    deps: runtime.deps,
+    telemetry,
+    launcherIsPrivate: runtime.launcherIsPrivate,
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import type { TaskRegistry } from '../tasks/registry';
 import { startTelemetry } from '../telemetry';
 import { temporalConnectionOptions } from '../temporal-connection';
 import { buildActivityDeps } from './activity-deps';
-import { createMlxWorker } from './mlx-worker';
+import { createConfiguredWorker } from './mlx-worker';
 import { temporalLogger } from './temporal-logger';
 
 /**
@@ -28,14 +28,7 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
   try {
     const connection = await NativeConnection.connect(temporalConnectionOptions(config));
     try {
-      const worker = await createMlxWorker({
-        connection,
-        namespace: config.temporal.namespace,
-        taskQueue: config.taskQueue,
-        deps: runtime.deps,
-        telemetry,
-        launcherIsPrivate: runtime.launcherIsPrivate,
-      });
+      const worker = await createConfiguredWorker(config, runtime, connection, telemetry);
       log.info('worker started', {
         temporal: config.temporal.address,
         namespace: config.temporal.namespace,
