@@ -8,12 +8,12 @@
  * Spans are exported when OTEL_EXPORTER_OTLP_ENDPOINT is set (bench/tracing-overhead.ts uses that).
  */
 import { chromium } from 'playwright-core';
-import { waitForJob } from '../src/api/jobs';
+import { waitForJob } from '../src/client-library/jobs';
 import { startSellerCentre } from '../src/demo/seller-centre';
 import { createLauncherClient } from '../src/mlx';
-import { silentLogger } from '../src/log';
-import { syncOrders } from '../src/tasks/sync-orders';
-import { createSecretStore } from '../src/tasks/secrets';
+import { silentLogger } from '../src/telemetry/log';
+import { syncOrders } from '../src/tasks/sync-orders/flow';
+import { createSecretStore } from '../src/secrets/task-secrets';
 import { startTelemetry } from '../src/telemetry';
 import { startHarness } from '../test/helpers/harness';
 import { median } from './stats';

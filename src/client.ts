@@ -3,15 +3,15 @@
  */
 import { startTelemetry } from './telemetry';
 
-export { connectClient } from './api/connect';
-export { cancelJob, getJob, jobFailureOf, JobParkedError, startJob, waitForJob } from './api/jobs';
-export { discardDeadLetter, listDeadLetters, retryDeadLetter } from './api/dead-letters';
-export type { DeadLetterSummary } from './api/dead-letters';
-export type { DeadLetterFilter, DeadLetterInfo, RetryRequest } from './dead-letter';
-export type { JobStatus, StartedJob, StartJobOptions, WaitOptions } from './api/jobs';
-export { temporalUiLink } from './api/links';
-export { JobSpecSchema, parseJobSpec, workflowIdFor } from './job';
-export type { JobProgress, JobResult, JobSpec, WebhookBody } from './job';
+export { connectClient } from './client-library/connect-client';
+export { cancelJob, getJob, jobFailureOf, JobParkedError, startJob, waitForJob } from './client-library/jobs';
+export { discardDeadLetter, listDeadLetters, retryDeadLetter } from './dead-letters/operator';
+export type { DeadLetterSummary } from './dead-letters/operator';
+export type { DeadLetterFilter, DeadLetterInfo, RetryRequest } from './contract/dead-letter';
+export type { JobStatus, StartedJob, StartJobOptions, WaitOptions } from './client-library/jobs';
+export { temporalUiLink } from './client-library/links';
+export { JobSpecSchema, parseJobSpec, workflowIdFor } from './contract/job-spec';
+export type { JobProgress, JobResult, JobSpec, WebhookBody } from './contract/job-spec';
 
 if (require.main === module) {
   const telemetry = startTelemetry({ serviceName: 'mlx-client' });
@@ -20,7 +20,7 @@ if (require.main === module) {
       .shutdown()
       .catch(() => undefined)
       .finally(() => process.exit(code));
-  void import('./cli/main').then(({ runCli, describeCliError }) =>
+  void import('./cli/run-cli').then(({ runCli, describeCliError }) =>
     runCli(process.argv.slice(2)).then(exit, (err: unknown) => {
       const known = describeCliError(err);
       console.error(`mlx-jobs: ${known?.message ?? String(err)}`);

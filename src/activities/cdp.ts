@@ -1,7 +1,7 @@
-import { connectProfileBrowser } from '../cdp/connect';
+import { connectProfileBrowser } from '../cdp/attach';
 import type { JobRef } from '../telemetry';
 import type { ActivityDeps } from './deps';
-import { stepSpan } from './step-span';
+import { stepSpan } from '../telemetry/step-span';
 
 export interface CdpInfo {
   port: number;

@@ -1,10 +1,10 @@
 import type { LeaseStore } from '../lease';
-import type { ProfileSlots } from '../runtime/profile-slots';
-import type { Logger } from '../log';
+import type { ProfileSlots } from '../host/profile-slots';
+import type { Logger } from '../telemetry/log';
 import type { LauncherClient } from '../mlx';
 import type { TaskRegistry } from '../tasks/registry';
-import type { StartRetryRules } from './start-retry';
-import type { SecretStore } from '../tasks/types';
+import type { StartRetryRules } from '../policies/start-retry';
+import type { SecretStore } from '../tasks/task-definition';
 
 /** What the activities need from the worker that hosts them; injected so tests can swap any part. */
 export interface ActivityDeps {

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
-import { failure } from '../errors';
-import type { Logger } from '../log';
+import { failure } from '../contract/failures';
+import type { Logger } from '../telemetry/log';
 import type { ActivityDeps } from './deps';
 
 const MIN_INTERVAL_MS = 1000;

@@ -1,7 +1,7 @@
-import { failure } from '../errors';
+import { failure } from '../contract/failures';
 import type { JobRef } from '../telemetry';
 import type { ActivityDeps } from './deps';
-import { stepSpan } from './step-span';
+import { stepSpan } from '../telemetry/step-span';
 
 export interface LeaseGrant {
   worker_id: string;

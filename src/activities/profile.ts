@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { errorTypeOf, failure } from '../errors';
+import { errorTypeOf, failure } from '../contract/failures';
 import type { JobRef } from '../telemetry';
 import type { ActivityDeps } from './deps';
 import { keepLease, type LeaseKeeper } from './lease-keeper';
-import { applyStartRetryRules, DEFAULT_START_RETRY_RULES } from './start-retry';
-import { stepSpan } from './step-span';
+import { applyStartRetryRules, DEFAULT_START_RETRY_RULES } from '../policies/start-retry';
+import { stepSpan } from '../telemetry/step-span';
 
 export interface StartProfileInput {
   job: JobRef;

@@ -1,15 +1,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { connectProfileBrowser } from '../cdp/connect';
-import { asFailure, failure } from '../errors';
-import type { JobSpec } from '../job';
+import { connectProfileBrowser } from '../cdp/attach';
+import { asFailure, failure } from '../contract/failures';
+import type { JobSpec } from '../contract/job-spec';
 import { ATTR, inSpan, jobAttributes, jobRef } from '../telemetry';
-import type { TaskContext } from '../tasks/types';
-import { formatIssues } from '../validation';
+import type { TaskContext } from '../tasks/task-definition';
+import { formatIssues } from '../contract/validation';
 import type { ActivityDeps } from './deps';
 import { captureEvidence, type Evidence } from './evidence';
 import { keepLease } from './lease-keeper';
-import { stepSpan } from './step-span';
+import { stepSpan } from '../telemetry/step-span';
 
 export interface ExecuteTaskInput {
   spec: JobSpec;

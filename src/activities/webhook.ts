@@ -1,11 +1,11 @@
 import { context, propagation } from '@opentelemetry/api';
-import { failure } from '../errors';
-import type { WebhookBody } from '../job';
-import { redactUrl } from '../redact';
+import { failure } from '../contract/failures';
+import type { WebhookBody } from '../contract/job-spec';
+import { redactUrl } from '../secrets/redact-url';
 import type { JobRef } from '../telemetry';
-import { signWebhook } from '../webhook-signature';
+import { signWebhook } from '../webhooks/signature';
 import type { ActivityDeps } from './deps';
-import { stepSpan } from './step-span';
+import { stepSpan } from '../telemetry/step-span';
 
 export interface PostWebhookInput {
   job: JobRef;

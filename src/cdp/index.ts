@@ -1,3 +1,3 @@
 // Chrome DevTools Protocol: waiting for a browser's CDP endpoint and attaching Playwright to it.
 export * from './wait-for-cdp';
-export * from './connect';
+export * from './attach';

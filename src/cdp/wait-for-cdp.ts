@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { failure } from '../errors';
+import { failure } from '../contract/failures';
 
 export interface WaitForCdpOptions {
   host?: string;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../api/dead-letters';
-import { getJob } from '../api/jobs';
-import { temporalUiLink, traceLink } from '../api/links';
-import type { Config } from '../config';
-import { deadLetterQuery } from '../dead-letter';
+import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../dead-letters/operator';
+import { getJob } from '../client-library/jobs';
+import { temporalUiLink, traceLink } from '../client-library/links';
+import type { Config } from '../config/worker-config';
+import { deadLetterQuery } from '../contract/dead-letter';
 import { formatStatus } from './format';
 import { UsageError } from './usage-error';
 

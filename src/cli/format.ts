@@ -1,5 +1,5 @@
-import type { JobStatus } from '../api/jobs';
-import type { StepRecord } from '../job';
+import type { JobStatus } from '../client-library/jobs';
+import type { StepRecord } from '../contract/job-spec';
 
 const MARK: Record<StepRecord['status'], string> = {
   running: '…',

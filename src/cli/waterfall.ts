@@ -1,4 +1,4 @@
-import type { TraceSpan } from '../api/trace';
+import type { TraceSpan } from '../client-library/trace-query';
 
 const BAR_WIDTH = 40;
 

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitForCdp } from '../cdp/wait-for-cdp';
-import { failure } from '../errors';
-import { silentLogger, type Logger } from '../log';
+import { failure } from '../contract/failures';
+import { silentLogger, type Logger } from '../telemetry/log';
 
 export interface LaunchChromiumOptions {
   chromiumPath: string;

@@ -1,4 +1,4 @@
 // Local launcher: the MLX launcher API served on this machine, with a real Chromium per profile, and its fault switch.
-export * from './server';
+export * from './http-api';
 export * from './chromium-process';
 export * from './faults';

@@ -1,4 +1,4 @@
 // Lease stores: who may drive which profile (in-memory for one worker; Redis for a fleet).
-export * from './types';
+export * from './lease-store';
 export { createMemoryLeaseStore } from './memory-store';
 export { createRedisLeaseStore } from './redis-store';

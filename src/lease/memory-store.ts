@@ -1,4 +1,4 @@
-import type { Lease, LeaseOwner, LeaseStore } from './types';
+import type { Lease, LeaseOwner, LeaseStore } from './lease-store';
 
 /** The single-worker default: leases live in this process and vanish with it. */
 export function createMemoryLeaseStore(now: () => number = Date.now): LeaseStore {

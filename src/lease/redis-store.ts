@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { Lease, LeaseOwner, LeaseStore } from './types';
+import type { Lease, LeaseOwner, LeaseStore } from './lease-store';
 
 // Each script reads and writes one lease atomically. A lease is JSON under <prefix>:lease:<profile> with a
 // PX expiry; the fencing token comes from one counter, so it only ever grows. The job holding a lease may

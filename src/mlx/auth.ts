@@ -1,7 +1,7 @@
 /** The token source a worker's settings ask for: MLX_TOKEN as given, or cloud sign-in. */
 import { createCloudClient, DEFAULT_CLOUD_URL, type AutomationTokenPeriod } from './cloud-client';
 import { createMlxHttp } from './http';
-import { createRedactor } from './redact';
+import { createRedactor } from '../secrets/redact';
 import { cloudTokenSource, staticTokenSource, type TokenSource } from './token-source';
 import { createTransport } from './transport';
 

@@ -5,9 +5,9 @@
  */
 import type { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import { failure, type ErrorType } from '../errors';
+import { failure, type ErrorType } from '../contract/failures';
 import { mlxEnvelopeSchema, type MlxEnvelope } from './envelope';
-import type { Redactor } from './redact';
+import type { Redactor } from '../secrets/redact';
 import type { Transport } from './transport';
 
 export interface MlxRequest {

@@ -1,5 +1,5 @@
-import { failure } from '../errors';
-import type { TaskDefinition } from './types';
+import { failure } from '../contract/failures';
+import type { TaskDefinition } from './task-definition';
 
 export interface TaskRegistry {
   get(name: string): TaskDefinition;

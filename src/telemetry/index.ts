@@ -1,4 +1,4 @@
 // Telemetry: OpenTelemetry SDK setup, span helpers, the attributes every job span carries.
-export * from './attributes';
+export * from '../contract/span-attributes';
 export { activeTraceIds, inSpan, tracer } from './spans';
 export { serviceTracer, startTelemetry, type Telemetry, type TelemetryOptions } from './setup';

@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { errorTypeOf } from '../errors';
-import { ATTR } from './attributes';
+import { errorTypeOf } from '../contract/failures';
+import { ATTR } from '../contract/span-attributes';
 
 export const tracer = trace.getTracer('mlx.automation');
 

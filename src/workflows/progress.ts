@@ -1,6 +1,6 @@
 import { isCancellation } from '@temporalio/workflow';
-import type { DeadLetterInfo } from '../dead-letter';
-import type { JobProgress, StepName, StepRecord } from '../job';
+import type { DeadLetterInfo } from '../contract/dead-letter';
+import type { JobProgress, StepName, StepRecord } from '../contract/job-spec';
 import { failureInfo } from './failure-info';
 
 /** Step timings as the `progress` query shows them; times are workflow time, so replay-safe. */

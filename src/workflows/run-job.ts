@@ -15,15 +15,22 @@ import {
 } from '@temporalio/workflow';
 import type { HostActivities, SharedActivities } from '../activities';
 import type { LeaseGrant } from '../activities/lease';
-import { amendedSpec, type DeadLetterKind } from '../dead-letter';
-import { failure } from '../errors';
-import type { JobFailureInfo, JobProgress, JobResult, JobSpec, StepName, WebhookBody } from '../job';
-import type { StepPolicies } from '../policies';
-import { ATTR, jobAttributes, jobRef, type JobRef } from '../telemetry/attributes';
-import { activityOptions } from './activity-options';
-import { DeadLetterDesk } from './dead-letter-desk';
+import { amendedSpec, type DeadLetterKind } from '../contract/dead-letter';
+import { failure } from '../contract/failures';
+import type {
+  JobFailureInfo,
+  JobProgress,
+  JobResult,
+  JobSpec,
+  StepName,
+  WebhookBody,
+} from '../contract/job-spec';
+import type { StepPolicies } from '../policies/step-policies';
+import { ATTR, jobAttributes, jobRef, type JobRef } from '../contract/span-attributes';
+import { activityOptions } from '../policies/activity-options';
+import { DeadLetterDesk } from '../dead-letters/desk';
 import { failureInfo } from './failure-info';
-import { isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from './host-failover';
+import { isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from '../policies/host-failover';
 import { ProgressTracker } from './progress';
 
 export interface RunJobInput {

@@ -1,4 +1,4 @@
-import { DEFAULT_STEP_POLICIES, type StepPolicies } from '../../src/policies';
+import { DEFAULT_STEP_POLICIES, type StepPolicies } from '../../src/policies/step-policies';
 
 /** The default policies with short intervals, so retries in tests take milliseconds, not minutes. */
 export function fastPolicies(overrides: Partial<StepPolicies> = {}): StepPolicies {

@@ -1,6 +1,6 @@
 /** The worker process (src/worker.ts) with the test tasks registered too: tests spawn this one. */
-import { ConfigError } from '../../src/config';
-import { runWorker } from '../../src/runtime/run-worker';
+import { ConfigError } from '../../src/config/worker-config';
+import { runWorker } from '../../src/worker-process/run-worker';
 import { builtinTasks } from '../../src/tasks';
 import { createTaskRegistry } from '../../src/tasks/registry';
 import { testTasks } from './test-tasks';

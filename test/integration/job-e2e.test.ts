@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { getJob, waitForJob } from '../../src/api/jobs';
-import { temporalUiLink } from '../../src/api/links';
-import { STEPS } from '../../src/job';
+import { getJob, waitForJob } from '../../src/client-library/jobs';
+import { temporalUiLink } from '../../src/client-library/links';
+import { STEPS } from '../../src/contract/job-spec';
 import { startSellerCentre } from '../../src/demo/seller-centre';
 import { startHarness, type Harness } from '../helpers/harness';
 import { CHROMIUM_FLAGS } from '../../src/launcher/chromium-process';

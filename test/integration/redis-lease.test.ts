@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runCli } from '../../src/cli/main';
+import { runCli } from '../../src/cli/run-cli';
 import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
 import { checkLeaseContract } from '../helpers/lease-contract';
 import { startRedis, type RedisServer } from '../helpers/redis';

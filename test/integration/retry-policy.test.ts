@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { waitForJob } from '../../src/api/jobs';
-import { errorTypeOf } from '../../src/errors';
+import { waitForJob } from '../../src/client-library/jobs';
+import { errorTypeOf } from '../../src/contract/failures';
 import { startHarness, type Harness } from '../helpers/harness';
 import { lastAttemptOf } from '../helpers/history';
 

@@ -11,10 +11,10 @@ import {
   type OrderFilter,
   type SellerCentre,
 } from '../../src/demo/seller-centre';
-import { silentLogger } from '../../src/log';
-import { createSecretStore } from '../../src/tasks/secrets';
-import { syncOrders, type SyncOrdersInput } from '../../src/tasks/sync-orders';
-import type { TaskContext } from '../../src/tasks/types';
+import { silentLogger } from '../../src/telemetry/log';
+import { createSecretStore } from '../../src/secrets/task-secrets';
+import { syncOrders, type SyncOrdersInput } from '../../src/tasks/sync-orders/flow';
+import type { TaskContext } from '../../src/tasks/task-definition';
 import { CHROMIUM_FLAGS } from '../../src/launcher/chromium-process';
 
 const PASSWORD = 'correct horse battery staple';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { getJob, waitForJob } from '../../src/api/jobs';
-import { fetchTrace, type TraceSpan } from '../../src/api/trace';
-import { runCli } from '../../src/cli/main';
-import { createLogger } from '../../src/log';
+import { getJob, waitForJob } from '../../src/client-library/jobs';
+import { fetchTrace, type TraceSpan } from '../../src/client-library/trace-query';
+import { runCli } from '../../src/cli/run-cli';
+import { createLogger } from '../../src/telemetry/log';
 import { serviceTracer, startTelemetry, type Telemetry } from '../../src/telemetry';
 import { startHarness, type Harness } from '../helpers/harness';
 import { startJaeger, type Jaeger } from '../helpers/jaeger';

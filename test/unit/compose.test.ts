@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/worker-config';
 
 const root = join(__dirname, '..', '..');
 const compose = (...args: string[]) =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/config/worker-config';
 
 test('defaults are the embedded single-machine setup', () => {
   const config = loadConfig({ MLX_WORKER_ID: 'w1' });

@@ -6,9 +6,9 @@ import {
   DiscardRequestSchema,
   parseDeadLetterRequest,
   RetryRequestSchema,
-} from '../../src/dead-letter';
-import { errorTypeOf } from '../../src/errors';
-import { parseJobSpec } from '../../src/job';
+} from '../../src/contract/dead-letter';
+import { errorTypeOf } from '../../src/contract/failures';
+import { parseJobSpec } from '../../src/contract/job-spec';
 
 const spec = parseJobSpec({
   job_id: 'j1',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config';
-import { launcherClientFromConfig } from '../../src/runtime/launcher-client';
-import { createLogger } from '../../src/log';
+import { ConfigError, loadConfig } from '../../src/config/worker-config';
+import { launcherClientFromConfig } from '../../src/worker-process/mlx-launcher';
+import { createLogger } from '../../src/telemetry/log';
 
 const account = { MLX_EMAIL: 'ops@agency.example', MLX_PASSWORD: 'pw-123456', MLX_WORKSPACE_ID: 'ws-1' };
 

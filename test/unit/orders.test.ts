@@ -9,7 +9,7 @@ import {
   ORDER_STATUSES,
   ordersCsv,
 } from '../../src/demo/seller-centre';
-import { parseCsv } from '../../src/tasks/sync-orders';
+import { parseCsv } from '../../src/tasks/sync-orders/flow';
 
 void describe('generateOrders', () => {
   void it('gives the same orders for the same seed, different ones for another', () => {

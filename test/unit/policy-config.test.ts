@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError } from '../../src/config-error';
-import { DEFAULT_POLICY_BOUNDS, DEFAULT_STEP_POLICIES } from '../../src/policies';
-import { loadPolicyConfig } from '../../src/policy-config';
+import { ConfigError } from '../../src/contract/config-error';
+import { DEFAULT_POLICY_BOUNDS, DEFAULT_STEP_POLICIES } from '../../src/policies/step-policies';
+import { loadPolicyConfig } from '../../src/policies/overrides';
 
 function policyFile(content: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'mlx-policy-')), 'policies.json');

@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { leaseActivities, type LeaseGrant } from '../../src/activities/lease';
 import { profileActivities } from '../../src/activities/profile';
 import type { ActivityDeps } from '../../src/activities';
-import { createProfileSlots } from '../../src/runtime/profile-slots';
+import { createProfileSlots } from '../../src/host/profile-slots';
 import { unitDeps } from '../helpers/unit-deps';
 
 function workerDeps(max: number, leaseTtlMs = 60_000): ActivityDeps {

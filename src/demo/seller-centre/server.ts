@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { silentLogger, type Logger } from '../../log';
+import { silentLogger, type Logger } from '../../telemetry/log';
 import { ordersCsv } from './csv';
 import {
   DEFAULT_ORDERS,
@@ -12,7 +12,7 @@ import {
   type OrderFilter,
   type OrderStatus,
 } from './orders';
-import { loginPage, messagePage, ordersPage, suspendedPage } from './pages';
+import { loginPage, messagePage, ordersPage, suspendedPage } from './html';
 
 export const ORDERS_PAGE_SIZE = 20;
 export const SESSION_COOKIE = 'sc_session';

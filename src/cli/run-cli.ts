@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { connectClient } from '../client-library/connect-client';
+import {
+  cancelJob,
+  getJob,
+  jobFailureOf,
+  JobParkedError,
+  startJob,
+  waitForJob,
+} from '../client-library/jobs';
+import { temporalUiLink, traceLink } from '../client-library/links';
+import { fetchTrace } from '../client-library/trace-query';
+import { ConfigError, loadConfig, type Config } from '../config/worker-config';
+import { errorTypeOf } from '../contract/failures';
+import { createRedisLeaseStore } from '../lease';
+import type { JobFailureInfo, JobResult } from '../contract/job-spec';
+import { DLQ_HELP, runDlq } from './dlq';
+import { createProgressPrinter, formatStatus } from './format';
+import { UsageError } from './usage-error';
+import { renderWaterfall } from './waterfall';
+
+const HELP: Record<string, string> = {
+  main: `mlx-jobs: run browser-automation jobs on MLX profiles as Temporal workflows
+
+Usage: mlx-jobs <command> [options]
+
+Commands:
+  submit FILE|- [--wait] [--json]   start a job from a JobSpec JSON file (or stdin)
+  status JOB_ID [--json]            show a job's state, steps, attempts and result
+  cancel JOB_ID                     cancel a job (its profile is stopped, its lease freed)
+  trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
+  leases [--json]                   list who holds which profile (the fleet's Redis lease store)
+  dlq list|show|retry|discard       find, inspect, retry and discard dead letters (see help dlq)
+  help [COMMAND]                    show help
+
+Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.`,
+  submit: `Usage: mlx-jobs submit FILE|- [--wait] [--json]
+
+Validates the JobSpec (every bad field is named) and starts its workflow. Submitting a job_id that is
+running or completed starts nothing new and shows the existing run.
+
+  --wait   follow the job's progress until it ends or is parked as a dead letter; exit 1 if it
+           failed or was parked
+  --json   print machine-readable JSON instead of text`,
+  status: `Usage: mlx-jobs status JOB_ID [--json]
+
+Shows the job's Temporal status, each step with its duration and attempt, the failure or the output,
+and the link to the run in the Temporal UI.`,
+  trace: `Usage: mlx-jobs trace JOB_ID
+
+Fetches the job's trace (its id is in the run's memo) from the trace backend's query API
+(MLX_TRACE_QUERY_URL: Jaeger's http://host:16686 or Tempo's http://host:3200) and draws every span
+with its start offset, duration and status.`,
+  leases: `Usage: mlx-jobs leases [--json]
+
+Lists the profile leases in the Redis store the workers share (MLX_REDIS_URL): profile, job, worker,
+fencing token and time left. A single worker without Redis keeps its leases in its own memory.`,
+  dlq: DLQ_HELP,
+  cancel: `Usage: mlx-jobs cancel JOB_ID
+
+Requests cancellation. The running step is cancelled, then the profile is stopped, the lease released
+and the webhook (if any) told "cancelled".`,
+};
+
+/** Runs one CLI command; returns the process exit code. */
+export async function runCli(argv: string[], out = (line: string) => console.log(line)): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    out(HELP[rest[0] ?? 'main'] ?? HELP.main!);
+    return 0;
+  }
+  if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; see mlx-jobs --help`);
+  if (command === 'dlq') {
+    if (rest.length === 0 || rest.includes('--help') || rest.includes('-h')) {
+      out(DLQ_HELP);
+      return 0;
+    }
+    const config = loadConfig();
+    const client = await connectClient(config);
+    try {
+      return await runDlq(rest, { client, config, out });
+    } finally {
+      await client.connection.close();
+    }
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { wait: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    out(HELP[command]!);
+    return 0;
+  }
+  const config = loadConfig();
+  if (command === 'leases') return leases(config, out, values.json ?? false);
+  const target = positionals[0];
+  if (!target || positionals.length > 1) {
+    throw new UsageError(`${command} takes one argument\n\n${HELP[command]}`);
+  }
+
+  const client = await connectClient(config);
+  try {
+    const ctx = { client, config, out, json: values.json ?? false };
+    if (command === 'submit') return await submit(ctx, target, values.wait ?? false);
+    if (command === 'status') return await status(ctx, target);
+    if (command === 'trace') return await traceCommand(ctx, target);
+    await cancelJob(client, target);
+    out(`cancellation requested for job ${target}`);
+    return 0;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+interface CommandContext {
+  client: Client;
+  config: Config;
+  out: (line: string) => void;
+  json: boolean;
+}
+
+function uiLink(config: Config, workflowId: string, runId?: string): string {
+  return temporalUiLink(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
+}
+
+async function submit(ctx: CommandContext, file: string, wait: boolean): Promise<number> {
+  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  let spec: unknown;
+  try {
+    spec = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const started = await startJob(ctx.client, spec, {
+    taskQueue: ctx.config.taskQueue,
+    policy: ctx.config.policy,
+    deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
+  });
+  const link = uiLink(ctx.config, started.workflow_id, started.run_id);
+  if (!ctx.json) {
+    ctx.out(
+      started.created
+        ? `job ${started.job_id} submitted (workflow ${started.workflow_id}, run ${started.run_id})`
+        : `job ${started.job_id} already exists (run ${started.run_id}): nothing new was started`,
+    );
+    ctx.out(`Temporal UI: ${link}`);
+  }
+  if (!wait) {
+    if (ctx.json) ctx.out(JSON.stringify({ ...started, ui_url: link }));
+    return 0;
+  }
+  let outcome: { result?: JobResult; failure?: JobFailureInfo; dead_letter?: boolean };
+  try {
+    const onProgress = ctx.json ? undefined : createProgressPrinter(ctx.out);
+    outcome = { result: await waitForJob(ctx.client, started.job_id, { onProgress }) };
+  } catch (err) {
+    outcome = { failure: jobFailureOf(err), ...(err instanceof JobParkedError && { dead_letter: true }) };
+  }
+  const { trace_id } = await getJob(ctx.client, started.job_id);
+  const trace_url = trace_id ? traceLink(ctx.config.trace.urlTemplate, trace_id) : undefined;
+  if (ctx.json) {
+    ctx.out(JSON.stringify({ ...started, ui_url: link, trace_url, ...outcome }));
+  } else {
+    const { result, failure } = outcome;
+    ctx.out(
+      result
+        ? `completed: ${JSON.stringify(result.output)}`
+        : `${outcome.dead_letter ? 'parked as a dead letter' : 'failed'}: ${failure?.type} at ${failure?.step ?? '?'}: ${failure?.message}`,
+    );
+    if (outcome.dead_letter) ctx.out(`inspect: mlx-jobs dlq show ${started.job_id}`);
+    if (trace_url) ctx.out(`trace: ${trace_url}`);
+  }
+  return outcome.failure ? 1 : 0;
+}
+
+async function status(ctx: CommandContext, jobId: string): Promise<number> {
+  const job = await getJob(ctx.client, jobId);
+  const links = {
+    ui_url: uiLink(ctx.config, job.workflow_id, job.run_id),
+    trace_url: job.trace_id && traceLink(ctx.config.trace.urlTemplate, job.trace_id),
+  };
+  ctx.out(ctx.json ? JSON.stringify({ ...job, ...links }) : formatStatus(job, links.ui_url, links.trace_url));
+  return 0;
+}
+
+async function traceCommand(ctx: CommandContext, jobId: string): Promise<number> {
+  const { trace_id } = await getJob(ctx.client, jobId);
+  if (!trace_id) throw new UsageError(`job ${jobId} has no trace id (it ran without tracing)`);
+  const { queryUrl, urlTemplate } = ctx.config.trace;
+  if (!queryUrl)
+    throw new UsageError('set MLX_TRACE_QUERY_URL to the trace backend (e.g. http://127.0.0.1:16686)');
+  const spans = await fetchTrace(queryUrl, trace_id);
+  if (ctx.json) {
+    ctx.out(
+      JSON.stringify({ trace_id, spans }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+    );
+    return 0;
+  }
+  ctx.out(`trace ${trace_id}  ${traceLink(urlTemplate, trace_id)}`);
+  ctx.out(spans.length ? renderWaterfall(spans) : '(the trace backend has no spans for it yet)');
+  return 0;
+}
+
+/** One line for errors a user can act on (bad spec, bad setting, bad arguments). */
+export function describeCliError(err: unknown): { message: string; code: number } | undefined {
+  if (err instanceof UsageError) return { message: err.message, code: 2 };
+  if (errorTypeOf(err) === 'JobSpecInvalid') return { message: (err as Error).message, code: 2 };
+  if (err instanceof ConfigError) return { message: err.message, code: 2 };
+  if (err instanceof WorkflowNotFoundError) return { message: `no such job: ${err.message}`, code: 1 };
+  if (err instanceof WorkflowUpdateFailedError) {
+    // The workflow refused an operator's request: the job is unchanged.
+    const refused = errorTypeOf(err.cause);
+    const code = refused === 'DeadLetterRequestInvalid' || refused === 'JobSpecInvalid' ? 2 : 1;
+    return { message: `refused: ${err.cause?.message ?? err.message}`, code };
+  }
+  if (errorTypeOf(err) === 'DeadLetterRequestInvalid') return { message: (err as Error).message, code: 2 };
+  return undefined;
+}
+
+async function leases(config: Config, out: (line: string) => void, json: boolean): Promise<number> {
+  if (!config.redis)
+    throw new UsageError('set MLX_REDIS_URL: without Redis each worker keeps its leases in memory');
+  const store = createRedisLeaseStore(config.redis.url, config.redis.prefix);
+  try {
+    const held = await store.list();
+    if (json) {
+      out(JSON.stringify(held));
+      return 0;
+    }
+    if (held.length === 0) out('no profile is leased');
+    for (const lease of held) {
+      const left = Math.max(0, Math.round((lease.expires_at - Date.now()) / 1000));
+      out(
+        `${lease.profile_id}  job ${lease.job_id}  worker ${lease.worker_id}  token ${lease.token}  ${left} s left`,
+      );
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,237 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowExecutionStatusName,
+} from '@temporalio/client';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+} from '@temporalio/common';
+import type { DeadLetterInfo } from '../contract/dead-letter';
+import {
+  parseJobSpec,
+  workflowIdFor,
+  type JobFailureInfo,
+  type JobProgress,
+  type JobResult,
+} from '../contract/job-spec';
+import { failure } from '../contract/failures';
+import { jobSearchAttributes } from '../contract/search-attributes';
+import {
+  boundProblems,
+  DEFAULT_POLICY_BOUNDS,
+  DEFAULT_STEP_POLICIES,
+  mergePolicies,
+} from '../policies/step-policies';
+import type { PolicyConfig } from '../policies/overrides';
+import { progressQuery, runJob } from '../workflows';
+
+export interface StartJobOptions {
+  taskQueue: string;
+  /** Configured step policies and bounds (Config.policy); the documented defaults when omitted. */
+  policy?: PolicyConfig;
+  /** How long a job that cannot succeed waits for an operator (Config.deadLetterRetentionMs); 0: never. */
+  deadLetterRetentionMs?: number;
+}
+
+export interface StartedJob {
+  job_id: string;
+  workflow_id: string;
+  run_id: string;
+  /** False when a run for this job_id already existed: nothing new was started. */
+  created: boolean;
+}
+
+/**
+ * Validates the spec and starts its workflow. Idempotent per job_id: while a run is open, or after one
+ * completed, the existing run is returned instead of a second one. A failed, cancelled or terminated job
+ * may be submitted again.
+ */
+export async function startJob(client: Client, spec: unknown, options: StartJobOptions): Promise<StartedJob> {
+  const job = parseJobSpec(spec);
+  const { policies, bounds } = options.policy ?? {
+    policies: DEFAULT_STEP_POLICIES,
+    bounds: DEFAULT_POLICY_BOUNDS,
+  };
+  const problems = boundProblems(job.policies, bounds);
+  if (problems.length) {
+    throw failure('JobSpecInvalid', `invalid job spec: ${problems.join('; ')}`, { details: { problems } });
+  }
+  const workflowId = workflowIdFor(job.job_id);
+  try {
+    const handle = await client.workflow.start(runJob, {
+      taskQueue: options.taskQueue,
+      workflowId,
+      args: [
+        {
+          spec: job,
+          policies: mergePolicies(policies, job.policies),
+          dead_letter_retention_ms: options.deadLetterRetentionMs ?? 0,
+        },
+      ],
+      typedSearchAttributes: jobSearchAttributes(job),
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    });
+    return { job_id: job.job_id, workflow_id: workflowId, run_id: handle.firstExecutionRunId, created: true };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const existing = await client.workflow.getHandle(workflowId).describe();
+    return { job_id: job.job_id, workflow_id: workflowId, run_id: existing.runId, created: false };
+  }
+}
+
+export interface PendingStep {
+  step: string;
+  attempt: number;
+  last_failure?: string;
+}
+
+export interface JobStatus {
+  job_id: string;
+  workflow_id: string;
+  run_id: string;
+  status: WorkflowExecutionStatusName;
+  started_at: string;
+  closed_at?: string;
+  /** From the workflow's progress query; absent when no worker could answer it. */
+  progress?: JobProgress;
+  /** Steps Temporal is running or retrying now, with their attempt numbers. */
+  pending: PendingStep[];
+  result?: JobResult;
+  failure?: JobFailureInfo;
+  /** The job's trace, recorded by the workflow in its memo (absent when tracing was off). */
+  trace_id?: string;
+}
+
+export async function getJob(client: Client, jobId: string): Promise<JobStatus> {
+  const handle = client.workflow.getHandle<typeof runJob>(workflowIdFor(jobId));
+  const description = await handle.describe();
+  const pending = (description.raw.pendingActivities ?? []).map((activity) => ({
+    step: activity.activityType?.name ?? 'unknown',
+    attempt: activity.attempt ?? 1,
+    last_failure: activity.lastFailure?.message ?? undefined,
+  }));
+  const status: JobStatus = {
+    job_id: jobId,
+    workflow_id: description.workflowId,
+    run_id: description.runId,
+    status: description.status.name,
+    started_at: description.startTime.toISOString(),
+    closed_at: description.closeTime?.toISOString(),
+    pending,
+    progress: await handle.query(progressQuery).catch(() => undefined),
+    trace_id: typeof description.memo?.trace_id === 'string' ? description.memo.trace_id : undefined,
+  };
+  if (description.status.name === 'COMPLETED') status.result = await handle.result();
+  if (description.status.name === 'FAILED') {
+    status.failure = await handle.result().then(
+      () => undefined,
+      (err: unknown) => jobFailureOf(err),
+    );
+  }
+  return status;
+}
+
+export interface WaitOptions {
+  /** Called whenever the job's progress changes. */
+  onProgress?: (status: JobStatus) => void;
+  pollIntervalMs?: number;
+}
+
+/** What waitForJob throws when the job did not close but was parked for an operator. */
+export class JobParkedError extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly deadLetter: DeadLetterInfo,
+  ) {
+    super(
+      `job ${jobId} is parked as a dead letter: ${deadLetter.failure.type}: ${deadLetter.failure.message}`,
+    );
+    this.name = 'JobParkedError';
+  }
+}
+
+/**
+ * Waits until the job closes and returns its result. A failed job throws WorkflowFailedError; a job
+ * parked as a dead letter (it stays open, waiting for an operator) throws JobParkedError.
+ */
+export async function waitForJob(
+  client: Client,
+  jobId: string,
+  options: WaitOptions = {},
+): Promise<JobResult> {
+  const handle = client.workflow.getHandle<typeof runJob>(workflowIdFor(jobId));
+  const stop = new AbortController();
+  const result = client.withAbortSignal(stop.signal, () => handle.result());
+  let done = false;
+  let last = '';
+  let parked: DeadLetterInfo | undefined;
+  const poll = async () => {
+    if (!options.onProgress) {
+      // Only the parked state matters here: the progress query alone tells it.
+      parked = (await handle.query(progressQuery).catch(() => undefined))?.dead_letter;
+      if (parked) stop.abort();
+      return;
+    }
+    const status = await getJob(client, jobId).catch(() => undefined);
+    parked = status?.progress?.dead_letter;
+    if (parked) stop.abort();
+    const key = JSON.stringify([status?.progress?.steps.map((s) => s.status), status?.pending]);
+    if (status && key !== last) {
+      last = key;
+      options.onProgress(status);
+    }
+  };
+  let wake = () => {};
+  const watch = async () => {
+    while (!done && !parked) {
+      await poll();
+      if (done || parked) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.pollIntervalMs ?? 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  };
+  const watching = watch();
+  try {
+    return await result;
+  } catch (err) {
+    if (parked) throw new JobParkedError(jobId, parked);
+    throw err;
+  } finally {
+    done = true;
+    wake();
+    await watching;
+    if (options.onProgress && !parked) await poll(); // the steps that finished since the last poll
+  }
+}
+
+export async function cancelJob(client: Client, jobId: string): Promise<void> {
+  await client.workflow.getHandle(workflowIdFor(jobId)).cancel();
+}
+
+/** The typed failure a job ended with (or is parked with), from the error waitForJob throws. */
+export function jobFailureOf(err: unknown): JobFailureInfo {
+  if (err instanceof JobParkedError) return err.deadLetter.failure;
+  const cause = err instanceof WorkflowFailedError ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const info = cause.details?.[0] as Partial<JobFailureInfo> | undefined;
+    return {
+      type: info?.type ?? cause.type ?? 'Error',
+      message: info?.message ?? cause.message,
+      step: info?.step,
+      evidence: info?.evidence,
+      dead_letter: info?.dead_letter,
+    };
+  }
+  if (cause instanceof CancelledFailure) return { type: 'Cancelled', message: cause.message };
+  return { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
+}

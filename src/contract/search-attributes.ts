@@ -1,0 +1,29 @@
+/**
+ * The search attributes that make jobs findable in the Temporal UI and `mlx-jobs dlq list`.
+ * Workflow-safe: no Node APIs.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { JobSpec } from './job-spec';
+
+export const SA = {
+  jobId: defineSearchAttributeKey('MlxJobId', SearchAttributeType.KEYWORD),
+  platform: defineSearchAttributeKey('MlxPlatform', SearchAttributeType.KEYWORD),
+  clientId: defineSearchAttributeKey('MlxClientId', SearchAttributeType.KEYWORD),
+  deadLetter: defineSearchAttributeKey('MlxDeadLetter', SearchAttributeType.BOOL),
+  failureType: defineSearchAttributeKey('MlxFailureType', SearchAttributeType.KEYWORD),
+  failedStep: defineSearchAttributeKey('MlxFailedStep', SearchAttributeType.KEYWORD),
+} as const;
+
+/** Name → type, as `temporal operator search-attribute create` and the dev server's flag want them. */
+export const SEARCH_ATTRIBUTE_TYPES: Readonly<Record<string, 'Keyword' | 'Bool'>> = Object.fromEntries(
+  Object.values(SA).map((key) => [key.name, key.type === SearchAttributeType.BOOL ? 'Bool' : 'Keyword']),
+);
+
+/** Set when the job starts: who the job is for, so every run (not only dead letters) is searchable. */
+export function jobSearchAttributes(spec: Pick<JobSpec, 'job_id' | 'platform' | 'client_id'>) {
+  return [
+    { key: SA.jobId, value: spec.job_id },
+    { key: SA.platform, value: spec.platform },
+    { key: SA.clientId, value: spec.client_id },
+  ];
+}

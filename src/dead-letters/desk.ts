@@ -1,0 +1,125 @@
+import {
+  condition,
+  defineUpdate,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  amendedSpec,
+  DiscardRequestSchema,
+  parseDeadLetterRequest,
+  RetryRequestSchema,
+  type DeadLetterInfo,
+  type DeadLetterKind,
+  type DiscardRequest,
+  type RetryRequest,
+} from '../contract/dead-letter';
+import { failure } from '../contract/failures';
+import type { JobFailureInfo, JobSpec } from '../contract/job-spec';
+import { jobSearchAttributes, SA } from '../contract/search-attributes';
+
+export const retryUpdate = defineUpdate<{ action: 'retry' }, [RetryRequest]>('retry');
+export const discardUpdate = defineUpdate<{ action: 'discard' }, [DiscardRequest]>('discard');
+
+export type Decision =
+  { action: 'retry'; request: RetryRequest } | { action: 'discard'; reason: string } | { action: 'expire' };
+
+/**
+ * Where a job that cannot succeed waits for an operator. The `retry` and `discard` updates are refused
+ * (with the reason) unless the job is parked, so a request can never be lost or act on a running job.
+ */
+export class DeadLetterDesk {
+  private parked?: DeadLetterInfo;
+  private decision?: Decision;
+
+  constructor(private readonly spec: JobSpec) {
+    setHandler(
+      retryUpdate,
+      (request) => {
+        this.decision = { action: 'retry', request };
+        return { action: 'retry' };
+      },
+      { validator: (request) => this.validateRetry(request) },
+    );
+    setHandler(
+      discardUpdate,
+      (request) => {
+        this.decision = { action: 'discard', reason: request.reason };
+        return { action: 'discard' };
+      },
+      { validator: (request) => this.validateDiscard(request) },
+    );
+  }
+
+  get info(): DeadLetterInfo | undefined {
+    return this.parked;
+  }
+
+  /** Parks the job, findable by its search attributes, until an operator decides or retention ends. */
+  async park(
+    kind: DeadLetterKind,
+    failed: JobFailureInfo,
+    options: { retentionMs: number; retries: number; webhookDelivered?: boolean },
+  ): Promise<Decision> {
+    const now = Date.now();
+    this.decision = undefined;
+    this.parked = {
+      kind,
+      failure: failed,
+      parked_at: new Date(now).toISOString(),
+      expires_at: new Date(now + options.retentionMs).toISOString(),
+      retries: options.retries,
+      ...(options.webhookDelivered !== undefined && { webhook_delivered: options.webhookDelivered }),
+    };
+    upsertSearchAttributes([
+      ...jobSearchAttributes(this.spec),
+      { key: SA.deadLetter, value: true },
+      { key: SA.failureType, value: failed.type },
+      { key: SA.failedStep, value: failed.step ?? '' },
+    ]);
+    try {
+      const decided = await condition(() => this.decision !== undefined, options.retentionMs);
+      return decided ? this.decision! : { action: 'expire' };
+    } finally {
+      this.parked = undefined;
+      upsertSearchAttributes([{ key: SA.deadLetter, value: false }]);
+    }
+  }
+
+  /** A retried job runs as a new run; the failure of the old run must not stick to it. */
+  clearFailure(): void {
+    upsertSearchAttributes([
+      { key: SA.failureType, value: null },
+      { key: SA.failedStep, value: null },
+    ]);
+  }
+
+  private validateRetry(value: unknown): void {
+    const parked = this.requireParked();
+    const request = parseDeadLetterRequest(RetryRequestSchema, value);
+    const amends = request.profile_id ?? request.folder_id ?? request.task_input;
+    if (parked.kind === 'webhook' && amends !== undefined) {
+      throw failure(
+        'DeadLetterRequestInvalid',
+        'this job finished; only its webhook failed: a retry redelivers the report and cannot amend the job',
+      );
+    }
+    amendedSpec(this.spec, request); // throws JobSpecInvalid, naming the field
+  }
+
+  private validateDiscard(value: unknown): void {
+    this.requireParked();
+    parseDeadLetterRequest(DiscardRequestSchema, value);
+  }
+
+  private requireParked(): DeadLetterInfo {
+    if (!this.parked || this.decision) {
+      throw failure(
+        'DeadLetterRequestInvalid',
+        `job ${this.spec.job_id} (run ${workflowInfo().runId}) is not waiting as a dead letter`,
+      );
+    }
+    return this.parked;
+  }
+}

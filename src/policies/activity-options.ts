@@ -1,0 +1,21 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { StepPolicy } from './step-policies';
+
+export function activityOptions(policy: StepPolicy, taskQueue?: string): ActivityOptions {
+  const { retry } = policy;
+  return {
+    taskQueue,
+    startToCloseTimeout: policy.start_to_close_ms,
+    scheduleToCloseTimeout: policy.schedule_to_close_ms,
+    scheduleToStartTimeout: policy.schedule_to_start_ms,
+    heartbeatTimeout: policy.heartbeat_ms,
+    retry: {
+      initialInterval: retry.initial_interval_ms,
+      backoffCoefficient: retry.backoff_coefficient,
+      maximumInterval: retry.maximum_interval_ms,
+      // The SDK wants a positive number or nothing for "unlimited".
+      maximumAttempts: retry.maximum_attempts === 0 ? undefined : retry.maximum_attempts,
+      nonRetryableErrorTypes: retry.non_retryable_error_types,
+    },
+  };
+}

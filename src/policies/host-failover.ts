@@ -1,0 +1,31 @@
+import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
+import type { ErrorType } from '../contract/failures';
+
+/**
+ * How many times one job may move to another worker after losing its host (so at most
+ * MAX_HOST_FAILOVERS + 1 hosts per job). A constant, not a policy: it is part of the workflow's logic.
+ */
+export const MAX_HOST_FAILOVERS = 2;
+
+/**
+ * True when a host step failed because its host is gone, not because of the step itself: the worker
+ * stopped heartbeating (executeTask), nobody picked the step up from the host's queue (schedule-to-start),
+ * or the browser the task was to drive no longer answers (the host restarted and stopped its orphans).
+ */
+export function isHostLost(err: unknown): boolean {
+  for (let failure: unknown = err; failure instanceof TemporalFailure; failure = failure.cause) {
+    if (failure instanceof TimeoutFailure)
+      return failure.timeoutType === 'HEARTBEAT' || failure.timeoutType === 'SCHEDULE_TO_START';
+    if (failure instanceof ApplicationFailure) return failure.type === ('CdpUnreachable' satisfies ErrorType);
+  }
+  return false;
+}
+
+/** True when an acquireLease activity ran out of attempts only because the workers it reached were full. */
+export function isAtCapacity(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === ('WorkerAtCapacity' satisfies ErrorType)
+  );
+}

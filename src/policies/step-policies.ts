@@ -1,0 +1,165 @@
+/**
+ * Timeouts and retry policy of every step. The client resolves them from configuration and passes them
+ * to the workflow as input, so the workflow never reads configuration itself (determinism).
+ * Workflow-safe: no Node APIs.
+ */
+import { z } from 'zod';
+import { NON_RETRYABLE_ERROR_TYPES } from '../contract/failures';
+import { STEPS, type StepName } from '../contract/steps';
+
+const ms = z.number().int().positive();
+
+export const RetrySchema = z.strictObject({
+  initial_interval_ms: ms,
+  backoff_coefficient: z.number().min(1),
+  maximum_interval_ms: ms,
+  /** 0 means unlimited (bounded by schedule_to_close_ms). */
+  maximum_attempts: z.number().int().min(0),
+  non_retryable_error_types: z.array(z.string()),
+});
+
+export const StepPolicySchema = z.strictObject({
+  start_to_close_ms: ms,
+  schedule_to_close_ms: ms.optional(),
+  /** Per attempt, not retried: how long a step may wait for its worker to pick it up (a dead host). */
+  schedule_to_start_ms: ms.optional(),
+  heartbeat_ms: ms.optional(),
+  retry: RetrySchema,
+});
+
+export type StepPolicy = z.output<typeof StepPolicySchema>;
+
+export const StepPoliciesSchema = z.strictObject(
+  Object.fromEntries(STEPS.map((step) => [step, StepPolicySchema])) as Record<
+    StepName,
+    typeof StepPolicySchema
+  >,
+);
+export type StepPolicies = z.output<typeof StepPoliciesSchema>;
+
+/** A partial step policy: what a configuration file, a variable or a job may change. */
+export const StepOverrideSchema = z.strictObject({
+  start_to_close_ms: ms.optional(),
+  schedule_to_close_ms: ms.optional(),
+  schedule_to_start_ms: ms.optional(),
+  heartbeat_ms: ms.optional(),
+  retry: RetrySchema.partial().optional(),
+});
+export type StepOverride = z.output<typeof StepOverrideSchema>;
+
+export const StepOverridesSchema = z.strictObject(
+  Object.fromEntries(STEPS.map((step) => [step, StepOverrideSchema.optional()])) as Record<
+    StepName,
+    z.ZodOptional<typeof StepOverrideSchema>
+  >,
+);
+export type StepOverrides = z.output<typeof StepOverridesSchema>;
+
+/** Limits on what a job may ask for in its own `policies`. */
+export interface PolicyBounds {
+  max_attempts: number;
+  max_start_to_close_ms: number;
+  max_schedule_to_close_ms: number;
+}
+
+export const DEFAULT_POLICY_BOUNDS: PolicyBounds = {
+  max_attempts: 10,
+  max_start_to_close_ms: 2 * 60 * 60 * 1000,
+  max_schedule_to_close_ms: 24 * 60 * 60 * 1000,
+};
+
+/** `base` with `overrides` laid over it, step by step. */
+export function mergePolicies(base: StepPolicies, overrides: StepOverrides | undefined): StepPolicies {
+  if (!overrides) return base;
+  return Object.fromEntries(
+    STEPS.map((step) => {
+      const over = overrides[step];
+      const policy = base[step];
+      return [step, over ? { ...policy, ...over, retry: { ...policy.retry, ...over.retry } } : policy];
+    }),
+  ) as StepPolicies;
+}
+
+/** Problems of a job's own overrides against the bounds, each naming the field (`policies.<step>.…`). */
+export function boundProblems(overrides: StepOverrides | undefined, bounds: PolicyBounds): string[] {
+  const problems: string[] = [];
+  for (const step of STEPS) {
+    const over = overrides?.[step];
+    if (!over) continue;
+    const check = (field: string, value: number | undefined, max: number) => {
+      if (value !== undefined && value > max)
+        problems.push(`policies.${step}.${field}: at most ${max} (configured bound)`);
+    };
+    check('retry.maximum_attempts', over.retry?.maximum_attempts, bounds.max_attempts);
+    if (over.retry?.maximum_attempts === 0)
+      problems.push(`policies.${step}.retry.maximum_attempts: a job may not ask for unlimited attempts`);
+    check('start_to_close_ms', over.start_to_close_ms, bounds.max_start_to_close_ms);
+    check('schedule_to_close_ms', over.schedule_to_close_ms, bounds.max_schedule_to_close_ms);
+  }
+  return problems;
+}
+
+const nonRetryable = [...NON_RETRYABLE_ERROR_TYPES];
+const retry = (
+  initial: number,
+  maximumAttempts: number,
+  maximumInterval: number,
+): z.output<typeof RetrySchema> => ({
+  initial_interval_ms: initial,
+  backoff_coefficient: 2,
+  maximum_interval_ms: maximumInterval,
+  maximum_attempts: maximumAttempts,
+  non_retryable_error_types: nonRetryable,
+});
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+/** The documented defaults (README, "Step policies"). */
+export const DEFAULT_STEP_POLICIES: StepPolicies = {
+  // A busy profile is normal: wait for it with a long backoff, for up to an hour.
+  acquireLease: {
+    start_to_close_ms: 10 * SECOND,
+    schedule_to_close_ms: 60 * MINUTE,
+    retry: retry(2 * SECOND, 0, MINUTE),
+  },
+  // Host-bound steps carry schedule-to-close, and schedule-to-start (a queue no one polls: the host
+  // died), so a dead host is noticed instead of waited on; the workflow then moves the job (host failover).
+  // startProfile's attempts are bounded by time, not count: a core download takes minutes
+  // (src/activities/start-retry.ts spaces those attempts and caps proxy failures).
+  startProfile: {
+    start_to_close_ms: 90 * SECOND,
+    schedule_to_close_ms: 10 * MINUTE,
+    schedule_to_start_ms: MINUTE,
+    retry: retry(2 * SECOND, 0, 30 * SECOND),
+  },
+  cdpConnect: {
+    start_to_close_ms: 30 * SECOND,
+    schedule_to_close_ms: 2 * MINUTE,
+    schedule_to_start_ms: MINUTE,
+    retry: retry(SECOND, 3, 10 * SECOND),
+  },
+  executeTask: {
+    start_to_close_ms: 30 * MINUTE,
+    schedule_to_close_ms: 60 * MINUTE,
+    schedule_to_start_ms: MINUTE,
+    heartbeat_ms: 30 * SECOND,
+    retry: retry(5 * SECOND, 3, MINUTE),
+  },
+  stopProfile: {
+    start_to_close_ms: 30 * SECOND,
+    schedule_to_close_ms: 3 * MINUTE,
+    schedule_to_start_ms: MINUTE,
+    retry: retry(SECOND, 5, 10 * SECOND),
+  },
+  releaseLease: {
+    start_to_close_ms: 10 * SECOND,
+    schedule_to_close_ms: 5 * MINUTE,
+    retry: retry(SECOND, 10, 10 * SECOND),
+  },
+  postWebhook: {
+    start_to_close_ms: 30 * SECOND,
+    schedule_to_close_ms: 60 * MINUTE,
+    retry: retry(5 * SECOND, 10, 5 * MINUTE),
+  },
+};

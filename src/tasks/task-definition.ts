@@ -1,0 +1,53 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { z } from 'zod';
+import type { Logger } from '../telemetry/log';
+
+/** Named credentials a task may use; values never leave the worker (not in history, logs or spans). */
+export interface SecretStore {
+  /** The fields of one credential (e.g. username, password); throws TaskSecretMissing when absent. */
+  get(ref: string): Readonly<Record<string, string>>;
+}
+
+/** What a task sees of the job it runs for (no secrets here). */
+export interface TaskJobInfo {
+  readonly job_id: string;
+  readonly profile_id: string;
+  readonly platform: string;
+  readonly client_id: string;
+  readonly attempt: number;
+}
+
+export interface TaskContext {
+  readonly job: TaskJobInfo;
+  readonly browser: Browser;
+  /** The profile's own context: its cookies and storage persist between jobs. */
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly secrets: SecretStore;
+  /** Aborted when the job is cancelled or the activity times out: stop promptly. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** Tells Temporal the task is alive; `progress` is kept as heartbeat details. */
+  heartbeat(progress?: Record<string, unknown>): void;
+  /** Runs `fn` in a child span of the task's span (e.g. "sync_orders.login"); never put secrets in attributes. */
+  span<T>(
+    name: string,
+    fn: () => Promise<T>,
+    attributes?: Record<string, string | number | boolean>,
+  ): Promise<T>;
+}
+
+export interface TaskDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly input: I;
+  readonly output: O;
+  run(ctx: TaskContext, input: z.output<I>): Promise<z.input<O>>;
+}
+
+/** Keeps a task's input and output types tied to its schemas. */
+export function defineTask<I extends z.ZodType, O extends z.ZodType>(
+  task: TaskDefinition<I, O>,
+): TaskDefinition<I, O> {
+  return task;
+}

@@ -1,0 +1,18 @@
+import { Context } from '@temporalio/activity';
+import type { Span } from '@opentelemetry/api';
+import { ATTR, inSpan, jobAttributes, type JobRef } from './index';
+
+/** The span of one step attempt, child of Temporal's RunActivity span, carrying the job's attributes. */
+export function stepSpan<T>(
+  name: string,
+  job: JobRef,
+  workerId: string,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const attributes = {
+    ...jobAttributes(job),
+    [ATTR.attempt]: Context.current().info.attempt,
+    [ATTR.workerId]: workerId,
+  };
+  return inSpan(name, attributes, fn);
+}

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActivityDeps } from '../activities';
+import { hostTaskQueue, type Config } from '../config/worker-config';
+import { startLocalLauncher } from '../launcher';
+import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
+import type { Logger } from '../telemetry/log';
+import { createDefaultTaskRegistry } from '../tasks';
+import { createSecretStore, parseSecrets } from '../secrets/task-secrets';
+import type { TaskRegistry } from '../tasks/registry';
+import { launcherClientFromConfig } from './mlx-launcher';
+import { createProfileSlots } from '../host/profile-slots';
+
+export interface RuntimeDeps {
+  deps: ActivityDeps;
+  /**
+   * True when the launcher is this worker's alone (the embedded one): every profile it reports is
+   * this worker's. An MLX agent may be shared by several workers on one machine.
+   */
+  launcherIsPrivate: boolean;
+  /** Stops what start-up created (the embedded launcher and its browsers, the lease store). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the activities' dependencies from configuration. Without MLX_LAUNCHER_URL the local launcher
+ * (real Chromium per profile) runs inside this process: the embedded default.
+ */
+export async function buildActivityDeps(
+  config: Config,
+  log: Logger,
+  tasks: TaskRegistry = createDefaultTaskRegistry(),
+): Promise<RuntimeDeps> {
+  const local = config.launcherUrl
+    ? undefined
+    : await startLocalLauncher({
+        chromiumPath: config.chromiumPath,
+        dataDir: join(config.dataDir, 'launcher', config.workerId),
+        log: log.child({ component: 'local-launcher' }),
+      });
+  const launcher = launcherClientFromConfig(config, config.launcherUrl ?? local!.url, log);
+  const leases = config.redis
+    ? createRedisLeaseStore(config.redis.url, config.redis.prefix)
+    : createMemoryLeaseStore();
+  const deps: ActivityDeps = {
+    workerId: config.workerId,
+    hostTaskQueue: hostTaskQueue(config.taskQueue, config.workerId),
+    leases,
+    leaseTtlMs: config.leaseTtlMs,
+    launcher,
+    openProfiles: new Set(),
+    slots: createProfileSlots(config.maxOpenProfiles),
+    headless: config.headless,
+    cdpHost: config.cdpHost,
+    tasks,
+    secrets: createSecretStore(loadSecrets(config)),
+    webhookTimeoutMs: config.webhookTimeoutMs,
+    webhookSecret: config.webhookSecret,
+    artifactsDir: config.artifactsDir,
+    log,
+    startRetry: config.mlx.startRetry,
+  };
+  return {
+    deps,
+    launcherIsPrivate: local !== undefined,
+    async close() {
+      await leases.close();
+      await local?.close();
+    },
+  };
+}
+
+function loadSecrets(config: Config): Record<string, Record<string, string>> {
+  const fromFile = config.secrets.file
+    ? parseSecrets(
+        readFileSync(config.secrets.file, 'utf8'),
+        `MLX_TASK_SECRETS_FILE (${config.secrets.file})`,
+      )
+    : {};
+  const fromEnv = config.secrets.json ? parseSecrets(config.secrets.json, 'MLX_TASK_SECRETS') : {};
+  return { ...fromFile, ...fromEnv };
+}

@@ -1,0 +1,33 @@
+import type { NativeConnection } from '@temporalio/worker';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import type { Logger } from '../telemetry/log';
+import { SA, SEARCH_ATTRIBUTE_TYPES } from '../contract/search-attributes';
+
+/**
+ * Registers the job search attributes the namespace lacks, so dead letters are findable. Where the
+ * worker may not (e.g. Temporal Cloud, which takes them through its own console or tcld), it logs what
+ * an operator must add; jobs cannot start until they exist.
+ */
+export async function ensureSearchAttributes(
+  connection: NativeConnection,
+  namespace: string,
+  log: Logger,
+): Promise<void> {
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.values(SA).filter((key) => !customAttributes?.[key.name]);
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+      ),
+    });
+    log.info('registered search attributes', { names: missing.map((key) => key.name) });
+  } catch (err) {
+    log.warn('could not check or register the job search attributes; register them by hand', {
+      search_attributes: SEARCH_ATTRIBUTE_TYPES,
+      error: err,
+    });
+  }
+}
