@@ -8,13 +8,12 @@
  * Spans are exported when OTEL_EXPORTER_OTLP_ENDPOINT is set (bench/tracing-overhead.ts uses that).
  */
 import { chromium } from 'playwright-core';
-import { waitForJob } from '../src/client-library/jobs';
+import { waitForJob } from '../src/client-library';
 import { startSellerCentre } from '../src/demo/seller-centre';
 import { createLauncherClient } from '../src/mlx';
-import { silentLogger } from '../src/telemetry/log';
-import { syncOrders } from '../src/tasks/sync-orders/flow';
-import { createSecretStore } from '../src/secrets/task-secrets';
-import { startTelemetry } from '../src/telemetry';
+import { silentLogger, startTelemetry } from '../src/telemetry';
+import { syncOrders } from '../src/tasks/sync-orders';
+import { createSecretStore } from '../src/secrets';
 import { startHarness } from '../test/helpers/harness';
 import { median } from './stats';
 

@@ -3,15 +3,34 @@
  */
 import { startTelemetry } from './telemetry';
 
-export { connectClient } from './client-library/connect-client';
-export { cancelJob, getJob, jobFailureOf, JobParkedError, startJob, waitForJob } from './client-library/jobs';
-export { discardDeadLetter, listDeadLetters, retryDeadLetter } from './dead-letters/operator';
-export type { DeadLetterSummary } from './dead-letters/operator';
-export type { DeadLetterFilter, DeadLetterInfo, RetryRequest } from './contract/dead-letter';
-export type { JobStatus, StartedJob, StartJobOptions, WaitOptions } from './client-library/jobs';
-export { temporalUiLink } from './client-library/links';
-export { JobSpecSchema, parseJobSpec, workflowIdFor } from './contract/job-spec';
-export type { JobProgress, JobResult, JobSpec, WebhookBody } from './contract/job-spec';
+export {
+  cancelJob,
+  connectClient,
+  getJob,
+  jobFailureOf,
+  JobParkedError,
+  startJob,
+  temporalUiLink,
+  traceLink,
+  waitForJob,
+  type JobStatus,
+  type StartedJob,
+  type StartJobOptions,
+  type WaitOptions,
+} from './client-library';
+export { discardDeadLetter, listDeadLetters, retryDeadLetter, type DeadLetterSummary } from './dead-letters';
+export {
+  JobSpecSchema,
+  parseJobSpec,
+  workflowIdFor,
+  type DeadLetterFilter,
+  type DeadLetterInfo,
+  type JobProgress,
+  type JobResult,
+  type JobSpec,
+  type RetryRequest,
+  type WebhookBody,
+} from './contract';
 
 if (require.main === module) {
   const telemetry = startTelemetry({ serviceName: 'mlx-client' });

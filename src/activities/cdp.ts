@@ -1,7 +1,7 @@
-import { connectProfileBrowser } from '../cdp/attach';
-import type { JobRef } from '../telemetry';
+import { type JobRef } from '../contract';
+import { connectProfileBrowser } from '../cdp';
 import type { ActivityDeps } from './deps';
-import { stepSpan } from '../telemetry/step-span';
+import { stepSpan } from '../telemetry';
 
 export interface CdpInfo {
   port: number;

@@ -1,10 +1,10 @@
+import { type SecretStore } from '../secrets';
 import type { LeaseStore } from '../lease';
-import type { ProfileSlots } from '../host/profile-slots';
-import type { Logger } from '../telemetry/log';
+import type { ProfileSlots } from '../host';
+import type { Logger } from '../telemetry';
 import type { LauncherClient } from '../mlx';
-import type { TaskRegistry } from '../tasks/registry';
-import type { StartRetryRules } from '../policies/start-retry';
-import type { SecretStore } from '../tasks/task-definition';
+import type { TaskRegistry } from '../tasks';
+import type { StartRetryRules } from '../policies';
 
 /** What the activities need from the worker that hosts them; injected so tests can swap any part. */
 export interface ActivityDeps {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { redactUrl } from '../secrets/redact-url';
+import { redactUrl } from '../secrets';
 
 export interface Evidence {
   screenshot?: string;

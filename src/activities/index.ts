@@ -20,3 +20,5 @@ export function createHostActivities(deps: ActivityDeps) {
 
 export type SharedActivities = ReturnType<typeof createSharedActivities>;
 export type HostActivities = ReturnType<typeof createHostActivities>;
+export type { LeaseGrant } from './lease';
+export type { CdpInfo } from './cdp';

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
-import { failure } from '../contract/failures';
-import type { Logger } from '../telemetry/log';
+import { failure } from '../contract';
+import type { Logger } from '../telemetry';
 import type { ActivityDeps } from './deps';
 
 const MIN_INTERVAL_MS = 1000;

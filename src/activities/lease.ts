@@ -1,7 +1,7 @@
-import { failure } from '../contract/failures';
-import type { JobRef } from '../telemetry';
+import { failure, type JobRef } from '../contract';
+import { CAPACITY_RETRY_DELAY_MS } from '../policies';
 import type { ActivityDeps } from './deps';
-import { stepSpan } from '../telemetry/step-span';
+import { stepSpan } from '../telemetry';
 
 export interface LeaseGrant {
   worker_id: string;
@@ -10,9 +10,6 @@ export interface LeaseGrant {
   token: number;
   expires_at: number;
 }
-
-/** A full worker asks for the job again this soon, whatever the lease backoff: a slot may free at once. */
-export const CAPACITY_RETRY_DELAY_MS = 1_000;
 
 export function leaseActivities(deps: ActivityDeps) {
   /**

@@ -1,10 +1,9 @@
 import { Context } from '@temporalio/activity';
-import { errorTypeOf, failure } from '../contract/failures';
-import type { JobRef } from '../telemetry';
+import { errorTypeOf, failure, type JobRef } from '../contract';
 import type { ActivityDeps } from './deps';
 import { keepLease, type LeaseKeeper } from './lease-keeper';
-import { applyStartRetryRules, DEFAULT_START_RETRY_RULES } from '../policies/start-retry';
-import { stepSpan } from '../telemetry/step-span';
+import { applyStartRetryRules, DEFAULT_START_RETRY_RULES } from '../policies';
+import { stepSpan } from '../telemetry';
 
 export interface StartProfileInput {
   job: JobRef;

@@ -1,15 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { connectProfileBrowser } from '../cdp/attach';
-import { asFailure, failure } from '../contract/failures';
-import type { JobSpec } from '../contract/job-spec';
-import { ATTR, inSpan, jobAttributes, jobRef } from '../telemetry';
-import type { TaskContext } from '../tasks/task-definition';
-import { formatIssues } from '../contract/validation';
+import { connectProfileBrowser } from '../cdp';
+import { asFailure, failure, formatIssues, type JobSpec, ATTR, jobAttributes, jobRef } from '../contract';
+import { inSpan, stepSpan } from '../telemetry';
+import type { TaskContext } from '../tasks';
 import type { ActivityDeps } from './deps';
 import { captureEvidence, type Evidence } from './evidence';
 import { keepLease } from './lease-keeper';
-import { stepSpan } from '../telemetry/step-span';
 
 export interface ExecuteTaskInput {
   spec: JobSpec;

@@ -1,11 +1,10 @@
 import { context, propagation } from '@opentelemetry/api';
-import { failure } from '../contract/failures';
-import type { WebhookBody } from '../contract/job-spec';
-import { redactUrl } from '../secrets/redact-url';
-import type { JobRef } from '../telemetry';
-import { signWebhook } from '../webhooks/signature';
+import { failure, type WebhookBody, type JobRef } from '../contract';
+import { redactUrl } from '../secrets';
+import { signWebhook } from '../webhooks';
 import type { ActivityDeps } from './deps';
-import { stepSpan } from '../telemetry/step-span';
+import { parseRetryAfter } from '../policies';
+import { stepSpan } from '../telemetry';
 
 export interface PostWebhookInput {
   job: JobRef;
@@ -60,10 +59,9 @@ export function webhookActivities(deps: ActivityDeps) {
           return { status: response.status };
         }
         if (response.status >= 500 || RETRY_STATUSES.has(response.status)) {
-          const retryAfter = Number(response.headers.get('retry-after'));
           throw failure('WebhookUnavailable', `webhook ${target} answered ${response.status}`, {
             details,
-            nextRetryDelayMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+            nextRetryDelayMs: parseRetryAfter(response.headers.get('retry-after')) || undefined,
           });
         }
         throw failure('WebhookRejected', `webhook ${target} refused the delivery with ${response.status}`, {

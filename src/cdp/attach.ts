@@ -1,5 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
-import { failure } from '../contract/failures';
+import { failure } from '../contract';
 import { waitForCdp } from './wait-for-cdp';
 
 export interface ConnectedBrowser {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { failure } from '../contract/failures';
+import { failure } from '../contract';
 
 export interface WaitForCdpOptions {
   host?: string;

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../dead-letters/operator';
-import { getJob } from '../client-library/jobs';
-import { temporalUiLink, traceLink } from '../client-library/links';
-import type { Config } from '../config/worker-config';
-import { deadLetterQuery } from '../contract/dead-letter';
+import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../dead-letters';
+import { getJob, temporalUiLink, traceLink } from '../client-library';
+import type { ClientConfig } from '../config';
+import { deadLetterQuery } from '../contract';
 import { formatStatus } from './format';
 import { UsageError } from './usage-error';
 
@@ -39,7 +38,7 @@ const OPTIONS = {
 
 interface DlqContext {
   client: Client;
-  config: Config;
+  config: ClientConfig;
   out: (line: string) => void;
 }
 

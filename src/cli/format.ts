@@ -1,5 +1,5 @@
-import type { JobStatus } from '../client-library/jobs';
-import type { StepRecord } from '../contract/job-spec';
+import type { JobStatus } from '../client-library';
+import type { StepRecord } from '../contract';
 
 const MARK: Record<StepRecord['status'], string> = {
   running: '…',

@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { connectClient } from '../client-library/connect-client';
 import {
+  connectClient,
   cancelJob,
   getJob,
   jobFailureOf,
   JobParkedError,
   startJob,
   waitForJob,
-} from '../client-library/jobs';
-import { temporalUiLink, traceLink } from '../client-library/links';
-import { fetchTrace } from '../client-library/trace-query';
-import { ConfigError, loadConfig, type Config } from '../config/worker-config';
-import { errorTypeOf } from '../contract/failures';
+  temporalUiLink,
+  traceLink,
+  fetchTrace,
+} from '../client-library';
+import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
+import { errorTypeOf, type JobFailureInfo, type JobResult } from '../contract';
 import { createRedisLeaseStore } from '../lease';
-import type { JobFailureInfo, JobResult } from '../contract/job-spec';
 import { DLQ_HELP, runDlq } from './dlq';
 import { createProgressPrinter, formatStatus } from './format';
 import { UsageError } from './usage-error';
@@ -77,7 +77,7 @@ export async function runCli(argv: string[], out = (line: string) => console.log
       out(DLQ_HELP);
       return 0;
     }
-    const config = loadConfig();
+    const config = loadClientConfig();
     const client = await connectClient(config);
     try {
       return await runDlq(rest, { client, config, out });
@@ -94,7 +94,7 @@ export async function runCli(argv: string[], out = (line: string) => console.log
     out(HELP[command]!);
     return 0;
   }
-  const config = loadConfig();
+  const config = loadClientConfig();
   if (command === 'leases') return leases(config, out, values.json ?? false);
   const target = positionals[0];
   if (!target || positionals.length > 1) {
@@ -117,12 +117,12 @@ export async function runCli(argv: string[], out = (line: string) => console.log
 
 interface CommandContext {
   client: Client;
-  config: Config;
+  config: ClientConfig;
   out: (line: string) => void;
   json: boolean;
 }
 
-function uiLink(config: Config, workflowId: string, runId?: string): string {
+function uiLink(config: ClientConfig, workflowId: string, runId?: string): string {
   return temporalUiLink(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
 }
 
@@ -220,7 +220,7 @@ export function describeCliError(err: unknown): { message: string; code: number 
   return undefined;
 }
 
-async function leases(config: Config, out: (line: string) => void, json: boolean): Promise<number> {
+async function leases(config: ClientConfig, out: (line: string) => void, json: boolean): Promise<number> {
   if (!config.redis)
     throw new UsageError('set MLX_REDIS_URL: without Redis each worker keeps its leases in memory');
   const store = createRedisLeaseStore(config.redis.url, config.redis.prefix);

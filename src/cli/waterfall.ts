@@ -1,4 +1,4 @@
-import type { TraceSpan } from '../client-library/trace-query';
+import type { TraceSpan } from '../client-library';
 
 const BAR_WIDTH = 40;
 

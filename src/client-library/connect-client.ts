@@ -1,10 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
-import type { Config } from '../config/worker-config';
-import { temporalConnectionOptions } from '../config/temporal';
+import type { TemporalSettings } from '../config';
 
-export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect(temporalConnectionOptions(config));
+export async function connectClient(config: { temporal: TemporalSettings }): Promise<Client> {
+  const connection = await Connection.connect(config.temporal.connection);
   // StartWorkflow spans, and trace context in the workflow's headers so the job joins the caller's trace.
   return new Client({
     connection,

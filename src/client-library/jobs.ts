@@ -10,23 +10,23 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
 } from '@temporalio/common';
-import type { DeadLetterInfo } from '../contract/dead-letter';
 import {
   parseJobSpec,
   workflowIdFor,
   type JobFailureInfo,
   type JobProgress,
   type JobResult,
-} from '../contract/job-spec';
-import { failure } from '../contract/failures';
-import { jobSearchAttributes } from '../contract/search-attributes';
+  failure,
+  jobSearchAttributes,
+  type DeadLetterInfo,
+} from '../contract';
 import {
   boundProblems,
   DEFAULT_POLICY_BOUNDS,
   DEFAULT_STEP_POLICIES,
   mergePolicies,
-} from '../policies/step-policies';
-import type { PolicyConfig } from '../policies/overrides';
+  type PolicyConfig,
+} from '../policies';
 import { progressQuery, runJob } from '../workflows';
 
 export interface StartJobOptions {

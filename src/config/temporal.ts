@@ -1,24 +1,37 @@
-import { readFileSync } from 'node:fs';
+/**
+ * The Temporal connection, read by @temporalio/envconfig: the standard TEMPORAL_* variables
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_GRPC_META_*) over the
+ * profile file (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml; TEMPORAL_PROFILE picks a
+ * profile). The client and the worker connect the same way.
+ */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import type { Config } from './worker-config';
+import { ConfigError } from '../contract';
 
-/** Connection settings for the client and the worker, from the standard TEMPORAL_* variables. */
-export function temporalConnectionOptions(
-  config: Config,
-): Required<Pick<NativeConnectionOptions, 'address'>> & Pick<NativeConnectionOptions, 'apiKey' | 'tls'> {
-  const { address, apiKey, tls } = config.temporal;
+export interface TemporalSettings {
+  /** What Connection.connect (client) and NativeConnection.connect (worker) take. */
+  connection: Pick<NativeConnectionOptions, 'address' | 'apiKey' | 'tls' | 'metadata'> & { address: string };
+  namespace: string;
+}
+
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+export function loadTemporalSettings(env: Record<string, string>): TemporalSettings {
+  if (Boolean(env.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
+    throw new ConfigError(
+      'bad setting TEMPORAL_TLS_CLIENT_CERT_PATH: set it together with TEMPORAL_TLS_CLIENT_KEY_PATH (mTLS needs both)',
+    );
+  }
+  let loaded;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: env });
+  } catch (err) {
+    // e.g. a certificate path that cannot be read, or a profile file that does not parse
+    throw new ConfigError(`bad setting TEMPORAL_* (Temporal connection): ${(err as Error).message}`);
+  }
+  const { connectionOptions, namespace } = loaded;
   return {
-    address,
-    apiKey,
-    tls: tls
-      ? {
-          serverNameOverride: tls.serverName,
-          serverRootCACertificate: tls.serverCaCertPath ? readFileSync(tls.serverCaCertPath) : undefined,
-          clientCertPair:
-            tls.clientCertPath && tls.clientKeyPath
-              ? { crt: readFileSync(tls.clientCertPath), key: readFileSync(tls.clientKeyPath) }
-              : undefined,
-        }
-      : undefined,
+    connection: { ...connectionOptions, address: connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS },
+    namespace: namespace ?? 'default',
   };
 }

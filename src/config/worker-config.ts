@@ -1,47 +1,35 @@
 /**
- * Every setting, read from the environment and validated by zod. A bad setting stops start-up with one
- * line naming the variable and the reason (ConfigError).
+ * What a worker needs: its identity and queues, the MLX launcher and how to authenticate to it, the
+ * browser, the lease store, task secrets and webhook delivery. A bad setting stops start-up with one line
+ * naming the variable and the reason (ConfigError).
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_START_RETRY_RULES, type StartRetryRules } from '../policies/start-retry';
-import { ConfigError } from '../contract/config-error';
-import { loadPolicyConfig, type PolicyConfig } from '../policies/overrides';
+import { ConfigError } from '../contract';
+import type { MlxSignIn } from '../mlx';
+import { DEFAULT_START_RETRY_RULES, type StartRetryRules } from '../policies';
+import {
+  bool,
+  httpUrl,
+  optionalString,
+  parseEnv,
+  positiveInt,
+  redisSettings,
+  setVariables,
+  sharedSchema,
+  type Env,
+} from './env';
+import { loadTemporalSettings, type TemporalSettings } from './temporal';
 
-export { ConfigError };
-
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => ['true', '1', 'yes'].includes(v));
-const positiveInt = z.coerce.number().int().positive();
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
-
-const EnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_API_KEY: optionalString,
-  TEMPORAL_TLS: bool.optional(),
-  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalString,
-  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalString,
-  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalString,
-  TEMPORAL_TLS_SERVER_NAME: optionalString,
-  MLX_TASK_QUEUE: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
-    .default('mlx-jobs'),
+const WorkerEnvSchema = sharedSchema.extend({
   MLX_WORKER_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
     .default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-')),
-  MLX_LAUNCHER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  MLX_LAUNCHER_URL: httpUrl.optional(),
   MLX_TOKEN: optionalString,
-  MLX_CLOUD_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .default('https://api.multilogin.com'),
+  MLX_CLOUD_URL: httpUrl.default('https://api.multilogin.com'),
   MLX_EMAIL: optionalString,
   MLX_PASSWORD: optionalString,
   MLX_WORKSPACE_ID: optionalString,
@@ -57,39 +45,16 @@ const EnvSchema = z.object({
   MLX_CDP_HOST: z.string().min(1).default('127.0.0.1'),
   MLX_LEASE_TTL_MS: positiveInt.default(60_000),
   MLX_MAX_OPEN_PROFILES: positiveInt.default(4),
-  MLX_REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
-  MLX_REDIS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, : _ - only')
-    .default('mlx'),
   MLX_TASK_SECRETS_FILE: optionalString,
   MLX_TASK_SECRETS: optionalString,
   MLX_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
   MLX_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-  MLX_TEMPORAL_UI_URL: z.url({ error: 'must be a URL' }).default('http://127.0.0.1:8233'),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MLX_ARTIFACTS_DIR: optionalString,
-  MLX_POLICIES_FILE: optionalString,
-  MLX_TRACE_URL_TEMPLATE: z
-    .string()
-    .regex(/^https?:\/\/.*\{trace_id\}/, 'must be an http(s) URL containing {trace_id}')
-    .default('http://127.0.0.1:16686/trace/{trace_id}'),
-  MLX_DEAD_LETTER_RETENTION_MS: z.coerce
-    .number()
-    .int('must be a whole number of milliseconds')
-    .min(0, 'must be 0 (never park) or more')
-    .default(7 * 24 * 3600 * 1000),
-  MLX_TRACE_QUERY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
 });
 
-export interface Config {
-  temporal: {
-    address: string;
-    namespace: string;
-    apiKey?: string;
-    tls?: { clientCertPath?: string; clientKeyPath?: string; serverCaCertPath?: string; serverName?: string };
-    uiUrl: string;
-  };
+export interface WorkerConfig {
+  temporal: TemporalSettings;
   taskQueue: string;
   workerId: string;
   /** Undefined: the worker runs the local launcher in-process (embedded default). */
@@ -97,13 +62,7 @@ export interface Config {
   mlxToken?: string;
   mlx: {
     /** Sign in to the cloud API for tokens, instead of a fixed MLX_TOKEN. */
-    signIn?: {
-      cloudUrl: string;
-      email: string;
-      password: string;
-      workspaceId: string;
-      automationTokenPeriod?: '24h' | 'no_exp';
-    };
+    signIn?: MlxSignIn & { cloudUrl: string };
     /** `X-Strict-Mode: true` on every profile start. */
     strictMode: boolean;
     launcherCaFile?: string;
@@ -126,51 +85,15 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Screenshots of failed tasks. */
   artifactsDir: string;
-  /** Step timeouts and retry policies, and the bounds on a job's own overrides. */
-  policy: PolicyConfig;
-  /** How long a job that cannot succeed waits as a dead letter for an operator; 0: it fails at once. */
-  deadLetterRetentionMs: number;
-  trace: {
-    /** Link to one trace in Tempo, Grafana or Jaeger; `{trace_id}` is replaced. */
-    urlTemplate: string;
-    /** Base URL of the trace backend's query API (Jaeger :16686, Tempo :3200), for `mlx-jobs trace`. */
-    queryUrl?: string;
-  };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // An empty variable (`MLX_LAUNCHER_URL=`, compose's `${X:-}`) means unset.
-  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = EnvSchema.safeParse(set);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue?.path.join('.') ?? '(environment)';
-    throw new ConfigError(`bad setting ${key}: ${issue?.message ?? 'invalid'}`);
-  }
-  const e = parsed.data;
-  const tlsWanted =
-    e.TEMPORAL_TLS ??
-    Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH ?? e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ?? e.TEMPORAL_API_KEY);
-  if (Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
-    throw new ConfigError(
-      'bad setting TEMPORAL_TLS_CLIENT_CERT_PATH: set it together with TEMPORAL_TLS_CLIENT_KEY_PATH (mTLS needs both)',
-    );
-  }
+type WorkerEnv = z.output<typeof WorkerEnvSchema>;
+
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const set = setVariables(env);
+  const e = parseEnv(WorkerEnvSchema, set);
   return {
-    temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
-      apiKey: e.TEMPORAL_API_KEY,
-      tls: tlsWanted
-        ? {
-            clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH,
-            clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH,
-            serverCaCertPath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
-            serverName: e.TEMPORAL_TLS_SERVER_NAME,
-          }
-        : undefined,
-      uiUrl: e.MLX_TEMPORAL_UI_URL.replace(/\/+$/, ''),
-    },
+    temporal: loadTemporalSettings(set),
     taskQueue: e.MLX_TASK_QUEUE,
     workerId: e.MLX_WORKER_ID,
     launcherUrl: e.MLX_LAUNCHER_URL,
@@ -182,24 +105,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cdpHost: e.MLX_CDP_HOST,
     leaseTtlMs: e.MLX_LEASE_TTL_MS,
     maxOpenProfiles: e.MLX_MAX_OPEN_PROFILES,
-    redis: e.MLX_REDIS_URL ? { url: e.MLX_REDIS_URL, prefix: e.MLX_REDIS_PREFIX } : undefined,
+    redis: redisSettings(e),
     secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },
     webhookTimeoutMs: e.MLX_WEBHOOK_TIMEOUT_MS,
     webhookSecret: e.MLX_WEBHOOK_SECRET,
     logLevel: e.MLX_LOG_LEVEL,
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
-    policy: loadPolicyConfig(set),
-    deadLetterRetentionMs: e.MLX_DEAD_LETTER_RETENTION_MS,
-    trace: { urlTemplate: e.MLX_TRACE_URL_TEMPLATE, queryUrl: e.MLX_TRACE_QUERY_URL?.replace(/\/+$/, '') },
   };
 }
 
-/** The queue only this worker polls: host-bound steps (the browser lives here) are sent to it. */
-export function hostTaskQueue(taskQueue: string, workerId: string): string {
-  return `${taskQueue}@${workerId}`;
-}
-
-function mlxSettings(e: z.output<typeof EnvSchema>): Config['mlx'] {
+function mlxSettings(e: WorkerEnv): WorkerConfig['mlx'] {
   const account = {
     MLX_EMAIL: e.MLX_EMAIL,
     MLX_PASSWORD: e.MLX_PASSWORD,

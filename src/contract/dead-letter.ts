@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { failure } from './failures';
-import { identifier, parseJobSpec, type JobFailureInfo, type JobSpec } from './job-spec';
+import { identifier, parseJobSpec, type JobSpec } from './job-spec';
+import type { JobFailureInfo } from './outcome';
 import { formatIssues } from './validation';
 
 /**

@@ -1,11 +1,7 @@
-/**
- * The job contract shared by the client, the workflow and the activities. Workflow-safe: no Node APIs.
- */
+/** The JobSpec: what a client submits, validated before anything runs, and the workflow id it maps to. */
 import { z } from 'zod';
 import { failure } from './failures';
-import { StepOverridesSchema } from '../policies/step-policies';
-import type { DeadLetterInfo } from './dead-letter';
-import type { StepName } from './steps';
+import { StepOverridesSchema } from './policy-schemas';
 import { formatIssues } from './validation';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
@@ -60,62 +56,4 @@ export function parseJobSpec(value: unknown): JobSpec {
 /** Temporal workflow id for a job: the same job_id always maps to the same workflow. */
 export function workflowIdFor(jobId: string): string {
   return `mlx-job-${jobId}`;
-}
-
-export { STEPS, type StepName } from './steps';
-
-export type StepStatus = 'running' | 'completed' | 'failed' | 'cancelled';
-
-export interface StepRecord {
-  step: StepName;
-  status: StepStatus;
-  started_at: string;
-  duration_ms?: number;
-  failure_type?: string;
-}
-
-/** What the `progress` query returns. */
-export interface JobProgress {
-  job_id: string;
-  /** `dead_letter`: the job could not succeed and waits for an operator's retry or discard. */
-  state: 'running' | 'completed' | 'failed' | 'cancelled' | 'dead_letter';
-  current_step?: StepName;
-  worker_id?: string;
-  steps: StepRecord[];
-  /** While the job is parked: why, since when, until when. */
-  dead_letter?: DeadLetterInfo;
-}
-
-export interface JobFailureInfo {
-  /** A taxonomy type (ErrorType), or Temporal's own (e.g. Timeout.START_TO_CLOSE, Cancelled). */
-  type: string;
-  message: string;
-  step?: StepName;
-  /** What the page showed when a task failed: screenshot path on the worker, URL (no query), title. */
-  evidence?: { screenshot?: string; url: string; title: string };
-  /** How a dead letter ended without a retry: discarded by an operator (and why), or left to expire. */
-  dead_letter?: { outcome: 'discarded' | 'expired'; reason?: string };
-}
-
-export interface JobResult {
-  job_id: string;
-  status: 'completed';
-  task: string;
-  worker_id: string;
-  output: unknown;
-  steps: StepRecord[];
-}
-
-/** The body POSTed to callback_url. */
-export interface WebhookBody {
-  job_id: string;
-  status: 'completed' | 'failed' | 'cancelled';
-  platform: string;
-  client_id: string;
-  profile_id: string;
-  task: string;
-  output?: unknown;
-  error?: JobFailureInfo;
-  workflow_id: string;
-  run_id: string;
 }

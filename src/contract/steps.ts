@@ -1,4 +1,4 @@
-/** The steps of a job, in order. Workflow-safe. */
+/** The steps of a job, in order, and what the progress query reports of each. */
 export const STEPS = [
   'acquireLease',
   'startProfile',
@@ -9,3 +9,13 @@ export const STEPS = [
   'postWebhook',
 ] as const;
 export type StepName = (typeof STEPS)[number];
+
+export type StepStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface StepRecord {
+  step: StepName;
+  status: StepStatus;
+  started_at: string;
+  duration_ms?: number;
+  failure_type?: string;
+}

@@ -14,10 +14,12 @@ import {
   type DeadLetterKind,
   type DiscardRequest,
   type RetryRequest,
-} from '../contract/dead-letter';
-import { failure } from '../contract/failures';
-import type { JobFailureInfo, JobSpec } from '../contract/job-spec';
-import { jobSearchAttributes, SA } from '../contract/search-attributes';
+  failure,
+  jobSearchAttributes,
+  SA,
+  type JobFailureInfo,
+  type JobSpec,
+} from '../contract';
 
 export const retryUpdate = defineUpdate<{ action: 'retry' }, [RetryRequest]>('retry');
 export const discardUpdate = defineUpdate<{ action: 'discard' }, [DiscardRequest]>('discard');

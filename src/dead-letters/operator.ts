@@ -5,10 +5,10 @@ import {
   parseDeadLetterRequest,
   RetryRequestSchema,
   type DeadLetterFilter,
-} from '../contract/dead-letter';
-import { workflowIdFor } from '../contract/job-spec';
-import { SA } from '../contract/search-attributes';
-import { discardUpdate, retryUpdate } from '../workflows';
+  workflowIdFor,
+  SA,
+} from '../contract';
+import { discardUpdate, retryUpdate } from './desk';
 
 /** One parked job, as the Temporal visibility store sees it (no worker needed to list them). */
 export interface DeadLetterSummary {

@@ -7,18 +7,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { connectClient } from '../client-library/connect-client';
-import { getJob, jobFailureOf, startJob, waitForJob } from '../client-library/jobs';
-import { temporalUiLink, traceLink } from '../client-library/links';
+import {
+  connectClient,
+  getJob,
+  jobFailureOf,
+  startJob,
+  waitForJob,
+  temporalUiLink,
+  traceLink,
+} from '../client-library';
 import { createProgressPrinter } from '../cli/format';
-import { loadConfig } from '../config/worker-config';
+import { loadClientConfig, loadWorkerConfig } from '../config';
 import { startDevServer } from '../dev/temporal-dev-server';
 import { portIsFree } from '../dev/free-port';
-import { createLogger } from '../telemetry/log';
+import { createLogger, serviceTracer, startTelemetry } from '../telemetry';
 import { buildActivityDeps } from '../worker-process/build-deps';
 import { createConfiguredWorker } from '../worker-process/mlx-worker';
-import { temporalLogger } from '../telemetry/temporal-logger';
-import { serviceTracer, startTelemetry } from '../telemetry';
+import { temporalLogger } from '../worker-process/temporal-logger';
 import { startSellerCentre } from './seller-centre';
 import { startWebhookReceiver } from './webhook-receiver';
 
@@ -27,7 +32,8 @@ const DEMO_ACCOUNT = { username: 'demo-seller', password: 'demo-password' };
 async function main(): Promise<void> {
   const stayUp = process.stdin.isTTY && !process.argv.includes('--exit');
   const say = (line: string) => console.log(line);
-  const base = loadConfig();
+  const base = loadWorkerConfig();
+  const clientBase = loadClientConfig();
   const telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': base.workerId } });
   const receiverTelemetry = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
   const log = createLogger({ level: 'warn', fields: { service: 'mlx-worker' } });
@@ -67,18 +73,15 @@ async function main(): Promise<void> {
     cleanups.push(() => receiver.close());
     say(`demo seller centre   ${sellerCentre.url}   webhook receiver ${receiver.url}`);
 
+    // The demo's own dev server, whatever TEMPORAL_* say.
+    const temporal = { connection: { address: server.address }, namespace: base.temporal.namespace };
     const config = {
       ...base,
-      temporal: {
-        ...base.temporal,
-        address: server.address,
-        uiUrl: server.uiUrl,
-        tls: undefined,
-        apiKey: undefined,
-      },
+      temporal,
       secrets: { json: JSON.stringify({ 'demo-shop': DEMO_ACCOUNT }) },
       webhookSecret,
     };
+    const clientConfig = { ...clientBase, temporal: { ...temporal, uiUrl: server.uiUrl } };
     const runtime = await buildActivityDeps(config, log);
     cleanups.push(() => runtime.close());
     const connection = await NativeConnection.connect({ address: server.address });
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
       `worker ${config.workerId} polling ${config.taskQueue} and its own queue (local launcher, real Chromium)`,
     );
 
-    const client = await connectClient(config);
+    const client = await connectClient(clientConfig);
     cleanups.push(() => client.connection.close());
     const spec = {
       job_id: `demo-sync-orders-${new Date()
@@ -117,8 +120,8 @@ async function main(): Promise<void> {
     };
     const started = await startJob(client, spec, {
       taskQueue: config.taskQueue,
-      policy: config.policy,
-      deadLetterRetentionMs: config.deadLetterRetentionMs,
+      policy: clientConfig.policy,
+      deadLetterRetentionMs: clientConfig.deadLetterRetentionMs,
     });
     const link = temporalUiLink(server.uiUrl, config.temporal.namespace, started.workflow_id, started.run_id);
     say(`\nsubmitted job ${started.job_id}\n  Temporal UI: ${link}\nprogress:`);
@@ -144,7 +147,7 @@ async function main(): Promise<void> {
     say(`Temporal UI of the run: ${link}`);
     const { trace_id } = await getJob(client, started.job_id);
     if (trace_id) {
-      say(`trace ${trace_id}: ${traceLink(config.trace.urlTemplate, trace_id)}`);
+      say(`trace ${trace_id}: ${traceLink(clientConfig.trace.urlTemplate, trace_id)}`);
       if (!telemetry.exporting) say('  (set OTEL_EXPORTER_OTLP_ENDPOINT to send spans to Jaeger or Tempo)');
     }
 

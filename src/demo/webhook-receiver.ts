@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { silentLogger, type Logger } from '../telemetry/log';
-import { verifyWebhook } from '../webhooks/signature';
+import { silentLogger, type Logger } from '../telemetry';
+import { verifyWebhook } from '../webhooks';
 
 export interface WebhookDelivery {
   received_at: string;

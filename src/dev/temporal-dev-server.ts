@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_TYPES } from '../contract/search-attributes';
+import { SEARCH_ATTRIBUTE_TYPES } from '../contract';
 import { freePort } from './free-port';
 
 /** Must match TEMPORAL_CLI_VERSION in scripts/ensure-tools.sh, which builds and caches it. */

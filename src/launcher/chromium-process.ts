@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { waitForCdp } from '../cdp/wait-for-cdp';
-import { failure } from '../contract/failures';
-import { silentLogger, type Logger } from '../telemetry/log';
+import { waitForCdp } from '../cdp';
+import { failure } from '../contract';
+import { silentLogger, type Logger } from '../telemetry';
 
 export interface LaunchChromiumOptions {
   chromiumPath: string;

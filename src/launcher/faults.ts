@@ -3,8 +3,8 @@
  * error", so every failure the real agent produces can be met on demand (tests, demos, drills).
  */
 import { z } from 'zod';
-import type { Logger } from '../telemetry/log';
-import { formatIssues } from '../contract/validation';
+import type { Logger } from '../telemetry';
+import { formatIssues } from '../contract';
 import { error, idParam, ok, type Reply } from './reply';
 
 /** The MLX errors the switch reproduces, each with the HTTP status and message the agent sends. */

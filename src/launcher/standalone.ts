@@ -1,7 +1,7 @@
 /** CLI: serve the MLX launcher API on loopback with real Chromium, until SIGINT/SIGTERM. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../telemetry/log';
+import { createLogger } from '../telemetry';
 import { startLocalLauncher } from './http-api';
 
 const USAGE = `Usage: npx tsx src/launcher/main.ts [--port N] [--data-dir DIR] [--chromium PATH] [--faults]

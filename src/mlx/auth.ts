@@ -1,21 +1,20 @@
 /** The token source a worker's settings ask for: MLX_TOKEN as given, or cloud sign-in. */
-import { createCloudClient, DEFAULT_CLOUD_URL, type AutomationTokenPeriod } from './cloud-client';
+import { createCloudClient, DEFAULT_CLOUD_URL } from './cloud-client';
 import { createMlxHttp } from './http';
-import { createRedactor } from '../secrets/redact';
-import { cloudTokenSource, staticTokenSource, type TokenSource } from './token-source';
+import { createRedactor } from '../secrets';
+import { cloudTokenSource, staticTokenSource, type CloudCredentials, type TokenSource } from './token-source';
 import { createTransport } from './transport';
+
+/** Cloud sign-in, as MLX_EMAIL, MLX_PASSWORD, MLX_WORKSPACE_ID, MLX_CLOUD_URL and MLX_AUTOMATION_TOKEN set it. */
+export interface MlxSignIn extends CloudCredentials {
+  cloudUrl?: string;
+  /** Renew this long before expiry (default 5 minutes). */
+  refreshBeforeMs?: number;
+}
 
 export interface MlxAuthSettings {
   token?: string;
-  signIn?: {
-    cloudUrl?: string;
-    email: string;
-    password: string;
-    workspaceId: string;
-    automationTokenPeriod?: AutomationTokenPeriod;
-    /** Renew this long before expiry (default 5 minutes). */
-    refreshBeforeMs?: number;
-  };
+  signIn?: MlxSignIn;
   timeoutMs?: number;
 }
 

@@ -5,9 +5,10 @@
  */
 import type { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import { failure, type ErrorType } from '../contract/failures';
+import { failure, type ErrorType } from '../contract';
+import { parseRetryAfter } from '../policies';
 import { mlxEnvelopeSchema, type MlxEnvelope } from './envelope';
-import type { Redactor } from '../secrets/redact';
+import type { Redactor } from '../secrets';
 import type { Transport } from './transport';
 
 export interface MlxRequest {
@@ -226,13 +227,4 @@ function errorCode(err: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Retry-After is either delay-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

@@ -2,7 +2,6 @@
 export * from './envelope';
 export * from './http';
 export * from './transport';
-export * from '../secrets/redact';
 export * from './cloud-client';
 export * from './token-source';
 export * from './launcher-client';

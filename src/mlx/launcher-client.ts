@@ -1,5 +1,5 @@
 /** HTTP client for the MLX launcher (the desktop agent, or the local launcher standing in for it). */
-import { failure } from '../contract/failures';
+import { failure } from '../contract';
 import { createMlxHttp, isUnauthorized, type MlxRequest, type Reply } from './http';
 import {
   profileStatusesDataSchema,
@@ -10,7 +10,7 @@ import {
   type ProfileStatusesData,
   type VersionData,
 } from './envelope';
-import { createRedactor } from '../secrets/redact';
+import { createRedactor } from '../secrets';
 import { staticTokenSource, type TokenSource } from './token-source';
 import { createTransport, type Transport } from './transport';
 

@@ -3,7 +3,7 @@
  * password, switched to the workspace, refreshed before it expires, optionally traded for an automation
  * token). Every secret it has seen is listed by `secrets()`, so clients can redact them.
  */
-import { errorTypeOf } from '../contract/failures';
+import { errorTypeOf } from '../contract';
 import { md5Hex, type AutomationTokenPeriod, type CloudClient } from './cloud-client';
 import { jwtPayloadSchema } from './envelope';
 

@@ -1,5 +1,5 @@
 import type { ActivityOptions } from '@temporalio/workflow';
-import type { StepPolicy } from './step-policies';
+import type { StepPolicy } from '../contract';
 
 export function activityOptions(policy: StepPolicy, taskQueue?: string): ActivityOptions {
   const { retry } = policy;

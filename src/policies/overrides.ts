@@ -1,18 +1,19 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../contract/config-error';
-import { isErrorType } from '../contract/failures';
+import {
+  ConfigError,
+  formatIssues,
+  isErrorType,
+  STEPS,
+  StepOverridesSchema,
+  type StepOverrides,
+  type StepPolicies,
+} from '../contract';
 import {
   DEFAULT_POLICY_BOUNDS,
   DEFAULT_STEP_POLICIES,
   mergePolicies,
-  StepOverridesSchema,
   type PolicyBounds,
-  type StepOverrides,
-  type StepPolicies,
 } from './step-policies';
-import { STEPS } from '../contract/steps';
-import { formatIssues } from '../contract/validation';
 
 export interface PolicyConfig {
   policies: StepPolicies;
@@ -52,7 +53,10 @@ const envStep = (step: string) => step.replace(/[A-Z]/g, (c) => `_${c}`).toUpper
  * The step policies: documented defaults, then MLX_POLICIES_FILE (JSON: {steps, bounds}), then
  * MLX_POLICY_<STEP>_<FIELD> variables. Every value is validated; the first bad one is named.
  */
-export function loadPolicyConfig(env: NodeJS.ProcessEnv): PolicyConfig {
+export function loadPolicyConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  readText: (path: string) => string,
+): PolicyConfig {
   let policies = DEFAULT_STEP_POLICIES;
   let bounds = DEFAULT_POLICY_BOUNDS;
   const file = env.MLX_POLICIES_FILE;
@@ -60,7 +64,7 @@ export function loadPolicyConfig(env: NodeJS.ProcessEnv): PolicyConfig {
     const source = `MLX_POLICIES_FILE (${file})`;
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(file, 'utf8'));
+      json = JSON.parse(readText(file));
     } catch (err) {
       throw new ConfigError(`bad setting ${source}: ${(err as Error).message.split('\n')[0]}`);
     }

@@ -6,7 +6,7 @@
  * Every other type follows the step's policy (MlxRateLimited keeps the launcher's Retry-After).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { errorTypeOf, failure } from '../contract/failures';
+import { errorTypeOf, failure } from '../contract';
 
 export interface StartRetryRules {
   coreDownloadingDelayMs: number;

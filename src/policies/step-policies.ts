@@ -1,59 +1,11 @@
-/**
- * Timeouts and retry policy of every step. The client resolves them from configuration and passes them
- * to the workflow as input, so the workflow never reads configuration itself (determinism).
- * Workflow-safe: no Node APIs.
- */
-import { z } from 'zod';
-import { NON_RETRYABLE_ERROR_TYPES } from '../contract/failures';
-import { STEPS, type StepName } from '../contract/steps';
-
-const ms = z.number().int().positive();
-
-export const RetrySchema = z.strictObject({
-  initial_interval_ms: ms,
-  backoff_coefficient: z.number().min(1),
-  maximum_interval_ms: ms,
-  /** 0 means unlimited (bounded by schedule_to_close_ms). */
-  maximum_attempts: z.number().int().min(0),
-  non_retryable_error_types: z.array(z.string()),
-});
-
-export const StepPolicySchema = z.strictObject({
-  start_to_close_ms: ms,
-  schedule_to_close_ms: ms.optional(),
-  /** Per attempt, not retried: how long a step may wait for its worker to pick it up (a dead host). */
-  schedule_to_start_ms: ms.optional(),
-  heartbeat_ms: ms.optional(),
-  retry: RetrySchema,
-});
-
-export type StepPolicy = z.output<typeof StepPolicySchema>;
-
-export const StepPoliciesSchema = z.strictObject(
-  Object.fromEntries(STEPS.map((step) => [step, StepPolicySchema])) as Record<
-    StepName,
-    typeof StepPolicySchema
-  >,
-);
-export type StepPolicies = z.output<typeof StepPoliciesSchema>;
-
-/** A partial step policy: what a configuration file, a variable or a job may change. */
-export const StepOverrideSchema = z.strictObject({
-  start_to_close_ms: ms.optional(),
-  schedule_to_close_ms: ms.optional(),
-  schedule_to_start_ms: ms.optional(),
-  heartbeat_ms: ms.optional(),
-  retry: RetrySchema.partial().optional(),
-});
-export type StepOverride = z.output<typeof StepOverrideSchema>;
-
-export const StepOverridesSchema = z.strictObject(
-  Object.fromEntries(STEPS.map((step) => [step, StepOverrideSchema.optional()])) as Record<
-    StepName,
-    z.ZodOptional<typeof StepOverrideSchema>
-  >,
-);
-export type StepOverrides = z.output<typeof StepOverridesSchema>;
+/** The documented default policy of every step, the bounds on a job's own overrides, and merging. */
+import {
+  NON_RETRYABLE_ERROR_TYPES,
+  STEPS,
+  type RetryPolicy,
+  type StepOverrides,
+  type StepPolicies,
+} from '../contract';
 
 /** Limits on what a job may ask for in its own `policies`. */
 export interface PolicyBounds {
@@ -100,11 +52,7 @@ export function boundProblems(overrides: StepOverrides | undefined, bounds: Poli
 }
 
 const nonRetryable = [...NON_RETRYABLE_ERROR_TYPES];
-const retry = (
-  initial: number,
-  maximumAttempts: number,
-  maximumInterval: number,
-): z.output<typeof RetrySchema> => ({
+const retry = (initial: number, maximumAttempts: number, maximumInterval: number): RetryPolicy => ({
   initial_interval_ms: initial,
   backoff_coefficient: 2,
   maximum_interval_ms: maximumInterval,

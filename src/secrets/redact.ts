@@ -1,3 +1,5 @@
+/** Keeping secrets out of text: every known secret value, and the parts of a URL that may carry one. */
+
 /** Replaces every known secret in a text; the list is read at each call, so new tokens are covered. */
 export type Redactor = (text: string) => string;
 
@@ -10,4 +12,14 @@ export function createRedactor(secrets: () => readonly string[]): Redactor {
     }
     return out;
   };
+}
+
+/** Origin and path only: query strings and fragments may carry tokens (webhook keys, session ids). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid url)';
+  }
 }

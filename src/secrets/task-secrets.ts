@@ -1,6 +1,11 @@
 import { z } from 'zod';
-import { failure } from '../contract/failures';
-import type { SecretStore } from '../tasks/task-definition';
+import { failure } from '../contract';
+
+/** Named credentials a task may use; values never leave the worker (not in history, logs or spans). */
+export interface SecretStore {
+  /** The fields of one credential (e.g. username, password); throws TaskSecretMissing when absent. */
+  get(ref: string): Readonly<Record<string, string>>;
+}
 
 export type SecretMap = Record<string, Record<string, string>>;
 

@@ -1,7 +1,11 @@
-// Tasks: the registry and the tasks themselves (Playwright code with zod input and output).
+// Tasks: how a task is defined, the registry the worker looks tasks up in, and the built-in tasks.
 import { createTaskRegistry, type TaskRegistry } from './registry';
-import { syncOrders } from './sync-orders/flow';
+import { syncOrders } from './sync-orders';
 import type { TaskDefinition } from './task-definition';
+
+export * from './registry';
+export * from './task-definition';
+export { syncOrders };
 
 export const builtinTasks: TaskDefinition[] = [syncOrders];
 

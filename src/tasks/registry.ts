@@ -1,4 +1,4 @@
-import { failure } from '../contract/failures';
+import { failure } from '../contract';
 import type { TaskDefinition } from './task-definition';
 
 export interface TaskRegistry {

@@ -1,12 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { z } from 'zod';
-import type { Logger } from '../telemetry/log';
-
-/** Named credentials a task may use; values never leave the worker (not in history, logs or spans). */
-export interface SecretStore {
-  /** The fields of one credential (e.g. username, password); throws TaskSecretMissing when absent. */
-  get(ref: string): Readonly<Record<string, string>>;
-}
+import type { SecretStore } from '../secrets';
+import type { Logger } from '../telemetry';
 
 /** What a task sees of the job it runs for (no secrets here). */
 export interface TaskJobInfo {

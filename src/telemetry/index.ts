@@ -1,4 +1,6 @@
-// Telemetry: OpenTelemetry SDK setup, span helpers, the attributes every job span carries.
-export * from '../contract/span-attributes';
-export { activeTraceIds, inSpan, tracer } from './spans';
-export { serviceTracer, startTelemetry, type Telemetry, type TelemetryOptions } from './setup';
+// Telemetry: OpenTelemetry SDK setup, the span of every step, span helpers, and the JSON log lines that
+// carry trace ids. Span attribute names are part of the shared vocabulary (src/contract).
+export * from './log';
+export * from './setup';
+export * from './spans';
+export * from './step-span';

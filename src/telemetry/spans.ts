@@ -1,6 +1,5 @@
 import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { errorTypeOf } from '../contract/failures';
-import { ATTR } from '../contract/span-attributes';
+import { errorTypeOf, ATTR } from '../contract';
 
 export const tracer = trace.getTracer('mlx.automation');
 

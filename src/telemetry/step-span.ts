@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Span } from '@opentelemetry/api';
-import { ATTR, inSpan, jobAttributes, type JobRef } from './index';
+import { ATTR, jobAttributes, type JobRef } from '../contract';
+import { inSpan } from './spans';
 
 /** The span of one step attempt, child of Temporal's RunActivity span, carrying the job's attributes. */
 export function stepSpan<T>(

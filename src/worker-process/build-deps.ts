@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
-import { hostTaskQueue, type Config } from '../config/worker-config';
+import type { WorkerConfig } from '../config';
+import { hostTaskQueue, createProfileSlots } from '../host';
 import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
-import type { Logger } from '../telemetry/log';
-import { createDefaultTaskRegistry } from '../tasks';
-import { createSecretStore, parseSecrets } from '../secrets/task-secrets';
-import type { TaskRegistry } from '../tasks/registry';
+import type { Logger } from '../telemetry';
+import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
+import { createSecretStore, parseSecrets } from '../secrets';
 import { launcherClientFromConfig } from './mlx-launcher';
-import { createProfileSlots } from '../host/profile-slots';
 
 export interface RuntimeDeps {
   deps: ActivityDeps;
@@ -27,7 +26,7 @@ export interface RuntimeDeps {
  * (real Chromium per profile) runs inside this process: the embedded default.
  */
 export async function buildActivityDeps(
-  config: Config,
+  config: WorkerConfig,
   log: Logger,
   tasks: TaskRegistry = createDefaultTaskRegistry(),
 ): Promise<RuntimeDeps> {
@@ -70,7 +69,7 @@ export async function buildActivityDeps(
   };
 }
 
-function loadSecrets(config: Config): Record<string, Record<string, string>> {
+function loadSecrets(config: WorkerConfig): Record<string, Record<string, string>> {
   const fromFile = config.secrets.file
     ? parseSecrets(
         readFileSync(config.secrets.file, 'utf8'),

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, type Config } from '../config/worker-config';
-import type { Logger } from '../telemetry/log';
+import { ConfigError, type WorkerConfig } from '../config';
+import type { Logger } from '../telemetry';
 import { createLauncherClient, createTokenSource, type LauncherClient } from '../mlx';
 
 /** The MLX launcher client a worker's settings describe: auth, TLS and strict mode. */
-export function launcherClientFromConfig(config: Config, baseUrl: string, log: Logger): LauncherClient {
+export function launcherClientFromConfig(config: WorkerConfig, baseUrl: string, log: Logger): LauncherClient {
   const { mlx } = config;
   let ca: Buffer | undefined;
   if (mlx.launcherCaFile) {

@@ -2,7 +2,8 @@ import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Telemetry } from '../telemetry';
 import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
-import { hostTaskQueue, type Config } from '../config/worker-config';
+import type { WorkerConfig } from '../config';
+import { hostTaskQueue } from '../host';
 import type { RuntimeDeps } from './build-deps';
 import { stopOrphanProfiles } from './orphan-profiles';
 import { ensureSearchAttributes } from './register-search-attributes';
@@ -33,7 +34,7 @@ export interface MlxWorker {
 
 /** The worker for a configuration and the dependencies built from it (buildActivityDeps). */
 export function createConfiguredWorker(
-  config: Config,
+  config: WorkerConfig,
   runtime: RuntimeDeps,
   connection: NativeConnection,
   telemetry: MlxWorkerOptions['telemetry'],

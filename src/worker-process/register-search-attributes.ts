@@ -1,7 +1,7 @@
 import type { NativeConnection } from '@temporalio/worker';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
-import type { Logger } from '../telemetry/log';
-import { SA, SEARCH_ATTRIBUTE_TYPES } from '../contract/search-attributes';
+import type { Logger } from '../telemetry';
+import { SA, SEARCH_ATTRIBUTE_TYPES } from '../contract';
 
 /**
  * Registers the job search attributes the namespace lacks, so dead letters are findable. Where the

@@ -1,20 +1,17 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../config/worker-config';
-import { createLogger } from '../telemetry/log';
-import { createDefaultTaskRegistry } from '../tasks';
-import type { TaskRegistry } from '../tasks/registry';
-import { startTelemetry } from '../telemetry';
-import { temporalConnectionOptions } from '../config/temporal';
+import { loadWorkerConfig } from '../config';
+import { createLogger, startTelemetry } from '../telemetry';
+import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
 import { buildActivityDeps } from './build-deps';
 import { createConfiguredWorker } from './mlx-worker';
-import { temporalLogger } from '../telemetry/temporal-logger';
+import { temporalLogger } from './temporal-logger';
 
 /**
  * The worker process from configuration: telemetry, activity dependencies (the embedded launcher unless
  * MLX_LAUNCHER_URL is set), both Temporal workers; returns once they stopped (SIGINT/SIGTERM).
  */
 export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry()): Promise<void> {
-  const config = loadConfig();
+  const config = loadWorkerConfig();
   const telemetry = startTelemetry({
     serviceName: 'mlx-worker',
     attributes: { 'worker.id': config.workerId },
@@ -26,11 +23,11 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
   Runtime.install({ logger: temporalLogger(log) });
   const runtime = await buildActivityDeps(config, log, tasks);
   try {
-    const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+    const connection = await NativeConnection.connect(config.temporal.connection);
     try {
       const worker = await createConfiguredWorker(config, runtime, connection, telemetry);
       log.info('worker started', {
-        temporal: config.temporal.address,
+        temporal: config.temporal.connection.address,
         namespace: config.temporal.namespace,
         task_queue: config.taskQueue,
         launcher: config.launcherUrl ?? 'embedded local launcher',

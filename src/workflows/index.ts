@@ -1,3 +1,2 @@
 // Workflows: deterministic code only (no Node APIs, no I/O); activities are imported as types.
 export { runJob, progressQuery, type RunJobInput } from './run-job';
-export { retryUpdate, discardUpdate } from '../dead-letters/desk';

@@ -1,6 +1,5 @@
 import { isCancellation } from '@temporalio/workflow';
-import type { DeadLetterInfo } from '../contract/dead-letter';
-import type { JobProgress, StepName, StepRecord } from '../contract/job-spec';
+import type { DeadLetterInfo, JobProgress, StepName, StepRecord } from '../contract';
 import { failureInfo } from './failure-info';
 
 /** Step timings as the `progress` query shows them; times are workflow time, so replay-safe. */

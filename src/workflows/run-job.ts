@@ -13,24 +13,27 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { HostActivities, SharedActivities } from '../activities';
-import type { LeaseGrant } from '../activities/lease';
-import { amendedSpec, type DeadLetterKind } from '../contract/dead-letter';
-import { failure } from '../contract/failures';
-import type {
-  JobFailureInfo,
-  JobProgress,
-  JobResult,
-  JobSpec,
-  StepName,
-  WebhookBody,
-} from '../contract/job-spec';
-import type { StepPolicies } from '../policies/step-policies';
-import { ATTR, jobAttributes, jobRef, type JobRef } from '../contract/span-attributes';
-import { activityOptions } from '../policies/activity-options';
-import { DeadLetterDesk } from '../dead-letters/desk';
+import type { HostActivities, SharedActivities, LeaseGrant } from '../activities';
+import {
+  amendedSpec,
+  type DeadLetterKind,
+  failure,
+  ATTR,
+  jobAttributes,
+  jobRef,
+  type JobRef,
+  type JobFailureInfo,
+  type JobProgress,
+  type JobResult,
+  type JobSpec,
+  type StepName,
+  type WebhookBody,
+  type StepPolicies,
+} from '../contract';
+import { activityOptions } from '../policies';
+import { DeadLetterDesk } from '../dead-letters';
 import { failureInfo } from './failure-info';
-import { isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from '../policies/host-failover';
+import { isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from '../policies';
 import { ProgressTracker } from './progress';
 
 export interface RunJobInput {

@@ -1,32 +1,28 @@
+import { type StepPolicies } from '../../src/contract';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
-import { startJob, type StartedJob } from '../../src/client-library/jobs';
-import { connectClient } from '../../src/client-library/connect-client';
-import { hostTaskQueue, loadConfig } from '../../src/config/worker-config';
+import { startJob, type StartedJob, connectClient } from '../../src/client-library';
+import { loadClientConfig } from '../../src/config';
+import { hostTaskQueue, createProfileSlots } from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
-import type { JobSpecInput } from '../../src/contract/job-spec';
+import type { JobSpecInput } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher, type LocalLauncherOptions } from '../../src/launcher';
 import { createMemoryLeaseStore } from '../../src/lease';
-import { createLogger, silentLogger, type Logger } from '../../src/telemetry/log';
+import { createLogger, silentLogger, type Logger, startTelemetry, type Telemetry } from '../../src/telemetry';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
-import type { StartRetryRules } from '../../src/policies/start-retry';
-import { DEFAULT_POLICY_BOUNDS, type StepPolicies } from '../../src/policies/step-policies';
+import { DEFAULT_POLICY_BOUNDS, type StartRetryRules } from '../../src/policies';
 import { createMlxWorker, type MlxWorker } from '../../src/worker-process/mlx-worker';
-import { createProfileSlots } from '../../src/host/profile-slots';
-import { temporalLogger } from '../../src/telemetry/temporal-logger';
-import { builtinTasks } from '../../src/tasks';
-import { createTaskRegistry } from '../../src/tasks/registry';
-import { createSecretStore } from '../../src/secrets/task-secrets';
-import type { TaskDefinition } from '../../src/tasks/task-definition';
-import { startTelemetry, type Telemetry } from '../../src/telemetry';
-import type { Tracer } from '@opentelemetry/api';
+import { temporalLogger } from '../../src/worker-process/temporal-logger';
+import { builtinTasks, createTaskRegistry, type TaskDefinition } from '../../src/tasks';
+import { createSecretStore } from '../../src/secrets';
 import { fastPolicies } from './policies';
 import { testTasks } from './test-tasks';
+import type { Tracer } from '@opentelemetry/api';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
 Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
@@ -98,7 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const receiver = await startWebhookReceiver({ tracer: options.receiverTracer, secret: WEBHOOK_SECRET });
   const telemetry = options.telemetry ?? startTelemetry({ serviceName: 'mlx-worker', env: {} });
   const connection = await NativeConnection.connect({ address: server.address });
-  const client = await connectClient(loadConfig({ TEMPORAL_ADDRESS: server.address }));
+  const client = await connectClient(loadClientConfig({ TEMPORAL_ADDRESS: server.address }));
   const taskQueue = 'mlx-jobs-test';
   const workerId = 'test-worker';
   const deps: ActivityDeps = {

@@ -1,4 +1,5 @@
-import { DEFAULT_STEP_POLICIES, type StepPolicies } from '../../src/policies/step-policies';
+import { type StepPolicies } from '../../src/contract';
+import { DEFAULT_STEP_POLICIES } from '../../src/policies';
 
 /** The default policies with short intervals, so retries in tests take milliseconds, not minutes. */
 export function fastPolicies(overrides: Partial<StepPolicies> = {}): StepPolicies {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { failure } from '../../src/contract/failures';
-import { defineTask } from '../../src/tasks/task-definition';
+import { failure } from '../../src/contract';
+import { defineTask } from '../../src/tasks';
 
 /** Opens a page in the profile and reads its title: the smallest real browser task. */
 export const readTitle = defineTask({

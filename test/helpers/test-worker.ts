@@ -1,8 +1,7 @@
 /** The worker process (src/worker.ts) with the test tasks registered too: tests spawn this one. */
-import { ConfigError } from '../../src/config/worker-config';
+import { ConfigError } from '../../src/config';
 import { runWorker } from '../../src/worker-process/run-worker';
-import { builtinTasks } from '../../src/tasks';
-import { createTaskRegistry } from '../../src/tasks/registry';
+import { builtinTasks, createTaskRegistry } from '../../src/tasks';
 import { testTasks } from './test-tasks';
 
 runWorker(createTaskRegistry([...builtinTasks, ...testTasks])).catch((err: unknown) => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { ActivityDeps } from '../../src/activities';
 import { createMemoryLeaseStore } from '../../src/lease';
-import { silentLogger } from '../../src/telemetry/log';
+import { silentLogger } from '../../src/telemetry';
 import type { LauncherClient } from '../../src/mlx';
-import { createProfileSlots } from '../../src/host/profile-slots';
+import { createProfileSlots } from '../../src/host';
 
 /** A launcher that starts and stops instantly: for unit tests of activities that do not drive a browser. */
 export const instantLauncher: LauncherClient = {

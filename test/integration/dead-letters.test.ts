@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { listDeadLetters } from '../../src/dead-letters/operator';
-import { getJob, jobFailureOf, JobParkedError, waitForJob } from '../../src/client-library/jobs';
+import { listDeadLetters } from '../../src/dead-letters';
+import { getJob, jobFailureOf, JobParkedError, waitForJob } from '../../src/client-library';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
-import { workflowIdFor } from '../../src/contract/job-spec';
-import { SA } from '../../src/contract/search-attributes';
+import { workflowIdFor, SA } from '../../src/contract';
 import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
 import { waitUntil } from '../helpers/processes';
 import { runCli } from '../helpers/spawn';

@@ -1,14 +1,14 @@
+import { type StepPolicies } from '../../src/contract';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../../src/client-library/connect-client';
-import { startJob, waitForJob } from '../../src/client-library/jobs';
-import { loadConfig } from '../../src/config/worker-config';
+import { connectClient, startJob, waitForJob } from '../../src/client-library';
+import { loadClientConfig } from '../../src/config';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
-import { DEFAULT_POLICY_BOUNDS, type StepPolicies } from '../../src/policies/step-policies';
+import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
 import { fastPolicies } from '../helpers/policies';
 import { processesMatching, processesWith, waitUntil } from '../helpers/processes';
 import { startRedis, type RedisServer } from '../helpers/redis';
@@ -25,7 +25,7 @@ const workers = new Map<string, WorkerProcess>();
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlx-jobs-fleet-'));
   [server, redis] = await Promise.all([startDevServer(), startRedis()]);
-  client = await connectClient(loadConfig({ TEMPORAL_ADDRESS: server.address }));
+  client = await connectClient(loadClientConfig({ TEMPORAL_ADDRESS: server.address }));
   // Each worker bundles the workflows at start (seconds): start them together.
   await Promise.all([startWorker('host-a'), startWorker('host-b')]);
 });

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { getJob, waitForJob } from '../../src/client-library/jobs';
-import { temporalUiLink } from '../../src/client-library/links';
-import { STEPS } from '../../src/contract/job-spec';
+import { getJob, waitForJob, temporalUiLink } from '../../src/client-library';
+import { STEPS } from '../../src/contract';
 import { startSellerCentre } from '../../src/demo/seller-centre';
 import { startHarness, type Harness } from '../helpers/harness';
-import { CHROMIUM_FLAGS } from '../../src/launcher/chromium-process';
+import { CHROMIUM_FLAGS } from '../../src/launcher';
 
 let h: Harness;
 let sellerCentre: { url: string; close(): Promise<void> };

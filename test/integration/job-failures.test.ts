@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { getJob, jobFailureOf, startJob, waitForJob, cancelJob } from '../../src/client-library/jobs';
-import { workflowIdFor } from '../../src/contract/job-spec';
+import { getJob, jobFailureOf, startJob, waitForJob, cancelJob } from '../../src/client-library';
+import { workflowIdFor } from '../../src/contract';
 import { startHarness, type Harness } from '../helpers/harness';
 import { processAlive, processesMatching, waitUntil } from '../helpers/processes';
 

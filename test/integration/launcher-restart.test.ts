@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startLocalLauncher } from '../../src/launcher';
-import { silentLogger } from '../../src/telemetry/log';
+import { silentLogger } from '../../src/telemetry';
 import { createLauncherClient } from '../../src/mlx';
 import { processesWith, waitUntil } from '../helpers/processes';
 

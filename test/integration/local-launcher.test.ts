@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { waitForCdp } from '../../src/cdp';
-import { errorTypeOf } from '../../src/contract/failures';
+import { errorTypeOf } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
-import { silentLogger } from '../../src/telemetry/log';
+import { silentLogger } from '../../src/telemetry';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
 import { processesWith, waitUntil } from '../helpers/processes';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { waitForJob } from '../../src/client-library/jobs';
-import { errorTypeOf } from '../../src/contract/failures';
+import { waitForJob } from '../../src/client-library';
+import { errorTypeOf } from '../../src/contract';
 import { startHarness, type Harness } from '../helpers/harness';
 import { lastAttemptOf } from '../helpers/history';
 

@@ -11,11 +11,11 @@ import {
   type OrderFilter,
   type SellerCentre,
 } from '../../src/demo/seller-centre';
-import { silentLogger } from '../../src/telemetry/log';
-import { createSecretStore } from '../../src/secrets/task-secrets';
-import { syncOrders, type SyncOrdersInput } from '../../src/tasks/sync-orders/flow';
-import type { TaskContext } from '../../src/tasks/task-definition';
-import { CHROMIUM_FLAGS } from '../../src/launcher/chromium-process';
+import { silentLogger } from '../../src/telemetry';
+import { createSecretStore } from '../../src/secrets';
+import { syncOrders, type SyncOrdersInput } from '../../src/tasks/sync-orders';
+import type { TaskContext } from '../../src/tasks';
+import { CHROMIUM_FLAGS } from '../../src/launcher';
 
 const PASSWORD = 'correct horse battery staple';
 const secrets = createSecretStore({

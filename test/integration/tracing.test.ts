@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { getJob, waitForJob } from '../../src/client-library/jobs';
-import { fetchTrace, type TraceSpan } from '../../src/client-library/trace-query';
+import { getJob, waitForJob, fetchTrace, type TraceSpan } from '../../src/client-library';
 import { runCli } from '../../src/cli/run-cli';
-import { createLogger } from '../../src/telemetry/log';
-import { serviceTracer, startTelemetry, type Telemetry } from '../../src/telemetry';
+import { createLogger, serviceTracer, startTelemetry, type Telemetry } from '../../src/telemetry';
 import { startHarness, type Harness } from '../helpers/harness';
 import { startJaeger, type Jaeger } from '../helpers/jaeger';
 import { waitUntil } from '../helpers/processes';

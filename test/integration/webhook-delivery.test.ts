@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { getJob, waitForJob } from '../../src/client-library/jobs';
+import { getJob, waitForJob } from '../../src/client-library';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
-import { signWebhook } from '../../src/webhooks/signature';
+import { signWebhook } from '../../src/webhooks';
 import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
 
 let h: Harness;

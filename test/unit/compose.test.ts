@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../../src/config/worker-config';
+import { loadWorkerConfig } from '../../src/config';
 
 const root = join(__dirname, '..', '..');
 const compose = (...args: string[]) =>
@@ -28,8 +28,8 @@ test("the worker service's environment is accepted by the worker's configuration
     [...environment.matchAll(/^\s+(\w+): ?'?([^'\n]*)'?$/gm)].map((m) => [m[1]!, m[2]!] as const),
   );
   assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
-  const config = loadConfig(env);
-  assert.equal(config.temporal.address, 'temporal:7233');
+  const config = loadWorkerConfig(env);
+  assert.equal(config.temporal.connection.address, 'temporal:7233');
   assert.equal(config.launcherUrl, undefined, 'an empty MLX_LAUNCHER_URL selects the embedded launcher');
   assert.equal(
     env.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/worker-config';
+import { ConfigError, loadWorkerConfig } from '../../src/config';
 
 test('defaults are the embedded single-machine setup', () => {
-  const config = loadConfig({ MLX_WORKER_ID: 'w1' });
-  assert.equal(config.temporal.address, '127.0.0.1:7233');
+  const config = loadWorkerConfig({ MLX_WORKER_ID: 'w1' });
+  assert.equal(config.temporal.connection.address, '127.0.0.1:7233');
   assert.equal(config.temporal.namespace, 'default');
   assert.equal(config.launcherUrl, undefined);
   assert.equal(config.headless, true);
-  assert.equal(config.temporal.tls, undefined);
+  assert.equal(config.temporal.connection.tls, undefined);
 });
 
 test('a bad setting is refused in one line naming the variable', () => {
   assert.throws(
-    () => loadConfig({ MLX_LEASE_TTL_MS: 'soon' }),
+    () => loadWorkerConfig({ MLX_LEASE_TTL_MS: 'soon' }),
     (err: Error) => {
       assert.ok(err instanceof ConfigError);
       assert.match(err.message, /^bad setting MLX_LEASE_TTL_MS: /);
@@ -21,22 +21,17 @@ test('a bad setting is refused in one line naming the variable', () => {
       return true;
     },
   );
-  assert.throws(() => loadConfig({ MLX_LAUNCHER_URL: 'launcher:45001' }), /MLX_LAUNCHER_URL/);
+  assert.throws(() => loadWorkerConfig({ MLX_LAUNCHER_URL: 'launcher:45001' }), /MLX_LAUNCHER_URL/);
   assert.throws(
-    () => loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/x.pem' }),
+    () => loadWorkerConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/x.pem' }),
     /TEMPORAL_TLS_CLIENT_KEY_PATH/,
   );
 });
 
 test('an API key turns TLS on, as Temporal Cloud needs', () => {
-  assert.deepEqual(loadConfig({ TEMPORAL_API_KEY: 'k' }).temporal.tls, {
-    clientCertPath: undefined,
-    clientKeyPath: undefined,
-    serverCaCertPath: undefined,
-    serverName: undefined,
-  });
+  assert.equal(loadWorkerConfig({ TEMPORAL_API_KEY: 'k' }).temporal.connection.tls, true);
 });
 
 test('an empty variable counts as unset', () => {
-  assert.equal(loadConfig({ MLX_LAUNCHER_URL: '', MLX_LEASE_TTL_MS: '' }).launcherUrl, undefined);
+  assert.equal(loadWorkerConfig({ MLX_LAUNCHER_URL: '', MLX_LEASE_TTL_MS: '' }).launcherUrl, undefined);
 });

@@ -6,9 +6,9 @@ import {
   DiscardRequestSchema,
   parseDeadLetterRequest,
   RetryRequestSchema,
-} from '../../src/contract/dead-letter';
-import { errorTypeOf } from '../../src/contract/failures';
-import { parseJobSpec } from '../../src/contract/job-spec';
+  errorTypeOf,
+  parseJobSpec,
+} from '../../src/contract';
 
 const spec = parseJobSpec({
   job_id: 'j1',

@@ -7,7 +7,7 @@ import {
   RetryState,
   TimeoutFailure,
 } from '@temporalio/common';
-import { isAtCapacity, isHostLost } from '../../src/policies/host-failover';
+import { isAtCapacity, isHostLost } from '../../src/policies';
 
 const activityFailure = (cause: Error, step = 'executeTask') =>
   new ActivityFailure('activity failed', step, '4', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'w1', cause);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { errorTypeOf } from '../../src/contract/failures';
-import { parseJobSpec, workflowIdFor } from '../../src/contract/job-spec';
+import { errorTypeOf, parseJobSpec, workflowIdFor } from '../../src/contract';
 
 const valid = {
   job_id: 'orders-2026-11-23-client-42',

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { NON_RETRYABLE_ERROR_TYPES } from '../../src/contract/failures';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../src/contract';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
 import { failureOf } from '../helpers/failures';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ERROR_TYPES } from '../../src/contract/failures';
+import { ERROR_TYPES } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
 import { selfSignedCert } from '../helpers/tls';

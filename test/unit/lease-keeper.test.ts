@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { profileActivities } from '../../src/activities/profile';
-import { errorTypeOf } from '../../src/contract/failures';
+import { errorTypeOf } from '../../src/contract';
 import { failureOf } from '../helpers/failures';
 import { instantLauncher, unitDeps } from '../helpers/unit-deps';
 

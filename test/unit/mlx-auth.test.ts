@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { ERROR_TYPES } from '../../src/contract/failures';
+import { ERROR_TYPES } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import {
   createLauncherClient,

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileRetryPolicy } from '@temporalio/common';
-import { NON_RETRYABLE_ERROR_TYPES } from '../../src/contract/failures';
-import { STEPS } from '../../src/contract/job-spec';
-import { DEFAULT_STEP_POLICIES, StepPoliciesSchema } from '../../src/policies/step-policies';
-import { activityOptions } from '../../src/policies/activity-options';
+import { NON_RETRYABLE_ERROR_TYPES, STEPS, StepPoliciesSchema } from '../../src/contract';
+import { DEFAULT_STEP_POLICIES, activityOptions } from '../../src/policies';
 
 test('every step has a default policy the Temporal SDK accepts', () => {
   assert.deepEqual(Object.keys(DEFAULT_STEP_POLICIES).sort(), [...STEPS].sort());

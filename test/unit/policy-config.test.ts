@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError } from '../../src/contract/config-error';
-import { DEFAULT_POLICY_BOUNDS, DEFAULT_STEP_POLICIES } from '../../src/policies/step-policies';
-import { loadPolicyConfig } from '../../src/policies/overrides';
+import { ConfigError } from '../../src/contract';
+import { DEFAULT_POLICY_BOUNDS, DEFAULT_STEP_POLICIES, loadPolicyConfig } from '../../src/policies';
+
+const readText = (path: string) => readFileSync(path, 'utf8');
 
 function policyFile(content: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'mlx-policy-')), 'policies.json');
@@ -14,7 +15,10 @@ function policyFile(content: unknown): string {
 }
 
 test('without settings the documented defaults apply', () => {
-  assert.deepEqual(loadPolicyConfig({}), { policies: DEFAULT_STEP_POLICIES, bounds: DEFAULT_POLICY_BOUNDS });
+  assert.deepEqual(loadPolicyConfig({}, readText), {
+    policies: DEFAULT_STEP_POLICIES,
+    bounds: DEFAULT_POLICY_BOUNDS,
+  });
 });
 
 test('the file changes steps and bounds; variables override the file', () => {
@@ -22,11 +26,14 @@ test('the file changes steps and bounds; variables override the file', () => {
     steps: { executeTask: { start_to_close_ms: 60_000, retry: { maximum_attempts: 7 } } },
     bounds: { max_attempts: 20 },
   });
-  const { policies, bounds } = loadPolicyConfig({
-    MLX_POLICIES_FILE: file,
-    MLX_POLICY_EXECUTE_TASK_MAXIMUM_ATTEMPTS: '5',
-    MLX_POLICY_POST_WEBHOOK_NON_RETRYABLE_ERROR_TYPES: 'WebhookRejected, TaskUnknown',
-  });
+  const { policies, bounds } = loadPolicyConfig(
+    {
+      MLX_POLICIES_FILE: file,
+      MLX_POLICY_EXECUTE_TASK_MAXIMUM_ATTEMPTS: '5',
+      MLX_POLICY_POST_WEBHOOK_NON_RETRYABLE_ERROR_TYPES: 'WebhookRejected, TaskUnknown',
+    },
+    readText,
+  );
   assert.equal(policies.executeTask.start_to_close_ms, 60_000);
   assert.equal(policies.executeTask.retry.maximum_attempts, 5);
   assert.equal(
@@ -62,7 +69,7 @@ test('a bad setting is refused in one line naming the key and the reason', () =>
   ];
   for (const [env, expected] of cases) {
     assert.throws(
-      () => loadPolicyConfig(env),
+      () => loadPolicyConfig(env, readText),
       (err: Error) => err instanceof ConfigError && expected.test(err.message) && !err.message.includes('\n'),
       JSON.stringify(env),
     );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { createSecretStore, parseSecrets } from '../../src/secrets/task-secrets';
+import { createSecretStore, parseSecrets } from '../../src/secrets';
 
 const PASSWORD = 'hunter2-very-secret';
 

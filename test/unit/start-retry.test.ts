@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { applyStartRetryRules } from '../../src/policies/start-retry';
-import { failure } from '../../src/contract/failures';
+import { applyStartRetryRules } from '../../src/policies';
+import { failure } from '../../src/contract';
 
 const rules = { coreDownloadingDelayMs: 15_000, proxyMaxAttempts: 3 };
 const asFailure = (value: unknown) => {

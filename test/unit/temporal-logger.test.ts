@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Logger } from '../../src/telemetry/log';
-import { temporalLogger } from '../../src/telemetry/temporal-logger';
+import type { Logger } from '../../src/telemetry';
+import { temporalLogger } from '../../src/worker-process/temporal-logger';
 
 test("the SDK's log lines reach our logger without the activity task token", () => {
   const lines: [string, string, Record<string, unknown> | undefined][] = [];

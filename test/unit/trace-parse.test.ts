@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseTrace } from '../../src/client-library/trace-query';
+import { parseTrace } from '../../src/client-library';
 import { renderWaterfall } from '../../src/cli/waterfall';
 
 const span = (

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { signWebhook, verifyWebhook } from '../../src/webhooks/signature';
+import { signWebhook, verifyWebhook } from '../../src/webhooks';
 
 const SECRET = 'unit-test-secret-0123456789';
 const body = JSON.stringify({ job_id: 'j1', status: 'completed' });

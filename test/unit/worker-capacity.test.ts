@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { leaseActivities, type LeaseGrant } from '../../src/activities/lease';
+import type { ActivityDeps, LeaseGrant } from '../../src/activities';
+import { leaseActivities } from '../../src/activities/lease';
 import { profileActivities } from '../../src/activities/profile';
-import type { ActivityDeps } from '../../src/activities';
-import { createProfileSlots } from '../../src/host/profile-slots';
+import { createProfileSlots } from '../../src/host';
 import { unitDeps } from '../helpers/unit-deps';
 
 function workerDeps(max: number, leaseTtlMs = 60_000): ActivityDeps {

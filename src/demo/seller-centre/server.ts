@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { silentLogger, type Logger } from '../../telemetry/log';
+import { silentLogger, type Logger } from '../../telemetry';
 import { ordersCsv } from './csv';
 import {
   DEFAULT_ORDERS,

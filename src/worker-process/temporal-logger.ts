@@ -1,5 +1,5 @@
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
-import type { Logger, LogLevel } from './log';
+import type { Logger, LogLevel } from '../telemetry';
 
 const LEVELS: Record<LogEntry['level'], LogLevel> = {
   TRACE: 'debug',

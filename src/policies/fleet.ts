@@ -1,5 +1,12 @@
+/**
+ * How the fleet shares jobs: a job whose host is lost moves to another worker (at most
+ * MAX_HOST_FAILOVERS times), and a job that finds every worker full waits for a slot.
+ */
 import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
-import type { ErrorType } from '../contract/failures';
+import type { ErrorType } from '../contract';
+
+/** A full worker asks for the job again this soon, whatever the lease backoff: a slot may free at once. */
+export const CAPACITY_RETRY_DELAY_MS = 1_000;
 
 /**
  * How many times one job may move to another worker after losing its host (so at most

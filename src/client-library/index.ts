@@ -1,0 +1,5 @@
+// The client library: submit jobs, follow and cancel them, link to their runs and traces.
+export * from './connect-client';
+export * from './jobs';
+export * from './links';
+export * from './trace-query';

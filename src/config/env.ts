@@ -1,0 +1,50 @@
+/** Reading settings from the environment: value types shared by both programs and one way to fail. */
+import { z } from 'zod';
+import { ConfigError } from '../contract';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'yes'].includes(v));
+export const positiveInt = z.coerce.number().int().positive();
+export const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** An empty variable (`MLX_LAUNCHER_URL=`, compose's `${X:-}`) means unset. */
+export function setVariables(env: Env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+    ),
+  );
+}
+
+/** The environment through `schema`; a bad value stops start-up with one line naming the variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string>): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const key = issue?.path.join('.') || '(environment)';
+  throw new ConfigError(`bad setting ${key}: ${issue?.message ?? 'invalid'}`);
+}
+
+/** Settings both programs read: the task queue and, for a fleet, the Redis lease store. */
+export const sharedSchema = z.object({
+  MLX_TASK_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
+    .default('mlx-jobs'),
+  MLX_REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  MLX_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, : _ - only')
+    .default('mlx'),
+});
+
+export function redisSettings(e: z.output<typeof sharedSchema>): { url: string; prefix: string } | undefined {
+  return e.MLX_REDIS_URL ? { url: e.MLX_REDIS_URL, prefix: e.MLX_REDIS_PREFIX } : undefined;
+}

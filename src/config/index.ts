@@ -1,0 +1,5 @@
+// Configuration from the environment, split by program: each validates only its own settings.
+export { ConfigError } from '../contract';
+export * from './client-config';
+export * from './temporal';
+export * from './worker-config';

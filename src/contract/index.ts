@@ -1,0 +1,13 @@
+// The shared vocabulary: what the client, the workflow and the activities all speak. Workflow-safe: no
+// Node APIs, no I/O (the lint rule for workflow code covers this folder).
+export * from './config-error';
+export * from './dead-letter';
+export * from './failures';
+export * from './job-spec';
+export * from './outcome';
+export * from './policy-schemas';
+export * from './progress';
+export * from './search-attributes';
+export * from './span-attributes';
+export * from './steps';
+export * from './validation';

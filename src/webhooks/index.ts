@@ -1,0 +1,2 @@
+// Webhooks: how deliveries to callback_url are signed and verified.
+export * from './signature';
