@@ -2,11 +2,13 @@
 // Node APIs, no I/O (the lint rule for workflow code covers this folder).
 export * from './config-error';
 export * from './dead-letter';
+export * from './failure-info';
 export * from './failures';
 export * from './job-spec';
 export * from './outcome';
 export * from './policy-schemas';
 export * from './progress';
+export * from './run-job-input';
 export * from './search-attributes';
 export * from './span-attributes';
 export * from './steps';

@@ -1,5 +1,6 @@
-// The dead-letter path: how a run that cannot succeed is parked (desk), and how an operator finds,
-// retries and discards parked jobs (operator). Its types are in src/contract/dead-letter.ts and its
+// The dead-letter path: how a run ends or is parked for an operator (settle, desk), and how an operator
+// finds, retries and discards parked jobs (operator). Its types are in src/contract/dead-letter.ts, its
 // command in src/cli/dlq.ts. Workflow-safe imports only: the workflow bundle includes this folder.
 export * from './desk';
 export * from './operator';
+export * from './settle';

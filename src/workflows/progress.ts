@@ -1,10 +1,15 @@
 import { isCancellation } from '@temporalio/workflow';
-import type { DeadLetterInfo, JobProgress, StepName, StepRecord } from '../contract';
-import { failureInfo } from './failure-info';
+import {
+  failureInfo,
+  type DeadLetterInfo,
+  type JobProgress,
+  type StepName,
+  type StepRecord,
+} from '../contract';
 
 /** Step timings as the `progress` query shows them; times are workflow time, so replay-safe. */
 export class ProgressTracker {
-  private readonly steps: StepRecord[] = [];
+  private readonly records: StepRecord[] = [];
   private state: JobProgress['state'] = 'running';
   private current?: StepName;
   workerId?: string;
@@ -16,7 +21,7 @@ export class ProgressTracker {
   async run<T>(step: StepName, fn: () => Promise<T>): Promise<T> {
     const started = Date.now();
     const record: StepRecord = { step, status: 'running', started_at: new Date(started).toISOString() };
-    this.steps.push(record);
+    this.records.push(record);
     this.current = step;
     try {
       const result = await fn();
@@ -37,13 +42,18 @@ export class ProgressTracker {
     this.state = state;
   }
 
+  /** Copies, so a caller can keep them while the run goes on. */
+  steps(): StepRecord[] {
+    return this.records.map((s) => ({ ...s }));
+  }
+
   snapshot(deadLetter?: DeadLetterInfo): JobProgress {
     return {
       job_id: this.jobId,
       state: this.state,
       current_step: this.current,
       worker_id: this.workerId,
-      steps: this.steps.map((s) => ({ ...s })),
+      steps: this.steps(),
       ...(deadLetter && { dead_letter: deadLetter }),
     };
   }

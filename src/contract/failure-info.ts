@@ -1,5 +1,5 @@
-import { ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
-import type { JobFailureInfo } from '../contract';
+import { ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/common';
+import type { JobFailureInfo } from './outcome';
 
 /** The innermost failure of an activity's failure chain, reduced to the taxonomy type and message. */
 export function failureInfo(err: unknown): Omit<JobFailureInfo, 'step'> {

@@ -1,0 +1,12 @@
+/** What the client passes to the runJob workflow: the spec and everything resolved for it at submit. */
+import type { JobSpec } from './job-spec';
+import type { StepPolicies } from './policy-schemas';
+
+export interface RunJobInput {
+  spec: JobSpec;
+  policies: StepPolicies;
+  /** How long a job that cannot succeed waits as a dead letter for an operator; 0 or absent: it fails. */
+  dead_letter_retention_ms?: number;
+  /** How many times operators retried this job from its dead letter (carried across continue-as-new). */
+  dead_letter_retries?: number;
+}
