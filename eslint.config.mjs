@@ -3,6 +3,17 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+// Arrows point down: no step, task, store or client code imports the worker's assembly, the CLI or the demo.
+const downwardOnly = [
+  {
+    group: ['../worker-process', '../worker-process/*', '../cli', '../cli/*', '../demo', '../demo/*'],
+    message:
+      'Only the entry points, the demo and the CLI may import the worker assembly, the CLI or the demo.',
+  },
+];
+
+const nodeBuiltins = ['fs', 'path', 'http', 'https', 'net', 'child_process', 'crypto', 'os', 'timers'];
+
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', '.data', 'eslint.config.mjs'] },
   eslint.configs.recommended,
@@ -29,23 +40,60 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O.
-    files: ['src/workflows/**/*.ts'],
+    files: ['src/**/*.ts'],
+    ignores: ['src/worker.ts', 'src/client.ts', 'src/worker-process/**', 'src/cli/**', 'src/demo/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: downwardOnly }] },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O. The workflow
+    // bundle also takes in the shared vocabulary, the step policies and the dead-letter path.
+    files: [
+      'src/workflows/**/*.ts',
+      'src/contract/**/*.ts',
+      'src/policies/**/*.ts',
+      'src/dead-letters/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['node:*'], message: 'Workflow code must not use Node built-ins.' },
+            { group: nodeBuiltins, message: 'Workflow code must not use Node built-ins.' },
             {
-              group: ['fs', 'path', 'http', 'https', 'net', 'child_process', 'crypto', 'os', 'timers'],
-              message: 'Workflow code must not use Node built-ins.',
-            },
-            {
-              group: ['../activities/*', '../activities', '../mlx/*', '../launcher/*', '../tasks/*'],
+              group: [
+                '../activities',
+                '../activities/*',
+                '../mlx',
+                '../mlx/*',
+                '../launcher',
+                '../launcher/*',
+              ],
               allowTypeImports: true,
               message: 'Workflow code may import activity types only.',
             },
+            {
+              group: ['../tasks', '../tasks/*', '../lease', '../lease/*', '../host', '../host/*'],
+              allowTypeImports: true,
+              message: 'Workflow code may import types only from worker-side folders.',
+            },
+            {
+              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              allowTypeImports: true,
+              message: 'Workflow code may import types only from the client, worker and activity SDKs.',
+            },
+            {
+              group: [
+                '../config',
+                '../config/*',
+                '../telemetry',
+                '../telemetry/*',
+                '../client-library',
+                '../client-library/*',
+              ],
+              message: 'Workflow code gets what it needs as input: no configuration, SDK setup or client.',
+            },
+            ...downwardOnly,
           ],
         },
       ],

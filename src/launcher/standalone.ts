@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../telemetry';
 import { startLocalLauncher } from './http-api';
 
-const USAGE = `Usage: npx tsx src/launcher/main.ts [--port N] [--data-dir DIR] [--chromium PATH] [--faults]
+const USAGE = `Usage: npx tsx src/launcher/standalone.ts [--port N] [--data-dir DIR] [--chromium PATH] [--faults]
                                         [--tls-cert FILE --tls-key FILE]
 
 Serves the MLX launcher API on 127.0.0.1 and starts a real Chromium per profile.

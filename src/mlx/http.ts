@@ -1,6 +1,6 @@
 /**
  * Calls to the MLX launcher and cloud API: the envelope is parsed by zod, and every error code, HTTP
- * status and transport fault becomes a failure of the one taxonomy (src/errors.ts). Messages pass
+ * status and transport fault becomes a failure of the one taxonomy (src/contract/failures.ts). Messages pass
  * through the redactor, so no token or password reaches an error, a span or Temporal history.
  */
 import type { ApplicationFailure } from '@temporalio/common';

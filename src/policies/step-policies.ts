@@ -74,7 +74,7 @@ export const DEFAULT_STEP_POLICIES: StepPolicies = {
   // Host-bound steps carry schedule-to-close, and schedule-to-start (a queue no one polls: the host
   // died), so a dead host is noticed instead of waited on; the workflow then moves the job (host failover).
   // startProfile's attempts are bounded by time, not count: a core download takes minutes
-  // (src/activities/start-retry.ts spaces those attempts and caps proxy failures).
+  // (start-retry.ts spaces those attempts and caps proxy failures).
   startProfile: {
     start_to_close_ms: 90 * SECOND,
     schedule_to_close_ms: 10 * MINUTE,

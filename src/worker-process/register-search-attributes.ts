@@ -1,5 +1,6 @@
+import type { SearchAttributeType } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { temporal } from '@temporalio/proto';
 import type { Logger } from '../telemetry';
 import { SA, SEARCH_ATTRIBUTE_TYPES } from '../contract';
 
@@ -19,9 +20,7 @@ export async function ensureSearchAttributes(
     if (missing.length === 0) return;
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(
-        missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
-      ),
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedValueType(key.type)])),
     });
     log.info('registered search attributes', { names: missing.map((key) => key.name) });
   } catch (err) {
@@ -30,4 +29,9 @@ export async function ensureSearchAttributes(
       error: err,
     });
   }
+}
+
+/** The operator service's enum for a search attribute type: the SDK's type names are its suffixes. */
+function indexedValueType(type: SearchAttributeType): temporal.api.enums.v1.IndexedValueType {
+  return temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}`];
 }

@@ -4,7 +4,7 @@ import { ATTR, jobAttributes, jobRef, type JobProgress, type JobResult, type Run
 import { DeadLetterDesk, settle, webhookFailure, type Outcome } from '../dead-letters';
 import { driveSteps } from './drive-steps';
 import type { JobContext } from './job-context';
-import { ProgressTracker } from './progress';
+import { ProgressTracker } from './progress-tracker';
 import { report } from './report';
 
 export type { RunJobInput };

@@ -23,6 +23,9 @@ import { createSecretStore } from '../../src/secrets';
 import { fastPolicies } from './policies';
 import { testTasks } from './test-tasks';
 import type { Tracer } from '@opentelemetry/api';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
 Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
@@ -52,9 +55,9 @@ let bundle: Promise<WorkflowBundle> | undefined;
 export function workflowBundle(): Promise<WorkflowBundle> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
-    // With a prebuilt bundle, the tracing interceptors must be bundled in (the plugin cannot add them).
-    workflowInterceptorModules: [
-      require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+    // With a prebuilt bundle, the tracing interceptors are bundled in here (the worker's plugin cannot).
+    plugins: [
+      new OpenTelemetryPlugin({ resource: new Resource({}), spanProcessor: new NoopSpanProcessor() }),
     ],
     logger: quietLogger,
   });

@@ -3,15 +3,16 @@
  * workflow (`npm run record-histories [NAME...]`), never to make a failing replay test pass. With names,
  * only those histories are recorded; the others are kept as they are.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection } from '@temporalio/worker';
 import { discardDeadLetter, retryDeadLetter } from '../../src/dead-letters';
 import { cancelJob, getJob, waitForJob, type StartedJob } from '../../src/client-library';
 import { hostTaskQueue, createProfileSlots } from '../../src/host';
 import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
+import { findTemporalCli } from '../../src/dev/temporal-dev-server';
 import { createMlxWorker } from '../../src/worker-process/mlx-worker';
 import { startTelemetry } from '../../src/telemetry';
 import { startHarness, WEBHOOK_SECRET, workflowBundle, type Harness } from '../helpers/harness';
@@ -125,9 +126,8 @@ async function main(names: string[]): Promise<void> {
         .result()
         .catch(() => undefined);
       // A retried dead letter continues as new: the first run holds the park and the retry decision.
-      const history = await h.client.workflow.getHandle(started.workflow_id, started.run_id).fetchHistory();
       const file = join(__dirname, `${recording.name}.json`);
-      writeFileSync(file, historyToJSON(history));
+      writeFileSync(file, historyJson(h, started));
       console.log(`recorded ${file}`);
     }
   } finally {
@@ -171,6 +171,26 @@ async function recordHostFailover(h: Harness, job: Recording): Promise<StartedJo
   await connection.close();
   await telemetry.shutdown();
   return started;
+}
+
+/** The run's history in the JSON form `temporal workflow show` prints and the replayer reads. */
+function historyJson(h: Harness, started: StartedJob): string {
+  return execFileSync(
+    findTemporalCli(),
+    [
+      'workflow',
+      'show',
+      '--address',
+      h.server.address,
+      '-w',
+      started.workflow_id,
+      '-r',
+      started.run_id,
+      '--output',
+      'json',
+    ],
+    { encoding: 'utf8' },
+  );
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

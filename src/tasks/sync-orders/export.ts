@@ -71,7 +71,8 @@ function decimalToCents(value: string): number {
 /** RFC 4180 records (quoted fields may hold commas, doubled quotes and line breaks), BOM and blank lines dropped. */
 export function parseCsv(text: string): string[][] {
   try {
-    return parse(text, { bom: true, skip_empty_lines: true }) as string[][];
+    const records: string[][] = parse(text, { bom: true, skip_empty_lines: true });
+    return records;
   } catch (err) {
     throw failure('TaskFailed', `the order export is not valid CSV: ${(err as Error).message}`);
   }
