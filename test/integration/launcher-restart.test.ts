@@ -24,7 +24,7 @@ test('a launcher restarted after a SIGKILL finds the browsers the dead one left,
   const browsers = () => processesWith(`--user-data-dir=${userDataDir}`);
 
   // The launcher CLI as its own process, killed without a chance to stop its browser.
-  const dead = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'launcher', 'main.ts')], {
+  const dead = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'launcher', 'standalone.ts')], {
     env: { ...process.env, MLX_DATA_DIR: dataDir, MLX_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'ignore'],
   });

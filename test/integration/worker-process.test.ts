@@ -81,15 +81,32 @@ test('a worker with a bad setting stops at start-up with one line naming it', ()
     process.execPath,
     ['--import', 'tsx', join(__dirname, '..', '..', 'src', 'worker.ts')],
     {
-      env: { ...process.env, ...env, MLX_POLICY_EXECUTE_TASK_MAXIMUM_ATTEMPTS: 'lots' },
+      env: { ...process.env, ...env, MLX_LEASE_TTL_MS: 'soon' },
       encoding: 'utf8',
+      timeout: 60_000,
     },
   );
   assert.equal(worker.status, 2);
+  assert.match(worker.stderr.trim(), /^mlx-worker: bad setting MLX_LEASE_TTL_MS: [^\n]+$/);
+});
+
+test("each program checks only its own settings: a client's bad policy stops the CLI, a worker-only one does not", async () => {
+  const badPolicy = await runCli(['status', 'nobody'], {
+    ...env,
+    MLX_POLICY_EXECUTE_TASK_MAXIMUM_ATTEMPTS: 'lots',
+  });
+  assert.equal(badPolicy.code, 2);
   assert.match(
-    worker.stderr.trim(),
-    /^mlx-worker: bad setting MLX_POLICY_EXECUTE_TASK_MAXIMUM_ATTEMPTS: .*"lots"\)$/,
+    badPolicy.stderr.trim(),
+    /^mlx-jobs: bad setting MLX_POLICY_EXECUTE_TASK_MAXIMUM_ATTEMPTS: .*"lots"\)$/,
   );
+  const workerOnly = await runCli(['status', 'nobody'], {
+    ...env,
+    MLX_WEBHOOK_SECRET: 'short',
+    MLX_LEASE_TTL_MS: 'soon',
+  });
+  assert.doesNotMatch(workerOnly.stderr, /bad setting/);
+  assert.match(workerOnly.stderr, /no such job/);
 });
 
 test('submit refuses a bad spec with exit code 2, naming the fields', async () => {
