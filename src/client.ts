@@ -38,7 +38,8 @@ if (require.main === module) {
     void telemetry
       .shutdown()
       .catch(() => undefined)
-      .finally(() => process.exit(code));
+      // Output to a pipe is written asynchronously: exit once a large `--json` answer is all out.
+      .finally(() => process.stdout.write('', () => process.exit(code)));
   void import('./cli/run-cli').then(({ runCli, describeCliError }) =>
     runCli(process.argv.slice(2)).then(exit, (err: unknown) => {
       const known = describeCliError(err);

@@ -5,22 +5,35 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ConfigError } from '../contract';
 import { loadPolicyConfig, type PolicyConfig } from '../policies';
-import { httpUrl, parseEnv, redisSettings, setVariables, sharedSchema, type Env } from './env';
+import {
+  decimalInt,
+  httpUrl,
+  optionalString,
+  parseEnv,
+  redisSettings,
+  setVariables,
+  sharedSchema,
+  type Env,
+} from './env';
+import { payloadSchema, payloadSettings } from './payload-config';
+import type { PayloadSettings } from '../payload-codec';
 import { loadTemporalSettings, type TemporalSettings } from './temporal';
 
 const ClientEnvSchema = sharedSchema.extend({
+  ...payloadSchema.shape,
+  /** `mlx-jobs codec-server`: the token callers present, its port, the UI origins CORS admits. */
+  MLX_CODEC_SERVER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  MLX_CODEC_SERVER_PORT: decimalInt(0, 65_535).default(8081),
+  MLX_CODEC_SERVER_ORIGINS: optionalString,
   MLX_TEMPORAL_UI_URL: z.url({ error: 'must be a URL' }).default('http://127.0.0.1:8233'),
   MLX_TRACE_URL_TEMPLATE: z
     .string()
     .regex(/^https?:\/\/.*\{trace_id\}/, 'must be an http(s) URL containing {trace_id}')
     .default('http://127.0.0.1:16686/trace/{trace_id}'),
   MLX_TRACE_QUERY_URL: httpUrl.optional(),
-  MLX_DEAD_LETTER_RETENTION_MS: z.coerce
-    .number()
-    .int('must be a whole number of milliseconds')
-    .min(0, 'must be 0 (never park) or more')
-    .default(7 * 24 * 3600 * 1000),
+  MLX_DEAD_LETTER_RETENTION_MS: decimalInt(0, 30 * 24 * 3600 * 1000).default(7 * 24 * 3600 * 1000),
 });
 
 export interface ClientConfig {
@@ -38,6 +51,9 @@ export interface ClientConfig {
   };
   /** The fleet's lease store, for `mlx-jobs leases`. */
   redis?: { url: string; prefix: string };
+  /** Encryption keys and the claim-check store: the client reads and writes payloads as workers do. */
+  payload: PayloadSettings;
+  codecServer: { token?: string; port: number; origins: string[] };
 }
 
 export function loadClientConfig(env: Env = process.env): ClientConfig {
@@ -50,5 +66,30 @@ export function loadClientConfig(env: Env = process.env): ClientConfig {
     deadLetterRetentionMs: e.MLX_DEAD_LETTER_RETENTION_MS,
     trace: { urlTemplate: e.MLX_TRACE_URL_TEMPLATE, queryUrl: e.MLX_TRACE_QUERY_URL?.replace(/\/+$/, '') },
     redis: redisSettings(e),
+    payload: payloadSettings(e),
+    codecServer: {
+      token: e.MLX_CODEC_SERVER_TOKEN,
+      port: e.MLX_CODEC_SERVER_PORT,
+      origins: codecOrigins(e.MLX_CODEC_SERVER_ORIGINS, e.MLX_TEMPORAL_UI_URL),
+    },
   };
+}
+
+/** Comma-separated origins; by default the Temporal UI's own. */
+function codecOrigins(list: string | undefined, uiUrl: string): string[] {
+  const origins = (list ?? new URL(uiUrl).origin).split(',').map((o) => o.trim());
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError(
+        `bad setting MLX_CODEC_SERVER_ORIGINS: "${origin}" is not an origin such as https://temporal.example:8233`,
+      );
+    }
+  }
+  return origins;
 }

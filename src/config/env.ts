@@ -7,7 +7,16 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => ['true', '1', 'yes'].includes(v));
-export const positiveInt = z.coerce.number().int().positive();
+/**
+ * A plain decimal integer within documented bounds: `1e9`, `0x10`, `1.5` and `+3` are refused, so a
+ * setting means what it reads as.
+ */
+export const decimalInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, 'must be a plain decimal integer')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 export const optionalString = z
   .string()
   .optional()
@@ -32,8 +41,12 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, str
   throw new ConfigError(`bad setting ${key}: ${issue?.message ?? 'invalid'}`);
 }
 
-/** Settings both programs read: the task queue and, for a fleet, the Redis lease store. */
+/**
+ * Settings both programs read: the task queue, the data dir, the fleet's Redis, and how payloads are
+ * stored (encryption keys and the claim-check store), since the client must read what the worker writes.
+ */
 export const sharedSchema = z.object({
+  MLX_DATA_DIR: z.string().min(1).default('.data'),
   MLX_TASK_QUEUE: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')

@@ -14,15 +14,19 @@ import {
   httpUrl,
   optionalString,
   parseEnv,
-  positiveInt,
+  decimalInt,
   redisSettings,
   setVariables,
   sharedSchema,
   type Env,
 } from './env';
+import { payloadSchema, payloadSettings } from './payload-config';
+import type { PayloadSettings } from '../payload-codec';
 import { loadTemporalSettings, type TemporalSettings } from './temporal';
 
 const WorkerEnvSchema = sharedSchema.extend({
+  ...payloadSchema.shape,
+  MLX_CLAIM_CHECK_SWEEP_MS: decimalInt(10_000, 86_400_000).default(600_000),
   MLX_WORKER_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
@@ -37,17 +41,18 @@ const WorkerEnvSchema = sharedSchema.extend({
   MLX_STRICT_MODE: bool.default(false),
   MLX_LAUNCHER_CA_FILE: optionalString,
   MLX_LAUNCHER_INSECURE: bool.default(false),
-  MLX_CORE_DOWNLOADING_RETRY_MS: positiveInt.default(DEFAULT_START_RETRY_RULES.coreDownloadingDelayMs),
-  MLX_PROXY_MAX_ATTEMPTS: positiveInt.default(DEFAULT_START_RETRY_RULES.proxyMaxAttempts),
+  MLX_CORE_DOWNLOADING_RETRY_MS: decimalInt(1_000, 600_000).default(
+    DEFAULT_START_RETRY_RULES.coreDownloadingDelayMs,
+  ),
+  MLX_PROXY_MAX_ATTEMPTS: decimalInt(1, 100).default(DEFAULT_START_RETRY_RULES.proxyMaxAttempts),
   MLX_CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
-  MLX_DATA_DIR: z.string().min(1).default('.data'),
   MLX_HEADLESS: bool.default(true),
   MLX_CDP_HOST: z.string().min(1).default('127.0.0.1'),
-  MLX_LEASE_TTL_MS: positiveInt.default(60_000),
-  MLX_MAX_OPEN_PROFILES: positiveInt.default(4),
+  MLX_LEASE_TTL_MS: decimalInt(3_000, 3_600_000).default(60_000),
+  MLX_MAX_OPEN_PROFILES: decimalInt(1, 1_000).default(4),
   MLX_TASK_SECRETS_FILE: optionalString,
   MLX_TASK_SECRETS: optionalString,
-  MLX_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  MLX_WEBHOOK_TIMEOUT_MS: decimalInt(100, 120_000).default(10_000),
   MLX_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MLX_ARTIFACTS_DIR: optionalString,
@@ -85,6 +90,10 @@ export interface WorkerConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Screenshots of failed tasks. */
   artifactsDir: string;
+  /** Encryption keys and the claim-check store (shared with clients). */
+  payload: PayloadSettings;
+  /** How often this worker removes blobs of runs Temporal no longer has. */
+  claimCheckSweepMs: number;
 }
 
 type WorkerEnv = z.output<typeof WorkerEnvSchema>;
@@ -111,6 +120,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     webhookSecret: e.MLX_WEBHOOK_SECRET,
     logLevel: e.MLX_LOG_LEVEL,
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
+    payload: payloadSettings(e),
+    claimCheckSweepMs: e.MLX_CLAIM_CHECK_SWEEP_MS,
   };
 }
 

@@ -9,6 +9,7 @@ import type { Logger } from '../telemetry';
 import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
 import { createSecretStore, parseSecrets } from '../secrets';
 import { launcherClientFromConfig } from './mlx-launcher';
+import { createPayloadHandling, type PayloadHandling } from '../payload-codec';
 
 export interface RuntimeDeps {
   deps: ActivityDeps;
@@ -17,6 +18,8 @@ export interface RuntimeDeps {
    * this worker's. An MLX agent may be shared by several workers on one machine.
    */
   launcherIsPrivate: boolean;
+  /** The data converter (encryption, claim-check store) both Temporal workers use. */
+  payload: PayloadHandling;
   /** Stops what start-up created (the embedded launcher and its browsers, the lease store). */
   close(): Promise<void>;
 }
@@ -59,10 +62,13 @@ export async function buildActivityDeps(
     log,
     startRetry: config.mlx.startRetry,
   };
+  const payload = createPayloadHandling(config.payload);
   return {
     deps,
     launcherIsPrivate: local !== undefined,
+    payload,
     async close() {
+      await payload.close();
       await leases.close();
       await local?.close();
     },

@@ -1,4 +1,5 @@
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Telemetry } from '../telemetry';
 import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
@@ -19,6 +20,8 @@ export interface MlxWorkerOptions {
   shutdownGraceTimeMs?: number;
   /** Traces workflows and activities (Temporal's spans and the job's) through this SDK setup. */
   telemetry: Pick<Telemetry, 'resource' | 'spanProcessor'>;
+  /** Encryption and the claim-check store (src/payload-codec); plain inline payloads when absent. */
+  dataConverter?: DataConverter;
   /** The launcher is this worker's alone (embedded): all it reports at start-up is this worker's. */
   launcherIsPrivate?: boolean;
 }
@@ -46,6 +49,7 @@ export function createConfiguredWorker(
     deps: runtime.deps,
     telemetry,
     launcherIsPrivate: runtime.launcherIsPrivate,
+    dataConverter: runtime.payload.dataConverter,
   });
 }
 
@@ -63,6 +67,7 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     namespace,
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
     plugins: [plugin],
+    dataConverter: options.dataConverter,
   };
   const shared = await Worker.create({
     ...common,

@@ -5,6 +5,7 @@ import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
 import { buildActivityDeps } from './build-deps';
 import { createConfiguredWorker } from './mlx-worker';
 import { temporalLogger } from './temporal-logger';
+import { startBlobRetention } from './blob-retention';
 
 /**
  * The worker process from configuration: telemetry, activity dependencies (the embedded launcher unless
@@ -26,6 +27,12 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
     const connection = await NativeConnection.connect(config.temporal.connection);
     try {
       const worker = await createConfiguredWorker(config, runtime, connection, telemetry);
+      const retention = startBlobRetention(config, runtime.payload.store, connection, log);
+      if (!runtime.payload.keyRing) {
+        log.warn(
+          'MLX_PAYLOAD_KEYS is not set: job specs, outputs and failures are stored in Temporal unencrypted',
+        );
+      }
       log.info('worker started', {
         temporal: config.temporal.connection.address,
         namespace: config.temporal.namespace,
@@ -33,8 +40,14 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
         launcher: config.launcherUrl ?? 'embedded local launcher',
         max_open_profiles: config.maxOpenProfiles,
         lease_store: config.redis ? 'redis' : 'memory',
+        payload_encryption: runtime.payload.keyRing?.encryptKeyId ?? 'off',
+        claim_check_store: config.payload.claimCheck.store,
       });
-      await worker.run();
+      try {
+        await worker.run();
+      } finally {
+        await retention.stop();
+      }
       log.info('worker stopped');
     } finally {
       await connection.close();

@@ -26,6 +26,8 @@ import type { Tracer } from '@opentelemetry/api';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { createPayloadHandling, type PayloadSettings } from '../../src/payload-codec';
+import { testPayloadSettings } from './payload';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
 Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
@@ -40,6 +42,8 @@ export interface Harness {
   receiver: WebhookReceiver;
   deps: ActivityDeps;
   dataDir: string;
+  /** How this harness's client and worker store payloads. */
+  payload: PayloadSettings;
   taskQueue: string;
   policies: StepPolicies;
   /** Starts a job with test defaults; `deadLetterRetentionMs` 0 (the default) fails jobs at once. */
@@ -87,6 +91,8 @@ export interface HarnessOptions {
   /** The worker's launcher client; by default a plain one without a token. */
   launcherClient?: (launcherUrl: string) => LauncherClient;
   startRetry?: StartRetryRules;
+  /** Payload encryption and claim-check store; by default testPayloadSettings(dataDir). */
+  payload?: (dataDir: string) => PayloadSettings;
 }
 
 /** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
@@ -97,7 +103,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const receiver = await startWebhookReceiver({ tracer: options.receiverTracer, secret: WEBHOOK_SECRET });
   const telemetry = options.telemetry ?? startTelemetry({ serviceName: 'mlx-worker', env: {} });
   const connection = await NativeConnection.connect({ address: server.address });
-  const client = await connectClient(loadClientConfig({ TEMPORAL_ADDRESS: server.address }));
+  const payload = (options.payload ?? testPayloadSettings)(dataDir);
+  const payloadHandling = createPayloadHandling(payload);
+  const client = await connectClient({
+    temporal: loadClientConfig({ TEMPORAL_ADDRESS: server.address }).temporal,
+    payload,
+  });
   const taskQueue = 'mlx-jobs-test';
   const workerId = 'test-worker';
   const deps: ActivityDeps = {
@@ -126,6 +137,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     workflowBundle: await workflowBundle(),
     shutdownGraceTimeMs: 2_000,
     telemetry,
+    dataConverter: payloadHandling.dataConverter,
   });
   const running = worker.run();
   const policies = fastPolicies();
@@ -137,6 +149,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     receiver,
     deps,
     dataDir,
+    payload,
     taskQueue,
     policies,
     submit: (spec, submitOptions = {}) =>
@@ -162,6 +175,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await running;
       await client.connection.close();
       await connection.close();
+      await payloadHandling.close();
       await launcher.close();
       await receiver.close();
       await server.stop();

@@ -94,6 +94,22 @@ export const holdBrowser = defineTask({
   },
 });
 
+/** Returns `rows` rows of about 1 KiB each: an output far above Temporal's 2 MB payload limit. */
+export const bigOutput = defineTask({
+  name: 'big_output',
+  description: 'returns `rows` rows of about 1 KiB',
+  input: z.object({ rows: z.number().int().min(1).max(10_000) }),
+  output: z.object({ rows: z.array(z.object({ id: z.string(), note: z.string() })) }),
+  async run(ctx, input) {
+    await ctx.page.setContent('<p>exporting</p>');
+    const rows = Array.from({ length: input.rows }, (_, i) => ({
+      id: `order-${i}`,
+      note: `${i}:`.padEnd(1_000, 'x'),
+    }));
+    return { rows };
+  },
+});
+
 /** Every test task, for workers the tests start. */
 export const testTasks = [
   readTitle,
@@ -102,4 +118,5 @@ export const testTasks = [
   failsBeforeAttempt,
   holdBrowser,
   bannedWhileFlagged,
+  bigOutput,
 ];

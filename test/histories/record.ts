@@ -15,6 +15,7 @@ import { freePort } from '../../src/dev/free-port';
 import { findTemporalCli } from '../../src/dev/temporal-dev-server';
 import { createMlxWorker } from '../../src/worker-process/mlx-worker';
 import { startTelemetry } from '../../src/telemetry';
+import { createPayloadHandling } from '../../src/payload-codec';
 import { startHarness, WEBHOOK_SECRET, workflowBundle, type Harness } from '../helpers/harness';
 import { waitUntil } from '../helpers/processes';
 import { bannedAccounts } from '../helpers/test-tasks';
@@ -156,6 +157,7 @@ async function recordHostFailover(h: Harness, job: Recording): Promise<StartedJo
     workflowBundle: await workflowBundle(),
     shutdownGraceTimeMs: 500,
     telemetry,
+    dataConverter: createPayloadHandling(h.payload).dataConverter,
   });
   const running = doomed.run();
   const blockers = Array.from({ length: h.deps.slots.max }, (_, i) => `blocker-${i}`);
