@@ -17,6 +17,7 @@ import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
 import { errorTypeOf, type JobFailureInfo, type JobResult } from '../contract';
 import { createRedisLeaseStore } from '../lease';
 import { DLQ_HELP, runDlq } from './dlq';
+import { CODEC_SERVER_HELP, runCodecServer } from './codec-server';
 import { createProgressPrinter, formatStatus } from './format';
 import { UsageError } from './usage-error';
 import { renderWaterfall } from './waterfall';
@@ -33,6 +34,7 @@ Commands:
   trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
   leases [--json]                   list who holds which profile (the fleet's Redis lease store)
   dlq list|show|retry|discard       find, inspect, retry and discard dead letters (see help dlq)
+  codec-server                      serve the codec endpoint for the Temporal UI and CLI (see help codec-server)
   help [COMMAND]                    show help
 
 Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.`,
@@ -58,6 +60,7 @@ with its start offset, duration and status.`,
 Lists the profile leases in the Redis store the workers share (MLX_REDIS_URL): profile, job, worker,
 fencing token and time left. A single worker without Redis keeps its leases in its own memory.`,
   dlq: DLQ_HELP,
+  'codec-server': CODEC_SERVER_HELP,
   cancel: `Usage: mlx-jobs cancel JOB_ID
 
 Requests cancellation. The running step is cancelled, then the profile is stopped, the lease released
@@ -96,6 +99,7 @@ export async function runCli(argv: string[], out = (line: string) => console.log
   }
   const config = loadClientConfig();
   if (command === 'leases') return leases(config, out, values.json ?? false);
+  if (command === 'codec-server') return runCodecServer(config, out);
   const target = positionals[0];
   if (!target || positionals.length > 1) {
     throw new UsageError(`${command} takes one argument\n\n${HELP[command]}`);
