@@ -5,6 +5,7 @@ import type { Logger } from '../telemetry';
 import type { LauncherClient } from '../mlx';
 import type { TaskRegistry } from '../tasks';
 import type { StartRetryRules } from '../policies';
+import type { EgressPolicy } from '../webhooks';
 
 /** What the activities need from the worker that hosts them; injected so tests can swap any part. */
 export interface ActivityDeps {
@@ -23,8 +24,10 @@ export interface ActivityDeps {
   tasks: TaskRegistry;
   secrets: SecretStore;
   webhookTimeoutMs: number;
-  /** Signs webhook bodies (HMAC-SHA256 with a timestamp) when set. */
-  webhookSecret?: string;
+  /** The secrets a client's webhooks are signed with (newest first); none: sent unsigned. */
+  webhookSecrets?: (clientId: string) => readonly string[];
+  /** Which callback_url hosts may be http or non-public; by default none. */
+  webhookEgress?: EgressPolicy;
   /** Where failed tasks leave their screenshots. */
   artifactsDir: string;
   log: Logger;

@@ -1,7 +1,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import { failure, type WebhookBody, type JobRef } from '../contract';
 import { redactUrl } from '../secrets';
-import { signWebhook } from '../webhooks';
+import { checkTarget, deliver, EgressRefused, signWebhook, STRICT_EGRESS } from '../webhooks';
 import type { ActivityDeps } from './deps';
 import { parseRetryAfter } from '../policies';
 import { stepSpan } from '../telemetry';
@@ -27,46 +27,52 @@ export function webhookActivities(deps: ActivityDeps) {
           'url.full': target,
           'mlx.webhook.status': body.status,
         });
+        let checked;
+        try {
+          checked = await checkTarget(url, job.client_id, deps.webhookEgress ?? STRICT_EGRESS);
+        } catch (err) {
+          if (!(err instanceof EgressRefused)) throw err;
+          throw failure('WebhookTargetNotAllowed', `webhook ${target}: ${err.message}`, {
+            details: { target },
+          });
+        }
+        const key = idempotency_key ?? `${body.job_id}:${body.status}`;
         const headers: Record<string, string> = {
           'content-type': 'application/json',
-          'idempotency-key': idempotency_key ?? `${body.job_id}:${body.status}`,
+          'idempotency-key': key,
           'user-agent': 'mlx-jobs',
         };
         // traceparent, tracestate and baggage, so the receiver continues this trace.
         propagation.inject(context.active(), headers);
         const payload = JSON.stringify(body);
-        // Signed afresh on every attempt, so a retry after an outage is not refused as stale.
-        if (deps.webhookSecret) Object.assign(headers, signWebhook(deps.webhookSecret, payload));
-        span.setAttribute('mlx.webhook.signed', Boolean(deps.webhookSecret));
-        let response: Response;
-        try {
-          response = await fetch(url, {
-            method: 'POST',
-            headers,
-            body: payload,
-            signal: AbortSignal.timeout(deps.webhookTimeoutMs),
-          });
-        } catch (err) {
-          throw failure('WebhookUnavailable', `webhook ${target} did not answer: ${String(err)}`, {
+        // Signed afresh on every attempt, so a retry after an outage is not refused as stale; with one
+        // signature per secret while the client's secret is rotated.
+        const secrets = deps.webhookSecrets?.(job.client_id) ?? [];
+        if (secrets.length) Object.assign(headers, signWebhook(secrets, key, payload));
+        span.setAttribute('mlx.webhook.signed', secrets.length > 0);
+        const result = await deliver(checked, headers, payload, deps.webhookTimeoutMs);
+        // Messages say no more than "status N" or "no connection": they reach the client's webhook and
+        // the Temporal UI, and must not map the network behind the URL.
+        if (!result.connected) {
+          throw failure('WebhookUnavailable', `webhook ${target}: delivery failed: no connection`, {
             details: { target },
           });
         }
-        await response.body?.cancel();
-        span.setAttribute('http.response.status_code', response.status);
-        const details = { target, http_status: response.status };
-        if (response.ok) {
+        span.setAttribute('http.response.status_code', result.status);
+        const details = { target, http_status: result.status };
+        if (result.status >= 200 && result.status < 300) {
           deps.log.info('webhook delivered', { job_id: body.job_id, ...details });
-          return { status: response.status };
+          return { status: result.status };
         }
-        if (response.status >= 500 || RETRY_STATUSES.has(response.status)) {
-          throw failure('WebhookUnavailable', `webhook ${target} answered ${response.status}`, {
+        const failed = `webhook ${target}: delivery failed: ${result.status}`;
+        if (result.status >= 500 || RETRY_STATUSES.has(result.status)) {
+          throw failure('WebhookUnavailable', failed, {
             details,
-            nextRetryDelayMs: parseRetryAfter(response.headers.get('retry-after')) || undefined,
+            nextRetryDelayMs: parseRetryAfter(result.retryAfter) || undefined,
           });
         }
-        throw failure('WebhookRejected', `webhook ${target} refused the delivery with ${response.status}`, {
-          details,
-        });
+        const redirect = result.status >= 300 && result.status < 400 ? ' (redirects are not followed)' : '';
+        throw failure('WebhookRejected', `${failed}${redirect}`, { details });
       });
     },
   };

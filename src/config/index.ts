@@ -2,4 +2,5 @@
 export { ConfigError } from '../contract';
 export * from './client-config';
 export * from './temporal';
+export * from './webhook-config';
 export * from './worker-config';

@@ -22,9 +22,11 @@ type Shared = z.output<typeof sharedSchema> & z.output<typeof payloadSchema>;
 /** `id=base64key` entries separated by commas or new lines; the first one encrypts. */
 export function parsePayloadKeys(text: string, source: string): PayloadSettings['keys'] {
   const entries = text
-    .split(/[\n,]/)
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('#'))
+    .flatMap((line) => line.split(','))
     .map((entry) => entry.trim())
-    .filter((entry) => entry !== '' && !entry.startsWith('#'));
+    .filter((entry) => entry !== '');
   if (entries.length === 0) throw new ConfigError(`bad setting ${source}: no key given`);
   const seen = new Set<string>();
   return entries.map((entry, index) => {

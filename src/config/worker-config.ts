@@ -21,11 +21,13 @@ import {
   type Env,
 } from './env';
 import { payloadSchema, payloadSettings } from './payload-config';
+import { webhookSchema, webhookSettings, type WebhookSettings } from './webhook-config';
 import type { PayloadSettings } from '../payload-codec';
 import { loadTemporalSettings, type TemporalSettings } from './temporal';
 
 const WorkerEnvSchema = sharedSchema.extend({
   ...payloadSchema.shape,
+  ...webhookSchema.shape,
   MLX_CLAIM_CHECK_SWEEP_MS: decimalInt(10_000, 86_400_000).default(600_000),
   MLX_WORKER_ID: z
     .string()
@@ -53,7 +55,6 @@ const WorkerEnvSchema = sharedSchema.extend({
   MLX_TASK_SECRETS_FILE: optionalString,
   MLX_TASK_SECRETS: optionalString,
   MLX_WEBHOOK_TIMEOUT_MS: decimalInt(100, 120_000).default(10_000),
-  MLX_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MLX_ARTIFACTS_DIR: optionalString,
 });
@@ -85,8 +86,8 @@ export interface WorkerConfig {
   redis?: { url: string; prefix: string };
   secrets: { file?: string; json?: string };
   webhookTimeoutMs: number;
-  /** HMAC-SHA256 key the webhook bodies are signed with. */
-  webhookSecret?: string;
+  /** Signing secrets (fleet default, per client), whether unsigned is allowed, the egress allowlist. */
+  webhook: WebhookSettings;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Screenshots of failed tasks. */
   artifactsDir: string;
@@ -117,7 +118,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     redis: redisSettings(e),
     secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },
     webhookTimeoutMs: e.MLX_WEBHOOK_TIMEOUT_MS,
-    webhookSecret: e.MLX_WEBHOOK_SECRET,
+    webhook: webhookSettings(e),
     logLevel: e.MLX_LOG_LEVEL,
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
     payload: payloadSettings(e),

@@ -56,6 +56,11 @@ export const ERROR_TYPES = {
   PlatformBanned: { retryable: false, description: 'the platform banned or suspended the account' },
   WebhookRejected: { retryable: false, description: 'the webhook receiver refused the delivery (4xx)' },
   WebhookUnavailable: { retryable: true, description: 'the webhook receiver is down, slow or overloaded' },
+  WebhookTargetNotAllowed: {
+    retryable: false,
+    description:
+      'callback_url is not https, carries credentials, or resolves to a non-public address not on the allowlist',
+  },
   JobDeadlineExceeded: { retryable: false, description: "the job did not end within its spec's deadline_ms" },
   DeadLetterRequestInvalid: {
     retryable: false,

@@ -4,8 +4,8 @@
  * Chromium), submits one sync_orders job, follows it and prints its result, webhook and UI link.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import {
   connectClient,
@@ -26,14 +26,26 @@ import { createConfiguredWorker } from '../worker-process/mlx-worker';
 import { temporalLogger } from '../worker-process/temporal-logger';
 import { startSellerCentre } from './seller-centre';
 import { startWebhookReceiver } from './webhook-receiver';
+import { blobStorageDriver, createPayloadHandling, startCodecServer } from '../payload-codec';
 
 const DEMO_ACCOUNT = { username: 'demo-seller', password: 'demo-password' };
 
 async function main(): Promise<void> {
   const stayUp = process.stdin.isTTY && !process.argv.includes('--exit');
   const say = (line: string) => console.log(line);
-  const base = loadWorkerConfig();
-  const clientBase = loadClientConfig();
+  // The demo runs as production should: payloads encrypted (a key kept in the data dir, so the UI and
+  // later runs still read old jobs), webhooks signed; its receiver on loopback is allowed explicitly.
+  const dataDir = resolve(process.env.MLX_DATA_DIR ?? '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const demoEnv = {
+    ...(process.env.MLX_PAYLOAD_KEYS ? {} : { MLX_PAYLOAD_KEYS_FILE: demoPayloadKeys(dataDir) }),
+    MLX_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+    MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+    MLX_CODEC_SERVER_TOKEN: randomBytes(18).toString('hex'),
+    ...process.env,
+  };
+  const base = loadWorkerConfig(demoEnv);
+  const clientBase = loadClientConfig(demoEnv);
   const telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': base.workerId } });
   const receiverTelemetry = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
   const log = createLogger({ level: 'warn', fields: { service: 'mlx-worker' } });
@@ -68,8 +80,10 @@ async function main(): Promise<void> {
     });
     cleanups.push(() => sellerCentre.close());
     // The demo's receiver verifies what the worker signs, as an integrator's would.
-    const webhookSecret = base.webhookSecret ?? randomBytes(24).toString('hex');
-    const receiver = await startWebhookReceiver({ tracer: receiverTelemetry.tracer, secret: webhookSecret });
+    const receiver = await startWebhookReceiver({
+      tracer: receiverTelemetry.tracer,
+      secret: base.webhook.defaultSecrets,
+    });
     cleanups.push(() => receiver.close());
     say(`demo seller centre   ${sellerCentre.url}   webhook receiver ${receiver.url}`);
 
@@ -79,9 +93,23 @@ async function main(): Promise<void> {
       ...base,
       temporal,
       secrets: { json: JSON.stringify({ 'demo-shop': DEMO_ACCOUNT }) },
-      webhookSecret,
     };
     const clientConfig = { ...clientBase, temporal: { ...temporal, uiUrl: server.uiUrl } };
+    // The codec endpoint, so the Temporal UI shows the encrypted payloads to whoever holds its token.
+    const codecPayload = createPayloadHandling(clientConfig.payload);
+    const codec = await startCodecServer({
+      codecs: codecPayload.codecs,
+      driver: blobStorageDriver(codecPayload.store),
+      token: clientConfig.codecServer.token!,
+      allowedOrigins: [new URL(server.uiUrl).origin],
+    });
+    cleanups.push(async () => {
+      await codec.close();
+      await codecPayload.close();
+    });
+    say(
+      `codec endpoint       ${codec.url}   (sign in at ${codec.url}/login with token ${clientConfig.codecServer.token})`,
+    );
     const runtime = await buildActivityDeps(config, log);
     cleanups.push(() => runtime.close());
     const connection = await NativeConnection.connect({ address: server.address });
@@ -158,6 +186,15 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
+}
+
+/** The demo's payload key: made once, kept in the data dir (readable by this user only). */
+function demoPayloadKeys(dataDir: string): string {
+  const file = join(dataDir, 'demo-payload-keys');
+  if (!existsSync(file)) {
+    writeFileSync(file, `demo-1=${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  }
+  return file;
 }
 
 main().catch((err: unknown) => {

@@ -16,8 +16,11 @@ export interface WebhookReceiverOptions {
   log?: Logger;
   /** Continues the sender's trace in this receiver's own service. */
   tracer?: Tracer;
-  /** When set, deliveries must carry a valid HMAC-SHA256 signature with a fresh timestamp. */
-  secret?: string;
+  /**
+   * When set, deliveries must carry a valid HMAC-SHA256 signature (of timestamp, idempotency key and
+   * body) with a fresh timestamp; during a rotation give both secrets, the new one first.
+   */
+  secret?: string | readonly string[];
   toleranceSec?: number;
 }
 

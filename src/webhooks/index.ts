@@ -1,2 +1,4 @@
-// Webhooks: how deliveries to callback_url are signed and verified.
+// Webhooks: where a delivery may go (egress), how it is sent (delivery) and how it is signed.
+export * from './delivery';
+export * from './egress';
 export * from './signature';

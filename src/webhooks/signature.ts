@@ -1,44 +1,62 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Headers of a signed webhook: the signature covers `<timestamp>.<body>`, so a replay cannot move it in time. */
+/**
+ * Signed webhooks. The signature covers `<timestamp>.<idempotency key>.<body>`, so a delivery can be
+ * neither moved in time nor replayed under another key. While a secret is rotated, a delivery carries
+ * one `v1=` signature per secret (`x-mlx-signature: v1=<new>, v1=<old>`); a receiver accepts any that
+ * matches one of its secrets.
+ */
 export const SIGNATURE_HEADER = 'x-mlx-signature';
 export const TIMESTAMP_HEADER = 'x-mlx-timestamp';
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const DEFAULT_TOLERANCE_SEC = 300;
 
-function digest(secret: string, timestamp: string, body: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+function digest(secret: string, timestamp: string, key: string, body: string): Buffer {
+  return createHmac('sha256', secret).update(`${timestamp}.${key}.${body}`).digest();
 }
 
+/** Headers of a signed delivery: the timestamp and one signature per secret (the newest first). */
 export function signWebhook(
-  secret: string,
+  secrets: readonly string[],
+  idempotencyKey: string,
   body: string,
   nowSec = Math.floor(Date.now() / 1000),
 ): Record<string, string> {
   const timestamp = String(nowSec);
-  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `v1=${digest(secret, timestamp, body)}` };
+  const signatures = secrets.map((s) => `v1=${digest(s, timestamp, idempotencyKey, body).toString('hex')}`);
+  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signatures.join(', ') };
 }
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
-/** Checks a delivery's HMAC-SHA256 signature and that its timestamp is within `toleranceSec` of now. */
+const SIGNATURE = /^v1=([0-9a-f]{64})$/;
+
+/**
+ * Checks a delivery: the timestamp within `toleranceSec` of now, and at least one `v1=` signature made
+ * with one of `secrets`. Strict: every entry must be `v1=` and exactly 64 lower-case hex digits.
+ */
 export function verifyWebhook(
-  secret: string,
+  secrets: string | readonly string[],
   headers: Record<string, string | undefined>,
   body: string,
   options: { nowSec?: number; toleranceSec?: number } = {},
 ): Verdict {
   const timestamp = headers[TIMESTAMP_HEADER];
-  const signature = headers[SIGNATURE_HEADER];
-  if (!timestamp || !/^\d+$/.test(timestamp))
+  const header = headers[SIGNATURE_HEADER];
+  const key = headers[IDEMPOTENCY_HEADER] ?? '';
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp))
     return { ok: false, reason: `missing or malformed ${TIMESTAMP_HEADER}` };
-  if (!signature?.startsWith('v1=')) return { ok: false, reason: `missing or malformed ${SIGNATURE_HEADER}` };
+  const given = (header ?? '').split(',').map((part) => SIGNATURE.exec(part.trim())?.[1]);
+  if (!header || given.length > 4 || given.some((hex) => hex === undefined))
+    return { ok: false, reason: `missing or malformed ${SIGNATURE_HEADER}` };
   const now = options.nowSec ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - Number(timestamp)) > (options.toleranceSec ?? DEFAULT_TOLERANCE_SEC)) {
     return { ok: false, reason: 'stale timestamp' };
   }
-  const expected = Buffer.from(digest(secret, timestamp, body), 'hex');
-  const given = Buffer.from(signature.slice(3), 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    return { ok: false, reason: 'bad signature' };
-  return { ok: true };
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  const matches = list.some((secret) => {
+    const expected = digest(secret, timestamp, key, body);
+    return given.some((hex) => timingSafeEqual(Buffer.from(hex!, 'hex'), expected));
+  });
+  return matches ? { ok: true } : { ok: false, reason: 'bad signature' };
 }

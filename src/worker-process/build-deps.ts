@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
-import type { WorkerConfig } from '../config';
+import { secretsForClient, type WorkerConfig } from '../config';
 import { hostTaskQueue, createProfileSlots } from '../host';
 import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
@@ -57,7 +57,8 @@ export async function buildActivityDeps(
     tasks,
     secrets: createSecretStore(loadSecrets(config)),
     webhookTimeoutMs: config.webhookTimeoutMs,
-    webhookSecret: config.webhookSecret,
+    webhookSecrets: secretsForClient(config.webhook),
+    webhookEgress: config.webhook.egress,
     artifactsDir: config.artifactsDir,
     log,
     startRetry: config.mlx.startRetry,

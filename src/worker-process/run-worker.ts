@@ -28,6 +28,9 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
     try {
       const worker = await createConfiguredWorker(config, runtime, connection, telemetry);
       const retention = startBlobRetention(config, runtime.payload.store, connection, log);
+      if (config.webhook.defaultSecrets.length === 0) {
+        log.warn('MLX_WEBHOOK_UNSIGNED=true: webhooks of clients without their own secret are sent unsigned');
+      }
       if (!runtime.payload.keyRing) {
         log.warn(
           'MLX_PAYLOAD_KEYS is not set: job specs, outputs and failures are stored in Temporal unencrypted',

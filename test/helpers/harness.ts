@@ -124,7 +124,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     tasks: createTaskRegistry([...builtinTasks, ...testTasks, ...(options.tasks ?? [])]),
     secrets: createSecretStore(options.secrets ?? {}),
     webhookTimeoutMs: 5_000,
-    webhookSecret: WEBHOOK_SECRET,
+    webhookSecrets: () => [WEBHOOK_SECRET],
+    // The harness's receivers listen on loopback over http.
+    webhookEgress: { allowHosts: ['127.0.0.1'], allowHostsByClient: {} },
     artifactsDir: join(dataDir, 'artifacts'),
     log: options.log ?? silentLogger,
     startRetry: options.startRetry,

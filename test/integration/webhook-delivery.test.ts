@@ -21,19 +21,22 @@ const post = (url: string, headers: Record<string, string>) =>
 test('the receiver refuses a bad signature and a stale timestamp, and keeps a repeated delivery once', async () => {
   const receiver = h.receiver;
   const bad = await post(receiver.url, {
-    ...signWebhook('not-the-secret-0123456789', body),
+    ...signWebhook(['not-the-secret-0123456789'], 'k1', body),
     'idempotency-key': 'k1',
   });
   assert.equal(bad.status, 401);
   assert.equal(await bad.text(), 'bad signature');
   const stale = await post(receiver.url, {
-    ...signWebhook(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000) - 3600),
+    ...signWebhook([WEBHOOK_SECRET], 'k1', body, Math.floor(Date.now() / 1000) - 3600),
     'idempotency-key': 'k1',
   });
   assert.equal(stale.status, 401);
   assert.equal(await stale.text(), 'stale timestamp');
 
-  const good = { ...signWebhook(WEBHOOK_SECRET, body), 'idempotency-key': 'manual-1:completed' };
+  const good = {
+    ...signWebhook([WEBHOOK_SECRET], 'manual-1:completed', body),
+    'idempotency-key': 'manual-1:completed',
+  };
   assert.equal((await post(receiver.url, good)).status, 204);
   const again = await post(receiver.url, good);
   assert.deepEqual([again.status, await again.json()], [200, { duplicate: true }]);

@@ -4,16 +4,19 @@ import { ConfigError, loadWorkerConfig } from '../../src/config';
 import { launcherClientFromConfig } from '../../src/worker-process/mlx-launcher';
 import { createLogger } from '../../src/telemetry';
 
+/** Every worker must sign its webhooks (or say it will not): the tests give it a secret. */
+const SIGNED = { MLX_WEBHOOK_SECRET: 'config-test-webhook-secret' };
+
 const account = { MLX_EMAIL: 'ops@agency.example', MLX_PASSWORD: 'pw-123456', MLX_WORKSPACE_ID: 'ws-1' };
 
 const refused = (env: NodeJS.ProcessEnv, pattern: RegExp) =>
   assert.throws(
-    () => loadWorkerConfig(env),
+    () => loadWorkerConfig({ ...SIGNED, ...env }),
     (err: Error) => err instanceof ConfigError && pattern.test(err.message),
   );
 
 test('MLX defaults: no sign-in, cloud URL, strict mode off, verified TLS, start retry rules', () => {
-  const { mlx } = loadWorkerConfig({});
+  const { mlx } = loadWorkerConfig(SIGNED);
   assert.deepEqual(mlx, {
     signIn: undefined,
     strictMode: false,
@@ -25,6 +28,7 @@ test('MLX defaults: no sign-in, cloud URL, strict mode off, verified TLS, start 
 
 test('cloud sign-in takes e-mail, password and workspace together', () => {
   const { mlx } = loadWorkerConfig({
+    ...SIGNED,
     ...account,
     MLX_CLOUD_URL: 'http://127.0.0.1:9/',
     MLX_AUTOMATION_TOKEN: '24h',
@@ -36,7 +40,10 @@ test('cloud sign-in takes e-mail, password and workspace together', () => {
     workspaceId: 'ws-1',
     automationTokenPeriod: '24h',
   });
-  assert.equal(loadWorkerConfig(account).mlx.signIn?.cloudUrl, 'https://api.multilogin.com');
+  assert.equal(
+    loadWorkerConfig({ ...SIGNED, ...account }).mlx.signIn?.cloudUrl,
+    'https://api.multilogin.com',
+  );
   refused({ MLX_EMAIL: 'a@b.c', MLX_PASSWORD: 'x' }, /^bad setting MLX_WORKSPACE_ID: cloud sign-in needs/);
   refused({ ...account, MLX_TOKEN: 'tok' }, /^bad setting MLX_TOKEN: set either MLX_TOKEN or/);
   refused({ MLX_AUTOMATION_TOKEN: '24h' }, /^bad setting MLX_AUTOMATION_TOKEN: needs MLX_EMAIL/);
@@ -48,6 +55,7 @@ test('cloud sign-in takes e-mail, password and workspace together', () => {
 
 test('TLS, strict mode and retry rule settings are validated by name', () => {
   const { mlx } = loadWorkerConfig({
+    ...SIGNED,
     MLX_LAUNCHER_CA_FILE: '/etc/mlx/ca.pem',
     MLX_STRICT_MODE: 'true',
     MLX_CORE_DOWNLOADING_RETRY_MS: '20000',
@@ -66,7 +74,7 @@ test('TLS, strict mode and retry rule settings are validated by name', () => {
 });
 
 test('an unreadable CA file stops start-up naming MLX_LAUNCHER_CA_FILE; insecure is logged loudly without secrets', () => {
-  const config = loadWorkerConfig({ MLX_LAUNCHER_CA_FILE: '/nonexistent/ca.pem' });
+  const config = loadWorkerConfig({ ...SIGNED, MLX_LAUNCHER_CA_FILE: '/nonexistent/ca.pem' });
   assert.throws(
     () =>
       launcherClientFromConfig(
@@ -78,7 +86,7 @@ test('an unreadable CA file stops start-up naming MLX_LAUNCHER_CA_FILE; insecure
       err instanceof ConfigError && /^bad setting MLX_LAUNCHER_CA_FILE: cannot read/.test(err.message),
   );
   const lines: string[] = [];
-  const insecure = loadWorkerConfig({ ...account, MLX_LAUNCHER_INSECURE: 'true' });
+  const insecure = loadWorkerConfig({ ...SIGNED, ...account, MLX_LAUNCHER_INSECURE: 'true' });
   launcherClientFromConfig(
     insecure,
     'https://127.0.0.1:45001',
