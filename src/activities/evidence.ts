@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { printable } from '../contract';
 import { redactUrl } from '../secrets';
 
 export interface Evidence {
@@ -16,8 +17,9 @@ const CAPTURE_TIMEOUT_MS = 5_000;
  * the page URL (without its query string) and title. Best effort: a dead page yields what it can.
  */
 export async function captureEvidence(page: Page, dir: string, name: string): Promise<Evidence> {
-  const url = redactUrl(page.url());
-  const title = await page.title().catch(() => '');
+  // Both come from the page: stripped of control characters, so no terminal escape reaches an operator.
+  const url = printable(redactUrl(page.url()), 2_000);
+  const title = printable(await page.title().catch(() => ''), 300);
   try {
     await mkdir(dir, { recursive: true });
     const screenshot = join(dir, `${name}.png`);

@@ -1,12 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { connectProfileBrowser } from '../cdp';
-import { asFailure, failure, formatIssues, type JobSpec, ATTR, jobAttributes, jobRef } from '../contract';
-import { inSpan, stepSpan } from '../telemetry';
+import { failure, formatIssues, type JobSpec, ATTR, jobAttributes, jobRef } from '../contract';
+import { filterOutput, inSpan, stepSpan } from '../telemetry';
 import type { TaskContext } from '../tasks';
 import type { ActivityDeps } from './deps';
 import { captureEvidence, type Evidence } from './evidence';
 import { keepLease } from './lease-keeper';
+import { taskFailure } from './task-failure';
 
 export interface ExecuteTaskInput {
   spec: JobSpec;
@@ -99,11 +100,12 @@ export function taskActivities(deps: ActivityDeps) {
             );
             span.setAttributes({
               'mlx.artifact.screenshot': evidence.screenshot ?? '',
-              'mlx.page.url': evidence.url,
-              'mlx.page.title': evidence.title,
+              'mlx.page.url': filterOutput(evidence.url),
+              'mlx.page.title': filterOutput(evidence.title),
             });
-            log.warn('task failed', { error: err, evidence });
-            throw withEvidence(asFailure(err, 'TaskFailed'), evidence);
+            const failed = taskFailure(err);
+            log.warn('task failed', { type: failed.type, error: failed.message, evidence });
+            throw withEvidence(failed, evidence);
           } finally {
             abort.signal.removeEventListener('abort', detach);
             await browser.close().catch(() => undefined);
@@ -127,7 +129,7 @@ function withEvidence(err: ApplicationFailure, evidence: Evidence): ApplicationF
     type: err.type ?? undefined,
     message: err.message,
     details: [{ ...details, evidence }],
-    cause: err.cause,
     nextRetryDelay: err.nextRetryDelay ?? undefined,
+    nonRetryable: err.nonRetryable ?? undefined,
   });
 }

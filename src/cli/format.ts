@@ -1,5 +1,5 @@
 import type { JobStatus } from '../client-library';
-import type { StepRecord } from '../contract';
+import { printable, type StepRecord } from '../contract';
 
 const MARK: Record<StepRecord['status'], string> = {
   running: '…',
@@ -11,7 +11,7 @@ const MARK: Record<StepRecord['status'], string> = {
 export function formatStep(step: StepRecord, attempt?: number, lastFailure?: string): string {
   const took = step.duration_ms === undefined ? '' : ` ${step.duration_ms} ms`;
   // Playwright messages carry a multi-line call log: its first line says what failed.
-  const reason = lastFailure?.split('\n')[0];
+  const reason = lastFailure === undefined ? undefined : printable(lastFailure.split('\n')[0] ?? '', 300);
   const retry =
     attempt && attempt > 1 ? ` (attempt ${attempt}${reason ? `, last failure: ${reason}` : ''})` : '';
   const type = step.failure_type ? ` [${step.failure_type}]` : '';
@@ -55,10 +55,12 @@ export function formatStatus(status: JobStatus, uiLink: string, traceUrl?: strin
     if (parked.webhook_delivered === false) lines.push('  the failure webhook was not delivered');
   }
   if (failure) {
-    lines.push(`  failure: ${failure.type} at ${failure.step ?? '?'}: ${failure.message}`);
+    lines.push(
+      `  failure: ${printable(failure.type, 80)} at ${failure.step ?? '?'}: ${printable(failure.message, 2_000)}`,
+    );
     const evidence = failure.evidence;
     if (evidence) {
-      lines.push(`  page at failure: ${evidence.url} "${evidence.title}"`);
+      lines.push(`  page at failure: ${printable(evidence.url, 2_000)} "${printable(evidence.title, 300)}"`);
       if (evidence.screenshot) lines.push(`  screenshot: ${evidence.screenshot}`);
     }
     if (failure.dead_letter?.outcome === 'discarded')

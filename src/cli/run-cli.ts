@@ -12,9 +12,10 @@ import {
   temporalUiLink,
   traceLink,
   fetchTrace,
+  checkJob,
 } from '../client-library';
 import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
-import { errorTypeOf, type JobFailureInfo, type JobResult } from '../contract';
+import { errorTypeOf, SPEC_LIMITS, type JobFailureInfo, type JobResult } from '../contract';
 import { createRedisLeaseStore } from '../lease';
 import { DLQ_HELP, runDlq } from './dlq';
 import { CODEC_SERVER_HELP, runCodecServer } from './codec-server';
@@ -105,10 +106,12 @@ export async function runCli(argv: string[], out = (line: string) => console.log
     throw new UsageError(`${command} takes one argument\n\n${HELP[command]}`);
   }
 
+  // A spec is checked whole before any connection: a bad one exits 2 at once, naming every field.
+  const spec = command === 'submit' ? readSpec(target, config) : undefined;
   const client = await connectClient(config);
   try {
     const ctx = { client, config, out, json: values.json ?? false };
-    if (command === 'submit') return await submit(ctx, target, values.wait ?? false);
+    if (command === 'submit') return await submit(ctx, spec, values.wait ?? false);
     if (command === 'status') return await status(ctx, target);
     if (command === 'trace') return await traceCommand(ctx, target);
     await cancelJob(client, target);
@@ -130,14 +133,29 @@ function uiLink(config: ClientConfig, workflowId: string, runId?: string): strin
   return temporalUiLink(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
 }
 
-async function submit(ctx: CommandContext, file: string, wait: boolean): Promise<number> {
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+/** The spec in `file` ('-': stdin), parsed and checked (schema, limits, policies, task input). */
+function readSpec(file: string, config: ClientConfig): unknown {
+  const name = file === '-' ? 'stdin' : file;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file === '-' ? 0 : file);
+  } catch (err) {
+    throw new UsageError(`cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  if (bytes.length > SPEC_LIMITS.specBytes) {
+    throw new UsageError(`${name}: a job spec may be at most ${SPEC_LIMITS.specBytes} bytes`);
+  }
   let spec: unknown;
   try {
-    spec = JSON.parse(text);
+    spec = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new UsageError(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(err as Error).message}`);
+    throw new UsageError(`${name} is not valid JSON: ${(err as Error).message}`);
   }
+  checkJob(spec, { policy: config.policy });
+  return spec;
+}
+
+async function submit(ctx: CommandContext, spec: unknown, wait: boolean): Promise<number> {
   const started = await startJob(ctx.client, spec, {
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,

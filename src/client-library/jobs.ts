@@ -27,7 +27,10 @@ import {
   mergePolicies,
   type PolicyConfig,
 } from '../policies';
+import type { StepPolicies } from '../contract';
 import { progressQuery, runJob } from '../workflows';
+import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
+import { formatIssues, errorTypeOf, type JobSpec } from '../contract';
 
 export interface StartJobOptions {
   taskQueue: string;
@@ -35,6 +38,8 @@ export interface StartJobOptions {
   policy?: PolicyConfig;
   /** How long a job that cannot succeed waits for an operator (Config.deadLetterRetentionMs); 0: never. */
   deadLetterRetentionMs?: number;
+  /** The tasks the workers run, to refuse unknown names and bad input at submit; the built-in ones by default. */
+  tasks?: TaskRegistry;
 }
 
 export interface StartedJob {
@@ -51,15 +56,7 @@ export interface StartedJob {
  * may be submitted again.
  */
 export async function startJob(client: Client, spec: unknown, options: StartJobOptions): Promise<StartedJob> {
-  const job = parseJobSpec(spec);
-  const { policies, bounds } = options.policy ?? {
-    policies: DEFAULT_STEP_POLICIES,
-    bounds: DEFAULT_POLICY_BOUNDS,
-  };
-  const problems = boundProblems(job.policies, bounds);
-  if (problems.length) {
-    throw failure('JobSpecInvalid', `invalid job spec: ${problems.join('; ')}`, { details: { problems } });
-  }
+  const { job, policies } = checkJob(spec, options);
   const workflowId = workflowIdFor(job.job_id);
   try {
     const handle = await client.workflow.start(runJob, {
@@ -68,7 +65,7 @@ export async function startJob(client: Client, spec: unknown, options: StartJobO
       args: [
         {
           spec: job,
-          policies: mergePolicies(policies, job.policies),
+          policies,
           dead_letter_retention_ms: options.deadLetterRetentionMs ?? 0,
         },
       ],
@@ -82,6 +79,39 @@ export async function startJob(client: Client, spec: unknown, options: StartJobO
     const existing = await client.workflow.getHandle(workflowId).describe();
     return { job_id: job.job_id, workflow_id: workflowId, run_id: existing.runId, created: false };
   }
+}
+
+/**
+ * Everything that can be known about a spec without Temporal: its schema, size and depth, its policies
+ * against the bounds, the task's name and input against the task's own schema. Throws one
+ * JobSpecInvalid naming every bad field; nothing is connected to or started.
+ */
+export function checkJob(
+  spec: unknown,
+  options: Omit<StartJobOptions, 'taskQueue'> = {},
+): { job: JobSpec; policies: StepPolicies } {
+  const job = parseJobSpec(spec);
+  const { policies, bounds } = options.policy ?? {
+    policies: DEFAULT_STEP_POLICIES,
+    bounds: DEFAULT_POLICY_BOUNDS,
+  };
+  const problems = [...boundProblems(job.policies, bounds, policies), ...taskProblems(job, options.tasks)];
+  if (problems.length) {
+    throw failure('JobSpecInvalid', `invalid job spec: ${problems.join('; ')}`, { details: { problems } });
+  }
+  return { job, policies: mergePolicies(policies, job.policies) };
+}
+
+function taskProblems(job: JobSpec, tasks: TaskRegistry = createDefaultTaskRegistry()): string[] {
+  let task;
+  try {
+    task = tasks.get(job.task.name);
+  } catch (err) {
+    if (errorTypeOf(err) !== 'TaskUnknown') throw err;
+    return [`task.name: no task named "${job.task.name}"; known: ${tasks.names().join(', ')}`];
+  }
+  const parsed = task.input.safeParse(job.task.input);
+  return parsed.success ? [] : formatIssues(parsed.error, 'task.input');
 }
 
 export interface PendingStep {

@@ -13,3 +13,4 @@ export * from './search-attributes';
 export * from './span-attributes';
 export * from './steps';
 export * from './validation';
+export * from './printable';

@@ -5,15 +5,17 @@
 import { z } from 'zod';
 import { STEPS, type StepName } from './steps';
 
-const ms = z.number().int().positive();
+/** Any duration a policy may name: at most 30 days, so `1e15` is refused where it is written. */
+const MAX_MS = 30 * 24 * 60 * 60 * 1000;
+const ms = z.number().int().positive().max(MAX_MS, `must be at most ${MAX_MS} (30 days)`);
 
 export const RetrySchema = z.strictObject({
   initial_interval_ms: ms,
-  backoff_coefficient: z.number().min(1),
+  backoff_coefficient: z.number().min(1).max(10, 'must be at most 10'),
   maximum_interval_ms: ms,
   /** 0 means unlimited (bounded by schedule_to_close_ms). */
-  maximum_attempts: z.number().int().min(0),
-  non_retryable_error_types: z.array(z.string()),
+  maximum_attempts: z.number().int().min(0).max(1_000),
+  non_retryable_error_types: z.array(z.string().max(64)).max(64),
 });
 
 export type RetryPolicy = z.output<typeof RetrySchema>;

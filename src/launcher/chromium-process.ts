@@ -38,7 +38,6 @@ const STDERR_TAIL_CHARS = 2_000;
 
 /** Flags for any Chromium this project starts on a machine with a closed network (also used by tests). */
 export const CHROMIUM_FLAGS: readonly string[] = [
-  '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
   '--no-first-run',
@@ -53,10 +52,41 @@ export const CHROMIUM_FLAGS: readonly string[] = [
   '--no-default-browser-check',
 ];
 
+/**
+ * Chromium's sandbox cannot start as root; anywhere else it stays on. (The Dockerfile runs the worker
+ * as the unprivileged `node` user.)
+ */
+export const SANDBOX_FLAGS: readonly string[] = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+
+/**
+ * What the browser may see of the worker's environment: enough to find its libraries, fonts and
+ * display, nothing else. The worker's own variables hold MLX tokens, task secrets, webhook secrets and
+ * the Temporal API key, and the browser loads pages a job chose.
+ */
+const BROWSER_ENV_KEYS = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LANGUAGE',
+  'LC_ALL',
+  'TZ',
+  'DISPLAY',
+  'WAYLAND_DISPLAY',
+  'XDG_RUNTIME_DIR',
+  'FONTCONFIG_PATH',
+];
+
+export function browserEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    BROWSER_ENV_KEYS.flatMap((key) => (env[key] === undefined ? [] : [[key, env[key]]])),
+  );
+}
+
 function chromiumArgs(userDataDir: string, headless: boolean): string[] {
   return [
     ...(headless ? ['--headless'] : []),
     ...CHROMIUM_FLAGS,
+    ...SANDBOX_FLAGS,
     '--remote-debugging-address=127.0.0.1',
     '--remote-debugging-port=0',
     `--user-data-dir=${userDataDir}`,
@@ -74,6 +104,7 @@ export async function launchChromium(options: LaunchChromiumOptions): Promise<Ch
   await rm(portFile, { force: true });
 
   const child = spawn(chromiumPath, chromiumArgs(userDataDir, headless), {
+    env: browserEnv(),
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -2,11 +2,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import type { startProfileDataSchema } from '../mlx';
 import { silentLogger, type Logger } from '../telemetry';
 import { createFaultSwitch, faultReply, routeFaults, type FaultSwitch } from './faults';
 import { BROWSER_TYPE, createProfiles, type RunningProfile } from './profiles';
+import { SANDBOX_FLAGS } from './chromium-process';
 import { error, idParam, ok, type Reply } from './reply';
 
 export interface LocalLauncherOptions {
@@ -25,6 +27,10 @@ export interface LocalLauncherOptions {
   faults?: boolean;
   /** When set, every `/api` call must carry `Authorization: Bearer <token>` that this accepts; else 401. */
   acceptsToken?: (token: string) => boolean;
+  /** The one bearer token accepted (compared in constant time); the embedded launcher gets a fresh one per start. */
+  token?: string;
+  /** At most this many profiles open at once; further starts are refused (PROFILE_LIMIT_REACHED). */
+  maxProfiles?: number;
   /** Serve https with this certificate and key (PEM), as the real agent does on launcher.mlx.yt. */
   tls?: { cert: string | Buffer; key: string | Buffer };
 }
@@ -40,6 +46,14 @@ export interface LocalLauncher {
 }
 
 export const LOCAL_LAUNCHER_VERSION = '0.1.0';
+const DEFAULT_MAX_PROFILES = 16;
+
+/** Constant-time comparison, so the time an answer takes says nothing about how much of a token matched. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 /** The MLX launcher API, served on loopback, with a real Chromium per profile. */
 export async function startLocalLauncher(options: LocalLauncherOptions): Promise<LocalLauncher> {
@@ -49,6 +63,10 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
   const profiles = await createProfiles({ chromiumPath, dataDir: options.dataDir, log });
 
   async function start(profileId: string, folderId: string, headless: boolean): Promise<Reply> {
+    const max = options.maxProfiles ?? DEFAULT_MAX_PROFILES;
+    if (!profiles.state(profileId) && Object.keys(profiles.states()).length >= max) {
+      return error(429, 'PROFILE_LIMIT_REACHED', `the local launcher runs at most ${max} profiles at once`);
+    }
     const result = await profiles.start(profileId, folderId, headless);
     if (!result.started) {
       const status = { PROFILE_ALREADY_RUNNING: 400, LAUNCHER_CLOSING: 503, BROWSER_START_FAILED: 500 };
@@ -65,9 +83,11 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
   }
 
   function authorized(header: string | undefined): boolean {
-    if (!options.acceptsToken) return true;
+    if (!options.acceptsToken && options.token === undefined) return true;
     const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
-    return token !== undefined && options.acceptsToken(token);
+    if (token === undefined) return false;
+    if (options.token !== undefined) return sameSecret(token, options.token);
+    return options.acceptsToken!(token);
   }
 
   async function route(
@@ -77,10 +97,11 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
     body: () => Promise<string>,
   ): Promise<Reply> {
     const path = url.pathname;
+    // The fault switch too: whoever may start a browser here may also make it fail, nobody else.
+    if (!authorized(authorization)) return error(401, 'UNAUTHORIZED', 'invalid or expired token');
     if (faults && (path === '/_faults' || path.startsWith('/_faults/'))) {
       return routeFaults(faults, method, path, body, log);
     }
-    if (!authorized(authorization)) return error(401, 'UNAUTHORIZED', 'invalid or expired token');
     if (method !== 'GET') return error(405, 'METHOD_NOT_ALLOWED', `${method} is not supported on ${path}`);
 
     let match = /^\/api\/v2\/profile\/f\/([^/]+)\/p\/([^/]+)\/start$/.exec(path);
@@ -146,6 +167,12 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let reply: Reply;
+    // A page in any browser on this host can reach 127.0.0.1; with DNS rebinding it would do so under
+    // its own host name. Only requests addressed to the launcher's own address are answered.
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('misdirected request');
+      return;
+    }
     try {
       reply = await route(
         req.method ?? 'GET',
@@ -175,6 +202,7 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
       res.destroy();
     });
   };
+  let allowedHosts = new Set<string>();
   const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen);
@@ -184,6 +212,15 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
     });
   });
   const boundPort = (server.address() as AddressInfo).port;
+  allowedHosts = new Set(
+    [host, 'localhost', '127.0.0.1', '[::1]', 'launcher.mlx.yt'].flatMap((name) => {
+      const h = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
+      return [`${h}:${boundPort}`.toLowerCase()];
+    }),
+  );
+  if (SANDBOX_FLAGS.length) {
+    log.warn('running as root: Chromium starts with --no-sandbox; run the worker as an unprivileged user');
+  }
   const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   log.info('local launcher listening', {
     url,

@@ -3,6 +3,7 @@
  * stopping. A stop waits for a start in progress; a start waits for a stop in progress. Browsers an
  * earlier, killed launcher left running on the same data dir are adopted at creation.
  */
+import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { profileStateSchema } from '../mlx';
@@ -116,9 +117,14 @@ export async function createProfiles({ chromiumPath, dataDir, log }: ProfilesOpt
       return { started: false, reason: 'LAUNCHER_CLOSING', message: 'the local launcher is shutting down' };
     }
 
+    const userDataDir = join(profilesDir, profileId);
+    const existed = await stat(userDataDir).then(
+      () => true,
+      () => false,
+    );
     const launching = launchChromium({
       chromiumPath,
-      userDataDir: join(profilesDir, profileId),
+      userDataDir,
       headless,
       log: log.child({ profile_id: profileId }),
     });
@@ -134,6 +140,8 @@ export async function createProfiles({ chromiumPath, dataDir, log }: ProfilesOpt
       browser = await launching;
     } catch (err) {
       entries.delete(profileId);
+      // A profile that never ran leaves nothing behind; one that did keeps its cookies.
+      if (!existed) await rm(userDataDir, { recursive: true, force: true }).catch(() => undefined);
       log.error('browser start failed', { profile_id: profileId, err });
       const message = err instanceof Error ? err.message : String(err);
       return { started: false, reason: 'BROWSER_START_FAILED', message };

@@ -1,3 +1,4 @@
+import { ID_PATTERN } from '../contract';
 /** The local launcher's replies, in the MLX envelope's terms, and its path parameters. */
 export interface Reply {
   httpCode: number;
@@ -17,8 +18,6 @@ export const error = (httpCode: number, errorCode: string, message: string): Rep
   message,
 });
 
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-
 /** A path parameter, or the 400 reply naming it. */
 export function idParam(field: string, raw: string | undefined): string | Reply {
   let value: string | undefined;
@@ -28,5 +27,9 @@ export function idParam(field: string, raw: string | undefined): string | Reply 
     value = undefined;
   }
   if (value !== undefined && ID_PATTERN.test(value)) return value;
-  return error(400, 'INVALID_PARAMETER', `${field} must be 1-128 characters of A-Z a-z 0-9 _ -`);
+  return error(
+    400,
+    'INVALID_PARAMETER',
+    `${field} must be 1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit`,
+  );
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../telemetry';
-import { startLocalLauncher } from './http-api';
+import { sameSecret, startLocalLauncher } from './http-api';
 
 const USAGE = `Usage: npx tsx src/launcher/standalone.ts [--port N] [--data-dir DIR] [--chromium PATH] [--faults]
                                         [--tls-cert FILE --tls-key FILE]
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     log,
     faults: values.faults ?? false,
     tls,
-    ...(expected && { acceptsToken: (token: string) => token === expected }),
+    ...(expected && { acceptsToken: (token: string) => sameSecret(token, expected) }),
   });
   console.log(launcher.url);
 

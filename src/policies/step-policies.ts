@@ -1,5 +1,6 @@
 /** The documented default policy of every step, the bounds on a job's own overrides, and merging. */
 import {
+  isErrorType,
   NON_RETRYABLE_ERROR_TYPES,
   STEPS,
   type RetryPolicy,
@@ -32,12 +33,53 @@ export function mergePolicies(base: StepPolicies, overrides: StepOverrides | und
   ) as StepPolicies;
 }
 
-/** Problems of a job's own overrides against the bounds, each naming the field (`policies.<step>.…`). */
-export function boundProblems(overrides: StepOverrides | undefined, bounds: PolicyBounds): string[] {
+/**
+ * Problems of a job's own overrides against the bounds, each naming the field (`policies.<step>.…`).
+ * A job may only tighten what is never retried: its non_retryable_error_types must keep every type the
+ * configured policy (`base`) lists, so login and MLX-auth failures are never retried because a spec says so.
+ */
+export function boundProblems(
+  overrides: StepOverrides | undefined,
+  bounds: PolicyBounds,
+  base: StepPolicies = DEFAULT_STEP_POLICIES,
+): string[] {
   const problems: string[] = [];
   for (const step of STEPS) {
     const over = overrides?.[step];
     if (!over) continue;
+    const given = over.retry?.non_retryable_error_types;
+    if (given) {
+      const dropped = base[step].retry.non_retryable_error_types.filter((type) => !given.includes(type));
+      if (dropped.length) {
+        problems.push(
+          `policies.${step}.retry.non_retryable_error_types: a job may add types, not remove them (missing ${dropped.join(', ')})`,
+        );
+      }
+      const unknown = given.filter((type) => !isErrorType(type));
+      if (unknown.length) {
+        problems.push(
+          `policies.${step}.retry.non_retryable_error_types: unknown types ${unknown.join(', ')}`,
+        );
+      }
+    }
+    if (over.heartbeat_ms !== undefined && over.heartbeat_ms > bounds.max_start_to_close_ms)
+      problems.push(
+        `policies.${step}.heartbeat_ms: at most ${bounds.max_start_to_close_ms} (configured bound)`,
+      );
+    if (
+      over.schedule_to_start_ms !== undefined &&
+      over.schedule_to_start_ms > bounds.max_schedule_to_close_ms
+    )
+      problems.push(
+        `policies.${step}.schedule_to_start_ms: at most ${bounds.max_schedule_to_close_ms} (configured bound)`,
+      );
+    if (
+      over.retry?.maximum_interval_ms !== undefined &&
+      over.retry.maximum_interval_ms > bounds.max_schedule_to_close_ms
+    )
+      problems.push(
+        `policies.${step}.retry.maximum_interval_ms: at most ${bounds.max_schedule_to_close_ms} (configured bound)`,
+      );
     const check = (field: string, value: number | undefined, max: number) => {
       if (value !== undefined && value > max)
         problems.push(`policies.${step}.${field}: at most ${max} (configured bound)`);

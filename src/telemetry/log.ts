@@ -2,6 +2,7 @@
  * JSON-lines logger for worker-side code (activities, launcher, tasks). Lines written inside a span carry
  * its trace_id and span_id. Never pass secrets in fields.
  */
+import { filterOutput } from './output-filter';
 import { activeTraceIds } from './spans';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -29,7 +30,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[level] < min) return;
     const line = { time: new Date().toISOString(), level, msg, ...activeTraceIds(), ...base, ...fields };
-    write(JSON.stringify(line, errorReplacer));
+    write(filterOutput(JSON.stringify(line, errorReplacer)));
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),

@@ -1,5 +1,6 @@
 import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { errorTypeOf, ATTR } from '../contract';
+import { filterOutput } from './output-filter';
 
 export const tracer = trace.getTracer('mlx.automation');
 
@@ -12,15 +13,32 @@ export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span)
     try {
       return await fn(span);
     } catch (err) {
-      const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      const message = filterOutput(err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err));
       span.setStatus({ code: SpanStatusCode.ERROR, message });
       span.setAttribute(ATTR.failureType, errorTypeOf(err) ?? (err instanceof Error ? err.name : 'Error'));
-      if (err instanceof Error) span.recordException(err);
+      if (err instanceof Error) {
+        // The event carries the redacted message and no stack: a stack can quote the failing line's values.
+        span.recordException({ name: err.name, message: filterOutput(err.message) });
+        redactFailure(err);
+      }
       throw err;
     } finally {
       span.end();
     }
   });
+}
+
+/**
+ * The error a step throws goes into Temporal history, the dead-letter info and the failure webhook:
+ * its message and details pass the same filter as logs and spans.
+ */
+function redactFailure(err: Error): void {
+  err.message = filterOutput(err.message);
+  const details = (err as { details?: unknown[] }).details;
+  if (Array.isArray(details) && details.length) {
+    (err as { details?: unknown[] }).details = JSON.parse(filterOutput(JSON.stringify(details))) as unknown[];
+  }
+  if (err.cause instanceof Error) redactFailure(err.cause);
 }
 
 /** Trace and span id of the active span, for log lines; undefined outside any span. */

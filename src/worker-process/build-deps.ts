@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
@@ -7,7 +8,8 @@ import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
 import type { Logger } from '../telemetry';
 import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
-import { createSecretStore, parseSecrets } from '../secrets';
+import { createSecretRegistry, createSecretStore, parseSecrets } from '../secrets';
+import { setOutputFilter } from '../telemetry';
 import { launcherClientFromConfig } from './mlx-launcher';
 import { createPayloadHandling, type PayloadHandling } from '../payload-codec';
 
@@ -33,14 +35,39 @@ export async function buildActivityDeps(
   log: Logger,
   tasks: TaskRegistry = createDefaultTaskRegistry(),
 ): Promise<RuntimeDeps> {
+  // The embedded launcher answers only this worker: a fresh random token per start, the slots' cap.
+  const localToken = randomBytes(32).toString('hex');
   const local = config.launcherUrl
     ? undefined
     : await startLocalLauncher({
         chromiumPath: config.chromiumPath,
         dataDir: join(config.dataDir, 'launcher', config.workerId),
         log: log.child({ component: 'local-launcher' }),
+        token: localToken,
+        maxProfiles: config.maxOpenProfiles,
       });
-  const launcher = launcherClientFromConfig(config, config.launcherUrl ?? local!.url, log);
+  // One redactor over every secret this worker holds, installed before anything can be logged or traced.
+  const secretRegistry = createSecretRegistry();
+  setOutputFilter(secretRegistry.redact);
+  const taskSecrets = loadSecrets(config);
+  secretRegistry.add(() => Object.values(taskSecrets).flatMap((fields) => Object.values(fields)));
+  const webhookSecrets = [...config.webhook.defaultSecrets, ...Object.values(config.webhook.byClient).flat()];
+  secretRegistry.add(() => webhookSecrets);
+  const staticSecrets = [
+    config.temporal.connection.apiKey,
+    config.mlx.signIn?.password,
+    config.mlxToken,
+    ...config.payload.keys.map(({ key }) => key.toString('base64')),
+  ].filter((s): s is string => typeof s === 'string');
+  secretRegistry.add(() => staticSecrets);
+  const launcher = local
+    ? launcherClientFromConfig(
+        { ...config, mlxToken: localToken, mlx: { ...config.mlx, signIn: undefined } },
+        local.url,
+        log,
+        secretRegistry.add,
+      )
+    : launcherClientFromConfig(config, config.launcherUrl!, log, secretRegistry.add);
   const leases = config.redis
     ? createRedisLeaseStore(config.redis.url, config.redis.prefix)
     : createMemoryLeaseStore();
@@ -55,7 +82,7 @@ export async function buildActivityDeps(
     headless: config.headless,
     cdpHost: config.cdpHost,
     tasks,
-    secrets: createSecretStore(loadSecrets(config)),
+    secrets: createSecretStore(taskSecrets),
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookSecrets: secretsForClient(config.webhook),
     webhookEgress: config.webhook.egress,

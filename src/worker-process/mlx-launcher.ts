@@ -4,7 +4,13 @@ import type { Logger } from '../telemetry';
 import { createLauncherClient, createTokenSource, type LauncherClient } from '../mlx';
 
 /** The MLX launcher client a worker's settings describe: auth, TLS and strict mode. */
-export function launcherClientFromConfig(config: WorkerConfig, baseUrl: string, log: Logger): LauncherClient {
+export function launcherClientFromConfig(
+  config: WorkerConfig,
+  baseUrl: string,
+  log: Logger,
+  /** Told about every token and password the client holds, for the worker's redactor. */
+  onSecrets?: (source: () => readonly string[]) => void,
+): LauncherClient {
   const { mlx } = config;
   let ca: Buffer | undefined;
   if (mlx.launcherCaFile) {
@@ -23,6 +29,7 @@ export function launcherClientFromConfig(config: WorkerConfig, baseUrl: string, 
     );
   }
   const tokens = createTokenSource({ token: config.mlxToken, signIn: mlx.signIn });
+  onSecrets?.(() => tokens.secrets());
   log.info('mlx launcher client', {
     launcher_url: baseUrl,
     auth: mlx.signIn ? 'cloud sign-in' : config.mlxToken ? 'MLX_TOKEN' : 'none',

@@ -13,13 +13,20 @@ import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-serve
 import type { JobSpecInput } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher, type LocalLauncherOptions } from '../../src/launcher';
 import { createMemoryLeaseStore } from '../../src/lease';
-import { createLogger, silentLogger, type Logger, startTelemetry, type Telemetry } from '../../src/telemetry';
+import {
+  createLogger,
+  setOutputFilter,
+  silentLogger,
+  type Logger,
+  startTelemetry,
+  type Telemetry,
+} from '../../src/telemetry';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
 import { DEFAULT_POLICY_BOUNDS, type StartRetryRules } from '../../src/policies';
 import { createMlxWorker, type MlxWorker } from '../../src/worker-process/mlx-worker';
 import { temporalLogger } from '../../src/worker-process/temporal-logger';
 import { builtinTasks, createTaskRegistry, type TaskDefinition } from '../../src/tasks';
-import { createSecretStore } from '../../src/secrets';
+import { createSecretRegistry, createSecretStore } from '../../src/secrets';
 import { fastPolicies } from './policies';
 import { testTasks } from './test-tasks';
 import type { Tracer } from '@opentelemetry/api';
@@ -131,6 +138,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log: options.log ?? silentLogger,
     startRetry: options.startRetry,
   };
+  // As a worker process does: every secret the harness worker holds is redacted from what it emits.
+  const registry = createSecretRegistry();
+  registry.add(() => [
+    WEBHOOK_SECRET,
+    ...Object.values(options.secrets ?? {}).flatMap((fields) => Object.values(fields)),
+  ]);
+  setOutputFilter(registry.redact);
   const worker: MlxWorker = await createMlxWorker({
     connection,
     namespace: 'default',
@@ -170,6 +184,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           taskQueue,
           policy: { policies, bounds: DEFAULT_POLICY_BOUNDS },
           deadLetterRetentionMs: submitOptions.deadLetterRetentionMs ?? 0,
+          tasks: deps.tasks,
         },
       ),
     async close() {

@@ -10,6 +10,8 @@ import { loadClientConfig } from '../../src/config';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
 import { fastPolicies } from '../helpers/policies';
+import { builtinTasks, createTaskRegistry } from '../../src/tasks';
+import { testTasks } from '../helpers/test-tasks';
 import { processesMatching, processesWith, waitUntil } from '../helpers/processes';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
@@ -63,6 +65,7 @@ const POLICIES = withPolicy(fast, {
 });
 
 const QUEUE = 'fleet';
+const TASKS = createTaskRegistry([...builtinTasks, ...testTasks]);
 
 /** Two profiles at most per worker: with two workers, a fifth job must wait. */
 async function startWorker(id: string): Promise<WorkerProcess> {
@@ -101,7 +104,7 @@ function submit(jobId: string, profileId: string, holdMs: number, policies = POL
       client_id: 'client-7',
       task: { name: 'hold_browser', input: { ms: holdMs } },
     },
-    { taskQueue: QUEUE, policy: { policies, bounds: DEFAULT_POLICY_BOUNDS } },
+    { taskQueue: QUEUE, policy: { policies, bounds: DEFAULT_POLICY_BOUNDS }, tasks: TASKS },
   );
 }
 

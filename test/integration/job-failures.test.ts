@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { getJob, jobFailureOf, startJob, waitForJob, cancelJob } from '../../src/client-library';
-import { workflowIdFor } from '../../src/contract';
+import { z } from 'zod';
+import { errorTypeOf, workflowIdFor } from '../../src/contract';
+import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
+import { createTaskRegistry } from '../../src/tasks';
 import { startHarness, type Harness } from '../helpers/harness';
+import { readTitle } from '../helpers/test-tasks';
 import { processAlive, processesMatching, waitUntil } from '../helpers/processes';
 
 let h: Harness;
@@ -132,11 +136,40 @@ test('an unknown task fails at once, without retries', async () => {
   assert.equal(h.launcher.runningProfiles().length, 0);
 });
 
-test('invalid task input fails as TaskInputInvalid naming the field', async () => {
-  const job = await h.submit({ job_id: 'bad-input-1', task: { name: 'read_title', input: { title: 42 } } });
+test('invalid task input is refused at submit, and again by the worker, naming the field', async () => {
+  await assert.rejects(
+    h.submit({ job_id: 'bad-input-0', task: { name: 'read_title', input: { title: 42 } } }),
+    (err: Error) => errorTypeOf(err) === 'JobSpecInvalid' && /task\.input\.title/.test(err.message),
+  );
+  await assert.rejects(h.client.workflow.getHandle(workflowIdFor('bad-input-0')).describe(), /not found/i);
+  // A client that does not know the task's schema (an older one) gets it checked by the worker.
+  const lenient = createTaskRegistry([{ ...readTitle, input: z.unknown() }]);
+  const job = await startJob(
+    h.client,
+    {
+      job_id: 'bad-input-1',
+      profile_id: 'profile-bad-input-1',
+      folder_id: 'folder-test',
+      platform: 'shopee_my',
+      client_id: 'client-42',
+      task: { name: 'read_title', input: { title: 42 } },
+    },
+    {
+      taskQueue: h.taskQueue,
+      policy: { policies: h.policies, bounds: DEFAULT_POLICY_BOUNDS },
+      tasks: lenient,
+    },
+  );
   const failure = await waitForJob(h.client, job.job_id).then(() => undefined, jobFailureOf);
   assert.equal(failure?.type, 'TaskInputInvalid');
   assert.match(failure?.message ?? '', /task\.input\.title/);
+});
+
+test('an unknown task is refused at submit with the known ones named', async () => {
+  await assert.rejects(
+    h.submit({ job_id: 'unknown-task-1', task: { name: 'no_such_task', input: {} } }),
+    /task\.name: no task named "no_such_task"; known: sync_orders/,
+  );
 });
 
 test('the client refuses an invalid JobSpec before anything runs, naming every bad field', async () => {

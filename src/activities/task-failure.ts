@@ -1,0 +1,39 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { failure, isErrorType, printable } from '../contract';
+
+/**
+ * The failure a task's error becomes. A taxonomy failure the task threw on purpose is kept (without
+ * its cause chain). Anything else, a Playwright error above all, becomes a TaskFailed with a fixed
+ * message: the action that failed and the selector it waited for. Playwright's call log, which quotes
+ * the values it typed (`- fill("<password>")`), and the original error never leave the task.
+ */
+export function taskFailure(err: unknown): ApplicationFailure {
+  if (err instanceof ApplicationFailure && isErrorType(err.type)) {
+    return ApplicationFailure.create({
+      type: err.type,
+      message: err.message,
+      details: err.details ? [...err.details] : undefined,
+      nextRetryDelay: err.nextRetryDelay ?? undefined,
+      nonRetryable: err.nonRetryable ?? undefined,
+    });
+  }
+  return failure('TaskFailed', describeTaskError(err));
+}
+
+/** `locator.fill: Timeout 20000ms exceeded (waiting for getByLabel('Password'))`, or the error's name. */
+export function describeTaskError(err: unknown): string {
+  if (!(err instanceof Error)) return 'the task failed';
+  const [first = '', ...rest] = err.message.split('\n');
+  // Playwright's first line is `<api call>: <what went wrong>`; everything after it is the call log.
+  const action =
+    /^([a-zA-Z]+(?:\.[a-zA-Z]+)+): (Timeout \d+ms exceeded|Target (?:page, context or browser )?(?:has been )?closed|[A-Za-z ]{1,60})/.exec(
+      first,
+    );
+  const waiting = rest
+    .map((line) => /^\s*- waiting for (.{1,200})$/.exec(line)?.[1])
+    .find((selector) => selector !== undefined);
+  if (action) {
+    return printable(`${action[1]}: ${action[2]}${waiting ? ` (waiting for ${waiting})` : ''}`);
+  }
+  return `the task failed with ${printable(err.name, 60)}`;
+}
