@@ -78,6 +78,7 @@ async function startWorker(id: string): Promise<WorkerProcess> {
       MLX_REDIS_URL: redis.url,
       MLX_LEASE_TTL_MS: '10000',
       MLX_MAX_OPEN_PROFILES: '2',
+      MLX_WEBHOOK_UNSIGNED: 'true',
     },
     60_000,
     TEST_WORKER,

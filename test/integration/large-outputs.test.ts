@@ -77,7 +77,11 @@ void describe('outputs larger than 2 MB on two workers sharing Redis', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mlx-jobs-big-'));
-    [server, redis, receiver] = await Promise.all([startDevServer(), startRedis(), startWebhookReceiver()]);
+    [server, redis, receiver] = await Promise.all([
+      startDevServer(),
+      startRedis(),
+      startWebhookReceiver({ secret: 'big-fleet-webhook-secret' }),
+    ]);
     env = {
       TEMPORAL_ADDRESS: server.address,
       MLX_TASK_QUEUE: 'big-fleet',
@@ -85,6 +89,8 @@ void describe('outputs larger than 2 MB on two workers sharing Redis', () => {
       MLX_PAYLOAD_KEYS: KEYS,
       // One profile per worker: two jobs at once run on both.
       MLX_MAX_OPEN_PROFILES: '1',
+      MLX_WEBHOOK_SECRET: 'big-fleet-webhook-secret',
+      MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
     };
     workers.push(
       ...(await Promise.all(

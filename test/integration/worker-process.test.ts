@@ -23,7 +23,7 @@ before(async () => {
   server = await startDevServer({ searchAttributes: {} });
   // A slow marketplace: the task runs for seconds, long enough to stop the worker in the middle of it.
   sellerCentre = await startSellerCentre({ accounts: { 'seller-7': 's3cret-pw' }, latencyMs: 150 });
-  receiver = await startWebhookReceiver();
+  receiver = await startWebhookReceiver({ secret: 'proc-test-webhook-secret' });
   env = {
     TEMPORAL_ADDRESS: server.address,
     MLX_TEMPORAL_UI_URL: server.uiUrl,
@@ -31,6 +31,8 @@ before(async () => {
     MLX_WORKER_ID: 'proc-worker',
     MLX_DATA_DIR: dir,
     MLX_TASK_SECRETS: JSON.stringify({ 'shop-7': { username: 'seller-7', password: 's3cret-pw' } }),
+    MLX_WEBHOOK_SECRET: 'proc-test-webhook-secret',
+    MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
   };
 });
 after(async () => {
