@@ -11,3 +11,11 @@ export function testPayloadSettings(dataDir: string, thresholdBytes = 256 * 1024
     claimCheck: { store: 'fs', dir: join(dataDir, 'blobs'), thresholdBytes },
   };
 }
+
+/** The environment a CLI process needs to read and write what a harness stores. */
+export function testPayloadEnv(dataDir: string): Record<string, string> {
+  return {
+    MLX_PAYLOAD_KEYS: `${TEST_PAYLOAD_KEY.id}=${TEST_PAYLOAD_KEY.key.toString('base64')}`,
+    MLX_CLAIM_CHECK_DIR: join(dataDir, 'blobs'),
+  };
+}

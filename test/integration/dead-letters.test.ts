@@ -9,13 +9,14 @@ import { workflowIdFor, SA } from '../../src/contract';
 import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
 import { waitUntil } from '../helpers/processes';
 import { runCli } from '../helpers/spawn';
+import { testPayloadEnv } from '../helpers/payload';
 import { bannedAccounts } from '../helpers/test-tasks';
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
 before(async () => {
   h = await startHarness();
-  env = { TEMPORAL_ADDRESS: h.server.address, OTEL_SDK_DISABLED: 'true' };
+  env = { TEMPORAL_ADDRESS: h.server.address, OTEL_SDK_DISABLED: 'true', ...testPayloadEnv(h.dataDir) };
 });
 after(async () => {
   await h?.close();

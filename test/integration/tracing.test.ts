@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { testPayloadEnv } from '../helpers/payload';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { getJob, waitForJob, fetchTrace, type TraceSpan } from '../../src/client-library';
@@ -157,7 +158,11 @@ test('a failed task marks its step and mlx.job.run as ERROR, with its type and s
 });
 
 test('mlx-jobs trace draws the waterfall from the trace backend', async () => {
-  Object.assign(process.env, { TEMPORAL_ADDRESS: h.server.address, MLX_TRACE_QUERY_URL: jaeger.queryUrl });
+  Object.assign(process.env, {
+    TEMPORAL_ADDRESS: h.server.address,
+    MLX_TRACE_QUERY_URL: jaeger.queryUrl,
+    ...testPayloadEnv(h.dataDir),
+  });
   const out: string[] = [];
   assert.equal(await runCli(['trace', 'traced-fail'], (line) => out.push(line)), 0);
   const text = out.join('\n');
