@@ -135,6 +135,7 @@ async function driveProfile(
     return await progress.run('executeTask', () =>
       host('executeTask', ActivityCancellationType.WAIT_CANCELLATION_COMPLETED).executeTask({
         spec,
+        job,
         port,
         lease_token: lease.token,
       }),

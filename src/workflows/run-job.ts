@@ -6,6 +6,7 @@ import { driveSteps } from './drive-steps';
 import type { JobContext } from './job-context';
 import { ProgressTracker } from './progress-tracker';
 import { report } from './report';
+import { scheduledRunInput } from './scheduled-run';
 
 export type { RunJobInput };
 
@@ -18,12 +19,13 @@ const tracer = trace.getTracer('mlx.automation');
  * Ends completed, cancelled, or failed (typed) — after waiting as a dead letter for an operator's retry
  * or discard when a retention is configured.
  */
-export async function runJob(input: RunJobInput): Promise<JobResult> {
+export async function runJob(started: RunJobInput): Promise<JobResult> {
+  const input = scheduledRunInput(started);
   const { spec } = input;
   const ctx: JobContext = {
     input,
     spec,
-    job: jobRef(spec),
+    job: jobRef(spec, input.schedule?.schedule_id),
     policies: input.policies,
     progress: new ProgressTracker(spec.job_id),
   };
