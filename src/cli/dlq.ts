@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../dead-letters';
 import { getJob, temporalUiLink, traceLink } from '../client-library';
 import type { ClientConfig } from '../config';
 import { deadLetterQuery } from '../contract';
+import { readJsonFile } from './files';
 import { formatStatus } from './format';
 import { UsageError } from './usage-error';
 
@@ -113,10 +113,5 @@ async function show(ctx: DlqContext, jobId: string, json: boolean): Promise<numb
 }
 
 function readJson(file: string): Record<string, unknown> {
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`--input ${file} is not valid JSON: ${(err as Error).message}`);
-  }
+  return readJsonFile(file, `--input ${file}`) as Record<string, unknown>;
 }

@@ -1,6 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import {
   connectClient,
   cancelJob,
@@ -16,8 +20,13 @@ import {
 import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
 import { errorTypeOf, type JobFailureInfo, type JobResult } from '../contract';
 import { createRedisLeaseStore } from '../lease';
+import { BATCH_HELP, runBatch } from './batch';
+import type { CliContext, CliIo } from './cli-context';
 import { DLQ_HELP, runDlq } from './dlq';
+import { readJsonFile } from './files';
 import { createProgressPrinter, formatStatus } from './format';
+import { runSchedule, SCHEDULE_HELP, scheduleHelp } from './schedule';
+import { runTasks, TASKS_HELP } from './tasks';
 import { UsageError } from './usage-error';
 import { renderWaterfall } from './waterfall';
 
@@ -28,11 +37,14 @@ Usage: mlx-jobs <command> [options]
 
 Commands:
   submit FILE|- [--wait] [--json]   start a job from a JobSpec JSON file (or stdin)
+  submit --batch FILE [--wait] …    start many jobs from JSON Lines or CSV (see help submit)
   status JOB_ID [--json]            show a job's state, steps, attempts and result
   cancel JOB_ID                     cancel a job (its profile is stopped, its lease freed)
   trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
   leases [--json]                   list who holds which profile (the fleet's Redis lease store)
   dlq list|show|retry|discard       find, inspect, retry and discard dead letters (see help dlq)
+  schedule create|list|describe|…   recurring jobs on Temporal Schedules (see help schedule)
+  tasks [show NAME]                 the tasks, their input and output as JSON Schema, an example spec
   help [COMMAND]                    show help
 
 Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.`,
@@ -43,7 +55,9 @@ running or completed starts nothing new and shows the existing run.
 
   --wait   follow the job's progress until it ends or is parked as a dead letter; exit 1 if it
            failed or was parked
-  --json   print machine-readable JSON instead of text`,
+  --json   print machine-readable JSON instead of text
+
+${BATCH_HELP}`,
   status: `Usage: mlx-jobs status JOB_ID [--json]
 
 Shows the job's Temporal status, each step with its duration and attempt, the failure or the output,
@@ -58,32 +72,56 @@ with its start offset, duration and status.`,
 Lists the profile leases in the Redis store the workers share (MLX_REDIS_URL): profile, job, worker,
 fencing token and time left. A single worker without Redis keeps its leases in its own memory.`,
   dlq: DLQ_HELP,
+  schedule: SCHEDULE_HELP,
+  tasks: TASKS_HELP,
   cancel: `Usage: mlx-jobs cancel JOB_ID
 
 Requests cancellation. The running step is cancelled, then the profile is stopped, the lease released
 and the webhook (if any) told "cancelled".`,
 };
 
+const consoleOut = (line: string) => console.log(line);
+
+/** Runs `fn` with a client connected as the environment says, closing it after. */
+async function withClient(io: CliIo, fn: (ctx: CliContext) => Promise<number>): Promise<number> {
+  const config = loadClientConfig();
+  const client = await connectClient(config);
+  try {
+    return await fn({ ...io, client, config });
+  } finally {
+    await client.connection.close();
+  }
+}
+
 /** Runs one CLI command; returns the process exit code. */
-export async function runCli(argv: string[], out = (line: string) => console.log(line)): Promise<number> {
+export async function runCli(argv: string[], out = consoleOut, io: Partial<CliIo> = {}): Promise<number> {
+  const cli: CliIo = {
+    out,
+    err: io.err ?? ((line) => console.error(line)),
+    write: io.write ?? ((text) => void process.stdout.write(text)),
+    tty: io.tty ?? (out === consoleOut && process.stdout.isTTY === true),
+  };
   const [command = 'help', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
     out(HELP[rest[0] ?? 'main'] ?? HELP.main!);
     return 0;
   }
   if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; see mlx-jobs --help`);
-  if (command === 'dlq') {
-    if (rest.length === 0 || rest.includes('--help') || rest.includes('-h')) {
-      out(DLQ_HELP);
-      return 0;
-    }
-    const config = loadClientConfig();
-    const client = await connectClient(config);
-    try {
-      return await runDlq(rest, { client, config, out });
-    } finally {
-      await client.connection.close();
-    }
+  if (command === 'tasks') return runTasks(rest, out);
+  const help =
+    command === 'schedule'
+      ? scheduleHelp(rest)
+      : command === 'dlq' && (rest.length === 0 || rest.some((a) => a === '--help' || a === '-h'))
+        ? DLQ_HELP
+        : undefined;
+  if (help) {
+    out(help);
+    return 0;
+  }
+  if (command === 'dlq') return withClient(cli, (ctx) => runDlq(rest, ctx));
+  if (command === 'schedule') return withClient(cli, (ctx) => runSchedule(rest, ctx));
+  if (command === 'submit' && rest.some((arg) => arg === '--batch' || arg.startsWith('--batch='))) {
+    return withClient(cli, (ctx) => runBatch(rest, ctx));
   }
   const { values, positionals } = parseArgs({
     args: rest,
@@ -127,14 +165,7 @@ function uiLink(config: ClientConfig, workflowId: string, runId?: string): strin
 }
 
 async function submit(ctx: CommandContext, file: string, wait: boolean): Promise<number> {
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  let spec: unknown;
-  try {
-    spec = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(err as Error).message}`);
-  }
-  const started = await startJob(ctx.client, spec, {
+  const started = await startJob(ctx.client, readJsonFile(file), {
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,
     deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
@@ -210,6 +241,8 @@ export function describeCliError(err: unknown): { message: string; code: number 
   if (errorTypeOf(err) === 'JobSpecInvalid') return { message: (err as Error).message, code: 2 };
   if (err instanceof ConfigError) return { message: err.message, code: 2 };
   if (err instanceof WorkflowNotFoundError) return { message: `no such job: ${err.message}`, code: 1 };
+  if (err instanceof ScheduleNotFoundError)
+    return { message: `no such schedule: ${err.scheduleId}`, code: 1 };
   if (err instanceof WorkflowUpdateFailedError) {
     // The workflow refused an operator's request: the job is unchanged.
     const refused = errorTypeOf(err.cause);

@@ -11,30 +11,18 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/common';
 import {
-  parseJobSpec,
   workflowIdFor,
   type JobFailureInfo,
   type JobProgress,
   type JobResult,
-  failure,
   jobSearchAttributes,
   type DeadLetterInfo,
 } from '../contract';
-import {
-  boundProblems,
-  DEFAULT_POLICY_BOUNDS,
-  DEFAULT_STEP_POLICIES,
-  mergePolicies,
-  type PolicyConfig,
-} from '../policies';
 import { progressQuery, runJob } from '../workflows';
+import { checkedSpec, runJobInput, type SubmitSettings } from './check-spec';
 
-export interface StartJobOptions {
+export interface StartJobOptions extends SubmitSettings {
   taskQueue: string;
-  /** Configured step policies and bounds (Config.policy); the documented defaults when omitted. */
-  policy?: PolicyConfig;
-  /** How long a job that cannot succeed waits for an operator (Config.deadLetterRetentionMs); 0: never. */
-  deadLetterRetentionMs?: number;
 }
 
 export interface StartedJob {
@@ -51,27 +39,13 @@ export interface StartedJob {
  * may be submitted again.
  */
 export async function startJob(client: Client, spec: unknown, options: StartJobOptions): Promise<StartedJob> {
-  const job = parseJobSpec(spec);
-  const { policies, bounds } = options.policy ?? {
-    policies: DEFAULT_STEP_POLICIES,
-    bounds: DEFAULT_POLICY_BOUNDS,
-  };
-  const problems = boundProblems(job.policies, bounds);
-  if (problems.length) {
-    throw failure('JobSpecInvalid', `invalid job spec: ${problems.join('; ')}`, { details: { problems } });
-  }
+  const job = checkedSpec(spec, options.policy);
   const workflowId = workflowIdFor(job.job_id);
   try {
     const handle = await client.workflow.start(runJob, {
       taskQueue: options.taskQueue,
       workflowId,
-      args: [
-        {
-          spec: job,
-          policies: mergePolicies(policies, job.policies),
-          dead_letter_retention_ms: options.deadLetterRetentionMs ?? 0,
-        },
-      ],
+      args: [runJobInput(job, options)],
       typedSearchAttributes: jobSearchAttributes(job),
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,

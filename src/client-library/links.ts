@@ -8,3 +8,8 @@ export function temporalUiLink(uiUrl: string, namespace: string, workflowId: str
 export function traceLink(template: string, traceId: string): string {
   return template.replaceAll('{trace_id}', traceId);
 }
+
+/** The Temporal Web UI page of one schedule. */
+export function temporalUiScheduleLink(uiUrl: string, namespace: string, scheduleId: string): string {
+  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/schedules/${encodeURIComponent(scheduleId)}`;
+}

@@ -8,7 +8,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { discardDeadLetter, retryDeadLetter } from '../../src/dead-letters';
-import { cancelJob, getJob, waitForJob, type StartedJob } from '../../src/client-library';
+import {
+  backfillSchedule,
+  batchOf,
+  cancelJob,
+  createSchedules,
+  describeJobRun,
+  getJob,
+  waitForJob,
+  type StartedJob,
+} from '../../src/client-library';
+import { scheduledJobId, workflowIdFor } from '../../src/contract';
 import { hostTaskQueue, createProfileSlots } from '../../src/host';
 import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
@@ -75,6 +85,12 @@ const RECORDINGS: Recording[] = [
       await parked(h, jobId);
       await discardDeadLetter(h.client, jobId, 'recorded for the replay test');
     },
+  },
+  {
+    // A backfilled run of a schedule: its template's relative dates resolved at its scheduled time.
+    name: 'scheduled-run',
+    spec: { job_id: 'replay-scheduled', task: { name: 'read_title', input: { title: 'yesterday' } } },
+    start: recordScheduledRun,
   },
   {
     name: 'host-failover',
@@ -171,6 +187,33 @@ async function recordHostFailover(h: Harness, job: Recording): Promise<StartedJo
   await connection.close();
   await telemetry.shutdown();
   return started;
+}
+
+/**
+ * A schedule (06:00 in Asia/Tokyo, paused) backfilled over 2024-03-01 takes one run, scheduled at
+ * 2024-02-29T21:00:00Z: its `yesterday` is 2024-02-29.
+ */
+async function recordScheduledRun(h: Harness, recording: Recording): Promise<StartedJob> {
+  const scheduleId = recording.spec.job_id;
+  const template = { ...h.jobFields(scheduleId), task: recording.spec.task };
+  const created = await createSchedules(
+    h.client,
+    batchOf([
+      {
+        schedule_id: scheduleId,
+        spec: { cron: '0 6 * * *', time_zone: 'Asia/Tokyo' },
+        paused: true,
+        template,
+      },
+    ]),
+    h.startOptions,
+  );
+  if (created.created.length !== 1) throw new Error(`schedule not created: ${JSON.stringify(created)}`);
+  const backfill = await backfillSchedule(h.client, scheduleId, { from: '2024-03-01', to: '2024-03-01' });
+  const jobId = scheduledJobId(scheduleId, new Date(backfill.to_start[0]!));
+  await waitUntil(async () => (await describeJobRun(h.client, jobId)).state === 'completed', 30_000);
+  const run = await describeJobRun(h.client, jobId);
+  return { job_id: jobId, workflow_id: workflowIdFor(jobId), run_id: run.run_id!, created: true };
 }
 
 /** The run's history in the JSON form `temporal workflow show` prints and the replayer reads. */
