@@ -1,13 +1,14 @@
 /**
- * How long `submit --batch` takes to start a batch of jobs on the Temporal dev server: through the
- * library (submitBatch) at a few concurrencies, the same file again (every job exists already), and the
- * CLI as a user runs it (process start included). Jobs are only submitted: no worker runs them.
+ * How long `submit --batch` takes to start a batch of jobs on the Temporal dev server: the CLI as a user
+ * runs it (process start included) and the library (submitBatch) at a few concurrencies, each a new
+ * batch and then the same file again (every job exists already), each on a fresh dev server. Jobs are
+ * only submitted: no worker runs them.
  *
  *   npm run bench:batch -- [lines=1000]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectClient, readRecords, submitBatch } from '../src/client-library';
 import { loadClientConfig } from '../src/config';
@@ -35,51 +36,72 @@ function jsonLines(prefix: string, lines: number): string {
   ).join('\n');
 }
 
+/** Times a new batch and the same batch again on a fresh dev server (so each run starts from empty). */
+async function measure(
+  lines: number,
+  name: string,
+  submit: (env: Record<string, string>, prefix: string) => Promise<string>,
+): Promise<[string, number, string][]> {
+  const server = await startDevServer();
+  const env = { TEMPORAL_ADDRESS: server.address, MLX_TASK_QUEUE: 'bench-batch' };
+  try {
+    const rows: [string, number, string][] = [];
+    for (const pass of ['new jobs', 'same file again']) {
+      const t0 = performance.now();
+      const result = await submit(env, 'bench');
+      rows.push([`${name}: ${lines} lines, ${pass}`, performance.now() - t0, result]);
+    }
+    return rows;
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const lines = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1000);
   const dir = mkdtempSync(join(tmpdir(), 'mlx-bench-batch-'));
-  const server = await startDevServer();
-  const env = { TEMPORAL_ADDRESS: server.address, MLX_TASK_QUEUE: 'bench-batch' };
-  const config = loadClientConfig(env);
-  const client = await connectClient(config);
-  const options = { taskQueue: config.taskQueue, policy: config.policy };
+  const file = join(dir, 'jobs.jsonl');
+  writeFileSync(file, jsonLines('bench', lines));
   const rows: [string, number, string][] = [];
   try {
+    rows.push(
+      ...(await measure(lines, 'CLI mlx-jobs submit --batch (process start included)', (env) => {
+        const run = spawnSync(join(__dirname, '..', 'bin', 'mlx-jobs'), ['submit', '--batch', file], {
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        });
+        if (run.status !== 0) throw new Error(`the CLI failed: ${run.stderr}`);
+        return Promise.resolve(run.stdout.trim().split('\n').at(-1) ?? '');
+      })),
+    );
     for (const concurrency of [8, 16, 32]) {
-      const batch = readRecords(jsonLines(`lib-c${concurrency}`, lines), 'jsonl');
-      let t0 = performance.now();
-      const first = await submitBatch(client, batch, { ...options, concurrency });
-      const ms = performance.now() - t0;
-      const created = first.jobs.filter((j) => j.created).length;
-      rows.push([`library, concurrency ${concurrency}: ${lines} new jobs`, ms, `${created} started`]);
-      t0 = performance.now();
-      const again = await submitBatch(client, batch, { ...options, concurrency });
-      const existed = again.jobs.filter((j) => !j.created).length;
-      rows.push([
-        `library, concurrency ${concurrency}: same file again`,
-        performance.now() - t0,
-        `${existed} existed`,
-      ]);
+      rows.push(
+        ...(await measure(lines, `library submitBatch, concurrency ${concurrency}`, async (env) => {
+          const config = loadClientConfig(env);
+          const client = await connectClient(config);
+          try {
+            const batch = readRecords(jsonLines('bench', lines), 'jsonl');
+            const result = await submitBatch(client, batch, {
+              taskQueue: config.taskQueue,
+              policy: config.policy,
+              concurrency,
+            });
+            const created = result.jobs.filter((j) => j.created).length;
+            return `${created} started, ${result.jobs.length - created} existed`;
+          } finally {
+            await client.connection.close();
+          }
+        })),
+      );
     }
-    const file = join(dir, 'jobs.jsonl');
-    writeFileSync(file, jsonLines('cli', lines));
-    const t0 = performance.now();
-    const run = spawnSync(join(__dirname, '..', 'bin', 'mlx-jobs'), ['submit', '--batch', file], {
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-    });
-    if (run.status !== 0) throw new Error(`the CLI failed: ${run.stderr}`);
-    rows.push([
-      'CLI: mlx-jobs submit --batch (process start included)',
-      performance.now() - t0,
-      run.stdout.trim().split('\n').at(-1) ?? '',
-    ]);
   } finally {
-    await client.connection.close();
-    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`lines: ${lines}, machine: ${process.arch}, node ${process.version}\n`);
+  console.log(
+    `lines: ${lines}, machine: ${process.arch}, node ${process.version}, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+  );
   console.log('| measure | time | result |\n| --- | --- | --- |');
   for (const [name, ms, result] of rows) console.log(`| ${name} | ${(ms / 1000).toFixed(2)} s | ${result} |`);
 }

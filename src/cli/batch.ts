@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import {
+  DEFAULT_BATCH_CONCURRENCY,
   followJobs,
   submitBatch,
   temporalUiLink,
   type BatchJob,
+  type BatchSubmission,
   type BatchTally,
   type RecordProblem,
   type RunOutcome,
@@ -86,19 +88,7 @@ export async function runBatch(args: string[], ctx: CliContext): Promise<number>
       );
     return 2;
   }
-  if (!json) {
-    if (result.invalid.length) reportInvalid(ctx, result.invalid, 'these lines were skipped');
-    for (const job of result.jobs.filter((j) => !j.created)) {
-      ctx.out(`exists  ${job.job_id} (${lineText(job)}run ${job.run_id}): nothing new was started`);
-    }
-    for (const error of result.errors)
-      ctx.err(`not submitted  ${error.job_id} (${lineText(error)}${error.message})`);
-    const created = result.jobs.filter((j) => j.created).length;
-    ctx.out(
-      `${result.jobs.length + result.errors.length} jobs: ${created} started, ${result.jobs.length - created} already existed` +
-        (result.errors.length ? `, ${result.errors.length} not submitted` : ''),
-    );
-  }
+  if (!json) printSubmission(ctx, result);
   let outcomes: Map<string, RunOutcome> | undefined;
   let tally: BatchTally | undefined;
   if (values.wait && result.jobs.length) {
@@ -106,21 +96,14 @@ export async function runBatch(args: string[], ctx: CliContext): Promise<number>
       ctx.client,
       result.jobs.map((j) => j.job_id),
       {
-        concurrency: concurrency ?? 16,
+        concurrency: concurrency ?? DEFAULT_BATCH_CONCURRENCY,
         onProgress: (t) =>
           !json && display.update(progressLine(t.total - t.running, t.total, followParts(t))),
       },
     ));
     if (!json) {
       display.done();
-      for (const job of result.jobs) {
-        const outcome = outcomes.get(job.job_id)!;
-        if (outcome.state === 'completed') continue;
-        const why = outcome.failure_type ? ` ${outcome.failure_type}` : '';
-        ctx.out(
-          `${outcome.state}  ${job.job_id} (${lineText(job)}${outcome.status}${why}): mlx-jobs status ${job.job_id}`,
-        );
-      }
+      printUnsuccessful(ctx, result.jobs, outcomes);
     }
   }
   if (json) {
@@ -140,6 +123,33 @@ export async function runBatch(args: string[], ctx: CliContext): Promise<number>
   const unsuccessful = tally ? tally.failed + tally.cancelled + tally.parked : 0;
   if (result.errors.length || unsuccessful) return 1;
   return result.invalid.length ? 2 : 0;
+}
+
+function printSubmission(ctx: CliContext, result: BatchSubmission): void {
+  if (result.invalid.length) reportInvalid(ctx, result.invalid, 'these lines were skipped');
+  for (const job of result.jobs.filter((j) => !j.created)) {
+    ctx.out(`exists  ${job.job_id} (${lineText(job)}run ${job.run_id}): nothing new was started`);
+  }
+  for (const error of result.errors) {
+    ctx.err(`not submitted  ${error.job_id} (${lineText(error)}${error.message})`);
+  }
+  const created = result.jobs.filter((j) => j.created).length;
+  const failed = result.errors.length ? `, ${result.errors.length} not submitted` : '';
+  ctx.out(
+    `${result.jobs.length + result.errors.length} jobs: ${created} started, ${result.jobs.length - created} already existed${failed}`,
+  );
+}
+
+/** One line for each job that did not complete: where it stands and how to look closer. */
+function printUnsuccessful(ctx: CliContext, jobs: BatchJob[], outcomes: Map<string, RunOutcome>): void {
+  for (const job of jobs) {
+    const outcome = outcomes.get(job.job_id)!;
+    if (outcome.state === 'completed') continue;
+    const why = outcome.failure_type ? ` ${outcome.failure_type}` : '';
+    ctx.out(
+      `${outcome.state}  ${job.job_id} (${lineText(job)}${outcome.status}${why}): mlx-jobs status ${job.job_id}`,
+    );
+  }
 }
 
 function submittedParts(p: { created: number; existed: number; errors: number }): Record<string, number> {

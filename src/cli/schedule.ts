@@ -218,9 +218,9 @@ async function forSelected(
   if (action === 'backfill' && (!values.from || !values.to))
     throw new UsageError('schedule backfill needs --from and --to');
   const overlap = overlapOf(values);
-  const results: unknown[] = [];
+  const results = new Array<unknown>(ids.length);
   const failed: string[] = [];
-  await forEachConcurrently(ids, 4, async (id) => {
+  await forEachConcurrently(ids, 4, async (id, i) => {
     try {
       if (action === 'backfill') {
         const result = await backfillSchedule(ctx.client, id, {
@@ -228,20 +228,20 @@ async function forSelected(
           to: values.to!,
           overlap,
         });
-        results.push(result);
+        results[i] = result;
         if (!values.json) ctx.out(formatBackfill(result));
         return;
       }
       if (action === 'pause') await pauseSchedule(ctx.client, id, values.reason!);
       else await unpauseSchedule(ctx.client, id, values.reason);
-      results.push({ schedule_id: id, [action === 'pause' ? 'paused' : 'unpaused']: true });
+      results[i] = { schedule_id: id, [action === 'pause' ? 'paused' : 'unpaused']: true };
       if (!values.json) ctx.out(`schedule ${id} ${action}d${values.reason ? `: ${values.reason}` : ''}`);
     } catch (err) {
       failed.push(id);
       ctx.err(`schedule ${id}: ${action} failed: ${(err as Error).message}`);
     }
   });
-  if (values.json) ctx.out(JSON.stringify(results));
+  if (values.json) ctx.out(JSON.stringify(results.filter((r) => r !== undefined)));
   else if (ids.length === 0) ctx.out('no schedule matches');
   return failed.length ? 1 : 0;
 }

@@ -67,6 +67,8 @@ export async function createSchedules(
     }
   }
   if (result.invalid.length) return result;
+  const order = new Map(valid.map((v, i) => [v.definition.schedule_id, i]));
+  const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
   await forEachConcurrently(valid, 4, async ({ line, definition, template }) => {
     try {
       await client.schedule.create(scheduleOptions(definition, template, options));
@@ -76,6 +78,8 @@ export async function createSchedules(
       else result.errors.push({ line, schedule_id: definition.schedule_id, message: (err as Error).message });
     }
   });
+  result.created.sort(byOrder);
+  result.existed.sort(byOrder);
   return result;
 }
 

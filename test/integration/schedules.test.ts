@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
 import {
   backfillSchedule,
   batchOf,
@@ -12,11 +13,13 @@ import {
   fetchTrace,
   getJob,
   listSchedules,
+  temporalUiScheduleLink,
   triggerSchedule,
   waitForJob,
   type TraceSpan,
 } from '../../src/client-library';
 import { runCli as runCliInProcess } from '../../src/cli/run-cli';
+import { CHROMIUM_FLAGS } from '../../src/launcher';
 import { startTelemetry, type Telemetry } from '../../src/telemetry';
 import { startHarness, type Harness } from '../helpers/harness';
 import { startJaeger, type Jaeger } from '../helpers/jaeger';
@@ -117,6 +120,18 @@ test('a triggered run is an ordinary job: its job_id, its dates in the zone, its
   const runPage = `${h.server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(`mlx-job-${jobId}`)}/`;
   assert.ok(last.ui_url?.startsWith(runPage), last.ui_url);
   assert.equal(last.trace_url, `http://127.0.0.1:16686/trace/${trace_id}`);
+
+  // The Temporal UI's schedule page says what the schedule runs.
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_FLAGS] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(temporalUiScheduleLink(h.server.uiUrl, 'default', 'tokyo-today'));
+    const summary =
+      'read_title for client client-42 on shopee_my (profile profile-tokyo-today); dates in Asia/Tokyo';
+    await page.getByText(summary).first().waitFor({ timeout: 30_000 });
+  } finally {
+    await browser.close();
+  }
 });
 
 test('a backfill over three days runs each day with its own dates and never starts a day twice', async () => {
