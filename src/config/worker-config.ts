@@ -51,7 +51,15 @@ const WorkerEnvSchema = sharedSchema.extend({
   MLX_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MLX_ARTIFACTS_DIR: optionalString,
+  MLX_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
+    .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535')
+    .default('127.0.0.1:9464'),
 });
+
+/** Every variable the worker's own schema reads (TEMPORAL_* and OTEL_* are read by their libraries). */
+export const WORKER_SETTINGS: readonly string[] = Object.keys(WorkerEnvSchema.shape);
 
 export interface WorkerConfig {
   temporal: TemporalSettings;
@@ -85,6 +93,8 @@ export interface WorkerConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Screenshots of failed tasks. */
   artifactsDir: string;
+  /** Where /metrics, /healthz and /readyz are served; port 0 picks a free one. */
+  metrics: { host: string; port: number };
 }
 
 type WorkerEnv = z.output<typeof WorkerEnvSchema>;
@@ -111,7 +121,13 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     webhookSecret: e.MLX_WEBHOOK_SECRET,
     logLevel: e.MLX_LOG_LEVEL,
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
+    metrics: hostPort(e.MLX_METRICS_ADDRESS),
   };
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
 }
 
 function mlxSettings(e: WorkerEnv): WorkerConfig['mlx'] {

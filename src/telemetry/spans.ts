@@ -1,20 +1,30 @@
-import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, trace, type Attributes, type Span, type SpanKind } from '@opentelemetry/api';
 import { errorTypeOf, ATTR } from '../contract';
 
 export const tracer = trace.getTracer('mlx.automation');
+
+/** The taxonomy type of a failure, else the error's class name: what spans and metrics record. */
+export function failureTypeOf(err: unknown): string {
+  return errorTypeOf(err) ?? (err instanceof Error ? err.name : 'Error');
+}
 
 /**
  * Runs `fn` in an active span: children and log lines see it, a failure sets status ERROR and records
  * the taxonomy type, and the span always ends.
  */
-export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+export function inSpan<T>(
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+  options: { kind?: SpanKind } = {},
+): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes, kind: options.kind }, async (span) => {
     try {
       return await fn(span);
     } catch (err) {
       const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
       span.setStatus({ code: SpanStatusCode.ERROR, message });
-      span.setAttribute(ATTR.failureType, errorTypeOf(err) ?? (err instanceof Error ? err.name : 'Error'));
+      span.setAttribute(ATTR.failureType, failureTypeOf(err));
       if (err instanceof Error) span.recordException(err);
       throw err;
     } finally {

@@ -1,6 +1,6 @@
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
-import type { Telemetry } from '../telemetry';
+import { metricsSinks, type Telemetry } from '../telemetry';
 import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../config';
 import { hostTaskQueue } from '../host';
@@ -30,6 +30,8 @@ export interface MlxWorker {
    */
   run(): Promise<void>;
   shutdown(): void;
+  /** True while both Temporal workers poll their queues (for /readyz). */
+  isPolling(): boolean;
 }
 
 /** The worker for a configuration and the dependencies built from it (buildActivityDeps). */
@@ -72,6 +74,8 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createSharedActivities(deps),
+    // The workflow's metric events (job outcomes, dead letters): recorded here, never on replay.
+    sinks: metricsSinks(),
   });
   const host = await Worker.create({
     ...common,
@@ -102,6 +106,7 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
       if (failed) throw failed.reason;
     },
     shutdown,
+    isPolling: () => workers.every((worker) => worker.getState() === 'RUNNING'),
   };
 }
 

@@ -63,7 +63,10 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
 }
 
 const shared = (ctx: JobContext, step: StepName) =>
-  proxyActivities<SharedActivities>(activityOptions(ctx.policies[step]));
+  proxyActivities<SharedActivities>({
+    ...activityOptions(ctx.policies[step]),
+    summary: ctx.metadata?.activitySummary(step),
+  });
 
 /**
  * Lease, then drive the profile on the leasing worker; when that host is lost (see isHostLost), lease
@@ -119,6 +122,7 @@ async function driveProfile(
     proxyActivities<HostActivities>({
       ...activityOptions(policies[step], lease.task_queue),
       cancellationType,
+      summary: ctx.metadata?.activitySummary(step, lease.worker_id),
     });
   let hostLost = false;
   try {

@@ -26,7 +26,10 @@ export async function report(ctx: JobContext, outcome: Outcome): Promise<unknown
   const retries = ctx.input.dead_letter_retries ?? 0;
   const idempotency_key = `${spec.job_id}:${outcome.status}${retries ? `:retry-${retries}` : ''}`;
   const url = spec.callback_url;
-  const { postWebhook } = proxyActivities<SharedActivities>(activityOptions(policies.postWebhook));
+  const { postWebhook } = proxyActivities<SharedActivities>({
+    ...activityOptions(policies.postWebhook),
+    summary: ctx.metadata?.activitySummary('postWebhook'),
+  });
   try {
     await CancellationScope.nonCancellable(() =>
       progress.run('postWebhook', () => postWebhook({ job, url, body, idempotency_key })),
