@@ -13,6 +13,7 @@ import {
   bool,
   httpUrl,
   optionalString,
+  OTEL_SETTINGS,
   parseEnv,
   positiveInt,
   redisSettings,
@@ -20,7 +21,7 @@ import {
   sharedSchema,
   type Env,
 } from './env';
-import { loadTemporalSettings, type TemporalSettings } from './temporal';
+import { loadTemporalSettings, TEMPORAL_SETTINGS, type TemporalSettings } from './temporal';
 
 const WorkerEnvSchema = sharedSchema.extend({
   MLX_WORKER_ID: z
@@ -58,8 +59,18 @@ const WorkerEnvSchema = sharedSchema.extend({
     .default('127.0.0.1:9464'),
 });
 
-/** Every variable the worker's own schema reads (TEMPORAL_* and OTEL_* are read by their libraries). */
-export const WORKER_SETTINGS: readonly string[] = Object.keys(WorkerEnvSchema.shape);
+/**
+ * Whether the worker reads this variable: its own settings, the Temporal connection's (envconfig) and
+ * OpenTelemetry's. For checking deployment files: a variable nobody reads is a typo.
+ */
+export function isWorkerSetting(name: string): boolean {
+  return (
+    name in WorkerEnvSchema.shape ||
+    TEMPORAL_SETTINGS.includes(name) ||
+    name.startsWith('TEMPORAL_GRPC_META_') ||
+    OTEL_SETTINGS.includes(name)
+  );
+}
 
 export interface WorkerConfig {
   temporal: TemporalSettings;

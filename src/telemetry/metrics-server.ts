@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { Logger } from './log';
 import { openMetricsToText, textToOpenMetrics } from './metrics-format';
-import { metricsRegistry } from './metrics';
+import { collectProcessMetrics, metricsRegistry } from './metrics';
 
 export interface MetricsServerOptions {
   host: string;
@@ -39,6 +39,7 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
  * format), GET /healthz (the process answers), GET /readyz (503 with the reason until the worker polls).
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  collectProcessMetrics();
   // One scrape at a time: the gauges are reset and refilled while they are collected.
   let collecting: Promise<unknown> = Promise.resolve();
   const scrape = (openMetrics: boolean): Promise<string> => {

@@ -15,7 +15,13 @@ import {
 
 export const metricsRegistry = new Registry<OpenMetricsContentType>();
 metricsRegistry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-collectDefaultMetrics({ register: metricsRegistry });
+
+let defaultMetrics = false;
+/** The process's own metrics (CPU, memory, event loop, GC), once it serves /metrics. */
+export function collectProcessMetrics(): void {
+  if (!defaultMetrics) collectDefaultMetrics({ register: metricsRegistry });
+  defaultMetrics = true;
+}
 
 const JOB_BUCKETS = [1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600];
 const STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 900];
