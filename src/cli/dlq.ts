@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../dead-letters';
-import { getJob, temporalUiLink, traceLink } from '../client-library';
+import { getJob, temporalUiLink, traceLink, traceReference } from '../client-library';
 import type { ClientConfig } from '../config';
-import { deadLetterQuery } from '../contract';
+import { ATTR, deadLetterQuery } from '../contract';
+import { inSpan, linkTo } from '../telemetry';
 import { formatStatus } from './format';
 import { UsageError } from './usage-error';
 
@@ -55,20 +56,34 @@ export async function runDlq(args: string[], ctx: DlqContext): Promise<number> {
     throw new UsageError(DLQ_HELP);
   }
   if (action === 'show') return show(ctx, jobId, values.json ?? false);
-  if (action === 'discard') {
-    if (!values.reason) throw new UsageError('dlq discard needs --reason TEXT: it is kept with the job');
-    await discardDeadLetter(ctx.client, jobId, values.reason);
-    ctx.out(`job ${jobId} discarded: ${values.reason}`);
-    return 0;
+  if (action === 'discard' && !values.reason) {
+    throw new UsageError('dlq discard needs --reason TEXT: it is kept with the job');
   }
-  await retryDeadLetter(ctx.client, jobId, {
-    profile_id: values.profile,
-    folder_id: values.folder,
-    task_input: values.input === undefined ? undefined : readJson(values.input),
-    reason: values.reason,
-  });
-  ctx.out(`job ${jobId}: retry accepted; follow it with: mlx-jobs status ${jobId}`);
-  return 0;
+  const taskInput = values.input === undefined ? undefined : readJson(values.input);
+  // The command's own span (its trace holds Temporal's update spans) links to the job's span.
+  const job = await getJob(ctx.client, jobId).catch(() => undefined);
+  const links = linkTo(job?.trace_id, job?.trace_span_id, `dlq ${action} of the job`);
+  const attributes = { [ATTR.jobId]: jobId, ...(job?.trace_id && { 'mlx.job.trace_id': job.trace_id }) };
+  return inSpan(
+    `mlx.dlq.${action}`,
+    attributes,
+    async () => {
+      if (action === 'discard') {
+        await discardDeadLetter(ctx.client, jobId, values.reason!);
+        ctx.out(`job ${jobId} discarded: ${values.reason}`);
+        return 0;
+      }
+      await retryDeadLetter(ctx.client, jobId, {
+        profile_id: values.profile,
+        folder_id: values.folder,
+        task_input: taskInput,
+        reason: values.reason,
+      });
+      ctx.out(`job ${jobId}: retry accepted; follow it with: mlx-jobs status ${jobId}`);
+      return 0;
+    },
+    { links },
+  );
 }
 
 async function list(ctx: DlqContext, values: { [K in keyof typeof OPTIONS]?: string | boolean }) {
@@ -107,7 +122,9 @@ async function show(ctx: DlqContext, jobId: string, json: boolean): Promise<numb
     ctx.out(JSON.stringify({ ...job, ui_url: ui, trace_url: trace }));
     return 0;
   }
-  ctx.out(formatStatus(job, ui, trace));
+  ctx.out(
+    formatStatus(job, ui, job.trace_id && traceReference(ctx.config.trace.urlTemplate, job.trace_id, jobId)),
+  );
   ctx.out(`  next: mlx-jobs dlq retry ${jobId}   or   mlx-jobs dlq discard ${jobId} --reason TEXT`);
   return 0;
 }

@@ -3,3 +3,4 @@ export * from './connect-client';
 export * from './jobs';
 export * from './links';
 export * from './trace-query';
+export * from './trace-search';

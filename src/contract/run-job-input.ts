@@ -9,4 +9,6 @@ export interface RunJobInput {
   dead_letter_retention_ms?: number;
   /** How many times operators retried this job from its dead letter (carried across continue-as-new). */
   dead_letter_retries?: number;
+  /** The job span of the run a dead-letter retry continues from, which the retry's span links to. */
+  retried_run?: { trace_id: string; span_id: string };
 }

@@ -1,4 +1,11 @@
-import { SpanStatusCode, trace, type Attributes, type Span, type SpanKind } from '@opentelemetry/api';
+import {
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Link,
+  type Span,
+  type SpanKind,
+} from '@opentelemetry/api';
 import { errorTypeOf, ATTR } from '../contract';
 
 export const tracer = trace.getTracer('mlx.automation');
@@ -16,21 +23,39 @@ export function inSpan<T>(
   name: string,
   attributes: Attributes,
   fn: (span: Span) => Promise<T>,
-  options: { kind?: SpanKind } = {},
+  options: { kind?: SpanKind; links?: Link[] } = {},
 ): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes, kind: options.kind }, async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      span.setStatus({ code: SpanStatusCode.ERROR, message });
-      span.setAttribute(ATTR.failureType, failureTypeOf(err));
-      if (err instanceof Error) span.recordException(err);
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(
+    name,
+    { attributes, kind: options.kind, links: options.links },
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (err) {
+        const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+        span.setAttribute(ATTR.failureType, failureTypeOf(err));
+        if (err instanceof Error) span.recordException(err);
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/**
+ * A link to another trace's span (e.g. from an operator's command to the job it acts on); none when
+ * that span is not known.
+ */
+export function linkTo(traceId: string | undefined, spanId: string | undefined, reason: string): Link[] {
+  if (!traceId || !spanId) return [];
+  return [
+    {
+      context: { traceId, spanId, traceFlags: 1, isRemote: true },
+      attributes: { [ATTR.linkReason]: reason },
+    },
+  ];
 }
 
 /** Trace and span id of the active span, for log lines; undefined outside any span. */

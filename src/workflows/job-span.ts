@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, trace, type Context, type Link, type SpanOptions } from '@opentelemetry/api';
-import { proxySinks, workflowInfo } from '@temporalio/workflow';
+import { proxySinks } from '@temporalio/workflow';
 import { ATTR, type MlxSinks, type RunJobInput } from '../contract';
 import type { Outcome } from '../dead-letters';
 
@@ -24,8 +24,8 @@ export function placeJobSpan(input: RunJobInput): JobSpanPlacement {
   const parentSpanId = (run as { parentSpanId?: unknown } | undefined)?.parentSpanId;
   const retries = input.dead_letter_retries ?? 0;
   const links: Link[] = [];
-  const previous = workflowInfo().memo;
-  if (retries > 0 && typeof previous?.trace_id === 'string' && typeof previous.span_id === 'string') {
+  const previous = input.retried_run;
+  if (retries > 0 && previous) {
     links.push({
       context: { traceId: previous.trace_id, spanId: previous.span_id, traceFlags: 1, isRemote: true },
       attributes: { [ATTR.linkReason]: 'retried run' },

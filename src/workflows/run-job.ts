@@ -42,6 +42,7 @@ export async function runJob(input: RunJobInput): Promise<JobResult> {
   // The job's root span; Temporal's StartActivity/RunActivity spans and each step's span nest below it.
   // It ends before the job is parked, so the trace is complete while the job waits for an operator.
   const placement = placeJobSpan(input);
+  let settling = input;
   const spanOptions = {
     ...placement.options,
     attributes: { ...attributes, ...placement.options.attributes },
@@ -57,6 +58,8 @@ export async function runJob(input: RunJobInput): Promise<JobResult> {
       if (patched('trace-id-memo') && traced)
         upsertMemo({ trace_id: traceId, ...(metadata && { span_id: spanId }) });
       if (traced) metadata?.setTrace(traceId);
+      // A retry from a dead letter continues as new with this input: its span links to this one.
+      if (traced && metadata) settling = { ...input, retried_run: { trace_id: traceId, span_id: spanId } };
       try {
         const result = await driveSteps(ctx);
         recordOutcome(span, result);
@@ -67,7 +70,7 @@ export async function runJob(input: RunJobInput): Promise<JobResult> {
       }
     },
   );
-  return settle({ input, desk, progress: ctx.progress, redeliver: (o) => report(ctx, o) }, outcome);
+  return settle({ input: settling, desk, progress: ctx.progress, redeliver: (o) => report(ctx, o) }, outcome);
 }
 
 function recordOutcome(span: Span, outcome: Outcome): void {
