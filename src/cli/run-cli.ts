@@ -202,7 +202,7 @@ async function submit(ctx: CommandContext, file: string, wait: boolean): Promise
     if (outcome.dead_letter) ctx.out(`inspect: mlx-jobs dlq show ${started.job_id}`);
     if (trace_id) {
       ctx.out(`trace: ${traceReference(ctx.config.trace.urlTemplate, trace_id, started.job_id)}`);
-      if (!trace_complete) {
+      if (trace_complete === false) {
         ctx.out('  (the workers export spans every few seconds: the trace completes shortly)');
       }
     }

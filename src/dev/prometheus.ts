@@ -57,7 +57,7 @@ export async function startPrometheus(options: {
   );
   const port = await freePort();
   const child = spawn(
-    options.binary ?? process.env.MLX_PROMETHEUS_PATH ?? 'prometheus',
+    options.binary ?? 'prometheus',
     [
       `--config.file=${config}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 
 const rules = join(__dirname, '..', '..', 'deploy', 'prometheus', 'rules');
 const promtool = (...args: string[]) =>
-  execFileSync(process.env.MLX_PROMTOOL_PATH ?? 'promtool', args, { encoding: 'utf8', cwd: rules });
+  execFileSync('promtool', args, { encoding: 'utf8', cwd: rules });
 
 interface Rule {
   alert: string;

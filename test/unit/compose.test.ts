@@ -80,7 +80,7 @@ test('Prometheus scrapes both workers on their metrics port and loads the alert 
   assert.deepEqual(workers?.static_configs[0]?.targets, ['worker-1:9464', 'worker-2:9464']);
   assert.deepEqual(prometheus.rule_files, ['rules/*.rules.yml']);
   const check = execFileSync(
-    process.env.MLX_PROMTOOL_PATH ?? 'promtool',
+    'promtool',
     ['check', 'config', join(root, 'deploy/prometheus/prometheus.yml')],
     { encoding: 'utf8' },
   );
