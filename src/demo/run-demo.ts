@@ -35,7 +35,9 @@ import { startWebhookReceiver } from './webhook-receiver';
 const DEMO_ACCOUNT = { username: 'demo-seller', password: 'demo-password' };
 
 async function main(): Promise<void> {
-  const stayUp = process.stdin.isTTY && !process.argv.includes('--exit');
+  // In a terminal (or with --stay-up) everything stays up for a look around until a signal.
+  const stayUp =
+    (process.stdin.isTTY || process.argv.includes('--stay-up')) && !process.argv.includes('--exit');
   const say = (line: string) => console.log(line);
   const base = loadWorkerConfig();
   const clientBase = loadClientConfig();
@@ -55,7 +57,10 @@ async function main(): Promise<void> {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
       process.once(signal, () => resolve(signal));
   });
-  void interrupted.then((signal) => stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
+  void interrupted.then((signal) => {
+    stoppedBy = signal;
+    return stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
 
   const port = (await portIsFree(7233)) ? 7233 : undefined;
   const uiPort = (await portIsFree(8233)) ? 8233 : undefined;
@@ -65,18 +70,16 @@ async function main(): Promise<void> {
   const jaeger = await startJaeger();
   cleanups.push(() => jaeger.stop());
   say(`Jaeger               OTLP ${jaeger.otlpGrpcEndpoint}   query API ${jaeger.queryUrl} (no web UI here)`);
-  // The demo's spans go to its Jaeger, whatever OTEL_* say.
-  const otel = {
-    ...process.env,
+  // The demo's spans go to its Jaeger, whatever OTEL_* say (the OTLP exporters read process.env).
+  Object.assign(process.env, {
     OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-  };
+  });
   const telemetry = startTelemetry({
     serviceName: 'mlx-worker',
     attributes: { 'worker.id': base.workerId },
-    env: otel,
   });
-  const receiverTelemetry = serviceTracer({ serviceName: 'mlx-webhook-receiver', env: otel });
+  const receiverTelemetry = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
   cleanups.push(
     () => telemetry.shutdown(),
     () => receiverTelemetry.shutdown(),
@@ -188,7 +191,10 @@ async function main(): Promise<void> {
         jaegerUrl: jaeger.queryUrl,
         prometheus,
         server,
-        flush: () => telemetry.spanProcessor.forceFlush(),
+        flush: async () => {
+          await telemetry.spanProcessor.forceFlush();
+          await receiverTelemetry.flush();
+        },
       });
     say(`\nTemporal UI of the run: ${link}`);
 
@@ -234,7 +240,7 @@ async function showTraceAndExemplar(o: {
       );
       say(`  ${exemplar.value.toFixed(2)} s, trace_id=${exemplar.labels.trace_id}`);
       say(
-        `  see it: curl '${o.prometheus.url}/api/v1/query_exemplars?query=${query}' (Prometheus UI: ${o.prometheus.url})`,
+        `  see it: curl '${o.prometheus.url}/api/v1/query_exemplars?query=${query}' (Prometheus UI: ${o.prometheus.url}/graph)`,
       );
       return;
     }
@@ -248,7 +254,11 @@ async function showTraceAndExemplar(o: {
   }
 }
 
+/** The signal that stopped the demo: what fails while it stops everything is no error of the demo. */
+let stoppedBy: NodeJS.Signals | undefined;
+
 main().catch((err: unknown) => {
+  if (stoppedBy) return;
   console.error(err);
   process.exit(1);
 });

@@ -129,8 +129,11 @@ test('submit --wait runs a job on a worker process and shows progress, result an
     );
     assert.match(run.stdout, /✓ executeTask/);
     // A long output is summarised: its counts and first rows (status --json has all of it).
-    assert.match(run.stdout, /^completed\n  output: count=\d+ export_count=\d+ pages=\d+ from="2024-01-20" to="2024-01-30"$/m);
-    assert.match(run.stdout, /^    rows: \d+ item\(s\), the first 3:$/m);
+    assert.match(
+      run.stdout,
+      /^completed\n {2}output: count=\d+ export_count=\d+ pages=\d+ from="2024-01-20" to="2024-01-30"$/m,
+    );
+    assert.match(run.stdout, /^ {4}rows: \d+ item\(s\), the first 3:$/m);
     assert.match(run.stdout, /mlx-jobs status cli-1 --json shows all of it/);
     assert.ok(run.stdout.length < 4000, `the human output stays short (${run.stdout.length} characters)`);
     // No link template is set: the trace is named by its id and the command that draws it.

@@ -6,8 +6,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 
 const rules = join(__dirname, '..', '..', 'deploy', 'prometheus', 'rules');
-const promtool = (...args: string[]) =>
-  execFileSync('promtool', args, { encoding: 'utf8', cwd: rules });
+const promtool = (...args: string[]) => execFileSync('promtool', args, { encoding: 'utf8', cwd: rules });
 
 interface Rule {
   alert: string;
