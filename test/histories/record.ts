@@ -77,6 +77,23 @@ const RECORDINGS: Recording[] = [
     },
   },
   {
+    // run-metadata: current details, activity summaries, the job span's id in the memo, parked and
+    // retried (the continue-as-new carries the span the retry links to).
+    name: 'run-metadata-retried',
+    spec: {
+      job_id: 'replay-run-metadata',
+      task: { name: 'banned_while_flagged', input: { account: 'a3' } },
+    },
+    deadLetterRetentionMs: 600_000,
+    async operate(h, jobId) {
+      bannedAccounts.add('a3');
+      await parked(h, jobId);
+      bannedAccounts.delete('a3');
+      await retryDeadLetter(h.client, jobId);
+      await waitForJob(h.client, jobId);
+    },
+  },
+  {
     name: 'host-failover',
     spec: {
       job_id: 'replay-host-failover',
