@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { waitUntilServing } from './wait-ready';
 
 /**
  * Jaeger v2 all-in-one for the tests and the demo. Must match JAEGER_MODULE_VERSION in
@@ -81,21 +82,9 @@ export async function startJaeger(timeoutMs = 30_000): Promise<Jaeger> {
     rmSync(dir, { recursive: true, force: true });
   };
   const queryUrl = `http://127.0.0.1:${ports.JAEGER_QUERY_HTTP_PORT}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Jaeger exited during start-up: ${stderr}`);
-    // 200 only once every component, the OTLP receivers included, has started.
-    const ready = await fetch(`http://127.0.0.1:${ports.JAEGER_HEALTH_PORT}/status`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Jaeger did not start: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  // 200 only once every component, the OTLP receivers included, has started.
+  const readyUrl = `http://127.0.0.1:${ports.JAEGER_HEALTH_PORT}/status`;
+  await waitUntilServing({ name: 'Jaeger', child, readyUrl, stderr: () => stderr, stop, timeoutMs });
   return {
     otlpGrpcEndpoint: `http://127.0.0.1:${ports.JAEGER_OTLP_GRPC_PORT}`,
     otlpHttpEndpoint: `http://127.0.0.1:${ports.JAEGER_OTLP_HTTP_PORT}`,

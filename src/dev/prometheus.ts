@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { freePort } from './free-port';
+import { waitUntilServing } from './wait-ready';
 
 export interface LocalPrometheus {
   url: string;
@@ -77,23 +78,14 @@ export async function startPrometheus(options: {
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`Prometheus exited during start-up (run scripts/ensure-tools.sh): ${stderr}`);
-    }
-    const ready = await fetch(`${url}/-/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Prometheus did not start: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitUntilServing({
+    name: 'Prometheus',
+    child,
+    readyUrl: `${url}/-/ready`,
+    stderr: () => stderr,
+    stop,
+    timeoutMs: options.timeoutMs ?? 30_000,
+  });
   return {
     url,
     async exemplars(query) {
