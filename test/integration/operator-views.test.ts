@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { workflowMetadataQuery } from '@temporalio/workflow';
 import { fetchTrace, getJob, traceIsWhole, waitForJob, type TraceSpan } from '../../src/client-library';
@@ -207,4 +209,27 @@ test('mlx-jobs traces finds jobs by platform, failure type, step and duration in
     runCli(['traces', '--step', 'teleport'], () => undefined),
     /--step must be one of acquireLease/,
   );
+});
+
+test('submit --wait returns once the job spans are in the trace backend', async () => {
+  const file = join(h.dataDir, 'wait-spec.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      job_id: 'views-wait',
+      profile_id: 'profile-views-wait',
+      folder_id: 'folder-test',
+      platform: 'shopee_my',
+      client_id: 'client-42',
+      task: { name: 'read_title', input: { title: 'waited' } },
+    }),
+  );
+  process.env.MLX_TASK_QUEUE = h.taskQueue;
+  const out: string[] = [];
+  assert.equal(await runCli(['submit', file, '--wait', '--json'], (line) => out.push(line)), 0);
+  const result = JSON.parse(out.at(-1)!) as { trace_complete: boolean; result: { output: unknown } };
+  assert.deepEqual(result.result.output, { title: 'waited' });
+  assert.equal(result.trace_complete, true, 'the trace was whole in Jaeger when --wait returned');
+  const { trace_id } = await getJob(h.client, 'views-wait');
+  assert.ok(traceIsWhole(await fetchTrace(jaeger.queryUrl, trace_id!)));
 });
