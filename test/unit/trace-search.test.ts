@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jaegerQueries, parseTempoSearch, traceQl, type TraceSearch } from '../../src/client-library';
+import {
+  jaegerQueries,
+  parseJaegerSearch,
+  parseTempoSearch,
+  traceQl,
+  type TraceSearch,
+} from '../../src/client-library';
 import { parseDuration } from '../../src/cli/traces';
 
 const base: TraceSearch = { sinceMs: 3_600_000, limit: 20 };
@@ -103,4 +109,43 @@ test('durations for --min-duration and --since; anything else is refused naming 
   assert.equal(parseDuration('since', '500ms'), 500);
   assert.equal(parseDuration('since', '1.5h'), 5_400_000);
   assert.throws(() => parseDuration('min-duration', '30'), /--min-duration must be a duration .*got "30"/);
+});
+
+test("Jaeger's answer: `failed` keeps only traces where the searched span failed", () => {
+  const span = (operationName: string, error: boolean, startTime: number) => ({
+    operationName,
+    startTime,
+    duration: 2_000_000,
+    tags: [
+      { key: 'mlx.job_id', type: 'string', value: 'orders-2' },
+      ...(error ? [{ key: 'error', type: 'bool', value: true }] : []),
+      ...(operationName === 'mlx.job.run'
+        ? [{ key: 'mlx.outcome', type: 'string', value: 'completed' }]
+        : []),
+    ],
+  });
+  const body = {
+    data: [
+      {
+        traceID: 'a'.repeat(32),
+        spans: [
+          span('mlx.job.run', false, 1_700_000_000_000_000),
+          span('mlx.cdp.connect', true, 1_700_000_000_100_000),
+        ],
+      },
+      {
+        traceID: 'b'.repeat(32),
+        spans: [
+          span('mlx.job.run', false, 1_700_000_000_000_000),
+          span('mlx.cdp.connect', false, 1_700_000_000_100_000),
+        ],
+      },
+    ],
+  };
+  assert.deepEqual(
+    parseJaegerSearch(body, 'mlx.cdp.connect').map((t) => [t.trace_id, t.job_id, t.outcome, t.duration_ms]),
+    [['a'.repeat(32), 'orders-2', 'completed', 2000]],
+  );
+  assert.equal(parseJaegerSearch(body).length, 2);
+  assert.deepEqual(parseJaegerSearch({ data: null }), []);
 });
