@@ -20,7 +20,8 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
     level: config.logLevel,
     fields: { service: 'mlx-worker', worker_id: config.workerId },
   });
-  Runtime.install({ logger: temporalLogger(log) });
+  // Signals are ours: the first drains (no new jobs, hosted ones finish), a second stops at once.
+  Runtime.install({ logger: temporalLogger(log), shutdownSignals: [] });
   const runtime = await buildActivityDeps(config, log, tasks);
   try {
     const connection = await NativeConnection.connect(config.temporal.connection);
@@ -32,9 +33,23 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
         task_queue: config.taskQueue,
         launcher: config.launcherUrl ?? 'embedded local launcher',
         max_open_profiles: config.maxOpenProfiles,
+        drain_grace_ms: config.drainGraceMs,
         lease_store: config.redis ? 'redis' : 'memory',
       });
-      await worker.run();
+      const signals = ['SIGINT', 'SIGTERM'] as const;
+      let received = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        received += 1;
+        log.info(received === 1 ? 'shutting down: draining first' : 'shutting down now', { signal });
+        if (received === 1) worker.shutdown();
+        else worker.shutdownNow();
+      };
+      for (const signal of signals) process.on(signal, onSignal);
+      try {
+        await worker.run();
+      } finally {
+        for (const signal of signals) process.off(signal, onSignal);
+      }
       log.info('worker stopped');
     } finally {
       await connection.close();

@@ -33,10 +33,14 @@ export async function runJob(input: RunJobInput): Promise<JobResult> {
   // The job's root span; Temporal's StartActivity/RunActivity spans and each step's span nest below it.
   // It ends before the job is parked, so the trace is complete while the job waits for an operator.
   const outcome = await tracer.startActiveSpan('mlx.job.run', { attributes }, async (span) => {
-    const { traceId } = span.spanContext();
     // Shown in the Temporal UI, so an operator goes from a run to its trace. Patched: older runs lack it.
-    if (patched('trace-id-memo') && trace.isSpanContextValid(span.spanContext()))
-      upsertMemo({ trace_id: traceId });
+    // Since `trace-id-memo-always` it is written whatever the worker's tracing (empty when off), so a
+    // run's history never depends on how the worker that ran it was set up.
+    if (patched('trace-id-memo')) {
+      const traced = trace.isSpanContextValid(span.spanContext());
+      if (patched('trace-id-memo-always')) upsertMemo({ trace_id: traced ? span.spanContext().traceId : '' });
+      else if (traced) upsertMemo({ trace_id: span.spanContext().traceId });
+    }
     try {
       const result = await driveSteps(ctx);
       recordOutcome(span, result);

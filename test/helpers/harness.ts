@@ -7,7 +7,7 @@ import { bundleWorkflowCode, NativeConnection, Runtime, type WorkflowBundle } fr
 import type { ActivityDeps } from '../../src/activities';
 import { startJob, type StartedJob, connectClient } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
-import { hostTaskQueue, createProfileSlots } from '../../src/host';
+import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
@@ -106,7 +106,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     leases: createMemoryLeaseStore(),
     leaseTtlMs: 30_000,
     launcher: options.launcherClient?.(launcher.url) ?? createLauncherClient({ baseUrl: launcher.url }),
-    openProfiles: new Set(),
+    launcherShared: false,
+    profiles: createOpenProfiles(),
     slots: createProfileSlots(8),
     headless: true,
     cdpHost: '127.0.0.1',

@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { discardDeadLetter, retryDeadLetter } from '../../src/dead-letters';
+import { discardDeadLetter, retryDeadLetter } from '../../src/client-library';
 import { cancelJob, getJob, waitForJob, type StartedJob } from '../../src/client-library';
-import { hostTaskQueue, createProfileSlots } from '../../src/host';
+import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../../src/host';
 import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
 import { findTemporalCli } from '../../src/dev/temporal-dev-server';
@@ -150,7 +150,8 @@ async function recordHostFailover(h: Harness, job: Recording): Promise<StartedJo
       ...h.deps,
       workerId: 'doomed-worker',
       hostTaskQueue: hostTaskQueue(h.taskQueue, 'doomed-worker'),
-      openProfiles: new Set(),
+      launcherShared: false,
+      profiles: createOpenProfiles(),
       slots: createProfileSlots(8),
     },
     workflowBundle: await workflowBundle(),
@@ -159,7 +160,9 @@ async function recordHostFailover(h: Harness, job: Recording): Promise<StartedJo
   });
   const running = doomed.run();
   const blockers = Array.from({ length: h.deps.slots.max }, (_, i) => `blocker-${i}`);
-  for (const blocker of blockers) h.deps.slots.take(blocker, blocker);
+  for (const blocker of blockers) {
+    h.deps.slots.take({ job_id: blocker, profile_id: blocker, workflow_id: blocker, run_id: blocker });
+  }
   const started = await h.submit(job.spec);
   await waitUntil(
     async () => (await getJob(h.client, started.job_id)).progress?.current_step === 'executeTask',

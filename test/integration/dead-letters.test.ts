@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { listDeadLetters } from '../../src/dead-letters';
+import { listDeadLetters } from '../../src/client-library';
 import { getJob, jobFailureOf, JobParkedError, waitForJob } from '../../src/client-library';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';

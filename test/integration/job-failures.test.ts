@@ -35,7 +35,7 @@ async function assertProfileClosed(profileId: string, pid: number) {
   assert.deepEqual(processesMatching(`profiles/${profileId}`), [], 'no process of the profile is left');
   assert.equal(h.launcher.runningProfiles().length, 0);
   assert.deepEqual(await h.deps.leases.list(), [], 'the lease is free');
-  assert.equal(h.deps.openProfiles.size, 0);
+  assert.equal(h.deps.profiles.size, 0);
 }
 
 test('a failing task is retried by policy, then the profile is stopped, the lease freed and the failure reported', async () => {
