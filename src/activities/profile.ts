@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import { errorTypeOf, failure, type JobRef } from '../contract';
+import { errorTypeOf, type JobRef } from '../contract';
 import { applyStartRetryRules, DEFAULT_START_RETRY_RULES } from '../policies';
 import { stepSpan } from '../telemetry';
 import type { ActivityDeps } from './deps';

@@ -78,6 +78,7 @@ export function webhookActivities(deps: ActivityDeps) {
  */
 function clientView(body: WebhookBody): WebhookBody {
   if (!body.error?.evidence) return body;
-  const { evidence: _evidence, ...error } = body.error;
+  const error = { ...body.error };
+  delete error.evidence;
   return { ...body, error };
 }
