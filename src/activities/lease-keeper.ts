@@ -43,13 +43,25 @@ export function keepLease(
     const sentAt = Date.now();
     const held = await deps.leases.extend(lease.profile_id, lease.token, deps.leaseTtlMs);
     if (held) confirmedAt = Math.max(confirmedAt, sentAt);
-    else lose('was lost during the step (expired or taken over)');
+    else {
+      options.log.warn('lease lost during the step: stopping it', {
+        profile_id: lease.profile_id,
+        token: lease.token,
+      });
+      lose('was lost during the step (expired or taken over)');
+    }
   };
   const timer = setInterval(
     () => {
       activity.heartbeat(options.details?.());
       const unconfirmedMs = Date.now() - confirmedAt;
       if (unconfirmedMs >= fenceAfterMs) {
+        options.log.warn('lease not renewed in time: stopping this step before the lease can expire', {
+          profile_id: lease.profile_id,
+          token: lease.token,
+          unconfirmed_ms: unconfirmedMs,
+          lease_ttl_ms: deps.leaseTtlMs,
+        });
         lose(
           `could not be renewed for ${unconfirmedMs} ms (lease store unreachable): stopped driving before it could expire`,
         );
