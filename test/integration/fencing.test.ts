@@ -65,9 +65,9 @@ test("a late stop of a job that lost the profile is refused: it does not kill th
   );
   assert.ok(browsers('fenced-1').length > 0);
 
-  const late: { refused?: boolean } = await run(() =>
+  const late = (await run(() =>
     profiles.stopProfile({ job: jobOf('old-job', 'fenced-1'), lease_token: old!.token }),
-  );
+  )) as { refused?: boolean };
   assert.equal(late.refused, true);
   assert.ok(browsers('fenced-1').length > 0, "the new holder's browser still runs");
   assert.equal(deps.profiles.get('fenced-1')?.job_id, 'new-job');
