@@ -5,6 +5,7 @@ import { createHostActivities, createSharedActivities, type ActivityDeps } from 
 import type { WorkerConfig } from '../config';
 import { hostTaskQueue, startReaper, type RunRef } from '../host';
 import type { Telemetry } from '../telemetry';
+import { progressQuery } from '../workflows';
 import type { RuntimeDeps } from './build-deps';
 import { ensureSearchAttributes } from './register-search-attributes';
 
@@ -41,6 +42,8 @@ export interface MlxWorker {
 }
 
 export const DEFAULT_DRAIN_GRACE_MS = 30 * 60 * 1000;
+/** How long a drain waits, once hosted jobs stopped their profiles, for their release and report. */
+const REPORT_GRACE_MS = 30_000;
 
 /** The worker for a configuration and the dependencies built from it (buildActivityDeps). */
 export function createConfiguredWorker(
@@ -105,12 +108,24 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
   const drainThenStop = async () => {
     deps.slots.drain();
     const until = Date.now() + (options.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS);
-    const hosted = () => deps.slots.holders().length;
-    if (hosted() > 0) deps.log.info('draining: waiting for the jobs this worker hosts', { jobs: hosted() });
-    while (hosted() > 0 && !forced && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    if (hosted() > 0) deps.log.warn('drain grace ended; stopping with jobs still hosted', { jobs: hosted() });
+    const runs = deps.slots.holders();
+    const waitFor = async (what: string, done: () => Promise<boolean> | boolean, deadline = until) => {
+      while (!forced && Date.now() < deadline && !(await done())) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      if (!forced && !(await done()))
+        deps.log.warn(`drain grace ended before ${what}`, { jobs: runs.length });
+    };
+    if (runs.length > 0)
+      deps.log.info('draining: waiting for the jobs this worker hosts', { jobs: runs.length });
+    await waitFor('the hosted jobs stopped their profiles', () => deps.slots.holders().length === 0);
+    // Their last steps (release, report) run on the shared queue: give them a moment here too, so a lone
+    // worker's deploy does not leave every report to the next start.
+    await waitFor(
+      'the hosted jobs reported',
+      async () => (await Promise.all(runs.map((run) => runIsSettled(temporal, run)))).every(Boolean),
+      Math.min(until, Date.now() + REPORT_GRACE_MS),
+    );
     stopPolling();
   };
 
@@ -149,6 +164,17 @@ async function runIsOpen(client: Client, run: RunRef): Promise<boolean | undefin
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;
     return undefined;
+  }
+}
+
+/** A run that has ended its steps: closed, or its progress says it finished or is parked. */
+async function runIsSettled(client: Client, run: RunRef): Promise<boolean> {
+  try {
+    const handle = client.workflow.getHandle(run.workflow_id, run.run_id);
+    if ((await handle.describe()).status.name !== 'RUNNING') return true;
+    return (await handle.query(progressQuery)).state !== 'running';
+  } catch {
+    return true;
   }
 }
 
