@@ -6,6 +6,11 @@ import { startTelemetry } from './telemetry';
 export {
   cancelJob,
   connectClient,
+  discardDeadLetter,
+  listDeadLetters,
+  retryDeadLetter,
+  type DeadLetterSummary,
+  type OperatorAnswer,
   getJob,
   jobFailureOf,
   JobParkedError,
@@ -18,7 +23,6 @@ export {
   type StartJobOptions,
   type WaitOptions,
 } from './client-library';
-export { discardDeadLetter, listDeadLetters, retryDeadLetter, type DeadLetterSummary } from './dead-letters';
 export {
   JobSpecSchema,
   parseJobSpec,

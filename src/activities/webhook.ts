@@ -38,7 +38,7 @@ export function webhookActivities(deps: ActivityDeps) {
         };
         // traceparent, tracestate and baggage, so the receiver continues this trace.
         propagation.inject(context.active(), headers);
-        const payload = JSON.stringify(body);
+        const payload = JSON.stringify(clientView(body));
         // Signed afresh on every attempt, so a retry after an outage is not refused as stale.
         if (deps.webhookSecret) Object.assign(headers, signWebhook(deps.webhookSecret, payload));
         span.setAttribute('mlx.webhook.signed', Boolean(deps.webhookSecret));
@@ -84,4 +84,15 @@ export function webhookActivities(deps: ActivityDeps) {
       return stepSpan('mlx.webhook.post', job, deps.workerId, post, { kind: SpanKind.CLIENT });
     },
   };
+}
+
+/**
+ * What the client receives: the body as the README's schema documents it. The failure's evidence (the
+ * worker's screenshot path, the page at failure) stays with operators: spans and `mlx-jobs dlq show`.
+ */
+function clientView(body: WebhookBody): WebhookBody {
+  if (!body.error?.evidence) return body;
+  const error = { ...body.error };
+  delete error.evidence;
+  return { ...body, error };
 }

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../dead-letters';
-import { getJob, temporalUiLink, traceLink, traceReference } from '../client-library';
+import {
+  discardDeadLetter,
+  getJob,
+  listDeadLetters,
+  retryDeadLetter,
+  temporalUiLink,
+  traceLink,
+  traceReference,
+} from '../client-library';
 import type { ClientConfig } from '../config';
 import { ATTR, deadLetterQuery } from '../contract';
 import { inSpan, linkTo } from '../telemetry';
@@ -19,11 +26,14 @@ and the run waits for an operator until MLX_DEAD_LETTER_RETENTION_MS ends, then 
         parked jobs (from Temporal's visibility store), newest first
   dlq show JOB_ID [--json]
         why the job is parked, its steps, the page at failure, its links
-  dlq retry JOB_ID [--profile P] [--folder F] [--input FILE|-] [--reason TEXT]
+  dlq retry JOB_ID [--run RUN_ID] [--profile P] [--folder F] [--input FILE|-] [--reason TEXT]
         run the job again, optionally on another profile or with a new task input (JSON);
         for a job whose only failure was the webhook: deliver its report again
-  dlq discard JOB_ID --reason TEXT
-        close the job as failed, recording the reason`;
+  dlq discard JOB_ID [--run RUN_ID] --reason TEXT
+        close the job as failed, recording the reason
+
+retry and discard act on the run --run names (the one dlq list and dlq show print), else the latest;
+repeating a command for the same run answers it again and changes nothing.`;
 
 const OPTIONS = {
   platform: { type: 'string' },
@@ -34,6 +44,7 @@ const OPTIONS = {
   folder: { type: 'string' },
   input: { type: 'string' },
   reason: { type: 'string' },
+  run: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -59,6 +70,7 @@ export async function runDlq(args: string[], ctx: DlqContext): Promise<number> {
   if (action === 'discard' && !values.reason) {
     throw new UsageError('dlq discard needs --reason TEXT: it is kept with the job');
   }
+  const runId = values.run;
   const taskInput = values.input === undefined ? undefined : readJson(values.input);
   // The command's own span (its trace holds Temporal's update spans) links to the job's span.
   const job = await getJob(ctx.client, jobId).catch(() => undefined);
@@ -69,17 +81,30 @@ export async function runDlq(args: string[], ctx: DlqContext): Promise<number> {
     attributes,
     async () => {
       if (action === 'discard') {
-        await discardDeadLetter(ctx.client, jobId, values.reason!);
-        ctx.out(`job ${jobId} discarded: ${values.reason}`);
+        const answer = await discardDeadLetter(ctx.client, jobId, values.reason!, { runId });
+        ctx.out(
+          answer.outcome === 'done'
+            ? `job ${jobId} (run ${answer.run_id}) discarded: ${values.reason}`
+            : `job ${jobId} (run ${answer.run_id}) was already discarded: nothing changed`,
+        );
         return 0;
       }
-      await retryDeadLetter(ctx.client, jobId, {
-        profile_id: values.profile,
-        folder_id: values.folder,
-        task_input: taskInput,
-        reason: values.reason,
-      });
-      ctx.out(`job ${jobId}: retry accepted; follow it with: mlx-jobs status ${jobId}`);
+      const answer = await retryDeadLetter(
+        ctx.client,
+        jobId,
+        {
+          profile_id: values.profile,
+          folder_id: values.folder,
+          task_input: taskInput,
+          reason: values.reason,
+        },
+        { runId },
+      );
+      ctx.out(
+        answer.outcome === 'done'
+          ? `job ${jobId} (run ${answer.run_id}): retry accepted; follow it with: mlx-jobs status ${jobId}`
+          : `job ${jobId} (run ${answer.run_id}) was already retried: nothing changed; mlx-jobs status ${jobId}`,
+      );
       return 0;
     },
     { links },
@@ -102,7 +127,7 @@ async function list(ctx: DlqContext, values: { [K in keyof typeof OPTIONS]?: str
   if (parked.length === 0) ctx.out('no dead letters');
   for (const job of parked) {
     ctx.out(
-      `${job.job_id}  ${job.platform ?? '-'}  client ${job.client_id ?? '-'}  ${job.failure_type ?? '-'} at ${job.failed_step ?? '-'}  started ${job.started_at}`,
+      `${job.job_id}  run ${job.run_id}  ${job.platform ?? '-'}  client ${job.client_id ?? '-'}  ${job.failure_type ?? '-'} at ${job.failed_step ?? '-'}  started ${job.started_at}`,
     );
   }
   ctx.out(`(Temporal UI search: ${deadLetterQuery(filter)})`);
@@ -125,12 +150,21 @@ async function show(ctx: DlqContext, jobId: string, json: boolean): Promise<numb
   ctx.out(
     formatStatus(job, ui, job.trace_id && traceReference(ctx.config.trace.urlTemplate, job.trace_id, jobId)),
   );
-  ctx.out(`  next: mlx-jobs dlq retry ${jobId}   or   mlx-jobs dlq discard ${jobId} --reason TEXT`);
+  ctx.out(
+    `  next: mlx-jobs dlq retry ${jobId} --run ${job.run_id}   or   mlx-jobs dlq discard ${jobId} --run ${job.run_id} --reason TEXT`,
+  );
   return 0;
 }
 
 function readJson(file: string): Record<string, unknown> {
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `--input ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
   try {
     return JSON.parse(text) as Record<string, unknown>;
   } catch (err) {

@@ -1,5 +1,6 @@
 // The client library: submit jobs, follow and cancel them, link to their runs and traces.
 export * from './connect-client';
+export * from './dead-letters';
 export * from './jobs';
 export * from './links';
 export * from './trace-query';

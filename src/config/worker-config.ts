@@ -46,6 +46,9 @@ const WorkerEnvSchema = sharedSchema.extend({
   MLX_CDP_HOST: z.string().min(1).default('127.0.0.1'),
   MLX_LEASE_TTL_MS: positiveInt.default(60_000),
   MLX_MAX_OPEN_PROFILES: positiveInt.default(4),
+  MLX_LAUNCHER_SHARED: bool.default(false),
+  MLX_REAPER_INTERVAL_MS: positiveInt.default(5_000),
+  MLX_DRAIN_GRACE_MS: positiveInt.default(30 * 60 * 1000),
   MLX_TASK_SECRETS_FILE: optionalString,
   MLX_TASK_SECRETS: optionalString,
   MLX_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
@@ -95,6 +98,12 @@ export interface WorkerConfig {
   leaseTtlMs: number;
   /** The most profiles this worker has open at once; further jobs wait for a slot here or elsewhere. */
   maxOpenProfiles: number;
+  /** Several workers drive the MLX agent at MLX_LAUNCHER_URL (one agent, several workers on its machine). */
+  launcherShared: boolean;
+  /** How often the reaper reconciles open profiles and slots with the lease store and Temporal. */
+  reaperIntervalMs: number;
+  /** How long a shutdown waits for hosted jobs to finish their host steps before it stops polling. */
+  drainGraceMs: number;
   /** Redis for a fleet's leases; unset: the in-memory store of a single worker. */
   redis?: { url: string; prefix: string };
   secrets: { file?: string; json?: string };
@@ -126,6 +135,9 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     cdpHost: e.MLX_CDP_HOST,
     leaseTtlMs: e.MLX_LEASE_TTL_MS,
     maxOpenProfiles: e.MLX_MAX_OPEN_PROFILES,
+    launcherShared: e.MLX_LAUNCHER_SHARED,
+    reaperIntervalMs: e.MLX_REAPER_INTERVAL_MS,
+    drainGraceMs: e.MLX_DRAIN_GRACE_MS,
     redis: redisSettings(e),
     secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },
     webhookTimeoutMs: e.MLX_WEBHOOK_TIMEOUT_MS,

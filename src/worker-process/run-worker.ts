@@ -21,7 +21,8 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
     level: config.logLevel,
     fields: { service: 'mlx-worker', worker_id: config.workerId },
   });
-  const sdkMetricsUrl = await installWorkerRuntime(log);
+  // Signals are ours: the first drains (no new jobs, hosted ones finish), a second stops at once.
+  const sdkMetricsUrl = await installWorkerRuntime(log, { shutdownSignals: [] });
   const runtime = await buildActivityDeps(config, log, tasks);
   try {
     const connection = await NativeConnection.connect(config.temporal.connection);
@@ -36,19 +37,34 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
         log,
       });
       try {
-        worker = await createConfiguredWorker(config, runtime, connection, telemetry);
+        const started = await createConfiguredWorker(config, runtime, connection, telemetry);
+        worker = started;
         log.info('worker started', {
           temporal: config.temporal.connection.address,
           namespace: config.temporal.namespace,
           task_queue: config.taskQueue,
           launcher: config.launcherUrl ?? 'embedded local launcher',
           max_open_profiles: config.maxOpenProfiles,
+          drain_grace_ms: config.drainGraceMs,
           lease_store: config.redis ? 'redis' : 'memory',
           traces: telemetry.destination,
           metrics: `${metricsServer.url}/metrics`,
           health: `${metricsServer.url}/healthz ${metricsServer.url}/readyz`,
         });
-        await worker.run();
+        const signals = ['SIGINT', 'SIGTERM'] as const;
+        let received = 0;
+        const onSignal = (signal: NodeJS.Signals) => {
+          received += 1;
+          log.info(received === 1 ? 'shutting down: draining first' : 'shutting down now', { signal });
+          if (received === 1) started.shutdown();
+          else started.shutdownNow();
+        };
+        for (const signal of signals) process.on(signal, onSignal);
+        try {
+          await started.run();
+        } finally {
+          for (const signal of signals) process.off(signal, onSignal);
+        }
         log.info('worker stopped');
       } finally {
         await metricsServer.close();

@@ -53,8 +53,9 @@ export async function startWorkerMetrics(options: {
   let parked: { count: number; at: number } | undefined;
   const removeGauges = addWorkerGauges({
     workerId: deps.workerId,
-    leasesHeld: async () => (await deps.leases.list()).filter((l) => l.worker_id === deps.workerId).length,
-    openProfiles: () => deps.openProfiles.size,
+    // A job holds its slot from its lease to its stop: counted here, without scanning the lease store.
+    leasesHeld: () => Promise.resolve(deps.slots.holders().length),
+    openProfiles: () => deps.profiles.size,
     profileSlots: () => deps.slots.max,
     waiting: (reason) => waitingJobs(deps.workerId).count(reason),
     async deadLettersWaiting() {

@@ -55,8 +55,13 @@ export async function runJob(input: RunJobInput): Promise<JobResult> {
       const { traceId, spanId } = span.spanContext();
       const traced = trace.isSpanContextValid(span.spanContext());
       // Shown in the Temporal UI, so an operator goes from a run to its trace. Patched: older runs lack it.
-      if (patched('trace-id-memo') && traced)
-        upsertMemo({ trace_id: traceId, ...(metadata && { span_id: spanId }) });
+      // Since `trace-id-memo-always` it is written whatever the worker's tracing (empty when off), so a
+      // run's history never depends on how the worker that ran it was set up.
+      if (patched('trace-id-memo')) {
+        const memo = { trace_id: traced ? traceId : '', ...(metadata && traced && { span_id: spanId }) };
+        if (patched('trace-id-memo-always')) upsertMemo(memo);
+        else if (traced) upsertMemo(memo);
+      }
       if (traced) metadata?.setTrace(traceId);
       // A retry from a dead letter continues as new with this input: its span links to this one.
       if (traced && metadata) settling = { ...input, retried_run: { trace_id: traceId, span_id: spanId } };

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, getJob, startJob, waitForJob } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
-import { discardDeadLetter } from '../../src/dead-letters';
+import { discardDeadLetter } from '../../src/client-library';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
 import { startPrometheus, type LocalPrometheus } from '../../src/dev/prometheus';

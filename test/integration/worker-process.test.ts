@@ -175,7 +175,7 @@ test('submit --wait runs a job on a worker process and shows progress, result an
   }
 });
 
-test('SIGTERM in the middle of a task stops the worker gracefully, with no browser left; a restart finishes the job', async () => {
+test('SIGTERM in the middle of a task drains: no new job is taken, the running task finishes on this worker, then it stops with no browser left', async () => {
   const worker = await startWorkerProcess(env);
   const submitted = await runCli(['submit', jobFile('sigterm-1')], env);
   assert.equal(submitted.code, 0, submitted.stderr);
@@ -185,16 +185,39 @@ test('SIGTERM in the middle of a task stops the worker gracefully, with no brows
     'the task to start',
   );
   worker.child.kill('SIGTERM');
-  assert.equal(await worker.exited, 0, 'a clean exit');
-  assert.deepEqual(processesMatching(join(dir, 'launcher')), [], 'no Chromium of this worker is left');
+  await waitUntil(() => worker.lines().some((l) => l.includes('shutting down: draining first')), 10_000);
+  // While draining, a new job is not taken here: it waits for a worker with room.
+  const later = await runCli(['submit', jobFile('sigterm-2')], env);
+  assert.equal(later.code, 0, later.stderr);
 
-  // Same worker id: the restarted worker serves the host queue the job is waiting on.
+  const delivery = await receiver.waitFor('sigterm-1', 120_000).catch((err: unknown) => {
+    console.error(worker.lines().join('\n'));
+    throw err;
+  });
+  assert.equal((delivery.body as { status: string }).status, 'completed');
+  assert.equal(await worker.exited, 0, 'a clean exit after the hosted job finished');
+  assert.deepEqual(processesMatching(join(dir, 'launcher')), [], 'no Chromium of this worker is left');
+  const status = await runCli(['status', 'sigterm-1', '--json'], env);
+  const done = JSON.parse(status.stdout) as { status: string; result: { worker_id: string } };
+  assert.deepEqual([done.status, done.result.worker_id], ['COMPLETED', 'proc-worker']);
+  const attempts = (await runCli(['status', 'sigterm-1', '--json'], env)).stdout;
+  assert.doesNotMatch(attempts, /"attempt":2/, 'the task was not run again elsewhere');
+  const waiting = JSON.parse((await runCli(['status', 'sigterm-2', '--json'], env)).stdout) as {
+    status: string;
+    progress?: { worker_id?: string };
+  };
+  assert.equal(waiting.status, 'RUNNING');
+  assert.equal(
+    waiting.progress?.worker_id,
+    undefined,
+    'the second job was not leased by the draining worker',
+  );
+
+  // A worker with room (the same one, restarted) takes it.
   const restarted = await startWorkerProcess(env);
   try {
-    const delivery = await receiver.waitFor('sigterm-1', 120_000);
-    assert.equal((delivery.body as { status: string }).status, 'completed');
-    const status = await runCli(['status', 'sigterm-1', '--json'], env);
-    assert.equal((JSON.parse(status.stdout) as { status: string }).status, 'COMPLETED');
+    const second = await receiver.waitFor('sigterm-2', 120_000);
+    assert.equal((second.body as { status: string }).status, 'completed');
   } finally {
     restarted.child.kill('SIGTERM');
     await restarted.exited;
