@@ -7,6 +7,11 @@ import { startTelemetry } from './telemetry';
 export {
   cancelJob,
   connectClient,
+  discardDeadLetter,
+  listDeadLetters,
+  retryDeadLetter,
+  type DeadLetterSummary,
+  type OperatorAnswer,
   getJob,
   jobFailureOf,
   JobParkedError,
@@ -45,7 +50,6 @@ export {
   type ScheduleOverview,
 } from './client-library';
 export { describeTask, type TaskDescription } from './tasks';
-export { discardDeadLetter, listDeadLetters, retryDeadLetter, type DeadLetterSummary } from './dead-letters';
 export {
   JobSpecSchema,
   parseJobSpec,

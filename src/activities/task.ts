@@ -15,7 +15,7 @@ import { inSpan, stepSpan } from '../telemetry';
 import type { TaskContext } from '../tasks';
 import type { ActivityDeps } from './deps';
 import { captureEvidence, type Evidence } from './evidence';
-import { keepLease } from './lease-keeper';
+import { confirmLease, keepLease } from './lease-keeper';
 
 export interface ExecuteTaskInput {
   spec: JobSpec;
@@ -47,6 +47,8 @@ export function taskActivities(deps: ActivityDeps) {
           });
         }
 
+        // A retry after the lease was lost must not attach: another host may hold the profile now.
+        await confirmLease(deps, spec.profile_id, input.lease_token, 'the task attached');
         const attempt = activity.info.attempt;
         const log = deps.log.child({ job_id: spec.job_id, task: task.name, attempt });
         const abort = new AbortController();
@@ -141,5 +143,6 @@ function withEvidence(err: ApplicationFailure, evidence: Evidence): ApplicationF
     details: [{ ...details, evidence }],
     cause: err.cause,
     nextRetryDelay: err.nextRetryDelay ?? undefined,
+    nonRetryable: err.nonRetryable ?? undefined,
   });
 }

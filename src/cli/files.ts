@@ -2,14 +2,18 @@ import { readFileSync } from 'node:fs';
 import { formatOfFile, readRecords, type ReadRecords, type RecordFormat } from '../client-library';
 import { UsageError } from './usage-error';
 
-/** A file's text; `-` reads stdin. */
-export function readText(file: string): string {
-  return readFileSync(file === '-' ? 0 : file, 'utf8');
+/** A file's text; `-` reads stdin. One that cannot be read is a usage error (exit 2) naming `label`. */
+export function readText(file: string, label = file === '-' ? 'stdin' : file): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${label}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 /** A JSON file (`-`: stdin); refused as a usage error (exit 2) naming `label` when it does not parse. */
 export function readJsonFile(file: string, label = file === '-' ? 'stdin' : file): unknown {
-  const text = readText(file);
+  const text = readText(file, label);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

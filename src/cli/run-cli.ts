@@ -15,7 +15,9 @@ import {
   waitForJob,
   temporalUiLink,
   traceLink,
+  traceReference,
   fetchTrace,
+  waitForTrace,
 } from '../client-library';
 import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
 import { errorTypeOf, type JobFailureInfo, type JobResult } from '../contract';
@@ -24,10 +26,11 @@ import { BATCH_HELP, runBatch } from './batch';
 import type { CliContext, CliIo } from './cli-context';
 import { DLQ_HELP, runDlq } from './dlq';
 import { readJsonFile } from './files';
-import { createProgressPrinter, formatStatus } from './format';
+import { createProgressPrinter, formatOutput, formatStatus } from './format';
 import { runSchedule, SCHEDULE_HELP, scheduleHelp } from './schedule';
 import { runTasks, TASKS_HELP } from './tasks';
 import { UsageError } from './usage-error';
+import { runTraces, TRACES_HELP } from './traces';
 import { renderWaterfall } from './waterfall';
 
 const HELP: Record<string, string> = {
@@ -41,27 +44,38 @@ Commands:
   status JOB_ID [--json]            show a job's state, steps, attempts and result
   cancel JOB_ID                     cancel a job (its profile is stopped, its lease freed)
   trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
+  traces [--platform P] [--failed] …  find jobs' traces by platform, client, failure type, step, duration
   leases [--json]                   list who holds which profile (the fleet's Redis lease store)
   dlq list|show|retry|discard       find, inspect, retry and discard dead letters (see help dlq)
   schedule create|list|describe|…   recurring jobs on Temporal Schedules (see help schedule)
   tasks [show NAME]                 the tasks, their input and output as JSON Schema, an example spec
   help [COMMAND]                    show help
 
-Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.`,
+Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.
+Set OTEL_EXPORTER_OTLP_ENDPOINT as on the workers, so the CLI's spans (StartWorkflow, dlq commands) join
+the jobs' traces.
+
+Exit codes: 0 ok; 1 the job failed, was cancelled or is parked (submit --wait, status), or an error;
+2 bad input (spec, arguments, settings).`,
   submit: `Usage: mlx-jobs submit FILE|- [--wait] [--json]
 
 Validates the JobSpec (every bad field is named) and starts its workflow. Submitting a job_id that is
 running or completed starts nothing new and shows the existing run.
 
-  --wait   follow the job's progress until it ends or is parked as a dead letter; exit 1 if it
-           failed or was parked
-  --json   print machine-readable JSON instead of text
+  --wait   follow the job's progress until it ends or is parked as a dead letter, then wait (up to
+           15 s, with MLX_TRACE_QUERY_URL) for its spans to reach the trace backend; exit 1 if it
+           failed, was cancelled or was parked
+  --json   print machine-readable JSON instead of text (the whole output)
 
 ${BATCH_HELP}`,
   status: `Usage: mlx-jobs status JOB_ID [--json]
 
-Shows the job's Temporal status, each step with its duration and attempt, the failure or the output,
-and the link to the run in the Temporal UI.`,
+Shows the job's Temporal status, each step with its duration and attempt, the failure or the output
+(long outputs summarised: counts and the first rows; --json prints all of it), the link to the run in
+the Temporal UI and its trace.
+
+Exit codes: 0 the job completed or is running; 1 it failed, was cancelled, terminated or timed out, or
+is parked as a dead letter; 1 also when the job does not exist; 2 bad arguments or settings.`,
   trace: `Usage: mlx-jobs trace JOB_ID
 
 Fetches the job's trace (its id is in the run's memo) from the trace backend's query API
@@ -74,6 +88,7 @@ fencing token and time left. A single worker without Redis keeps its leases in i
   dlq: DLQ_HELP,
   schedule: SCHEDULE_HELP,
   tasks: TASKS_HELP,
+  traces: TRACES_HELP,
   cancel: `Usage: mlx-jobs cancel JOB_ID
 
 Requests cancellation. The running step is cancelled, then the profile is stopped, the lease released
@@ -108,6 +123,13 @@ export async function runCli(argv: string[], out = consoleOut, io: Partial<CliIo
   }
   if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; see mlx-jobs --help`);
   if (command === 'tasks') return runTasks(rest, out);
+  if (command === 'traces') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out(TRACES_HELP);
+      return 0;
+    }
+    return runTraces(rest, { config: loadClientConfig(), out });
+  }
   const help =
     command === 'schedule'
       ? scheduleHelp(rest)
@@ -169,6 +191,7 @@ async function submit(ctx: CommandContext, file: string, wait: boolean): Promise
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,
     deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
+    traceUrlTemplate: ctx.config.trace.urlTemplate,
   });
   const link = uiLink(ctx.config, started.workflow_id, started.run_id);
   if (!ctx.json) {
@@ -192,17 +215,28 @@ async function submit(ctx: CommandContext, file: string, wait: boolean): Promise
   }
   const { trace_id } = await getJob(ctx.client, started.job_id);
   const trace_url = trace_id ? traceLink(ctx.config.trace.urlTemplate, trace_id) : undefined;
+  // The workers export spans in batches: wait for the job's spans, so the trace is whole when we return.
+  const { queryUrl } = ctx.config.trace;
+  const trace_complete = trace_id && queryUrl ? await waitForTrace(queryUrl, trace_id) : undefined;
   if (ctx.json) {
-    ctx.out(JSON.stringify({ ...started, ui_url: link, trace_url, ...outcome }));
+    ctx.out(JSON.stringify({ ...started, ui_url: link, trace_url, trace_complete, ...outcome }));
   } else {
     const { result, failure } = outcome;
-    ctx.out(
-      result
-        ? `completed: ${JSON.stringify(result.output)}`
-        : `${outcome.dead_letter ? 'parked as a dead letter' : 'failed'}: ${failure?.type} at ${failure?.step ?? '?'}: ${failure?.message}`,
-    );
+    if (result) {
+      ctx.out('completed');
+      for (const line of formatOutput(result.output, started.job_id)) ctx.out(line);
+    } else {
+      ctx.out(
+        `${outcome.dead_letter ? 'parked as a dead letter' : 'failed'}: ${failure?.type} at ${failure?.step ?? '?'}: ${failure?.message}`,
+      );
+    }
     if (outcome.dead_letter) ctx.out(`inspect: mlx-jobs dlq show ${started.job_id}`);
-    if (trace_url) ctx.out(`trace: ${trace_url}`);
+    if (trace_id) {
+      ctx.out(`trace: ${traceReference(ctx.config.trace.urlTemplate, trace_id, started.job_id)}`);
+      if (trace_complete === false) {
+        ctx.out('  (the workers export spans every few seconds: the trace completes shortly)');
+      }
+    }
   }
   return outcome.failure ? 1 : 0;
 }
@@ -213,8 +247,11 @@ async function status(ctx: CommandContext, jobId: string): Promise<number> {
     ui_url: uiLink(ctx.config, job.workflow_id, job.run_id),
     trace_url: job.trace_id && traceLink(ctx.config.trace.urlTemplate, job.trace_id),
   };
-  ctx.out(ctx.json ? JSON.stringify({ ...job, ...links }) : formatStatus(job, links.ui_url, links.trace_url));
-  return 0;
+  const trace = job.trace_id && traceReference(ctx.config.trace.urlTemplate, job.trace_id, jobId);
+  ctx.out(ctx.json ? JSON.stringify({ ...job, ...links }) : formatStatus(job, links.ui_url, trace));
+  // 0 only while the job is on its way or done: a script can tell a failed or parked job by the code.
+  const parked = job.progress?.dead_letter !== undefined;
+  return (job.status === 'RUNNING' && !parked) || job.status === 'COMPLETED' ? 0 : 1;
 }
 
 async function traceCommand(ctx: CommandContext, jobId: string): Promise<number> {
@@ -230,7 +267,7 @@ async function traceCommand(ctx: CommandContext, jobId: string): Promise<number>
     );
     return 0;
   }
-  ctx.out(`trace ${trace_id}  ${traceLink(urlTemplate, trace_id)}`);
+  ctx.out(`trace ${trace_id}${urlTemplate ? `  ${traceLink(urlTemplate, trace_id)}` : ''}`);
   ctx.out(spans.length ? renderWaterfall(spans) : '(the trace backend has no spans for it yet)');
   return 0;
 }

@@ -5,6 +5,7 @@ export * from './dead-letter';
 export * from './failure-info';
 export * from './failures';
 export * from './job-spec';
+export * from './metrics-sinks';
 export * from './outcome';
 export * from './policy-schemas';
 export * from './progress';

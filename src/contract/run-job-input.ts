@@ -12,4 +12,6 @@ export interface RunJobInput {
   dead_letter_retries?: number;
   /** Set by a schedule's action: `spec` is the schedule's template, resolved when the run starts. */
   schedule?: ScheduledRun;
+  /** The job span of the run a dead-letter retry continues from, which the retry's span links to. */
+  retried_run?: { trace_id: string; span_id: string };
 }

@@ -23,6 +23,12 @@ export const ATTR = {
   failedStep: 'mlx.failed_step',
   task: 'mlx.task',
   scheduleId: 'mlx.schedule_id',
+  /** completed, failed or cancelled: how the job's run through its steps ended (on the job span). */
+  outcome: 'mlx.outcome',
+  /** On mlx.job.retry: the how-manieth retry from a dead letter this run is. */
+  deadLetterRetry: 'mlx.dead_letter.retry',
+  /** Why a span links to another (e.g. an operator's command to the job it acted on). */
+  linkReason: 'mlx.link.reason',
 } as const;
 
 export function jobRef(spec: JobRef, scheduleId?: string): JobRef {

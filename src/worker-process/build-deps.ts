@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../config';
-import { hostTaskQueue, createProfileSlots } from '../host';
+import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../host';
 import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
 import type { Logger } from '../telemetry';
@@ -12,11 +12,6 @@ import { launcherClientFromConfig } from './mlx-launcher';
 
 export interface RuntimeDeps {
   deps: ActivityDeps;
-  /**
-   * True when the launcher is this worker's alone (the embedded one): every profile it reports is
-   * this worker's. An MLX agent may be shared by several workers on one machine.
-   */
-  launcherIsPrivate: boolean;
   /** Stops what start-up created (the embedded launcher and its browsers, the lease store). */
   close(): Promise<void>;
 }
@@ -47,7 +42,9 @@ export async function buildActivityDeps(
     leases,
     leaseTtlMs: config.leaseTtlMs,
     launcher,
-    openProfiles: new Set(),
+    // The embedded launcher is this worker's alone; an MLX agent is shared only when configured so.
+    launcherShared: local === undefined && config.launcherShared,
+    profiles: createOpenProfiles(),
     slots: createProfileSlots(config.maxOpenProfiles),
     headless: config.headless,
     cdpHost: config.cdpHost,
@@ -61,7 +58,6 @@ export async function buildActivityDeps(
   };
   return {
     deps,
-    launcherIsPrivate: local !== undefined,
     async close() {
       await leases.close();
       await local?.close();

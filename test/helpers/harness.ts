@@ -7,12 +7,12 @@ import { bundleWorkflowCode, NativeConnection, Runtime, type WorkflowBundle } fr
 import type { ActivityDeps } from '../../src/activities';
 import { startJob, type StartedJob, type StartJobOptions, connectClient } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
-import { hostTaskQueue, createProfileSlots } from '../../src/host';
+import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher, type LocalLauncherOptions } from '../../src/launcher';
-import { createMemoryLeaseStore } from '../../src/lease';
+import { createMemoryLeaseStore, type LeaseStore } from '../../src/lease';
 import { createLogger, silentLogger, type Logger, startTelemetry, type Telemetry } from '../../src/telemetry';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
 import { DEFAULT_POLICY_BOUNDS, type StartRetryRules } from '../../src/policies';
@@ -39,6 +39,7 @@ export interface Harness {
   launcher: LocalLauncher;
   receiver: WebhookReceiver;
   deps: ActivityDeps;
+  worker: MlxWorker;
   dataDir: string;
   taskQueue: string;
   policies: StepPolicies;
@@ -93,6 +94,11 @@ export interface HarnessOptions {
   /** The worker's launcher client; by default a plain one without a token. */
   launcherClient?: (launcherUrl: string) => LauncherClient;
   startRetry?: StartRetryRules;
+  /** The worker's lease store (default: in memory) and lease TTL (default 30 s). */
+  leases?: LeaseStore;
+  leaseTtlMs?: number;
+  /** How often the worker's reaper runs (default 500 ms, so leaks show within a test). */
+  reaperIntervalMs?: number;
 }
 
 /** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
@@ -109,10 +115,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const deps: ActivityDeps = {
     workerId,
     hostTaskQueue: hostTaskQueue(taskQueue, workerId),
-    leases: createMemoryLeaseStore(),
-    leaseTtlMs: 30_000,
+    leases: options.leases ?? createMemoryLeaseStore(),
+    leaseTtlMs: options.leaseTtlMs ?? 30_000,
     launcher: options.launcherClient?.(launcher.url) ?? createLauncherClient({ baseUrl: launcher.url }),
-    openProfiles: new Set(),
+    launcherShared: false,
+    profiles: createOpenProfiles(),
     slots: createProfileSlots(8),
     headless: true,
     cdpHost: '127.0.0.1',
@@ -131,6 +138,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     deps,
     workflowBundle: await workflowBundle(),
     shutdownGraceTimeMs: 2_000,
+    drainGraceMs: 2_000,
+    reaperIntervalMs: options.reaperIntervalMs ?? 500,
     telemetry,
   });
   const running = worker.run();
@@ -151,6 +160,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     launcher,
     receiver,
     deps,
+    worker,
     dataDir,
     taskQueue,
     policies,
