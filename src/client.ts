@@ -1,11 +1,17 @@
 /**
- * Client library (startJob, getJob, waitForJob, cancelJob) and the `mlx-jobs` CLI when run directly.
+ * Client library (startJob, getJob, waitForJob, cancelJob; batches; schedules) and the `mlx-jobs` CLI
+ * when run directly.
  */
-import { startTelemetry } from './telemetry';
+import { runCliProcess } from './cli/main';
 
 export {
   cancelJob,
   connectClient,
+  discardDeadLetter,
+  listDeadLetters,
+  retryDeadLetter,
+  type DeadLetterSummary,
+  type OperatorAnswer,
   getJob,
   jobFailureOf,
   JobParkedError,
@@ -18,7 +24,32 @@ export {
   type StartJobOptions,
   type WaitOptions,
 } from './client-library';
-export { discardDeadLetter, listDeadLetters, retryDeadLetter, type DeadLetterSummary } from './dead-letters';
+export {
+  backfillSchedule,
+  batchOf,
+  checkScheduleDefinition,
+  createSchedules,
+  deleteSchedule,
+  describeSchedule,
+  followJobs,
+  listSchedules,
+  pauseSchedule,
+  readRecords,
+  submitBatch,
+  triggerSchedule,
+  unpauseSchedule,
+  validateBatch,
+  type BackfillOptions,
+  type BackfillResult,
+  type BatchOptions,
+  type BatchSubmission,
+  type RunOutcome,
+  type ScheduleCreation,
+  type ScheduleDefinition,
+  type ScheduleDetails,
+  type ScheduleOverview,
+} from './client-library';
+export { describeTask, type TaskDescription } from './tasks';
 export {
   JobSpecSchema,
   parseJobSpec,
@@ -32,20 +63,4 @@ export {
   type WebhookBody,
 } from './contract';
 
-if (require.main === module) {
-  const telemetry = startTelemetry({ serviceName: 'mlx-client' });
-  const exit = (code: number) =>
-    void telemetry
-      .shutdown()
-      .catch(() => undefined)
-      // Output to a pipe is written asynchronously: exit once a large `--json` answer is all out.
-      .finally(() => process.stdout.write('', () => process.exit(code)));
-  void import('./cli/run-cli').then(({ runCli, describeCliError }) =>
-    runCli(process.argv.slice(2)).then(exit, (err: unknown) => {
-      const known = describeCliError(err);
-      console.error(`mlx-jobs: ${known?.message ?? String(err)}`);
-      if (!known) console.error(err);
-      exit(known?.code ?? 1);
-    }),
-  );
-}
+if (require.main === module) runCliProcess(process.argv.slice(2));

@@ -1,7 +1,8 @@
 import { type JobRef } from '../contract';
 import { connectProfileBrowser } from '../cdp';
-import type { ActivityDeps } from './deps';
 import { stepSpan } from '../telemetry';
+import type { ActivityDeps } from './deps';
+import { confirmLease, keepLease } from './lease-keeper';
 
 export interface CdpInfo {
   port: number;
@@ -9,20 +10,40 @@ export interface CdpInfo {
   pages: number;
 }
 
+export interface CdpConnectInput {
+  job: JobRef;
+  port: number;
+  /** The job's lease, confirmed and kept alive while the browser is probed (absent in older runs). */
+  lease_token?: number;
+}
+
 export function cdpActivities(deps: ActivityDeps) {
   return {
     /** Proves the profile's browser answers on CDP and can be driven, before the task starts. */
-    cdpConnect({ job, port }: { job: JobRef; port: number }): Promise<CdpInfo> {
+    cdpConnect({ job, port, lease_token }: CdpConnectInput): Promise<CdpInfo> {
       return stepSpan('mlx.cdp.connect', job, deps.workerId, async (span) => {
         span.setAttribute('mlx.cdp.port', port);
-        const { browser, browserVersion } = await connectProfileBrowser(deps.cdpHost, port);
+        const lost = new AbortController();
+        let keeper;
+        if (lease_token !== undefined) {
+          await confirmLease(deps, job.profile_id, lease_token, 'the browser was probed');
+          const lease = { profile_id: job.profile_id, token: lease_token };
+          keeper = keepLease(deps, lease, { log: deps.log, onLost: (err) => lost.abort(err) });
+        }
         try {
-          const pages = browser.contexts().reduce((sum, context) => sum + context.pages().length, 0);
-          span.setAttribute('mlx.browser.version', browserVersion);
-          return { port, browser_version: browserVersion, pages };
+          const { browser, browserVersion } = await connectProfileBrowser(deps.cdpHost, port, {
+            signal: lost.signal,
+          });
+          try {
+            const pages = browser.contexts().reduce((sum, context) => sum + context.pages().length, 0);
+            span.setAttribute('mlx.browser.version', browserVersion);
+            return { port, browser_version: browserVersion, pages };
+          } finally {
+            // Over CDP, close() only detaches Playwright; the profile's browser keeps running.
+            await browser.close();
+          }
         } finally {
-          // Over CDP, close() only detaches Playwright; the profile's browser keeps running.
-          await browser.close();
+          keeper?.stop();
         }
       });
     },

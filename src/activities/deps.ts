@@ -1,6 +1,6 @@
 import { type SecretStore } from '../secrets';
 import type { LeaseStore } from '../lease';
-import type { ProfileSlots } from '../host';
+import type { OpenProfiles, ProfileSlots } from '../host';
 import type { Logger } from '../telemetry';
 import type { LauncherClient } from '../mlx';
 import type { TaskRegistry } from '../tasks';
@@ -15,8 +15,13 @@ export interface ActivityDeps {
   leases: LeaseStore;
   leaseTtlMs: number;
   launcher: LauncherClient;
-  /** Profiles this worker started and has not stopped yet; stopped on worker shutdown. */
-  openProfiles: Set<string>;
+  /**
+   * Several workers drive this launcher (one MLX agent, several workers on its machine): a profile the
+   * launcher runs may be another worker's. False for the embedded launcher and one worker per agent.
+   */
+  launcherShared: boolean;
+  /** Profiles this worker started and has not stopped yet, with the job that opened each. */
+  profiles: OpenProfiles;
   /** The cap on jobs (profiles) this worker hosts at once: taken by acquireLease, freed by stopProfile. */
   slots: ProfileSlots;
   headless: boolean;

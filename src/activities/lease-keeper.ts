@@ -4,16 +4,23 @@ import { failure } from '../contract';
 import type { Logger } from '../telemetry';
 import type { ActivityDeps } from './deps';
 
-const MIN_INTERVAL_MS = 1000;
+/** Renewals never come closer than this, whatever the TTL. */
+const MIN_INTERVAL_MS = 100;
 
 export interface LeaseKeeper {
   stop(): void;
 }
 
+/** Every third of the shorter of the lease TTL and the heartbeat timeout (0 or none: the TTL alone). */
+export function renewalIntervalMs(leaseTtlMs: number, heartbeatTimeoutMs: number | undefined): number {
+  return Math.max(MIN_INTERVAL_MS, Math.min(heartbeatTimeoutMs || Infinity, leaseTtlMs) / 3);
+}
+
 /**
- * While a host step runs, heartbeats and renews the job's profile lease on one timer, every third of the
- * shorter of the lease TTL and the heartbeat timeout. When a renewal finds the lease gone, `onLost` is
- * called once with a ProfileLeased failure.
+ * While a host step runs, heartbeats and renews the job's profile lease on one timer. `onLost` is called
+ * once, with a LeaseLost failure, when a renewal finds the lease gone (expired or taken over), or when no
+ * renewal has been confirmed for two thirds of the TTL (the lease store is unreachable): the holder then
+ * stops driving the profile before its lease can expire and pass to someone else (self-fencing).
  */
 export function keepLease(
   deps: Pick<ActivityDeps, 'leases' | 'leaseTtlMs'>,
@@ -21,23 +28,79 @@ export function keepLease(
   options: { log: Logger; onLost: (err: ApplicationFailure) => void; details?: () => unknown },
 ): LeaseKeeper {
   const activity = Context.current();
+  const fenceAfterMs = (deps.leaseTtlMs * 2) / 3;
+  let confirmedAt = Date.now(); // the caller has just confirmed the lease
   let lost = false;
+  let stopped = false;
+  const lose = (why: string) => {
+    if (lost || stopped) return;
+    lost = true;
+    options.onLost(
+      failure('LeaseLost', `lease on profile ${lease.profile_id} ${why}`, { nonRetryable: true }),
+    );
+  };
   const renew = async () => {
+    const sentAt = Date.now();
     const held = await deps.leases.extend(lease.profile_id, lease.token, deps.leaseTtlMs);
-    if (!held && !lost) {
-      lost = true;
-      options.onLost(
-        failure('ProfileLeased', `lease on profile ${lease.profile_id} was lost during the step`),
-      );
+    if (held) confirmedAt = Math.max(confirmedAt, sentAt);
+    else {
+      options.log.warn('lease lost during the step: stopping it', {
+        profile_id: lease.profile_id,
+        token: lease.token,
+      });
+      lose('was lost during the step (expired or taken over)');
     }
   };
-  const intervalMs = Math.max(
-    MIN_INTERVAL_MS,
-    Math.min(activity.info.heartbeatTimeoutMs ?? Infinity, deps.leaseTtlMs) / 3,
+  const timer = setInterval(
+    () => {
+      activity.heartbeat(options.details?.());
+      const unconfirmedMs = Date.now() - confirmedAt;
+      if (unconfirmedMs >= fenceAfterMs) {
+        options.log.warn('lease not renewed in time: stopping this step before the lease can expire', {
+          profile_id: lease.profile_id,
+          token: lease.token,
+          unconfirmed_ms: unconfirmedMs,
+          lease_ttl_ms: deps.leaseTtlMs,
+        });
+        lose(
+          `could not be renewed for ${unconfirmedMs} ms (lease store unreachable): stopped driving before it could expire`,
+        );
+        return;
+      }
+      renew().catch((err: unknown) => options.log.warn('lease renewal failed', { error: err }));
+    },
+    renewalIntervalMs(deps.leaseTtlMs, activity.info.heartbeatTimeoutMs),
   );
-  const timer = setInterval(() => {
-    activity.heartbeat(options.details?.());
-    renew().catch((err: unknown) => options.log.warn('lease renewal failed', { error: err }));
-  }, intervalMs);
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
+
+/**
+ * Confirms the job still holds its lease under `token` before a host step touches the profile: a retry
+ * after the lease was lost must not drive a profile another host may already hold.
+ */
+export async function confirmLease(
+  deps: Pick<ActivityDeps, 'leases' | 'leaseTtlMs'>,
+  profileId: string,
+  token: number,
+  step: string,
+): Promise<void> {
+  let held: boolean;
+  try {
+    held = await deps.leases.extend(profileId, token, deps.leaseTtlMs);
+  } catch (err) {
+    throw failure(
+      'LeaseStoreUnavailable',
+      `could not confirm the lease on profile ${profileId}: ${String(err)}`,
+    );
+  }
+  if (!held) {
+    throw failure('LeaseLost', `the lease on profile ${profileId} was lost before ${step}`, {
+      nonRetryable: true,
+    });
+  }
 }

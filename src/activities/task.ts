@@ -1,16 +1,18 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { connectProfileBrowser } from '../cdp';
-import { failure, formatIssues, type JobSpec, ATTR, jobAttributes, jobRef } from '../contract';
+import { failure, formatIssues, type JobRef, type JobSpec, ATTR, jobAttributes, jobRef } from '../contract';
 import { filterOutput, inSpan, stepSpan } from '../telemetry';
 import type { TaskContext } from '../tasks';
 import type { ActivityDeps } from './deps';
 import { captureEvidence, type Evidence } from './evidence';
-import { keepLease } from './lease-keeper';
+import { confirmLease, keepLease } from './lease-keeper';
 import { taskFailure } from './task-failure';
 
 export interface ExecuteTaskInput {
   spec: JobSpec;
+  /** The job's span attributes (with its schedule); absent in runs started before it was passed. */
+  job?: JobRef;
   port: number;
   lease_token: number;
 }
@@ -24,7 +26,8 @@ export function taskActivities(deps: ActivityDeps) {
      */
     executeTask(input: ExecuteTaskInput): Promise<unknown> {
       const { spec } = input;
-      return stepSpan('mlx.task.execute', jobRef(spec), deps.workerId, async (span) => {
+      const job = input.job ?? jobRef(spec);
+      return stepSpan('mlx.task.execute', job, deps.workerId, async (span) => {
         span.setAttribute(ATTR.task, spec.task.name);
         const activity = Context.current();
         const task = deps.tasks.get(spec.task.name);
@@ -36,6 +39,8 @@ export function taskActivities(deps: ActivityDeps) {
           });
         }
 
+        // A retry after the lease was lost must not attach: another host may hold the profile now.
+        await confirmLease(deps, spec.profile_id, input.lease_token, 'the task attached');
         const attempt = activity.info.attempt;
         const log = deps.log.child({ job_id: spec.job_id, task: task.name, attempt });
         const abort = new AbortController();
@@ -61,7 +66,7 @@ export function taskActivities(deps: ActivityDeps) {
           const page = context.pages()[0] ?? (await context.newPage());
           try {
             const taskContext: TaskContext = {
-              job: { ...jobRef(spec), attempt },
+              job: { ...job, attempt },
               browser,
               context,
               page,
@@ -73,7 +78,7 @@ export function taskActivities(deps: ActivityDeps) {
                 activity.heartbeat(details);
               },
               span: (name, fn, attributes) =>
-                inSpan(name, { ...jobAttributes(spec), ...attributes }, () => fn()),
+                inSpan(name, { ...jobAttributes(job), ...attributes }, () => fn()),
             };
             log.info('task started');
             const running = task.run(taskContext, parsedInput.data);

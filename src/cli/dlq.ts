@@ -1,10 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../dead-letters';
-import { getJob, temporalUiLink, traceLink } from '../client-library';
+import {
+  discardDeadLetter,
+  getJob,
+  listDeadLetters,
+  retryDeadLetter,
+  temporalUiLink,
+  traceLink,
+  traceReference,
+} from '../client-library';
 import type { ClientConfig } from '../config';
-import { deadLetterQuery } from '../contract';
+import { ATTR, deadLetterQuery } from '../contract';
+import { inSpan, linkTo } from '../telemetry';
+import { readJsonFile } from './files';
 import { formatStatus } from './format';
 import { UsageError } from './usage-error';
 
@@ -18,11 +26,14 @@ and the run waits for an operator until MLX_DEAD_LETTER_RETENTION_MS ends, then 
         parked jobs (from Temporal's visibility store), newest first
   dlq show JOB_ID [--json]
         why the job is parked, its steps, the page at failure, its links
-  dlq retry JOB_ID [--profile P] [--folder F] [--input FILE|-] [--reason TEXT]
+  dlq retry JOB_ID [--run RUN_ID] [--profile P] [--folder F] [--input FILE|-] [--reason TEXT]
         run the job again, optionally on another profile or with a new task input (JSON);
         for a job whose only failure was the webhook: deliver its report again
-  dlq discard JOB_ID --reason TEXT
-        close the job as failed, recording the reason`;
+  dlq discard JOB_ID [--run RUN_ID] --reason TEXT
+        close the job as failed, recording the reason
+
+retry and discard act on the run --run names (the one dlq list and dlq show print), else the latest;
+repeating a command for the same run answers it again and changes nothing.`;
 
 const OPTIONS = {
   platform: { type: 'string' },
@@ -33,6 +44,7 @@ const OPTIONS = {
   folder: { type: 'string' },
   input: { type: 'string' },
   reason: { type: 'string' },
+  run: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -55,20 +67,48 @@ export async function runDlq(args: string[], ctx: DlqContext): Promise<number> {
     throw new UsageError(DLQ_HELP);
   }
   if (action === 'show') return show(ctx, jobId, values.json ?? false);
-  if (action === 'discard') {
-    if (!values.reason) throw new UsageError('dlq discard needs --reason TEXT: it is kept with the job');
-    await discardDeadLetter(ctx.client, jobId, values.reason);
-    ctx.out(`job ${jobId} discarded: ${values.reason}`);
-    return 0;
+  if (action === 'discard' && !values.reason) {
+    throw new UsageError('dlq discard needs --reason TEXT: it is kept with the job');
   }
-  await retryDeadLetter(ctx.client, jobId, {
-    profile_id: values.profile,
-    folder_id: values.folder,
-    task_input: values.input === undefined ? undefined : readJson(values.input),
-    reason: values.reason,
-  });
-  ctx.out(`job ${jobId}: retry accepted; follow it with: mlx-jobs status ${jobId}`);
-  return 0;
+  const runId = values.run;
+  const taskInput = values.input === undefined ? undefined : readJson(values.input);
+  // The command's own span (its trace holds Temporal's update spans) links to the job's span.
+  const job = await getJob(ctx.client, jobId).catch(() => undefined);
+  const links = linkTo(job?.trace_id, job?.trace_span_id, `dlq ${action} of the job`);
+  const attributes = { [ATTR.jobId]: jobId, ...(job?.trace_id && { 'mlx.job.trace_id': job.trace_id }) };
+  return inSpan(
+    `mlx.dlq.${action}`,
+    attributes,
+    async () => {
+      if (action === 'discard') {
+        const answer = await discardDeadLetter(ctx.client, jobId, values.reason!, { runId });
+        ctx.out(
+          answer.outcome === 'done'
+            ? `job ${jobId} (run ${answer.run_id}) discarded: ${values.reason}`
+            : `job ${jobId} (run ${answer.run_id}) was already discarded: nothing changed`,
+        );
+        return 0;
+      }
+      const answer = await retryDeadLetter(
+        ctx.client,
+        jobId,
+        {
+          profile_id: values.profile,
+          folder_id: values.folder,
+          task_input: taskInput,
+          reason: values.reason,
+        },
+        { runId },
+      );
+      ctx.out(
+        answer.outcome === 'done'
+          ? `job ${jobId} (run ${answer.run_id}): retry accepted; follow it with: mlx-jobs status ${jobId}`
+          : `job ${jobId} (run ${answer.run_id}) was already retried: nothing changed; mlx-jobs status ${jobId}`,
+      );
+      return 0;
+    },
+    { links },
+  );
 }
 
 async function list(ctx: DlqContext, values: { [K in keyof typeof OPTIONS]?: string | boolean }) {
@@ -87,7 +127,7 @@ async function list(ctx: DlqContext, values: { [K in keyof typeof OPTIONS]?: str
   if (parked.length === 0) ctx.out('no dead letters');
   for (const job of parked) {
     ctx.out(
-      `${job.job_id}  ${job.platform ?? '-'}  client ${job.client_id ?? '-'}  ${job.failure_type ?? '-'} at ${job.failed_step ?? '-'}  started ${job.started_at}`,
+      `${job.job_id}  run ${job.run_id}  ${job.platform ?? '-'}  client ${job.client_id ?? '-'}  ${job.failure_type ?? '-'} at ${job.failed_step ?? '-'}  started ${job.started_at}`,
     );
   }
   ctx.out(`(Temporal UI search: ${deadLetterQuery(filter)})`);
@@ -107,16 +147,15 @@ async function show(ctx: DlqContext, jobId: string, json: boolean): Promise<numb
     ctx.out(JSON.stringify({ ...job, ui_url: ui, trace_url: trace }));
     return 0;
   }
-  ctx.out(formatStatus(job, ui, trace));
-  ctx.out(`  next: mlx-jobs dlq retry ${jobId}   or   mlx-jobs dlq discard ${jobId} --reason TEXT`);
+  ctx.out(
+    formatStatus(job, ui, job.trace_id && traceReference(ctx.config.trace.urlTemplate, job.trace_id, jobId)),
+  );
+  ctx.out(
+    `  next: mlx-jobs dlq retry ${jobId} --run ${job.run_id}   or   mlx-jobs dlq discard ${jobId} --run ${job.run_id} --reason TEXT`,
+  );
   return 0;
 }
 
 function readJson(file: string): Record<string, unknown> {
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`--input ${file} is not valid JSON: ${(err as Error).message}`);
-  }
+  return readJsonFile(file, `--input ${file}`) as Record<string, unknown>;
 }

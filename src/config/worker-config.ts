@@ -13,6 +13,7 @@ import {
   bool,
   httpUrl,
   optionalString,
+  OTEL_SETTINGS,
   parseEnv,
   decimalInt,
   redisSettings,
@@ -23,7 +24,7 @@ import {
 import { payloadSchema, payloadSettings } from './payload-config';
 import { webhookSchema, webhookSettings, type WebhookSettings } from './webhook-config';
 import type { PayloadSettings } from '../payload-codec';
-import { loadTemporalSettings, type TemporalSettings } from './temporal';
+import { loadTemporalSettings, TEMPORAL_SETTINGS, type TemporalSettings } from './temporal';
 
 const WorkerEnvSchema = sharedSchema.extend({
   ...payloadSchema.shape,
@@ -52,12 +53,33 @@ const WorkerEnvSchema = sharedSchema.extend({
   MLX_CDP_HOST: z.string().min(1).default('127.0.0.1'),
   MLX_LEASE_TTL_MS: decimalInt(3_000, 3_600_000).default(60_000),
   MLX_MAX_OPEN_PROFILES: decimalInt(1, 1_000).default(4),
+  MLX_LAUNCHER_SHARED: bool.default(false),
+  MLX_REAPER_INTERVAL_MS: decimalInt(100, 3_600_000).default(5_000),
+  MLX_DRAIN_GRACE_MS: decimalInt(1_000, 24 * 3_600_000).default(30 * 60 * 1000),
   MLX_TASK_SECRETS_FILE: optionalString,
   MLX_TASK_SECRETS: optionalString,
   MLX_WEBHOOK_TIMEOUT_MS: decimalInt(100, 120_000).default(10_000),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MLX_ARTIFACTS_DIR: optionalString,
+  MLX_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
+    .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535')
+    .default('127.0.0.1:9464'),
 });
+
+/**
+ * Whether the worker reads this variable: its own settings, the Temporal connection's (envconfig) and
+ * OpenTelemetry's. For checking deployment files: a variable nobody reads is a typo.
+ */
+export function isWorkerSetting(name: string): boolean {
+  return (
+    name in WorkerEnvSchema.shape ||
+    TEMPORAL_SETTINGS.includes(name) ||
+    name.startsWith('TEMPORAL_GRPC_META_') ||
+    OTEL_SETTINGS.includes(name)
+  );
+}
 
 export interface WorkerConfig {
   temporal: TemporalSettings;
@@ -82,6 +104,12 @@ export interface WorkerConfig {
   leaseTtlMs: number;
   /** The most profiles this worker has open at once; further jobs wait for a slot here or elsewhere. */
   maxOpenProfiles: number;
+  /** Several workers drive the MLX agent at MLX_LAUNCHER_URL (one agent, several workers on its machine). */
+  launcherShared: boolean;
+  /** How often the reaper reconciles open profiles and slots with the lease store and Temporal. */
+  reaperIntervalMs: number;
+  /** How long a shutdown waits for hosted jobs to finish their host steps before it stops polling. */
+  drainGraceMs: number;
   /** Redis for a fleet's leases; unset: the in-memory store of a single worker. */
   redis?: { url: string; prefix: string };
   secrets: { file?: string; json?: string };
@@ -95,6 +123,8 @@ export interface WorkerConfig {
   payload: PayloadSettings;
   /** How often this worker removes blobs of runs Temporal no longer has. */
   claimCheckSweepMs: number;
+  /** Where /metrics, /healthz and /readyz are served; port 0 picks a free one. */
+  metrics: { host: string; port: number };
 }
 
 type WorkerEnv = z.output<typeof WorkerEnvSchema>;
@@ -115,6 +145,9 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     cdpHost: e.MLX_CDP_HOST,
     leaseTtlMs: e.MLX_LEASE_TTL_MS,
     maxOpenProfiles: e.MLX_MAX_OPEN_PROFILES,
+    launcherShared: e.MLX_LAUNCHER_SHARED,
+    reaperIntervalMs: e.MLX_REAPER_INTERVAL_MS,
+    drainGraceMs: e.MLX_DRAIN_GRACE_MS,
     redis: redisSettings(e),
     secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },
     webhookTimeoutMs: e.MLX_WEBHOOK_TIMEOUT_MS,
@@ -123,7 +156,13 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
     payload: payloadSettings(e),
     claimCheckSweepMs: e.MLX_CLAIM_CHECK_SWEEP_MS,
+    metrics: hostPort(e.MLX_METRICS_ADDRESS),
   };
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
 }
 
 function mlxSettings(e: WorkerEnv): WorkerConfig['mlx'] {

@@ -15,6 +15,15 @@ interface ErrorTypeInfo {
 export const ERROR_TYPES = {
   JobSpecInvalid: { retryable: false, description: 'the job spec does not match the schema' },
   ProfileLeased: { retryable: true, description: 'another worker holds the profile lease' },
+  LeaseLost: {
+    retryable: false,
+    description:
+      "this attempt's lease on the profile expired, was taken over or could not be renewed in time: its host stops driving the profile and the job leases it again",
+  },
+  LeaseStoreUnavailable: {
+    retryable: true,
+    description: 'the lease store could not be reached to confirm the lease',
+  },
   WorkerAtCapacity: {
     retryable: true,
     description:

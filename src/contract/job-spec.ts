@@ -16,11 +16,25 @@ export const identifier = (what: string) =>
     .max(128, `${what} must be at most 128 characters`)
     .regex(ID_PATTERN, `${what} may hold letters, digits and . _ - only, starting with a letter or digit`);
 
+/**
+ * A job_id takes `:` too and up to 200 characters: Temporal names a scheduled run
+ * `<schedule id>-<RFC 3339 time>`, and its job_id is that name. It reaches Temporal ids and screenshot
+ * file names (where `:` is an ordinary character), never the launcher.
+ */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
+
 /** Documented limits (README, JobSpec): well under Temporal's 2 MB payload limit. */
 export const SPEC_LIMITS = { specBytes: 256 * 1024, taskInputBytes: 64 * 1024, depth: 16 } as const;
 
 export const JobSpecSchema = z.strictObject({
-  job_id: identifier('job_id'),
+  job_id: z
+    .string()
+    .min(1, 'job_id must not be empty')
+    .max(200, 'job_id must be at most 200 characters')
+    .regex(
+      JOB_ID_PATTERN,
+      'job_id may hold letters, digits and . _ : - only, starting with a letter or digit',
+    ),
   profile_id: identifier('profile_id'),
   folder_id: identifier('folder_id'),
   platform: z

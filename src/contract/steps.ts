@@ -10,6 +10,10 @@ export const STEPS = [
 ] as const;
 export type StepName = (typeof STEPS)[number];
 
+export function isStepName(value: unknown): value is StepName {
+  return typeof value === 'string' && (STEPS as readonly string[]).includes(value);
+}
+
 export type StepStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface StepRecord {

@@ -1,6 +1,6 @@
-// The dead-letter path: how a run ends or is parked for an operator (settle, desk), and how an operator
-// finds, retries and discards parked jobs (operator). Its types are in src/contract/dead-letter.ts, its
-// command in src/cli/dlq.ts. Workflow-safe imports only: the workflow bundle includes this folder.
+// The dead-letter path inside the workflow: how a run ends or is parked for an operator (settle), and the
+// desk it waits at for an operator's retry or discard (desk). Its types are in
+// src/contract/dead-letter.ts; operators work it with src/client-library/dead-letters.ts and the
+// `mlx-jobs dlq` command (src/cli/dlq.ts).
 export * from './desk';
-export * from './operator';
 export * from './settle';

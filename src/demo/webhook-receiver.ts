@@ -29,6 +29,8 @@ export interface WebhookReceiver {
   url: string;
   /** Accepted deliveries, each idempotency key once. */
   deliveries(): WebhookDelivery[];
+  /** Every verified delivery that arrived, repeats of an idempotency key included. */
+  arrivals(): WebhookDelivery[];
   /** Resolves with the first delivery whose body has this job_id. */
   waitFor(jobId: string, timeoutMs?: number): Promise<WebhookDelivery>;
   close(): Promise<void>;
@@ -52,6 +54,7 @@ class Refused extends Error {
 export async function startWebhookReceiver(options: WebhookReceiverOptions = {}): Promise<WebhookReceiver> {
   const log = options.log ?? silentLogger;
   const received: WebhookDelivery[] = [];
+  const arrived: WebhookDelivery[] = [];
   const seenKeys = new Set<string>();
   const waiters = new Set<() => void>();
 
@@ -67,10 +70,12 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
     } catch {
       throw new Refused(400, 'body is not JSON');
     }
+    const delivery = { received_at: new Date().toISOString(), headers, body };
+    arrived.push(delivery);
     const key = headers['idempotency-key'];
     if (key && seenKeys.has(key)) return 'duplicate';
     if (key) seenKeys.add(key);
-    received.push({ received_at: new Date().toISOString(), headers, body });
+    received.push(delivery);
     log.info('webhook received', { job_id: (body as { job_id?: unknown }).job_id });
     return 'accepted';
   };
@@ -118,6 +123,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
   return {
     url: `http://127.0.0.1:${port}/webhooks/mlx-jobs`,
     deliveries: () => [...received],
+    arrivals: () => [...arrived],
     waitFor(jobId, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -1,3 +1,5 @@
-// What this worker's machine holds: its own task queue and the slots of the profiles it has open.
+// What this worker's machine holds: its own task queue, the profiles it has open and their slots.
+export * from './open-profiles';
 export * from './profile-slots';
+export * from './reaper';
 export * from './task-queue';

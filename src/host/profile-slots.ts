@@ -1,8 +1,11 @@
 /**
  * The cap on profiles one worker has open at once (MLX plans cap them): a slot per job, taken when the
- * worker wins the job's lease and given back when it stopped the job's profile.
+ * worker wins the job's lease and given back when the job's profile is stopped (by the job, or by the
+ * reaper when no live job owns it any more).
  */
-export interface SlotHolder {
+import type { RunRef } from './open-profiles';
+
+export interface SlotHolder extends RunRef {
   job_id: string;
   profile_id: string;
   /** When the slot was taken (ms since epoch). */
@@ -11,25 +14,38 @@ export interface SlotHolder {
 
 export interface ProfileSlots {
   readonly max: number;
-  /** `held`: the job already has a slot here (a retry); `full`: every slot is taken by other jobs. */
-  take(jobId: string, profileId: string): 'taken' | 'held' | 'full';
+  /**
+   * `held`: the job already has a slot here (a retry); `full`: every slot is taken by other jobs;
+   * `draining`: the worker is shutting down and takes no new job.
+   */
+  take(holder: Omit<SlotHolder, 'since'>): 'taken' | 'held' | 'full' | 'draining';
+  /** From now on no new job gets a slot; jobs holding one keep it until they free it. */
+  drain(): void;
   free(jobId: string): void;
   holders(): SlotHolder[];
+  /** Slots not taken. */
+  available(): number;
 }
 
 export function createProfileSlots(max: number, now: () => number = Date.now): ProfileSlots {
   const held = new Map<string, SlotHolder>();
+  let draining = false;
   return {
     max,
-    take(jobId, profileId) {
-      if (held.has(jobId)) return 'held';
+    take(holder) {
+      if (held.has(holder.job_id)) return 'held';
+      if (draining) return 'draining';
       if (held.size >= max) return 'full';
-      held.set(jobId, { job_id: jobId, profile_id: profileId, since: now() });
+      held.set(holder.job_id, { ...holder, since: now() });
       return 'taken';
+    },
+    drain() {
+      draining = true;
     },
     free(jobId) {
       held.delete(jobId);
     },
     holders: () => [...held.values()].map((holder) => ({ ...holder })),
+    available: () => max - held.size,
   };
 }

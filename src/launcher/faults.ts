@@ -1,6 +1,7 @@
 /**
- * The local launcher's fault switch: "answer the next N start calls of this profile with this MLX
- * error", so every failure the real agent produces can be met on demand (tests, demos, drills).
+ * The local launcher's fault switch: "answer the next N start (or stop) calls of this profile with this
+ * MLX error", or "hold them for a while first", so every failure the real agent produces can be met on
+ * demand (tests, demos, drills).
  */
 import { z } from 'zod';
 import type { Logger } from '../telemetry';
@@ -19,6 +20,8 @@ export const FAULTS = {
   RATE_LIMITED: { httpCode: 429, message: 'too many requests' },
   /** The connection is closed without an answer, as if the agent had died. */
   AGENT_DOWN: { httpCode: 0, message: 'connection closed' },
+  /** No error: the call waits `delay_ms`, then is served as usual (a slow agent). */
+  DELAY: { httpCode: 200, message: '' },
 } as const;
 
 export type FaultName = keyof typeof FAULTS;
@@ -27,33 +30,44 @@ export const faultRequestSchema = z.strictObject({
   error: z.enum(Object.keys(FAULTS) as [FaultName, ...FaultName[]]),
   times: z.number().int().min(1).max(1000).default(1),
   retry_after_s: z.number().min(0).max(3600).optional(),
+  /** Which call the fault answers. */
+  on: z.enum(['start', 'stop']).default('start'),
+  /** Held this long before the fault's answer (DELAY: before serving as usual). */
+  delay_ms: z.number().int().min(0).max(600_000).default(0),
 });
 
 export type FaultRequest = z.input<typeof faultRequestSchema>;
 export type Fault = z.output<typeof faultRequestSchema>;
 
 export interface FaultSwitch {
-  set(profileId: string, fault: Fault): void;
+  set(profileId: string, fault: FaultRequest): void;
   clear(profileId?: string): void;
-  /** Consumes one use of the profile's fault, if any is armed. */
-  take(profileId: string): Fault | undefined;
+  /** Consumes one use of the profile's fault for this call, if one is armed. */
+  take(profileId: string, call: Fault['on']): Fault | undefined;
   list(): Record<string, Fault>;
 }
 
 export function createFaultSwitch(): FaultSwitch {
   const armed = new Map<string, Fault>();
   return {
-    set: (profileId, fault) => void armed.set(profileId, { ...fault }),
+    set: (profileId, fault) => void armed.set(profileId, faultRequestSchema.parse(fault)),
     clear: (profileId) => (profileId === undefined ? armed.clear() : void armed.delete(profileId)),
-    take(profileId) {
+    take(profileId, call) {
       const fault = armed.get(profileId);
-      if (!fault) return undefined;
+      if (!fault || fault.on !== call) return undefined;
       if (fault.times <= 1) armed.delete(profileId);
       else armed.set(profileId, { ...fault, times: fault.times - 1 });
       return fault;
     },
     list: () => Object.fromEntries(armed),
   };
+}
+
+/** Waits out the fault's delay; undefined when the call is then served as usual (DELAY). */
+export async function heldFault(fault: Fault | undefined): Promise<Fault | undefined> {
+  if (!fault) return undefined;
+  if (fault.delay_ms > 0) await new Promise((resolve) => setTimeout(resolve, fault.delay_ms));
+  return fault.error === 'DELAY' ? undefined : fault;
 }
 
 /** What the launcher answers for an armed fault. */

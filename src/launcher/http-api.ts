@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import type { startProfileDataSchema } from '../mlx';
 import { silentLogger, type Logger } from '../telemetry';
-import { createFaultSwitch, faultReply, routeFaults, type FaultSwitch } from './faults';
+import { createFaultSwitch, faultReply, heldFault, routeFaults, type FaultSwitch } from './faults';
 import { BROWSER_TYPE, createProfiles, type RunningProfile } from './profiles';
 import { SANDBOX_FLAGS } from './chromium-process';
 import { error, idParam, ok, type Reply } from './reply';
@@ -122,7 +122,7 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
       if (headlessMode !== 'true' && headlessMode !== 'false') {
         return error(400, 'INVALID_PARAMETER', `headless_mode must be true or false, got ${headlessMode}`);
       }
-      const fault = faults?.take(profileId);
+      const fault = await heldFault(faults?.take(profileId, 'start'));
       if (fault) {
         log.info('fault answered', { profile_id: profileId, error: fault.error });
         return faultReply(fault);
@@ -134,6 +134,11 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
     if (match) {
       const profileId = idParam('profile_id', match[1]);
       if (typeof profileId !== 'string') return profileId;
+      const fault = await heldFault(faults?.take(profileId, 'stop'));
+      if (fault) {
+        log.info('fault answered', { profile_id: profileId, error: fault.error });
+        return faultReply(fault);
+      }
       return (await profiles.stop(profileId))
         ? ok('Profile stopped')
         : error(500, 'PROFILE_NOT_RUNNING', 'Profile already stopped');

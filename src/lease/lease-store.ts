@@ -23,6 +23,8 @@ export interface LeaseStore {
   extend(profileId: string, token: number, ttlMs: number): Promise<boolean>;
   /** Frees a lease still held under `token`; false when it was no longer held. */
   release(profileId: string, token: number): Promise<boolean>;
+  /** The live lease of one profile, if any (one read, no scan). */
+  get(profileId: string): Promise<Lease | undefined>;
   list(): Promise<Lease[]>;
   close(): Promise<void>;
 }

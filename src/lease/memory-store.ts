@@ -40,6 +40,10 @@ export function createMemoryLeaseStore(now: () => number = Date.now): LeaseStore
       leases.delete(profileId);
       return Promise.resolve(true);
     },
+    get(profileId: string) {
+      const lease = live(profileId);
+      return Promise.resolve(lease && { ...lease });
+    },
     list() {
       return Promise.resolve(
         [...leases.keys()].flatMap((id) => {

@@ -68,6 +68,9 @@ export function createRedisLeaseStore(url: string, prefix = 'mlx'): LeaseStore {
     async release(profileId: string, token: number) {
       return (await redis.eval(RELEASE, 1, key(profileId), token)) === 1;
     },
+    async get(profileId: string) {
+      return parse(await redis.get(key(profileId)));
+    },
     async list() {
       const leases: Lease[] = [];
       let cursor = '0';

@@ -14,16 +14,19 @@ export const CAPACITY_RETRY_DELAY_MS = 1_000;
  */
 export const MAX_HOST_FAILOVERS = 2;
 
+const HOST_LOST_TYPES: ReadonlySet<string> = new Set<ErrorType>(['CdpUnreachable', 'LeaseLost']);
+
 /**
  * True when a host step failed because its host is gone, not because of the step itself: the worker
  * stopped heartbeating (executeTask), nobody picked the step up from the host's queue (schedule-to-start),
- * or the browser the task was to drive no longer answers (the host restarted and stopped its orphans).
+ * the browser the task was to drive no longer answers (the host restarted and stopped its orphans), or
+ * the host lost the job's lease (expired, taken over, not renewable in time) and stopped driving.
  */
 export function isHostLost(err: unknown): boolean {
   for (let failure: unknown = err; failure instanceof TemporalFailure; failure = failure.cause) {
     if (failure instanceof TimeoutFailure)
       return failure.timeoutType === 'HEARTBEAT' || failure.timeoutType === 'SCHEDULE_TO_START';
-    if (failure instanceof ApplicationFailure) return failure.type === ('CdpUnreachable' satisfies ErrorType);
+    if (failure instanceof ApplicationFailure) return HOST_LOST_TYPES.has(failure.type ?? '');
   }
   return false;
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { secretsForClient, type WorkerConfig } from '../config';
-import { hostTaskQueue, createProfileSlots } from '../host';
+import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../host';
 import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
 import type { Logger } from '../telemetry';
@@ -15,11 +15,6 @@ import { createPayloadHandling, type PayloadHandling } from '../payload-codec';
 
 export interface RuntimeDeps {
   deps: ActivityDeps;
-  /**
-   * True when the launcher is this worker's alone (the embedded one): every profile it reports is
-   * this worker's. An MLX agent may be shared by several workers on one machine.
-   */
-  launcherIsPrivate: boolean;
   /** The data converter (encryption, claim-check store) both Temporal workers use. */
   payload: PayloadHandling;
   /** Stops what start-up created (the embedded launcher and its browsers, the lease store). */
@@ -77,7 +72,9 @@ export async function buildActivityDeps(
     leases,
     leaseTtlMs: config.leaseTtlMs,
     launcher,
-    openProfiles: new Set(),
+    // The embedded launcher is this worker's alone; an MLX agent is shared only when configured so.
+    launcherShared: local === undefined && config.launcherShared,
+    profiles: createOpenProfiles(),
     slots: createProfileSlots(config.maxOpenProfiles),
     headless: config.headless,
     cdpHost: config.cdpHost,
@@ -93,7 +90,6 @@ export async function buildActivityDeps(
   const payload = createPayloadHandling(config.payload);
   return {
     deps,
-    launcherIsPrivate: local !== undefined,
     payload,
     async close() {
       await payload.close();

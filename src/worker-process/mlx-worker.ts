@@ -1,12 +1,13 @@
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
-import type { Telemetry } from '../telemetry';
 import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../config';
-import { hostTaskQueue } from '../host';
+import { hostTaskQueue, startReaper, type RunRef } from '../host';
+import { metricsSinks, type Telemetry } from '../telemetry';
+import { progressQuery } from '../workflows';
 import type { RuntimeDeps } from './build-deps';
-import { stopOrphanProfiles } from './orphan-profiles';
 import { ensureSearchAttributes } from './register-search-attributes';
 
 export interface MlxWorkerOptions {
@@ -16,14 +17,19 @@ export interface MlxWorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests build one for many workers); by default the workflows are bundled here. */
   workflowBundle?: WorkflowBundle;
-  /** Time given to running activities to finish after shutdown starts, before they are cancelled. */
+  /**
+   * How long a shutdown waits for the jobs this worker hosts to finish their host steps (it takes no new
+   * ones meanwhile) before it stops polling. Default 30 minutes, executeTask's start-to-close.
+   */
+  drainGraceMs?: number;
+  /** Once polling stops, how long steps still running get before they are cancelled. */
   shutdownGraceTimeMs?: number;
+  /** How often the reaper reconciles open profiles and slots with the lease store and Temporal. */
+  reaperIntervalMs?: number;
   /** Traces workflows and activities (Temporal's spans and the job's) through this SDK setup. */
   telemetry: Pick<Telemetry, 'resource' | 'spanProcessor'>;
   /** Encryption and the claim-check store (src/payload-codec); plain inline payloads when absent. */
   dataConverter?: DataConverter;
-  /** The launcher is this worker's alone (embedded): all it reports at start-up is this worker's. */
-  launcherIsPrivate?: boolean;
 }
 
 export interface MlxWorker {
@@ -32,8 +38,17 @@ export interface MlxWorker {
    * stopped and every profile this worker opened is stopped.
    */
   run(): Promise<void>;
+  /** Drains (takes no new jobs, lets the hosted ones finish up to the drain grace), then stops. */
   shutdown(): void;
+  /** Stops at once, without waiting for hosted jobs (a second signal). */
+  shutdownNow(): void;
+  /** True while every Temporal worker polls its queue (for /readyz). */
+  isPolling(): boolean;
 }
+
+export const DEFAULT_DRAIN_GRACE_MS = 30 * 60 * 1000;
+/** How long a drain waits, once hosted jobs stopped their profiles, for their release and report. */
+const REPORT_GRACE_MS = 30_000;
 
 /** The worker for a configuration and the dependencies built from it (buildActivityDeps). */
 export function createConfiguredWorker(
@@ -48,14 +63,16 @@ export function createConfiguredWorker(
     taskQueue: config.taskQueue,
     deps: runtime.deps,
     telemetry,
-    launcherIsPrivate: runtime.launcherIsPrivate,
     dataConverter: runtime.payload.dataConverter,
+    drainGraceMs: config.drainGraceMs,
+    reaperIntervalMs: config.reaperIntervalMs,
   });
 }
 
 /**
  * One worker process polls two queues: the shared one (workflows, lease and webhook steps) and its own
- * (startProfile … stopProfile), so the steps that drive a browser run where that browser lives.
+ * (startProfile … stopProfile), so the steps that drive a browser run where that browser lives. Its
+ * reaper stops and frees what no live job owns.
  */
 export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWorker> {
   const { connection, namespace, taskQueue, deps } = options;
@@ -77,6 +94,8 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createSharedActivities(deps),
+    // The workflow's metric events (job outcomes, dead letters): recorded here, never on replay.
+    sinks: metricsSinks(),
   });
   const host = await Worker.create({
     ...common,
@@ -84,41 +103,104 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     identity: `${deps.workerId}/host`,
     activities: createHostActivities(deps),
   });
+  // Reads the runs' progress, so it decodes payloads as the workers do.
+  const temporal = new Client({ connection, namespace, dataConverter: options.dataConverter });
+  const reaper = startReaper(
+    { ...deps, runIsOpen: (run) => runIsOpen(temporal, run) },
+    options.reaperIntervalMs ?? 5_000,
+  );
   const workers = [shared, host];
-  const shutdown = () => {
+  const stopPolling = () => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  let draining: Promise<void> | undefined;
+  let forced = false;
+  const drainThenStop = async () => {
+    deps.slots.drain();
+    const until = Date.now() + (options.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS);
+    const runs = deps.slots.holders();
+    const waitFor = async (what: string, done: () => Promise<boolean> | boolean, deadline = until) => {
+      while (!forced && Date.now() < deadline && !(await done())) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      if (!forced && !(await done()))
+        deps.log.warn(`drain grace ended before ${what}`, { jobs: runs.length });
+    };
+    if (runs.length > 0)
+      deps.log.info('draining: waiting for the jobs this worker hosts', { jobs: runs.length });
+    await waitFor('the hosted jobs stopped their profiles', () => deps.slots.holders().length === 0);
+    // Their last steps (release, report) run on the shared queue: give them a moment here too, so a lone
+    // worker's deploy does not leave every report to the next start.
+    await waitFor(
+      'the hosted jobs reported',
+      async () => (await Promise.all(runs.map((run) => runIsSettled(temporal, run)))).every(Boolean),
+      Math.min(until, Date.now() + REPORT_GRACE_MS),
+    );
+    stopPolling();
   };
 
   return {
     async run() {
       // Before polling: a host step arriving now would find its fresh browser stopped.
-      await stopOrphanProfiles(deps, { launcherIsPrivate: options.launcherIsPrivate ?? false });
+      await reaper.sweep();
       // If one poller dies the other must stop too, or the process would half-serve its queues.
       const results = await Promise.allSettled(
         workers.map((worker) =>
           worker.run().catch((err: unknown) => {
-            shutdown();
+            stopPolling();
             throw err;
           }),
         ),
       );
+      await reaper.stop();
       await stopOpenProfiles(deps);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
-    shutdown,
+    shutdown() {
+      draining ??= drainThenStop();
+    },
+    shutdownNow() {
+      forced = true;
+      draining ??= drainThenStop();
+    },
+    isPolling: () => workers.every((worker) => worker.getState() === 'RUNNING'),
   };
 }
 
-/** No browser outlives its worker: whatever the workflows could not stop yet is stopped here. */
+async function runIsOpen(client: Client, run: RunRef): Promise<boolean | undefined> {
+  try {
+    const { status } = await client.workflow.getHandle(run.workflow_id, run.run_id).describe();
+    return status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    return undefined;
+  }
+}
+
+/** A run that has ended its steps: closed, or its progress says it finished or is parked. */
+async function runIsSettled(client: Client, run: RunRef): Promise<boolean> {
+  try {
+    const handle = client.workflow.getHandle(run.workflow_id, run.run_id);
+    if ((await handle.describe()).status.name !== 'RUNNING') return true;
+    return (await handle.query(progressQuery)).state !== 'running';
+  } catch {
+    return true;
+  }
+}
+
+/** No browser outlives its worker: whatever the jobs could not stop yet is stopped here. */
 async function stopOpenProfiles(deps: ActivityDeps): Promise<void> {
-  for (const profileId of [...deps.openProfiles]) {
+  for (const entry of deps.profiles.list()) {
+    const fields = { job_id: entry.job_id, profile_id: entry.profile_id };
     try {
-      await deps.launcher.stopProfile(profileId);
-      deps.openProfiles.delete(profileId);
-      deps.log.info('stopped profile left open at shutdown', { profile_id: profileId });
+      await deps.launcher.stopProfile(entry.profile_id);
+      deps.profiles.delete(entry.profile_id);
+      deps.slots.free(entry.job_id);
+      await deps.leases.release(entry.profile_id, entry.lease_token).catch(() => false);
+      deps.log.info('stopped profile left open at shutdown', fields);
     } catch (err) {
-      deps.log.error('could not stop profile at shutdown', { profile_id: profileId, error: err });
+      deps.log.error('could not stop profile at shutdown', { ...fields, error: err });
     }
   }
 }

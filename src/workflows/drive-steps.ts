@@ -1,5 +1,6 @@
 import {
   ActivityCancellationType,
+  ActivityFailure,
   CancellationScope,
   isCancellation,
   log,
@@ -7,7 +8,7 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { HostActivities, LeaseGrant, SharedActivities } from '../activities';
-import { failure, failureInfo, type StepName } from '../contract';
+import { failure, failureInfo, isStepName, type StepName } from '../contract';
 import type { Outcome } from '../dead-letters';
 import { activityOptions, isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from '../policies';
 import type { JobContext } from './job-context';
@@ -22,15 +23,15 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
   const { spec, job, progress } = ctx;
   let output: unknown;
   let error: unknown;
-  let lease: LeaseGrant | undefined;
+  const held: HeldProfile = { stopFailed: false };
   const steps = async () => {
     if (patched('host-failover')) {
-      output = await leaseAndDrive(ctx, (granted) => (lease = granted));
+      output = await leaseAndDrive(ctx, held);
       return;
     }
-    lease = await progress.run('acquireLease', () => shared(ctx, 'acquireLease').acquireLease({ job }));
-    progress.workerId = lease.worker_id;
-    output = await driveProfile(ctx, lease);
+    held.lease = await progress.run('acquireLease', () => shared(ctx, 'acquireLease').acquireLease({ job }));
+    progress.workerId = held.lease.worker_id;
+    output = await driveProfile(ctx, held.lease, held);
   };
   try {
     // The deadline cancels the running step; cleanup below still stops the profile and frees the lease.
@@ -48,7 +49,10 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
       );
     }
   }
-  if (lease) {
+  const { lease } = held;
+  // A profile whose stop failed keeps its lease: the host's reaper holds it until the browser is stopped.
+  const keepLease = held.stopFailed && patched('failed-stop-keeps-lease');
+  if (lease && !keepLease) {
     const { token } = lease;
     await cleanup(() =>
       progress.run('releaseLease', () => shared(ctx, 'releaseLease').releaseLease({ job, token })),
@@ -56,26 +60,46 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
   }
 
   const status = error === undefined ? 'completed' : isCancellation(error) ? 'cancelled' : 'failed';
-  const failed = error === undefined ? undefined : { ...failureInfo(error), step: progress.failedStep };
+  const failed =
+    error === undefined ? undefined : { ...failureInfo(error), step: failedStep(error, progress) };
   const outcome: Outcome = { status, output, error, failure: failed, workerId: lease?.worker_id ?? '' };
   outcome.webhookError = await report(ctx, outcome);
   return outcome;
 }
 
+/** The lease a pass holds, and whether the last stop of its profile failed for good. */
+interface HeldProfile {
+  lease?: LeaseGrant;
+  stopFailed: boolean;
+}
+
+/**
+ * The step whose failure ended the job: the activity the final error came from, else (a deadline, a
+ * cancel) the step that was running. Not the first failure seen: a lost host's stop failing later or a
+ * handled capacity wait must not be blamed for a task that failed afterwards.
+ */
+function failedStep(error: unknown, progress: JobContext['progress']): StepName | undefined {
+  if (error instanceof ActivityFailure && isStepName(error.activityType)) return error.activityType;
+  return progress.failedStep;
+}
+
 const shared = (ctx: JobContext, step: StepName) =>
-  proxyActivities<SharedActivities>(activityOptions(ctx.policies[step]));
+  proxyActivities<SharedActivities>({
+    ...activityOptions(ctx.policies[step]),
+    summary: ctx.metadata?.activitySummary(step),
+  });
 
 /**
  * Lease, then drive the profile on the leasing worker; when that host is lost (see isHostLost), lease
  * again from the shared queue, so another worker becomes host, and run the attempt there, at most
  * MAX_HOST_FAILOVERS times. A worker at capacity is not a failure: its acquireLease is asked again.
  */
-async function leaseAndDrive(ctx: JobContext, onLease: (lease: LeaseGrant) => void): Promise<unknown> {
+async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknown> {
   const { job, policies, progress } = ctx;
   const { acquireLease } = shared(ctx, 'acquireLease');
   const waitUntil = Date.now() + (policies.acquireLease.schedule_to_close_ms ?? Infinity);
   // Stops sent to lost hosts: waited for at the end, not before the job moves on.
-  const lostHostStops: Promise<void>[] = [];
+  const lostHostStops: Promise<boolean>[] = [];
   try {
     for (let failovers = 0; ; failovers++) {
       let lease: LeaseGrant | undefined;
@@ -86,10 +110,10 @@ async function leaseAndDrive(ctx: JobContext, onLease: (lease: LeaseGrant) => vo
           if (!isAtCapacity(err) || Date.now() >= waitUntil) throw err;
         }
       }
-      onLease(lease);
+      held.lease = lease;
       progress.workerId = lease.worker_id;
       try {
-        return await driveProfile(ctx, lease, lostHostStops);
+        return await driveProfile(ctx, lease, held, lostHostStops);
       } catch (err) {
         if (failovers >= MAX_HOST_FAILOVERS || !isHostLost(err)) throw err;
         log.warn('host lost; running the attempt again on another worker', {
@@ -112,13 +136,16 @@ async function leaseAndDrive(ctx: JobContext, onLease: (lease: LeaseGrant) => vo
 async function driveProfile(
   ctx: JobContext,
   lease: LeaseGrant,
-  lostHostStops?: Promise<void>[],
+  held: HeldProfile,
+  lostHostStops?: Promise<boolean>[],
 ): Promise<unknown> {
   const { spec, job, policies, progress } = ctx;
+  const lease_token = lease.token;
   const host = (step: StepName, cancellationType?: ActivityCancellationType) =>
     proxyActivities<HostActivities>({
       ...activityOptions(policies[step], lease.task_queue),
       cancellationType,
+      summary: ctx.metadata?.activitySummary(step, lease.worker_id),
     });
   let hostLost = false;
   try {
@@ -127,33 +154,41 @@ async function driveProfile(
         job,
         folder_id: spec.folder_id,
         headless: spec.headless,
-        lease_token: lease.token,
+        lease_token,
       }),
     );
-    await progress.run('cdpConnect', () => host('cdpConnect').cdpConnect({ job, port }));
+    await progress.run('cdpConnect', () => host('cdpConnect').cdpConnect({ job, port, lease_token }));
     // Wait for the task to wind down after a cancel, so the profile is stopped after its last action.
     return await progress.run('executeTask', () =>
       host('executeTask', ActivityCancellationType.WAIT_CANCELLATION_COMPLETED).executeTask({
         spec,
+        job,
         port,
-        lease_token: lease.token,
+        lease_token,
       }),
     );
   } catch (err) {
     hostLost = lostHostStops !== undefined && isHostLost(err);
     throw err;
   } finally {
-    const stop = cleanup(() => progress.run('stopProfile', () => host('stopProfile').stopProfile({ job })));
+    const stop = cleanup(() =>
+      progress.run('stopProfile', () => host('stopProfile').stopProfile({ job, lease_token })),
+    );
     if (hostLost) lostHostStops?.push(stop);
-    else await stop;
+    else held.stopFailed = !(await stop);
   }
 }
 
-/** Cleanup runs even when the job is cancelled, and its failure never hides the job's own outcome. */
-async function cleanup(fn: () => Promise<unknown>): Promise<void> {
+/**
+ * Cleanup runs even when the job is cancelled, and its failure never hides the job's own outcome;
+ * resolves whether it succeeded.
+ */
+async function cleanup(fn: () => Promise<unknown>): Promise<boolean> {
   try {
     await CancellationScope.nonCancellable(fn);
+    return true;
   } catch (err) {
     log.warn('cleanup step failed', { error: failureInfo(err) });
+    return false;
   }
 }

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
-import { startJob, type StartedJob, connectClient } from '../../src/client-library';
+import { startJob, type StartedJob, type StartJobOptions, connectClient } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
-import { hostTaskQueue, createProfileSlots } from '../../src/host';
+import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher, type LocalLauncherOptions } from '../../src/launcher';
-import { createMemoryLeaseStore } from '../../src/lease';
+import { createMemoryLeaseStore, type LeaseStore } from '../../src/lease';
 import {
   createLogger,
   setOutputFilter,
@@ -34,7 +34,7 @@ import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { createPayloadHandling, type PayloadSettings } from '../../src/payload-codec';
-import { testPayloadSettings } from './payload';
+import { testPayloadEnv, testPayloadSettings } from './payload';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
 Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
@@ -48,11 +48,18 @@ export interface Harness {
   launcher: LocalLauncher;
   receiver: WebhookReceiver;
   deps: ActivityDeps;
+  worker: MlxWorker;
   dataDir: string;
   /** How this harness's client and worker store payloads. */
   payload: PayloadSettings;
   taskQueue: string;
   policies: StepPolicies;
+  /** What submit starts jobs with (queue, the fast policies, no dead-letter retention). */
+  startOptions: StartJobOptions;
+  /** A job's fields but its job_id, with test defaults (a profile of its own named after `key`). */
+  jobFields(key: string): Omit<JobSpecInput, 'job_id'>;
+  /** The environment that points bin/mlx-jobs at this server and queue. */
+  cliEnv: NodeJS.ProcessEnv;
   /** Starts a job with test defaults; `deadLetterRetentionMs` 0 (the default) fails jobs at once. */
   submit(
     spec: Partial<JobSpecInput> & Pick<JobSpecInput, 'job_id'>,
@@ -100,6 +107,11 @@ export interface HarnessOptions {
   startRetry?: StartRetryRules;
   /** Payload encryption and claim-check store; by default testPayloadSettings(dataDir). */
   payload?: (dataDir: string) => PayloadSettings;
+  /** The worker's lease store (default: in memory) and lease TTL (default 30 s). */
+  leases?: LeaseStore;
+  leaseTtlMs?: number;
+  /** How often the worker's reaper runs (default 500 ms, so leaks show within a test). */
+  reaperIntervalMs?: number;
 }
 
 /** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
@@ -121,10 +133,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const deps: ActivityDeps = {
     workerId,
     hostTaskQueue: hostTaskQueue(taskQueue, workerId),
-    leases: createMemoryLeaseStore(),
-    leaseTtlMs: 30_000,
+    leases: options.leases ?? createMemoryLeaseStore(),
+    leaseTtlMs: options.leaseTtlMs ?? 30_000,
     launcher: options.launcherClient?.(launcher.url) ?? createLauncherClient({ baseUrl: launcher.url }),
-    openProfiles: new Set(),
+    launcherShared: false,
+    profiles: createOpenProfiles(),
     slots: createProfileSlots(8),
     headless: true,
     cdpHost: '127.0.0.1',
@@ -152,11 +165,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     deps,
     workflowBundle: await workflowBundle(),
     shutdownGraceTimeMs: 2_000,
+    drainGraceMs: 2_000,
+    reaperIntervalMs: options.reaperIntervalMs ?? 500,
     telemetry,
     dataConverter: payloadHandling.dataConverter,
   });
   const running = worker.run();
   const policies = fastPolicies();
+  const startOptions = { taskQueue, policy: { policies, bounds: DEFAULT_POLICY_BOUNDS }, tasks: deps.tasks };
+  const jobFields = (key: string) => ({
+    profile_id: `profile-${key}`,
+    folder_id: 'folder-test',
+    platform: 'shopee_my',
+    client_id: 'client-42',
+    task: { name: 'read_title', input: { title: 'hello' } as Record<string, unknown> },
+    callback_url: receiver.url,
+  });
 
   return {
     server,
@@ -164,28 +188,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     launcher,
     receiver,
     deps,
+    worker,
     dataDir,
     payload,
     taskQueue,
     policies,
+    startOptions,
+    jobFields,
+    cliEnv: {
+      TEMPORAL_ADDRESS: server.address,
+      MLX_TEMPORAL_UI_URL: server.uiUrl,
+      MLX_TASK_QUEUE: taskQueue,
+      MLX_DEAD_LETTER_RETENTION_MS: '0',
+      // The CLI reads and writes payloads as this harness stores them.
+      ...(options.payload ? {} : testPayloadEnv(dataDir)),
+    },
     submit: (spec, submitOptions = {}) =>
       startJob(
         client,
-        {
-          profile_id: `profile-${spec.job_id}`,
-          folder_id: 'folder-test',
-          platform: 'shopee_my',
-          client_id: 'client-42',
-          task: { name: 'read_title', input: { title: 'hello' } },
-          callback_url: receiver.url,
-          ...spec,
-        },
-        {
-          taskQueue,
-          policy: { policies, bounds: DEFAULT_POLICY_BOUNDS },
-          deadLetterRetentionMs: submitOptions.deadLetterRetentionMs ?? 0,
-          tasks: deps.tasks,
-        },
+        { ...jobFields(spec.job_id), ...spec },
+        { ...startOptions, deadLetterRetentionMs: submitOptions.deadLetterRetentionMs ?? 0 },
       ),
     async close() {
       worker.shutdown();

@@ -25,6 +25,23 @@ export async function lastAttemptOf(client: Client, jobId: string, activityType:
     lastFailure: attrs.lastFailure ?? undefined,
     retryPolicy: scheduled.activityTaskScheduledEventAttributes?.retryPolicy ?? undefined,
     waitedMs: ms(started.eventTime) - ms(scheduled.eventTime),
-    history: JSON.stringify(history),
+    history: historyText(history),
   };
+}
+
+/**
+ * Everything a history holds as text, payloads decoded: each payload's bytes (JSON of activity inputs,
+ * results, failure details, memo, search attributes) as UTF-8, every string as it is. What a secret
+ * check must search: a raw JSON dump shows payload bytes only as numbers, where no secret can be seen.
+ */
+export function historyText(history: unknown): string {
+  const parts: string[] = [];
+  const walk = (value: unknown): void => {
+    if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
+    else if (typeof value === 'string') parts.push(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(history);
+  return parts.join('\n');
 }

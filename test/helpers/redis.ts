@@ -7,9 +7,9 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Debian's redis-server on a free loopback port, nothing persisted. */
-export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
-  const port = await freePort();
+/** Debian's redis-server on a loopback port (a free one by default), nothing persisted. */
+export async function startRedis(timeoutMs = 10_000, port?: number): Promise<RedisServer> {
+  port ??= await freePort();
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -29,7 +29,7 @@ export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
     }))
   ) {
     if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`redis-server did not start on ${port}`);
+      throw new Error(`redis-server did not start on ${String(port)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {

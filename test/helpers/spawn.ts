@@ -9,10 +9,24 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs bin/mlx-jobs as a user would, with `env` on top of this process's environment. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<CliRun> {
+/** The CLI entry point with the test tasks known too (test/helpers/test-cli.ts). */
+const TEST_CLI = join(ROOT, 'test', 'helpers', 'test-cli.ts');
+
+/**
+ * Runs the mlx-jobs CLI as a user would (bin/mlx-jobs; with `testTasks`, the same CLI knowing the test
+ * tasks too), with `env` on top of this process's environment.
+ */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdin?: string,
+  options: { testTasks?: boolean } = { testTasks: true },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'bin', 'mlx-jobs'), args, { env: { ...process.env, ...env } });
+    const [command, ...prefix] = options.testTasks
+      ? [join(ROOT, 'node_modules', '.bin', 'tsx'), TEST_CLI]
+      : [join(ROOT, 'bin', 'mlx-jobs')];
+    const child = spawn(command, [...prefix, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -28,6 +42,8 @@ export interface WorkerProcess {
   /** Every line the worker logged so far (JSON lines on stderr). */
   lines(): string[];
   exited: Promise<number | null>;
+  /** The worker's /metrics URL, from its start-up line. */
+  metricsUrl: string;
 }
 
 /** The worker entry point with the test tasks registered as well (test/helpers/test-worker.ts). */
@@ -40,7 +56,8 @@ export async function startWorkerProcess(
   script = join(ROOT, 'src', 'worker.ts'),
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, ...env },
+    // Metrics on a free port unless the test picks one: tests run beside each other on one machine.
+    env: { MLX_METRICS_ADDRESS: '127.0.0.1:0', ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const output: string[] = [];
@@ -60,5 +77,7 @@ export async function startWorkerProcess(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { child, lines: () => [...output], exited };
+  const startLine = output.find((line) => line.includes('"worker started"'))!;
+  const { metrics } = JSON.parse(startLine) as { metrics: string };
+  return { child, lines: () => [...output], exited, metricsUrl: metrics };
 }

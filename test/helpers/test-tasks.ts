@@ -110,6 +110,22 @@ export const bigOutput = defineTask({
   },
 });
 
+/** Runs of fails_for_good, counted on the task's side (not in Temporal). */
+export const failForGoodRuns = { count: 0 };
+
+/** Fails with a retryable type marked non-retryable for this failure: one attempt must be all. */
+export const failsForGood = defineTask({
+  name: 'fails_for_good',
+  description: 'a TaskFailed marked non-retryable',
+  input: z.object({}),
+  output: z.object({}),
+  async run(ctx) {
+    failForGoodRuns.count += 1;
+    await ctx.page.setContent('<p>broken for good</p>');
+    throw failure('TaskFailed', 'the order page was removed for good', { nonRetryable: true });
+  },
+});
+
 /** Every test task, for workers the tests start. */
 export const testTasks = [
   readTitle,
@@ -119,4 +135,5 @@ export const testTasks = [
   holdBrowser,
   bannedWhileFlagged,
   bigOutput,
+  failsForGood,
 ];

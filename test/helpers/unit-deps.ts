@@ -3,7 +3,7 @@ import type { ActivityDeps } from '../../src/activities';
 import { createMemoryLeaseStore } from '../../src/lease';
 import { silentLogger } from '../../src/telemetry';
 import type { LauncherClient } from '../../src/mlx';
-import { createProfileSlots } from '../../src/host';
+import { createOpenProfiles, createProfileSlots } from '../../src/host';
 
 /** A launcher that starts and stops instantly: for unit tests of activities that do not drive a browser. */
 export const instantLauncher: LauncherClient = {
@@ -22,7 +22,8 @@ export function unitDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
     leases: createMemoryLeaseStore(),
     leaseTtlMs: 60_000,
     launcher: instantLauncher,
-    openProfiles: new Set(),
+    launcherShared: false,
+    profiles: createOpenProfiles(),
     slots: createProfileSlots(4),
     headless: true,
     cdpHost: '127.0.0.1',

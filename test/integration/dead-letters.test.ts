@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { listDeadLetters } from '../../src/dead-letters';
+import { listDeadLetters } from '../../src/client-library';
 import { getJob, jobFailureOf, JobParkedError, waitForJob } from '../../src/client-library';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
@@ -82,7 +82,10 @@ test('dlq list finds parked jobs by platform and type; dlq retry after the fault
 
   const list = await runCli(['dlq', 'list', '--platform', 'shopee_vn', '--type', 'PlatformBanned'], env);
   assert.equal(list.code, 0, list.stderr);
-  assert.match(list.stdout, /dlq-retry {2}shopee_vn {2}client client-42 {2}PlatformBanned at executeTask/);
+  assert.match(
+    list.stdout,
+    /dlq-retry {2}run [0-9a-f-]{36} {2}shopee_vn {2}client client-42 {2}PlatformBanned at executeTask/,
+  );
   const show = await runCli(['dlq', 'show', 'dlq-retry'], env);
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, /DEAD LETTER \(the job failed\)/);
@@ -95,12 +98,13 @@ test('dlq list finds parked jobs by platform and type; dlq retry after the fault
   assert.deepEqual(result.output, { account: 'acct-dlq-retry', profile_id: 'profile-dlq-retry' });
 
   const delivered = h.receiver
-    .deliveries()
+    .arrivals()
     .filter((d) => (d.body as { job_id: string }).job_id === 'dlq-retry');
+  const submission = (delivered[0]?.body as { run_id: string }).run_id;
   assert.deepEqual(
     delivered.map((d) => d.headers['idempotency-key']),
-    ['dlq-retry:failed', 'dlq-retry:completed:retry-1'],
-    'the failure, then the outcome of the retry, each reported once',
+    [`dlq-retry:${submission}:failed`, `dlq-retry:${submission}:completed:retry-1`],
+    'the failure, then the outcome of the retry, each sent once, keyed by the submission',
   );
   const attributes = (await h.client.workflow.getHandle(workflowIdFor('dlq-retry')).describe())
     .typedSearchAttributes;
@@ -144,18 +148,77 @@ test('dlq discard closes the job as failed with the reason; a job that is not pa
     reason: 'client closed the shop',
   });
   const status = await runCli(['status', 'dlq-discard'], env);
+  assert.equal(status.code, 1, 'status exits 1 for a job that failed');
   assert.match(
     status.stdout,
     /FAILED[\s\S]*PlatformBanned[\s\S]*discarded by an operator: client closed the shop/,
   );
 
-  for (const args of [
-    ['dlq', 'retry', 'dlq-discard'],
-    ['dlq', 'discard', 'dlq-discard', '--reason', 'again'],
-  ]) {
-    const refused = await runCli(args, env);
-    assert.notEqual(refused.code, 0, `${args.join(' ')} on a closed job`);
-  }
+  // A closed job refuses a retry, saying it is closed; the same discard again is answered, not re-applied.
+  const retry = await runCli(['dlq', 'retry', 'dlq-discard'], env);
+  assert.equal(retry.code, 2);
+  assert.match(
+    retry.stderr.trim(),
+    /^mlx-jobs: job dlq-discard is closed \(run \S+ failed\): there is nothing to retry$/,
+  );
+  const again = await runCli(['dlq', 'discard', 'dlq-discard', '--reason', 'again'], env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /was already discarded: nothing changed/);
+  assert.deepEqual(
+    jobFailureOf(await waitForJob(h.client, 'dlq-discard').catch((e: unknown) => e)).dead_letter,
+    {
+      outcome: 'discarded',
+      reason: 'client closed the shop',
+    },
+  );
+});
+
+test('dlq retry acts on the run the operator names; repeating it is answered, not applied to the next run', async () => {
+  await parkBannedJob('dlq-target');
+  const parkedRun = (await getJob(h.client, 'dlq-target')).run_id;
+  const missing = await runCli(['dlq', 'retry', 'dlq-target', '--input', '/nonexistent/input.json'], env);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+  assert.match(missing.stderr, /--input \/nonexistent\/input.json: cannot read it \(ENOENT\)/);
+
+  // Still banned: the retried run parks again, as a new run of the same job.
+  const first = await runCli(['dlq', 'retry', 'dlq-target', '--run', parkedRun], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, new RegExp(`\\(run ${parkedRun}\\): retry accepted`));
+  await waitUntil(
+    async () => {
+      const now = await getJob(h.client, 'dlq-target');
+      return now.run_id !== parkedRun && now.progress?.state === 'dead_letter';
+    },
+    30_000,
+    'the retried run to park again',
+  );
+  const repeated = await runCli(['dlq', 'retry', 'dlq-target', '--run', parkedRun], env);
+  assert.equal(repeated.code, 0, repeated.stderr);
+  assert.match(repeated.stdout, /was already retried: nothing changed/);
+  const latest = await getJob(h.client, 'dlq-target');
+  assert.equal(latest.progress?.dead_letter?.retries, 1, 'the second run was not retried by the repeat');
+  bannedAccounts.delete('acct-dlq-target');
+  await runCli(['dlq', 'discard', 'dlq-target', '--reason', 'done with the test'], env);
+});
+
+test('a job_id submitted again after a discard reports under a new idempotency key', async () => {
+  await parkBannedJob('dlq-resubmit');
+  await runCli(['dlq', 'discard', 'dlq-resubmit', '--reason', 'first submission'], env);
+  await waitForJob(h.client, 'dlq-resubmit').catch(() => undefined);
+  await parkBannedJob('dlq-resubmit');
+  const keys = h.receiver
+    .arrivals()
+    .filter((d) => (d.body as { job_id: string }).job_id === 'dlq-resubmit')
+    .map((d) => d.headers['idempotency-key']);
+  assert.equal(keys.length, 2, 'both failure reports arrived');
+  assert.notEqual(keys[0], keys[1]);
+  assert.deepEqual(
+    h.receiver.deliveries().filter((d) => (d.body as { job_id: string }).job_id === 'dlq-resubmit').length,
+    2,
+    'and neither was dropped as a repeat',
+  );
+  await runCli(['dlq', 'discard', 'dlq-resubmit', '--reason', 'done with the test'], env);
 });
 
 test('a dead letter nobody acts on closes as failed when its retention ends', async () => {
@@ -208,7 +271,7 @@ test('a report that cannot be delivered parks the job with its result; dlq retry
     assert.deepEqual(result.output, { title: 'hello' }, 'the kept result');
     const delivery = await receiver.waitFor('dlq-webhook');
     assert.deepEqual((delivery.body as { output: unknown }).output, { title: 'hello' });
-    assert.equal(receiver.deliveries().length, 1);
+    assert.equal(receiver.arrivals().length, 1, 'sent once, not deduplicated into one');
   } finally {
     await receiver?.close();
   }

@@ -9,7 +9,7 @@ import { errorTypeOf, workflowIdFor } from '../../src/contract';
 import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
 import { createTaskRegistry } from '../../src/tasks';
 import { startHarness, type Harness } from '../helpers/harness';
-import { readTitle } from '../helpers/test-tasks';
+import { failForGoodRuns, readTitle } from '../helpers/test-tasks';
 import { processAlive, processesMatching, waitUntil } from '../helpers/processes';
 
 let h: Harness;
@@ -39,7 +39,7 @@ async function assertProfileClosed(profileId: string, pid: number) {
   assert.deepEqual(processesMatching(`profiles/${profileId}`), [], 'no process of the profile is left');
   assert.equal(h.launcher.runningProfiles().length, 0);
   assert.deepEqual(await h.deps.leases.list(), [], 'the lease is free');
-  assert.equal(h.deps.openProfiles.size, 0);
+  assert.equal(h.deps.profiles.size, 0);
 }
 
 test('a failing task is retried by policy, then the profile is stopped, the lease freed and the failure reported', async () => {
@@ -76,6 +76,7 @@ test('a failing task is retried by policy, then the profile is stopped, the leas
     `executeTask ran a second attempt (fast policy allows 2): ${String(attempts)}`,
   );
 
+  // The client gets the documented schema: the worker's screenshot path stays with operators.
   const webhook = await h.receiver.waitFor(job.job_id);
   assert.deepEqual(
     {
@@ -84,16 +85,7 @@ test('a failing task is retried by policy, then the profile is stopped, the leas
     },
     {
       status: 'failed',
-      error: {
-        type: 'TaskFailed',
-        message: 'selector #orders not found',
-        step: 'executeTask',
-        evidence: {
-          screenshot: join(h.dataDir, 'artifacts', 'fails-1-attempt2.png'),
-          url: 'about://blank',
-          title: '',
-        },
-      },
+      error: { type: 'TaskFailed', message: 'selector #orders not found', step: 'executeTask' },
     },
   );
   // The evidence of the last attempt: a real PNG of the page, also shown by `status`.
@@ -196,4 +188,34 @@ test('the client refuses an invalid JobSpec before anything runs, naming every b
     },
   );
   await assert.rejects(h.client.workflow.getHandle(workflowIdFor('has spaces')).describe(), /not found/i);
+});
+
+test("a task's non-retryable failure is not retried, whatever its type's default", async () => {
+  const before = failForGoodRuns.count;
+  const job = await h.submit({ job_id: 'for-good-1', task: { name: 'fails_for_good', input: {} } });
+  const failure = await waitForJob(h.client, job.job_id).then(() => undefined, jobFailureOf);
+  assert.deepEqual({ type: failure?.type, step: failure?.step }, { type: 'TaskFailed', step: 'executeTask' });
+  assert.equal(failForGoodRuns.count - before, 1, 'the task ran once (counted by the task itself)');
+});
+
+test('the failure is reported under the step that ended the job, not under a capacity wait handled before it', async () => {
+  // Every slot taken: acquireLease runs out of attempts as WorkerAtCapacity, which the job handles by waiting.
+  const blockers = Array.from({ length: h.deps.slots.max }, (_, i) => `attribution-blocker-${i}`);
+  for (const blocker of blockers) {
+    h.deps.slots.take({ job_id: blocker, profile_id: blocker, workflow_id: 'x', run_id: 'x' });
+  }
+  const job = await h.submit({ job_id: 'attribution-1', task: { name: 'always_fails', input: {} } });
+  await waitUntil(
+    async () =>
+      (await getJob(h.client, job.job_id)).progress?.steps.some(
+        (s) => s.step === 'acquireLease' && s.status === 'failed',
+      ) ?? false,
+    30_000,
+    'a capacity wait that ran out of attempts',
+  );
+  for (const blocker of blockers) h.deps.slots.free(blocker);
+  const failure = await waitForJob(h.client, job.job_id).then(() => undefined, jobFailureOf);
+  assert.deepEqual({ type: failure?.type, step: failure?.step }, { type: 'TaskFailed', step: 'executeTask' });
+  const webhook = await h.receiver.waitFor(job.job_id);
+  assert.equal((webhook.body as { error: { step: string } }).error.step, 'executeTask');
 });

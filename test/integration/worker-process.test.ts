@@ -130,19 +130,37 @@ test('submit --wait runs a job on a worker process and shows progress, result an
       run.stdout.includes(`Temporal UI: ${server.uiUrl}/namespaces/default/workflows/mlx-job-cli-1/`),
     );
     assert.match(run.stdout, /✓ executeTask/);
-    assert.match(run.stdout, /completed: \{"count":\d+/);
-    assert.match(run.stdout, /trace: http:\/\/127\.0\.0\.1:16686\/trace\/[0-9a-f]{32}/);
+    // A long output is summarised: its counts and first rows (status --json has all of it).
+    assert.match(
+      run.stdout,
+      /^completed\n {2}output: count=\d+ export_count=\d+ pages=\d+ from="2024-01-20" to="2024-01-30"$/m,
+    );
+    assert.match(run.stdout, /^ {4}rows: \d+ item\(s\), the first 3:$/m);
+    assert.match(run.stdout, /mlx-jobs status cli-1 --json shows all of it/);
+    assert.ok(run.stdout.length < 4000, `the human output stays short (${run.stdout.length} characters)`);
+    // No link template is set: the trace is named by its id and the command that draws it.
+    assert.match(run.stdout, /trace: [0-9a-f]{32} \(draw it: mlx-jobs trace cli-1\)/);
 
     const status = await runCli(['status', 'cli-1'], env);
     assert.equal(status.code, 0);
     assert.match(status.stdout, /job cli-1: COMPLETED/);
     assert.match(status.stdout, /worker proc-worker/);
-    const json = JSON.parse((await runCli(['status', 'cli-1', '--json'], env)).stdout) as { status: string };
+    const json = JSON.parse((await runCli(['status', 'cli-1', '--json'], env)).stdout) as {
+      status: string;
+      result: { output: { rows: unknown[]; count: number } };
+    };
     assert.equal(json.status, 'COMPLETED');
+    assert.equal(json.result.output.rows.length, json.result.output.count, '--json keeps every row');
 
     const again = await runCli(['submit', jobFile('cli-1')], env);
     assert.match(again.stdout, /already exists .*nothing new was started/);
 
+    const startLine = JSON.parse(worker.lines().find((l) => l.includes('"worker started"'))!) as {
+      traces: string;
+      metrics: string;
+    };
+    assert.equal(startLine.traces, 'none (set OTEL_EXPORTER_OTLP_ENDPOINT to export spans)');
+    assert.match(startLine.metrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const logs = worker.lines().join('\n');
     assert.match(logs, /"msg":"registered search attributes".*MlxDeadLetter/);
     assert.match(logs, /"msg":"task finished"/);
@@ -159,7 +177,7 @@ test('submit --wait runs a job on a worker process and shows progress, result an
   }
 });
 
-test('SIGTERM in the middle of a task stops the worker gracefully, with no browser left; a restart finishes the job', async () => {
+test('SIGTERM in the middle of a task drains: no new job is taken, the running task finishes on this worker, then it stops with no browser left', async () => {
   const worker = await startWorkerProcess(env);
   const submitted = await runCli(['submit', jobFile('sigterm-1')], env);
   assert.equal(submitted.code, 0, submitted.stderr);
@@ -169,16 +187,39 @@ test('SIGTERM in the middle of a task stops the worker gracefully, with no brows
     'the task to start',
   );
   worker.child.kill('SIGTERM');
-  assert.equal(await worker.exited, 0, 'a clean exit');
-  assert.deepEqual(processesMatching(join(dir, 'launcher')), [], 'no Chromium of this worker is left');
+  await waitUntil(() => worker.lines().some((l) => l.includes('shutting down: draining first')), 10_000);
+  // While draining, a new job is not taken here: it waits for a worker with room.
+  const later = await runCli(['submit', jobFile('sigterm-2')], env);
+  assert.equal(later.code, 0, later.stderr);
 
-  // Same worker id: the restarted worker serves the host queue the job is waiting on.
+  const delivery = await receiver.waitFor('sigterm-1', 120_000).catch((err: unknown) => {
+    console.error(worker.lines().join('\n'));
+    throw err;
+  });
+  assert.equal((delivery.body as { status: string }).status, 'completed');
+  assert.equal(await worker.exited, 0, 'a clean exit after the hosted job finished');
+  assert.deepEqual(processesMatching(join(dir, 'launcher')), [], 'no Chromium of this worker is left');
+  const status = await runCli(['status', 'sigterm-1', '--json'], env);
+  const done = JSON.parse(status.stdout) as { status: string; result: { worker_id: string } };
+  assert.deepEqual([done.status, done.result.worker_id], ['COMPLETED', 'proc-worker']);
+  const attempts = (await runCli(['status', 'sigterm-1', '--json'], env)).stdout;
+  assert.doesNotMatch(attempts, /"attempt":2/, 'the task was not run again elsewhere');
+  const waiting = JSON.parse((await runCli(['status', 'sigterm-2', '--json'], env)).stdout) as {
+    status: string;
+    progress?: { worker_id?: string };
+  };
+  assert.equal(waiting.status, 'RUNNING');
+  assert.equal(
+    waiting.progress?.worker_id,
+    undefined,
+    'the second job was not leased by the draining worker',
+  );
+
+  // A worker with room (the same one, restarted) takes it.
   const restarted = await startWorkerProcess(env);
   try {
-    const delivery = await receiver.waitFor('sigterm-1', 120_000);
-    assert.equal((delivery.body as { status: string }).status, 'completed');
-    const status = await runCli(['status', 'sigterm-1', '--json'], env);
-    assert.equal((JSON.parse(status.stdout) as { status: string }).status, 'COMPLETED');
+    const second = await receiver.waitFor('sigterm-2', 120_000);
+    assert.equal((second.body as { status: string }).status, 'completed');
   } finally {
     restarted.child.kill('SIGTERM');
     await restarted.exited;

@@ -4,17 +4,34 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { profileActivities } from '../../src/activities/profile';
 import { errorTypeOf } from '../../src/contract';
 import { failureOf } from '../helpers/failures';
+import { createMemoryLeaseStore } from '../../src/lease';
+import { waitUntil } from '../helpers/processes';
 import { instantLauncher, unitDeps } from '../helpers/unit-deps';
 
 const job = { job_id: 'job-1', profile_id: 'profile-1', platform: 'shopee_my', client_id: 'c' };
 const owner = { worker_id: 'w1', job_id: 'job-1' };
 
 test('a slow profile start keeps the lease alive past its TTL', async () => {
+  const leases = createMemoryLeaseStore();
+  let renewals = 0;
+  const counted = {
+    ...leases,
+    extend: async (...args: Parameters<typeof leases.extend>) => {
+      const held = await leases.extend(...args);
+      if (held) renewals += 1;
+      return held;
+    },
+  };
   const deps = unitDeps({
-    leaseTtlMs: 1_200,
+    leases: counted,
+    leaseTtlMs: 3_000,
     launcher: {
       ...instantLauncher,
-      startProfile: () => new Promise((resolve) => setTimeout(() => resolve({ port: 9222 }), 2_500)),
+      // The launcher answers only after the lease was renewed often enough to outlive several TTLs.
+      startProfile: async () => {
+        await waitUntil(() => renewals >= 4, 30_000, 'four renewals (longer than the TTL)');
+        return { port: 9222 };
+      },
     },
   });
   const lease = await deps.leases.acquire('profile-1', owner, deps.leaseTtlMs);
@@ -23,7 +40,7 @@ test('a slow profile start keeps the lease alive past its TTL', async () => {
     profiles.startProfile({ job, folder_id: 'f', lease_token: lease!.token }),
   );
   const [held] = await deps.leases.list();
-  assert.equal(held?.token, lease!.token, 'still held under the same token after twice the TTL');
+  assert.equal(held?.token, lease!.token, 'still held under the same token after several TTLs');
 });
 
 test('a profile whose lease was lost is not started, and the step is not retried', async () => {
@@ -40,9 +57,9 @@ test('a profile whose lease was lost is not started, and the step is not retried
     new MockActivityEnvironment().run(() =>
       profiles.startProfile({ job, folder_id: 'f', lease_token: lease!.token }),
     ),
-    'ProfileLeased',
+    'LeaseLost',
   );
-  assert.equal(errorTypeOf(err), 'ProfileLeased');
+  assert.equal(errorTypeOf(err), 'LeaseLost');
   assert.equal(err.nonRetryable, true);
   assert.equal(starts, 0, 'the launcher was not asked');
 });

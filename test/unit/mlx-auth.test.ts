@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../../src/contract';
+import { waitUntil } from '../helpers/processes';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import {
   createLauncherClient,
@@ -95,11 +96,12 @@ void describe('MLX cloud sign-in and the launcher token', () => {
   });
 
   void it('refreshes the token before it expires', async () => {
-    const cloud = await startCloud(1_500);
+    // Tokens live 4 s and are renewed in their last second: fresh for 3 s, then renewed (no fixed sleep).
+    const cloud = await startCloud(4_000);
     const tokens = tokensFor(cloud, { refreshBeforeMs: 1_000 });
     const first = await tokens.current();
     assert.equal(await tokens.current(), first, 'still fresh');
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await waitUntil(async () => (await tokens.current()) !== first, 10_000, 'a renewed token');
     const second = await tokens.current();
     assert.notEqual(second, first);
     assert.deepEqual(

@@ -40,3 +40,51 @@ test('recorded histories replay against the current workflow code without non-de
   }
   assert.deepEqual(failures, []);
 });
+
+/** The patch ids a history's markers record (core_patch markers carry `{"id": ...}` as their data). */
+function patchesIn(history: unknown): string[] {
+  const events = (history as { events?: { markerRecordedEventAttributes?: Marker }[] }).events ?? [];
+  return events.flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return [];
+    return Object.values(marker.details ?? {}).flatMap((detail) =>
+      detail.payloads.map(
+        (p) => (JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as { id: string }).id,
+      ),
+    );
+  });
+}
+interface Marker {
+  markerName?: string;
+  details?: Record<string, { payloads: { data: string }[] }>;
+}
+
+/** Every `patched('…')` name in the code the workflow bundle takes in. */
+function patchNamesInCode(): string[] {
+  const root = join(__dirname, '..', '..', 'src');
+  const names = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) {
+        for (const m of readFileSync(path, 'utf8').matchAll(/\bpatched\('([^']+)'\)/g)) names.add(m[1]!);
+      }
+    }
+  };
+  for (const folder of ['workflows', 'dead-letters', 'policies', 'contract']) walk(join(root, folder));
+  return [...names].sort();
+}
+
+test('every patch in the workflow has a recorded history that takes its new branch', () => {
+  const names = patchNamesInCode();
+  assert.ok(names.length >= 7, `patch names found in the code: ${names.join(', ')}`);
+  const recorded = new Set(
+    files.flatMap((file) => patchesIn(JSON.parse(readFileSync(join(dir, file), 'utf8')))),
+  );
+  assert.deepEqual(
+    names.filter((name) => !recorded.has(name)),
+    [],
+    'record a history that takes the new branch: npm run record-histories -- NAME',
+  );
+});

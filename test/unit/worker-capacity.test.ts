@@ -5,7 +5,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ActivityDeps, LeaseGrant } from '../../src/activities';
 import { leaseActivities } from '../../src/activities/lease';
 import { profileActivities } from '../../src/activities/profile';
-import { createProfileSlots } from '../../src/host';
+import { createProfileSlots, startReaper } from '../../src/host';
+import { waitUntil } from '../helpers/processes';
 import { unitDeps } from '../helpers/unit-deps';
 
 function workerDeps(max: number, leaseTtlMs = 60_000): ActivityDeps {
@@ -57,15 +58,33 @@ test('a job refused its lease gives its slot back', async () => {
   assert.deepEqual(deps.slots.holders(), []);
 });
 
-test('the slot of a job that lost its lease and has no open profile is reclaimed after the lease TTL', async () => {
-  const deps = workerDeps(1, 50);
+test('the reaper frees the slot of a job that lost its lease and has no open profile, once the TTL passed', async () => {
+  const deps = workerDeps(1, 200);
   const acquire = acquirer(deps);
-  await acquire(1); // then its workflow was terminated: no stopProfile
+  const lease = await acquire(1); // then its workflow was terminated: no stopProfile
   await assert.rejects(acquire(2), { type: 'WorkerAtCapacity' });
-  await new Promise((resolve) => setTimeout(resolve, 80)); // the lease expired, the slot is old
-  assert.equal((await acquire(2)).worker_id, 'w1');
-  assert.deepEqual(
-    deps.slots.holders().map((h) => h.job_id),
-    ['job-2'],
-  );
+  const reaper = startReaper({ ...deps, runIsOpen: () => Promise.resolve(true) }, 60_000);
+  try {
+    await reaper.sweep();
+    assert.equal(deps.slots.holders().length, 1, 'a young slot is kept: its job may still be starting');
+    await deps.leases.release('profile-1', lease.token); // the lease is gone (expired)
+    await waitUntil(() => Date.now() - deps.slots.holders()[0]!.since > 200, 5_000, 'the slot to age');
+    await reaper.sweep();
+    assert.deepEqual(deps.slots.holders(), [], 'freed: the job holds no lease here');
+    assert.equal((await acquire(2)).worker_id, 'w1');
+  } finally {
+    await reaper.stop();
+  }
+});
+
+test('the reaper frees at once the slot of a job whose run is closed', async () => {
+  const deps = workerDeps(1);
+  await acquirer(deps)(1);
+  const reaper = startReaper({ ...deps, runIsOpen: () => Promise.resolve(false) }, 60_000);
+  try {
+    await reaper.sweep();
+    assert.deepEqual(deps.slots.holders(), []);
+  } finally {
+    await reaper.stop();
+  }
 });

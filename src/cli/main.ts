@@ -1,0 +1,25 @@
+import { startTelemetry } from '../telemetry';
+import type { TaskRegistry } from '../tasks';
+
+/**
+ * The mlx-jobs process: telemetry first (so the CLI's spans join the jobs' traces), then the command;
+ * exits with its code once the spans are flushed. `tasks`: the installation's tasks (the built-in ones
+ * by default).
+ */
+export function runCliProcess(argv: string[], tasks?: TaskRegistry): void {
+  const telemetry = startTelemetry({ serviceName: 'mlx-client' });
+  const exit = (code: number) =>
+    void telemetry
+      .shutdown()
+      .catch(() => undefined)
+      // Output to a pipe is written asynchronously: exit once a large `--json` answer is all out.
+      .finally(() => process.stdout.write('', () => process.exit(code)));
+  void import('./run-cli').then(({ runCli, describeCliError }) =>
+    runCli(argv, undefined, { tasks }).then(exit, (err: unknown) => {
+      const known = describeCliError(err);
+      console.error(`mlx-jobs: ${known?.message ?? String(err)}`);
+      if (!known) console.error(err);
+      exit(known?.code ?? 1);
+    }),
+  );
+}

@@ -1,0 +1,86 @@
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  errorTypeOf,
+  failure,
+  formatIssues,
+  parseJobSpec,
+  type JobSpec,
+  type RunJobInput,
+} from '../contract';
+import {
+  boundProblems,
+  DEFAULT_POLICY_BOUNDS,
+  DEFAULT_STEP_POLICIES,
+  mergePolicies,
+  type PolicyConfig,
+} from '../policies';
+import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
+
+/** What a client resolves for every job it starts: the configured policies and the dead-letter retention. */
+export interface SubmitSettings {
+  /** Configured step policies and bounds (Config.policy); the documented defaults when omitted. */
+  policy?: PolicyConfig;
+  /** How long a job that cannot succeed waits for an operator (Config.deadLetterRetentionMs); 0: never. */
+  deadLetterRetentionMs?: number;
+  /** The tasks the workers run, to refuse unknown names and bad input at submit; the built-in ones by default. */
+  tasks?: TaskRegistry;
+}
+
+/** The settings checkSpec reads. */
+export type SpecChecks = Pick<SubmitSettings, 'policy' | 'tasks'>;
+
+export type SpecCheck = { spec: JobSpec; problems?: undefined } | { spec?: undefined; problems: string[] };
+
+/**
+ * A spec as startJob runs it, or every problem with it, each naming its field: the JobSpec schema with
+ * its size and depth limits and callback_url's form (parseJobSpec) first, then the job's own policies
+ * against the configured bounds (tighten only), then the task's name and its input against the task's
+ * own schema. Starts nothing and connects to nothing, so a single submit, a batch or a schedule template
+ * is checked whole before anything is submitted.
+ */
+export function checkSpec(value: unknown, checks: SpecChecks = {}): SpecCheck {
+  let spec: JobSpec;
+  try {
+    spec = parseJobSpec(value);
+  } catch (err) {
+    const details = err instanceof ApplicationFailure ? (err.details?.[0] as { problems?: string[] }) : {};
+    if (!details?.problems) throw err;
+    return { problems: details.problems };
+  }
+  const { policies, bounds } = checks.policy ?? defaultPolicy();
+  const problems = [...boundProblems(spec.policies, bounds, policies), ...taskProblems(spec, checks.tasks)];
+  return problems.length ? { problems } : { spec };
+}
+
+/** checkSpec, throwing JobSpecInvalid (every problem in the message and in its details) instead. */
+export function checkedSpec(value: unknown, checks: SpecChecks = {}): JobSpec {
+  const checked = checkSpec(value, checks);
+  if (checked.spec) return checked.spec;
+  const { problems } = checked;
+  throw failure('JobSpecInvalid', `invalid job spec: ${problems.join('; ')}`, { details: { problems } });
+}
+
+/** The workflow input of a checked spec: policies merged for it, the retention the client configured. */
+export function runJobInput(spec: JobSpec, settings: SubmitSettings): RunJobInput {
+  return {
+    spec,
+    policies: mergePolicies((settings.policy ?? defaultPolicy()).policies, spec.policies),
+    dead_letter_retention_ms: settings.deadLetterRetentionMs ?? 0,
+  };
+}
+
+function taskProblems(job: JobSpec, tasks: TaskRegistry = createDefaultTaskRegistry()): string[] {
+  let task;
+  try {
+    task = tasks.get(job.task.name);
+  } catch (err) {
+    if (errorTypeOf(err) !== 'TaskUnknown') throw err;
+    return [`task.name: no task named "${job.task.name}"; known: ${tasks.names().join(', ')}`];
+  }
+  const parsed = task.input.safeParse(job.task.input);
+  return parsed.success ? [] : formatIssues(parsed.error, 'task.input');
+}
+
+function defaultPolicy(): PolicyConfig {
+  return { policies: DEFAULT_STEP_POLICIES, bounds: DEFAULT_POLICY_BOUNDS };
+}

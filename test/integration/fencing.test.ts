@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { ActivityDeps } from '../../src/activities';
+import { cdpActivities } from '../../src/activities/cdp';
+import { profileActivities } from '../../src/activities/profile';
+import { taskActivities } from '../../src/activities/task';
+import { getJob, waitForJob } from '../../src/client-library';
+import { createOpenProfiles } from '../../src/host';
+import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
+import { createMemoryLeaseStore, createRedisLeaseStore } from '../../src/lease';
+import { createLauncherClient } from '../../src/mlx';
+import { createLogger } from '../../src/telemetry';
+import { createTaskRegistry } from '../../src/tasks';
+import { failureOf } from '../helpers/failures';
+import { startHarness } from '../helpers/harness';
+import { processesWith, waitUntil } from '../helpers/processes';
+import { startRedis } from '../helpers/redis';
+import { testTasks } from '../helpers/test-tasks';
+import { unitDeps } from '../helpers/unit-deps';
+
+// Only the lease holder drives or stops a profile: activities run against a real local launcher with
+// real Chromium (through Temporal's activity test environment), and a real worker with Redis stopped.
+let dir: string;
+let launcher: LocalLauncher;
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mlx-fencing-'));
+  launcher = await startLocalLauncher({ dataDir: dir });
+});
+after(async () => {
+  await launcher?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const jobOf = (id: string, profile: string) => ({
+  job_id: id,
+  profile_id: profile,
+  platform: 'shopee_my',
+  client_id: 'c',
+});
+const run = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run(fn);
+const browsers = (profile: string) => processesWith(`--user-data-dir=${join(dir, 'profiles', profile)}`);
+
+function hostDeps(): ActivityDeps {
+  return unitDeps({
+    launcher: createLauncherClient({ baseUrl: launcher.url }),
+    profiles: createOpenProfiles(),
+    tasks: createTaskRegistry(testTasks),
+  });
+}
+
+test("a late stop of a job that lost the profile is refused: it does not kill the new holder's browser", async () => {
+  const deps = hostDeps();
+  const profiles = profileActivities(deps);
+  const owner = (job: string) => ({ worker_id: 'w1', job_id: job });
+  const old = await deps.leases.acquire('fenced-1', owner('old-job'), 60_000);
+  // The old job's lease lapsed; a new job holds the profile and runs its browser.
+  await deps.leases.release('fenced-1', old!.token);
+  const current = await deps.leases.acquire('fenced-1', owner('new-job'), 60_000);
+  await run(() =>
+    profiles.startProfile({ job: jobOf('new-job', 'fenced-1'), folder_id: 'f', lease_token: current!.token }),
+  );
+  assert.ok(browsers('fenced-1').length > 0);
+
+  const late = (await run(() =>
+    profiles.stopProfile({ job: jobOf('old-job', 'fenced-1'), lease_token: old!.token }),
+  )) as { refused?: boolean };
+  assert.equal(late.refused, true);
+  assert.ok(browsers('fenced-1').length > 0, "the new holder's browser still runs");
+  assert.equal(deps.profiles.get('fenced-1')?.job_id, 'new-job');
+
+  await run(() => profiles.stopProfile({ job: jobOf('new-job', 'fenced-1'), lease_token: current!.token }));
+  await waitUntil(() => browsers('fenced-1').length === 0, 10_000, 'the holder to stop its browser');
+});
+
+test('executeTask checks the lease before it attaches: a retry after the lease was lost fails for good', async () => {
+  const deps = hostDeps();
+  const lease = await deps.leases.acquire('fenced-2', { worker_id: 'w1', job_id: 'j' }, 60_000);
+  await deps.leases.release('fenced-2', lease!.token);
+  const spec = {
+    ...jobOf('j', 'fenced-2'),
+    folder_id: 'f',
+    task: { name: 'read_title', input: { title: 't' } },
+  };
+  // Port 1 has no browser: an attach attempt would fail as CdpUnreachable instead.
+  const err = await failureOf(
+    run(() => taskActivities(deps).executeTask({ spec, port: 1, lease_token: lease!.token })),
+    'LeaseLost',
+  );
+  assert.equal(err.nonRetryable, true, 'not retried on this host');
+});
+
+test('cdpConnect keeps the lease alive while it waits for the browser', async () => {
+  const leases = createMemoryLeaseStore();
+  let renewals = 0;
+  const counted = {
+    ...leases,
+    extend: async (...args: Parameters<typeof leases.extend>) => {
+      const held = await leases.extend(...args);
+      if (held) renewals += 1;
+      return held;
+    },
+  };
+  const deps = unitDeps({ leases: counted, leaseTtlMs: 3_000 });
+  const lease = await leases.acquire('fenced-3', { worker_id: 'w1', job_id: 'j' }, 3_000);
+  // Nothing listens on port 1: the probe waits its full 15 s, far longer than the lease's TTL.
+  await failureOf(
+    run(() =>
+      cdpActivities(deps).cdpConnect({ job: jobOf('j', 'fenced-3'), port: 1, lease_token: lease!.token }),
+    ),
+    'CdpUnreachable',
+  );
+  assert.ok(renewals >= 4, `renewed while probing (${renewals} times)`);
+  assert.equal((await leases.get('fenced-3'))?.token, lease!.token, 'still held after several TTLs');
+});
+
+test('with the lease store unreachable the task stops driving before its lease can expire, and the job finishes once it is back', async () => {
+  const redis = await startRedis();
+  const port = Number(new URL(redis.url).port);
+  const leases = createRedisLeaseStore(redis.url, 'fence');
+  const lines: string[] = [];
+  const ttl = 6_000;
+  const h = await startHarness({
+    leases,
+    leaseTtlMs: ttl,
+    log: createLogger({ level: 'warn', write: (line) => lines.push(line) }),
+  });
+  let restarted: Awaited<ReturnType<typeof startRedis>> | undefined;
+  try {
+    const job = await h.submit({
+      job_id: 'fence-redis-down',
+      task: { name: 'hold_browser', input: { ms: 15_000 } },
+      policies: { acquireLease: { retry: { maximum_attempts: 10, maximum_interval_ms: 1_000 } } },
+    });
+    await waitUntil(
+      async () => (await getJob(h.client, job.job_id)).progress?.current_step === 'executeTask',
+      30_000,
+      'the task',
+    );
+    // The keeper renewed at most one interval (TTL/3) before this.
+    const stoppedAt = Date.now();
+    await redis.stop();
+    const fenced = () => lines.find((l) => l.includes('lease not renewed in time'));
+    await waitUntil(() => fenced() !== undefined, ttl, 'the task to fence itself').catch((err: unknown) => {
+      console.error(lines.join('\n'));
+      throw err;
+    });
+    const fencedAt = Date.parse((JSON.parse(fenced()!) as { time: string }).time);
+    assert.ok(fencedAt < stoppedAt + ttl - 1_000, `fenced ${fencedAt - stoppedAt} ms after Redis went away`);
+
+    restarted = await startRedis(10_000, port);
+    const result = await waitForJob(h.client, job.job_id);
+    assert.equal(result.status, 'completed', 'the job leased the profile again and finished');
+  } finally {
+    await h.close();
+    await leases.close();
+    await (restarted ?? redis).stop();
+  }
+});

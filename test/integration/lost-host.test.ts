@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { getJob, waitForJob } from '../../src/client-library';
+import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
+import { startHarness, type Harness } from '../helpers/harness';
+import { processesWith, waitUntil } from '../helpers/processes';
+import { startRedis, type RedisServer } from '../helpers/redis';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
+
+// A host that is lost but not dead (cut off from Temporal, still reaching Redis and its MLX agent): the
+// job moves to another worker, the stop sent to the lost host's queue times out and is never retried, and
+// the browser outlives the step. The lost host's reaper sees the lease passed to the new host and stops it.
+const ROOT = join(__dirname, '..', '..');
+let dir: string;
+let redis: RedisServer;
+let leases: LeaseStore;
+let h: Harness;
+let agent: ChildProcess | undefined;
+let hostA: WorkerProcess | undefined;
+let link: TcpProxy | undefined;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mlx-lost-host-'));
+  redis = await startRedis();
+  leases = createRedisLeaseStore(redis.url, 'mlx');
+  h = await startHarness({ leases, leaseTtlMs: 10_000 });
+});
+after(async () => {
+  hostA?.child.kill('SIGKILL');
+  await link?.close();
+  agent?.kill('SIGTERM');
+  for (const p of processesWith(dir)) process.kill(p.pid, 'SIGKILL');
+  await h?.close();
+  await leases?.close();
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The local launcher as its own process: it stands for the MLX agent, which outlives its worker. */
+async function startAgent(dataDir: string): Promise<string> {
+  agent = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'launcher', 'standalone.ts')], {
+    env: { ...process.env, MLX_DATA_DIR: dataDir, MLX_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const started = agent;
+  return new Promise<string>((resolve, reject) => {
+    started.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    started.once('exit', () => reject(new Error('the agent exited')));
+  });
+}
+
+const hostLostAfter = { schedule_to_start_ms: 3_000 };
+
+test("a lost host's browser is stopped by its own reaper once the job moved on, with the agent running all along", async () => {
+  const agentDir = join(dir, 'agent-a');
+  const agentUrl = await startAgent(agentDir);
+  link = await startTcpProxy(h.server.address);
+  hostA = await startWorkerProcess(
+    {
+      TEMPORAL_ADDRESS: link.address,
+      MLX_TASK_QUEUE: h.taskQueue,
+      MLX_WORKER_ID: 'host-a',
+      MLX_DATA_DIR: join(dir, 'host-a'),
+      MLX_LAUNCHER_URL: agentUrl,
+      MLX_REDIS_URL: redis.url,
+      MLX_LEASE_TTL_MS: '10000',
+      MLX_REAPER_INTERVAL_MS: '500',
+      MLX_LOG_LEVEL: 'info',
+    },
+    60_000,
+    TEST_WORKER,
+  );
+  const agentBrowsers = (profileId: string) =>
+    processesWith(`--user-data-dir=${join(agentDir, 'profiles', profileId)}`);
+
+  // The harness worker is full, so host-a takes the job.
+  const blockers = Array.from({ length: h.deps.slots.max }, (_, i) => `blocker-${i}`);
+  for (const blocker of blockers) {
+    h.deps.slots.take({ job_id: blocker, profile_id: blocker, workflow_id: blocker, run_id: blocker });
+  }
+  const profile = 'lost-host-profile';
+  const job = await h.submit({
+    job_id: 'lost-host',
+    profile_id: profile,
+    task: { name: 'hold_browser', input: { ms: 8_000 } },
+    policies: {
+      acquireLease: { retry: { maximum_attempts: 10 } },
+      startProfile: hostLostAfter,
+      cdpConnect: hostLostAfter,
+      executeTask: { ...hostLostAfter, heartbeat_ms: 3_000 },
+      stopProfile: hostLostAfter,
+    },
+  });
+  const progress = async () => (await getJob(h.client, job.job_id)).progress;
+  await waitUntil(
+    async () => {
+      const p = await progress();
+      return p?.worker_id === 'host-a' && p.current_step === 'executeTask';
+    },
+    30_000,
+    'the task on host-a',
+  );
+  assert.ok(agentBrowsers(profile).length > 0, "host-a's agent runs the browser");
+
+  // host-a loses Temporal: no heartbeat, no poll gets through. Redis and its agent still answer.
+  link.partition();
+  for (const blocker of blockers) h.deps.slots.free(blocker);
+  await waitUntil(
+    async () => (await progress())?.worker_id === 'test-worker',
+    60_000,
+    'the job to move to the harness worker',
+  );
+  // The job's stop for host-a waits in host-a's queue and times out: only host-a's reaper can stop it.
+  await waitUntil(
+    () => agentBrowsers(profile).length === 0,
+    10_000 + 2_000,
+    "host-a's browser to be stopped",
+  );
+  const reaped = (line: string) =>
+    line.includes('reaper stopped a profile no live job owns') &&
+    line.includes(`"job_id":"${job.job_id}"`) &&
+    line.includes('the job moved to worker test-worker');
+  await waitUntil(
+    () => hostA!.lines().some(reaped),
+    10_000,
+    "host-a's reaper to log what it did, with the job id",
+  );
+  const result = await waitForJob(h.client, job.job_id);
+  assert.equal(result.worker_id, 'test-worker');
+});
