@@ -13,7 +13,8 @@ import { startSellerCentre } from '../src/demo/seller-centre';
 import { createLauncherClient } from '../src/mlx';
 import { silentLogger, startTelemetry } from '../src/telemetry';
 import { syncOrders } from '../src/tasks/sync-orders';
-import { createSecretStore } from '../src/secrets';
+import { DEFAULT_TASK_LIMITS } from '../src/tasks';
+import { jobSecrets, loopbackCredential } from '../test/helpers/credentials';
 import { startHarness } from '../test/helpers/harness';
 import { median } from './stats';
 
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const telemetry = startTelemetry({ serviceName: 'mlx-worker' });
   const sellerCentre = await startSellerCentre({ accounts: { [ACCOUNT.username]: ACCOUNT.password } });
-  const h = await startHarness({ secrets: { shop: ACCOUNT }, telemetry });
+  const credentials = { shop: loopbackCredential(sellerCentre.url, ACCOUNT, ['client-42', 'b']) };
+  const h = await startHarness({ secrets: credentials, telemetry });
   const launcher = createLauncherClient({ baseUrl: h.launcher.url });
   const input = {
     seller_centre_url: sellerCentre.url,
@@ -66,7 +68,8 @@ async function main(): Promise<void> {
           browser,
           context,
           page: context.pages()[0] ?? (await context.newPage()),
-          secrets: createSecretStore({ shop: ACCOUNT }),
+          secrets: jobSecrets(credentials, [{ account: 'shop', url: sellerCentre.url }], 'b'),
+          limits: DEFAULT_TASK_LIMITS,
           signal: new AbortController().signal,
           log: silentLogger,
           heartbeat: () => undefined,

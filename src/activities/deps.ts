@@ -1,9 +1,9 @@
-import { type SecretStore } from '../secrets';
+import type { CredentialStore, ProfileOwners } from '../secrets';
 import type { LeaseStore } from '../lease';
 import type { OpenProfiles, ProfileSlots } from '../host';
 import type { Logger } from '../telemetry';
 import type { LauncherClient } from '../mlx';
-import type { TaskRegistry } from '../tasks';
+import type { TaskLimits, TaskRegistry } from '../tasks';
 import type { StartRetryRules } from '../policies';
 import type { EgressPolicy } from '../webhooks';
 
@@ -27,7 +27,12 @@ export interface ActivityDeps {
   headless: boolean;
   cdpHost: string;
   tasks: TaskRegistry;
-  secrets: SecretStore;
+  /** The task credentials, each bound to its origins and clients. */
+  secrets: CredentialStore;
+  /** Which client owns which profile; unset: profiles are not bound to clients. */
+  profileOwners?: ProfileOwners;
+  /** Caps on one task run's pages, rows and export bytes. */
+  taskLimits?: TaskLimits;
   webhookTimeoutMs: number;
   /** The secrets a client's webhooks are signed with (newest first); none: sent unsigned. */
   webhookSecrets?: (clientId: string) => readonly string[];

@@ -3,6 +3,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { errorTypeOf, type JobRef } from '../contract';
 import { applyStartRetryRules, DEFAULT_START_RETRY_RULES } from '../policies';
 import { stepSpan } from '../telemetry';
+import { checkJobAccess } from './access';
 import type { ActivityDeps } from './deps';
 import { confirmLease, keepLease } from './lease-keeper';
 import { currentRun } from './run-of';
@@ -13,6 +14,8 @@ export interface StartProfileInput {
   headless?: boolean;
   /** The job's lease, renewed while the launcher starts the browser (absent in runs recorded before). */
   lease_token?: number;
+  /** The job's task, whose credentials are checked before the browser starts (absent in older runs). */
+  task?: { name: string; input: Record<string, unknown> };
 }
 
 export interface StopProfileInput {
@@ -74,6 +77,7 @@ export function profileActivities(deps: ActivityDeps) {
           if (lease_token !== undefined) {
             await confirmLease(deps, job.profile_id, lease_token, 'the profile started');
           }
+          checkJobAccess(deps, { ...job, folder_id: input.folder_id }, input.task);
           const started = await launch(input, lease_token);
           const activity = Context.current();
           if (activity.cancellationSignal.aborted) {

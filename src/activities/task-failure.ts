@@ -23,7 +23,9 @@ export function taskFailure(err: unknown): ApplicationFailure {
 /** `locator.fill: Timeout 20000ms exceeded (waiting for getByLabel('Password'))`, or the error's name. */
 export function describeTaskError(err: unknown): string {
   if (!(err instanceof Error)) return 'the task failed';
-  const [first = '', ...rest] = err.message.split('\n');
+  // Playwright dims its call log lines with terminal colour codes.
+  // eslint-disable-next-line no-control-regex
+  const [first = '', ...rest] = err.message.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
   // Playwright's first line is `<api call>: <what went wrong>`; everything after it is the call log.
   const action =
     /^([a-zA-Z]+(?:\.[a-zA-Z]+)+): (Timeout \d+ms exceeded|Target (?:page, context or browser )?(?:has been )?closed|[A-Za-z ]{1,60})/.exec(

@@ -3,9 +3,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { connectProfileBrowser } from '../cdp';
 import { failure, formatIssues, type JobRef, type JobSpec, ATTR, jobAttributes, jobRef } from '../contract';
 import { filterOutput, inSpan, stepSpan } from '../telemetry';
-import type { TaskContext } from '../tasks';
+import { DEFAULT_TASK_LIMITS, type TaskContext } from '../tasks';
 import type { ActivityDeps } from './deps';
+import { checkJobAccess } from './access';
 import { captureEvidence, type Evidence } from './evidence';
+import { guardNavigation } from './navigation-guard';
 import { confirmLease, keepLease } from './lease-keeper';
 import { taskFailure } from './task-failure';
 
@@ -39,6 +41,9 @@ export function taskActivities(deps: ActivityDeps) {
           });
         }
 
+        // Checked again here (runs recorded before startProfile checked them): the profile is the client's,
+        // the credentials are the client's and for the sites the task types them into.
+        const uses = checkJobAccess(deps, spec, spec.task);
         // A retry after the lease was lost must not attach: another host may hold the profile now.
         await confirmLease(deps, spec.profile_id, input.lease_token, 'the task attached');
         const attempt = activity.info.attempt;
@@ -64,13 +69,15 @@ export function taskActivities(deps: ActivityDeps) {
           abort.signal.addEventListener('abort', detach);
           const context = browser.contexts()[0] ?? (await browser.newContext());
           const page = context.pages()[0] ?? (await context.newPage());
+          const guard = uses.length ? await guardNavigation(page, deps.secrets.originsOf(uses)) : undefined;
           try {
             const taskContext: TaskContext = {
               job: { ...job, attempt },
               browser,
               context,
               page,
-              secrets: deps.secrets,
+              secrets: deps.secrets.forJob(uses, spec.client_id),
+              limits: deps.taskLimits ?? DEFAULT_TASK_LIMITS,
               signal: abort.signal,
               log,
               heartbeat: (details) => {
@@ -87,6 +94,7 @@ export function taskActivities(deps: ActivityDeps) {
             });
             running.catch(() => undefined); // its rejection is handled through the race below
             const output = await Promise.race([running, aborted]);
+            if (guard?.blocked()) throw guard.refusal();
             const parsedOutput = task.output.safeParse(output);
             if (!parsedOutput.success) {
               const problems = formatIssues(parsedOutput.error, 'output');
@@ -108,11 +116,12 @@ export function taskActivities(deps: ActivityDeps) {
               'mlx.page.url': filterOutput(evidence.url),
               'mlx.page.title': filterOutput(evidence.title),
             });
-            const failed = taskFailure(err);
+            const failed = guard?.blocked() ? guard.refusal() : taskFailure(err);
             log.warn('task failed', { type: failed.type, error: failed.message, evidence });
             throw withEvidence(failed, evidence);
           } finally {
             abort.signal.removeEventListener('abort', detach);
+            await guard?.remove();
             await browser.close().catch(() => undefined);
           }
         };

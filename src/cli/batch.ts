@@ -69,6 +69,7 @@ export async function runBatch(args: string[], ctx: CliContext): Promise<number>
   const result = await submitBatch(ctx.client, records, {
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,
+    profileOwners: ctx.config.profileOwners,
     tasks: ctx.tasks,
     deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
     concurrency,

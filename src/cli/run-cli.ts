@@ -199,7 +199,7 @@ function uiLink(config: ClientConfig, workflowId: string, runId?: string): strin
 /** The spec in `file` ('-': stdin), parsed and checked (schema, limits, policies, task input). */
 function readSpec(file: string, config: ClientConfig, tasks: TaskRegistry): unknown {
   const spec = readJsonFile(file);
-  checkedSpec(spec, { policy: config.policy, tasks });
+  checkedSpec(spec, { policy: config.policy, tasks, profileOwners: config.profileOwners });
   return spec;
 }
 
@@ -208,6 +208,7 @@ async function submit(ctx: CommandContext, spec: unknown, wait: boolean): Promis
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,
     tasks: ctx.tasks,
+    profileOwners: ctx.config.profileOwners,
     deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
     traceUrlTemplate: ctx.config.trace.urlTemplate,
   });
@@ -294,6 +295,7 @@ async function traceCommand(ctx: CommandContext, jobId: string): Promise<number>
 export function describeCliError(err: unknown): { message: string; code: number } | undefined {
   if (err instanceof UsageError) return { message: err.message, code: 2 };
   if (errorTypeOf(err) === 'JobSpecInvalid') return { message: (err as Error).message, code: 2 };
+  if (errorTypeOf(err) === 'JobConflict') return { message: (err as Error).message, code: 3 };
   if (err instanceof ConfigError) return { message: err.message, code: 2 };
   if (err instanceof WorkflowNotFoundError) return { message: `no such job: ${err.message}`, code: 1 };
   if (err instanceof ScheduleNotFoundError)

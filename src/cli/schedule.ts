@@ -163,6 +163,7 @@ async function create(ctx: CliContext, positionals: string[], values: Values, he
   const result = await createSchedules(ctx.client, records, {
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,
+    profileOwners: ctx.config.profileOwners,
     tasks: ctx.tasks,
     deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
   });

@@ -14,6 +14,7 @@ import {
   mergePolicies,
   type PolicyConfig,
 } from '../policies';
+import { profileProblem, type ProfileOwners } from '../secrets';
 import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
 
 /** What a client resolves for every job it starts: the configured policies and the dead-letter retention. */
@@ -24,18 +25,20 @@ export interface SubmitSettings {
   deadLetterRetentionMs?: number;
   /** The tasks the workers run, to refuse unknown names and bad input at submit; the built-in ones by default. */
   tasks?: TaskRegistry;
+  /** Which client owns which profile (Config.profileOwners): a job on another client's profile is refused. */
+  profileOwners?: ProfileOwners;
 }
 
 /** The settings checkSpec reads. */
-export type SpecChecks = Pick<SubmitSettings, 'policy' | 'tasks'>;
+export type SpecChecks = Pick<SubmitSettings, 'policy' | 'tasks' | 'profileOwners'>;
 
 export type SpecCheck = { spec: JobSpec; problems?: undefined } | { spec?: undefined; problems: string[] };
 
 /**
  * A spec as startJob runs it, or every problem with it, each naming its field: the JobSpec schema with
- * its size and depth limits and callback_url's form (parseJobSpec) first, then the job's own policies
- * against the configured bounds (tighten only), then the task's name and its input against the task's
- * own schema. Starts nothing and connects to nothing, so a single submit, a batch or a schedule template
+ * its size and depth limits and callback_url's form (parseJobSpec) first, then the profile's owner
+ * (the job's client must own it), the job's own policies against the configured bounds (tighten only),
+ * then the task's name and its input against the task's own schema. Starts nothing and connects to nothing, so a single submit, a batch or a schedule template
  * is checked whole before anything is submitted.
  */
 export function checkSpec(value: unknown, checks: SpecChecks = {}): SpecCheck {
@@ -48,7 +51,12 @@ export function checkSpec(value: unknown, checks: SpecChecks = {}): SpecCheck {
     return { problems: details.problems };
   }
   const { policies, bounds } = checks.policy ?? defaultPolicy();
-  const problems = [...boundProblems(spec.policies, bounds, policies), ...taskProblems(spec, checks.tasks)];
+  const owner = checks.profileOwners && profileProblem(checks.profileOwners, spec);
+  const problems = [
+    ...(owner ? [owner] : []),
+    ...boundProblems(spec.policies, bounds, policies),
+    ...taskProblems(spec, checks.tasks),
+  ];
   return problems.length ? { problems } : { spec };
 }
 

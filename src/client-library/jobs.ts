@@ -24,6 +24,7 @@ import { checkedSpec, runJobInput, type SubmitSettings } from './check-spec';
 import { ATTR, jobAttributes } from '../contract';
 import { inSpan } from '../telemetry';
 import { runDetails, runSummary } from './run-summary';
+import { checkSameSpec, SPEC_DIGEST_MEMO, specDigest } from './spec-digest';
 
 export interface StartJobOptions extends SubmitSettings {
   taskQueue: string;
@@ -41,12 +42,14 @@ export interface StartedJob {
 
 /**
  * Validates the spec and starts its workflow. Idempotent per job_id: while a run is open, or after one
- * completed, the existing run is returned instead of a second one. A failed, cancelled or terminated job
- * may be submitted again.
+ * completed, the existing run is returned instead of a second one, when the spec is the same; a
+ * different spec under the same job_id is a JobConflict naming the differing fields. A failed, cancelled
+ * or terminated job may be submitted again.
  */
 export async function startJob(client: Client, spec: unknown, options: StartJobOptions): Promise<StartedJob> {
   const job = checkedSpec(spec, options);
   const workflowId = workflowIdFor(job.job_id);
+  const digest = specDigest(job);
   // The submit is the root of the job's trace: its id is known here, for the run's details in the UI.
   const attributes = { ...jobAttributes(job), [ATTR.task]: job.task.name };
   return inSpan('mlx.job.submit', attributes, async (span) => {
@@ -62,6 +65,7 @@ export async function startJob(client: Client, spec: unknown, options: StartJobO
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         staticSummary: runSummary(job),
         staticDetails: runDetails(job, traced ? traceId : undefined, options.traceUrlTemplate),
+        memo: { [SPEC_DIGEST_MEMO]: digest },
       });
       return {
         job_id: job.job_id,
@@ -73,6 +77,7 @@ export async function startJob(client: Client, spec: unknown, options: StartJobO
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await client.workflow.getHandle(workflowId).describe();
       span.setAttribute('mlx.job.already_started', true);
+      checkSameSpec(job.job_id, existing.memo?.[SPEC_DIGEST_MEMO], digest);
       return { job_id: job.job_id, workflow_id: workflowId, run_id: existing.runId, created: false };
     }
   });

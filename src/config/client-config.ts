@@ -17,12 +17,15 @@ import {
   sharedSchema,
   type Env,
 } from './env';
+import { accessSchema, profileOwners } from './access-config';
 import { payloadSchema, payloadSettings } from './payload-config';
 import type { PayloadSettings } from '../payload-codec';
+import type { ProfileOwners } from '../secrets';
 import { loadTemporalSettings, type TemporalSettings } from './temporal';
 
 const ClientEnvSchema = sharedSchema.extend({
   ...payloadSchema.shape,
+  ...accessSchema.shape,
   /** `mlx-jobs codec-server`: the token callers present, its port, the UI origins CORS admits. */
   MLX_CODEC_SERVER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   MLX_CODEC_SERVER_PORT: decimalInt(0, 65_535).default(8081),
@@ -54,6 +57,8 @@ export interface ClientConfig {
   /** Encryption keys and the claim-check store: the client reads and writes payloads as workers do. */
   payload: PayloadSettings;
   codecServer: { token?: string; port: number; origins: string[] };
+  /** Which client owns which profile: a job for another client's profile is refused at submit. */
+  profileOwners?: ProfileOwners;
 }
 
 export function loadClientConfig(env: Env = process.env): ClientConfig {
@@ -67,6 +72,7 @@ export function loadClientConfig(env: Env = process.env): ClientConfig {
     trace: { urlTemplate: e.MLX_TRACE_URL_TEMPLATE, queryUrl: e.MLX_TRACE_QUERY_URL?.replace(/\/+$/, '') },
     redis: redisSettings(e),
     payload: payloadSettings(e),
+    profileOwners: profileOwners(e),
     codecServer: {
       token: e.MLX_CODEC_SERVER_TOKEN,
       port: e.MLX_CODEC_SERVER_PORT,

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { ConfigError } from '../contract';
 import type { MlxSignIn } from '../mlx';
 import { DEFAULT_START_RETRY_RULES, type StartRetryRules } from '../policies';
+import type { ProfileOwners } from '../secrets';
+import { DEFAULT_TASK_LIMITS, type TaskLimits } from '../tasks';
 import {
   bool,
   httpUrl,
@@ -21,6 +23,7 @@ import {
   sharedSchema,
   type Env,
 } from './env';
+import { accessSchema, profileOwners } from './access-config';
 import { payloadSchema, payloadSettings } from './payload-config';
 import { webhookSchema, webhookSettings, type WebhookSettings } from './webhook-config';
 import type { PayloadSettings } from '../payload-codec';
@@ -28,6 +31,7 @@ import { loadTemporalSettings, TEMPORAL_SETTINGS, type TemporalSettings } from '
 
 const WorkerEnvSchema = sharedSchema.extend({
   ...payloadSchema.shape,
+  ...accessSchema.shape,
   ...webhookSchema.shape,
   MLX_CLAIM_CHECK_SWEEP_MS: decimalInt(10_000, 86_400_000).default(600_000),
   MLX_WORKER_ID: z
@@ -59,6 +63,9 @@ const WorkerEnvSchema = sharedSchema.extend({
   MLX_TASK_SECRETS_FILE: optionalString,
   MLX_TASK_SECRETS: optionalString,
   MLX_WEBHOOK_TIMEOUT_MS: decimalInt(100, 120_000).default(10_000),
+  MLX_TASK_MAX_PAGES: decimalInt(1, 10_000).default(DEFAULT_TASK_LIMITS.pages),
+  MLX_TASK_MAX_ROWS: decimalInt(1, 1_000_000).default(DEFAULT_TASK_LIMITS.rows),
+  MLX_TASK_MAX_EXPORT_BYTES: decimalInt(1_024, 1_073_741_824).default(DEFAULT_TASK_LIMITS.exportBytes),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MLX_ARTIFACTS_DIR: optionalString,
   MLX_METRICS_ADDRESS: z
@@ -113,6 +120,10 @@ export interface WorkerConfig {
   /** Redis for a fleet's leases; unset: the in-memory store of a single worker. */
   redis?: { url: string; prefix: string };
   secrets: { file?: string; json?: string };
+  /** Which client owns which profile: a job for another client's profile is refused before it starts. */
+  profileOwners?: ProfileOwners;
+  /** Caps on the work one task run does, whatever the pages say. */
+  taskLimits: TaskLimits;
   webhookTimeoutMs: number;
   /** Signing secrets (fleet default, per client), whether unsigned is allowed, the egress allowlist. */
   webhook: WebhookSettings;
@@ -150,6 +161,12 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     drainGraceMs: e.MLX_DRAIN_GRACE_MS,
     redis: redisSettings(e),
     secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },
+    profileOwners: profileOwners(e),
+    taskLimits: {
+      pages: e.MLX_TASK_MAX_PAGES,
+      rows: e.MLX_TASK_MAX_ROWS,
+      exportBytes: e.MLX_TASK_MAX_EXPORT_BYTES,
+    },
     webhookTimeoutMs: e.MLX_WEBHOOK_TIMEOUT_MS,
     webhook: webhookSettings(e),
     logLevel: e.MLX_LOG_LEVEL,

@@ -61,6 +61,23 @@ export const ERROR_TYPES = {
   },
   TaskSecretMissing: { retryable: false, description: 'a credential the task refers to is not configured' },
   TaskFailed: { retryable: true, description: 'the task code threw an error' },
+  TaskLimitExceeded: {
+    retryable: false,
+    description: 'the task reached a configured cap on pages, rows or export bytes (MLX_TASK_MAX_*)',
+  },
+  CredentialNotAllowed: {
+    retryable: false,
+    description:
+      "the job's client may not use the credential, or the task would type it into an origin the credential does not list",
+  },
+  ProfileNotAllowed: {
+    retryable: false,
+    description: "the profile is not one of the job's client's profiles (MLX_PROFILE_OWNERS)",
+  },
+  JobConflict: {
+    retryable: false,
+    description: 'a job with this job_id was already submitted with a different spec',
+  },
   PlatformAuthFailed: { retryable: false, description: 'the platform refused the login' },
   PlatformBanned: { retryable: false, description: 'the platform banned or suspended the account' },
   WebhookRejected: { retryable: false, description: 'the webhook receiver refused the delivery (4xx)' },

@@ -34,6 +34,8 @@ import { startWebhookReceiver } from './webhook-receiver';
 import { blobStorageDriver, createPayloadHandling, startCodecServer } from '../payload-codec';
 
 const DEMO_ACCOUNT = { username: 'demo-seller', password: 'demo-password' };
+const DEMO_CLIENT = '42';
+const DEMO_PROFILE = 'demo-profile-1';
 
 async function main(): Promise<void> {
   // In a terminal (or with --stay-up) everything stays up for a look around until a signal.
@@ -115,9 +117,25 @@ async function main(): Promise<void> {
     const config = {
       ...base,
       temporal,
-      secrets: { json: JSON.stringify({ 'demo-shop': DEMO_ACCOUNT }) },
+      // The demo seller centre listens on loopback over http: its credential allows exactly that origin.
+      secrets: {
+        json: JSON.stringify({
+          'demo-shop': {
+            ...DEMO_ACCOUNT,
+            origins: [new URL(sellerCentre.url).origin],
+            allow_http: true,
+            clients: [DEMO_CLIENT],
+          },
+        }),
+      },
+      // Its profile is its client's, as an agency maps its profiles (or folders) to clients.
+      profileOwners: { profiles: { [DEMO_PROFILE]: DEMO_CLIENT }, folders: {} },
     };
-    const clientConfig = { ...clientBase, temporal: { ...temporal, uiUrl: server.uiUrl } };
+    const clientConfig = {
+      ...clientBase,
+      temporal: { ...temporal, uiUrl: server.uiUrl },
+      profileOwners: config.profileOwners,
+    };
     // The codec endpoint, so the Temporal UI shows the encrypted payloads to whoever holds its token.
     const codecPayload = createPayloadHandling(clientConfig.payload);
     const codec = await startCodecServer({
@@ -168,10 +186,10 @@ async function main(): Promise<void> {
         .toISOString()
         .replace(/[^0-9]/g, '')
         .slice(0, 14)}`,
-      profile_id: 'demo-profile-1',
+      profile_id: DEMO_PROFILE,
       folder_id: 'demo-folder',
       platform: 'shopee_my',
-      client_id: '42',
+      client_id: DEMO_CLIENT,
       task: {
         name: 'sync_orders',
         input: {
@@ -186,6 +204,7 @@ async function main(): Promise<void> {
     const started = await startJob(client, spec, {
       taskQueue: config.taskQueue,
       policy: clientConfig.policy,
+      profileOwners: clientConfig.profileOwners,
       deadLetterRetentionMs: clientConfig.deadLetterRetentionMs,
       traceUrlTemplate: clientConfig.trace.urlTemplate,
     });

@@ -1,7 +1,19 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { z } from 'zod';
-import type { SecretStore } from '../secrets';
+import type { CredentialUse, SecretStore } from '../secrets';
 import type { Logger } from '../telemetry';
+
+/** Caps on the work one task run does (MLX_TASK_MAX_*): a page never decides how much a job does. */
+export interface TaskLimits {
+  /** Pages of a list the task reads. */
+  readonly pages: number;
+  /** Rows the task reads (from the pages, and again from an export). */
+  readonly rows: number;
+  /** Bytes of one downloaded export. */
+  readonly exportBytes: number;
+}
+
+export const DEFAULT_TASK_LIMITS: TaskLimits = { pages: 500, rows: 50_000, exportBytes: 32 * 1024 * 1024 };
 
 /** What a task sees of the job it runs for (no secrets here). */
 export interface TaskJobInfo {
@@ -20,7 +32,9 @@ export interface TaskContext {
   /** The profile's own context: its cookies and storage persist between jobs. */
   readonly context: BrowserContext;
   readonly page: Page;
+  /** Only the credentials the task declared for this job (`credentials`), checked for its client. */
   readonly secrets: SecretStore;
+  readonly limits: TaskLimits;
   /** Aborted when the job is cancelled or the activity times out: stop promptly. */
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -41,6 +55,12 @@ export interface TaskDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
   readonly output: O;
   /** An input that validates, for `mlx-jobs tasks show` (an example spec clients can start from). */
   readonly example?: z.input<I>;
+  /**
+   * The credentials the task types into pages, and where: checked against the credential's origins and
+   * clients before the browser starts; the task's main frame may then navigate only within the origins
+   * of these credentials. A task that uses none leaves it out.
+   */
+  credentials?(input: z.output<I>): CredentialUse[];
   run(ctx: TaskContext, input: z.output<I>): Promise<z.input<O>>;
 }
 

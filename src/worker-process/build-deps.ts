@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
-import { secretsForClient, type WorkerConfig } from '../config';
+import { ConfigError, secretsForClient, type WorkerConfig } from '../config';
 import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../host';
 import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
 import type { Logger } from '../telemetry';
 import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
-import { createSecretRegistry, createSecretStore, parseSecrets } from '../secrets';
+import { createCredentialStore, createSecretRegistry, parseSecrets, type CredentialMap } from '../secrets';
 import { setOutputFilter } from '../telemetry';
 import { launcherClientFromConfig } from './mlx-launcher';
 import { createPayloadHandling, type PayloadHandling } from '../payload-codec';
@@ -44,8 +44,8 @@ export async function buildActivityDeps(
   // One redactor over every secret this worker holds, installed before anything can be logged or traced.
   const secretRegistry = createSecretRegistry();
   setOutputFilter(secretRegistry.redact);
-  const taskSecrets = loadSecrets(config);
-  secretRegistry.add(() => Object.values(taskSecrets).flatMap((fields) => Object.values(fields)));
+  const credentials = createCredentialStore(loadSecrets(config));
+  secretRegistry.add(() => credentials.secretValues());
   const webhookSecrets = [...config.webhook.defaultSecrets, ...Object.values(config.webhook.byClient).flat()];
   secretRegistry.add(() => webhookSecrets);
   const staticSecrets = [
@@ -79,7 +79,9 @@ export async function buildActivityDeps(
     headless: config.headless,
     cdpHost: config.cdpHost,
     tasks,
-    secrets: createSecretStore(taskSecrets),
+    secrets: credentials,
+    profileOwners: config.profileOwners,
+    taskLimits: config.taskLimits,
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookSecrets: secretsForClient(config.webhook),
     webhookEgress: config.webhook.egress,
@@ -99,13 +101,20 @@ export async function buildActivityDeps(
   };
 }
 
-function loadSecrets(config: WorkerConfig): Record<string, Record<string, string>> {
-  const fromFile = config.secrets.file
-    ? parseSecrets(
-        readFileSync(config.secrets.file, 'utf8'),
-        `MLX_TASK_SECRETS_FILE (${config.secrets.file})`,
-      )
-    : {};
-  const fromEnv = config.secrets.json ? parseSecrets(config.secrets.json, 'MLX_TASK_SECRETS') : {};
-  return { ...fromFile, ...fromEnv };
+/** The task credentials of MLX_TASK_SECRETS_FILE and MLX_TASK_SECRETS; a bad one stops start-up (ConfigError). */
+function loadSecrets(config: WorkerConfig): CredentialMap {
+  const { file, json } = config.secrets;
+  try {
+    let text: string | undefined;
+    try {
+      text = file === undefined ? undefined : readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`MLX_TASK_SECRETS_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+    const fromFile = text === undefined ? {} : parseSecrets(text, `MLX_TASK_SECRETS_FILE (${file})`);
+    const fromEnv = json ? parseSecrets(json, 'MLX_TASK_SECRETS') : {};
+    return { ...fromFile, ...fromEnv };
+  } catch (err) {
+    throw new ConfigError(`bad setting ${(err as Error).message}`);
+  }
 }

@@ -155,6 +155,8 @@ async function driveProfile(
         folder_id: spec.folder_id,
         headless: spec.headless,
         lease_token,
+        // The host checks the task's credentials (origins, clients) before it starts the browser.
+        ...(patched('access-check') && { task: spec.task }),
       }),
     );
     await progress.run('cdpConnect', () => host('cdpConnect').cdpConnect({ job, port, lease_token }));

@@ -26,7 +26,12 @@ import { DEFAULT_POLICY_BOUNDS, type StartRetryRules } from '../../src/policies'
 import { createMlxWorker, type MlxWorker } from '../../src/worker-process/mlx-worker';
 import { temporalLogger } from '../../src/worker-process/temporal-logger';
 import { builtinTasks, createTaskRegistry, type TaskDefinition } from '../../src/tasks';
-import { createSecretRegistry, createSecretStore } from '../../src/secrets';
+import {
+  createCredentialStore,
+  createSecretRegistry,
+  parseSecrets,
+  type ProfileOwners,
+} from '../../src/secrets';
 import { fastPolicies } from './policies';
 import { testTasks } from './test-tasks';
 import type { Tracer } from '@opentelemetry/api';
@@ -92,7 +97,10 @@ const quietLogger = {
 };
 
 export interface HarnessOptions {
-  secrets?: Record<string, Record<string, string>>;
+  /** Task credentials in the secrets file's format (docs/security.md). */
+  secrets?: Record<string, Record<string, unknown>>;
+  /** Which client owns which profile (MLX_PROFILE_OWNERS); unset: profiles are not bound. */
+  profileOwners?: ProfileOwners;
   tasks?: TaskDefinition[];
   /** Where spans go; by default the SDK runs (trace ids, traceparent) but exports nothing. */
   telemetry?: Telemetry;
@@ -130,6 +138,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const taskQueue = 'mlx-jobs-test';
   const workerId = 'test-worker';
+  const credentials = createCredentialStore(parseSecrets(JSON.stringify(options.secrets ?? {}), 'secrets'));
   const deps: ActivityDeps = {
     workerId,
     hostTaskQueue: hostTaskQueue(taskQueue, workerId),
@@ -142,7 +151,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     headless: true,
     cdpHost: '127.0.0.1',
     tasks: createTaskRegistry([...builtinTasks, ...testTasks, ...(options.tasks ?? [])]),
-    secrets: createSecretStore(options.secrets ?? {}),
+    secrets: credentials,
+    profileOwners: options.profileOwners,
     webhookTimeoutMs: 5_000,
     webhookSecrets: () => [WEBHOOK_SECRET],
     // The harness's receivers listen on loopback over http.
@@ -153,10 +163,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   // As a worker process does: every secret the harness worker holds is redacted from what it emits.
   const registry = createSecretRegistry();
-  registry.add(() => [
-    WEBHOOK_SECRET,
-    ...Object.values(options.secrets ?? {}).flatMap((fields) => Object.values(fields)),
-  ]);
+  registry.add(() => [WEBHOOK_SECRET, ...credentials.secretValues()]);
   setOutputFilter(registry.redact);
   const worker: MlxWorker = await createMlxWorker({
     connection,
@@ -172,7 +179,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const running = worker.run();
   const policies = fastPolicies();
-  const startOptions = { taskQueue, policy: { policies, bounds: DEFAULT_POLICY_BOUNDS }, tasks: deps.tasks };
+  const startOptions = {
+    taskQueue,
+    policy: { policies, bounds: DEFAULT_POLICY_BOUNDS },
+    tasks: deps.tasks,
+    profileOwners: options.profileOwners,
+  };
   const jobFields = (key: string) => ({
     profile_id: `profile-${key}`,
     folder_id: 'folder-test',

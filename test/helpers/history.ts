@@ -45,3 +45,32 @@ export function historyText(history: unknown): string {
   walk(history);
   return parts.join('\n');
 }
+
+interface PayloadLike {
+  metadata?: Record<string, Uint8Array> | null;
+  data?: Uint8Array | null;
+}
+
+/**
+ * A job's history as text with every payload decoded by `codec` first (decrypted), as an operator
+ * holding the key would read it: the text to search for secrets that reached Temporal.
+ */
+export async function decodedHistoryText(
+  client: Client,
+  jobId: string,
+  codec: { decode(payloads: PayloadLike[]): Promise<PayloadLike[]> },
+): Promise<{ raw: string; decoded: string }> {
+  const history = await client.workflow.getHandle(workflowIdFor(jobId)).fetchHistory();
+  const decode = async (value: unknown): Promise<unknown> => {
+    if (value instanceof Uint8Array || value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return Promise.all(value.map(decode));
+    const object = value as Record<string, unknown>;
+    if (object.metadata && object.data instanceof Uint8Array) {
+      const [payload] = await codec.decode([object as PayloadLike]);
+      return payload;
+    }
+    const entries = await Promise.all(Object.entries(object).map(async ([k, v]) => [k, await decode(v)]));
+    return Object.fromEntries(entries) as unknown;
+  };
+  return { raw: historyText(history), decoded: historyText(await decode(history)) };
+}

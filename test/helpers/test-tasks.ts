@@ -126,6 +126,48 @@ export const failsForGood = defineTask({
   },
 });
 
+/** The raw errors fill_disabled met (in the worker process), to show what the worker kept from them. */
+export const rawFillErrors: string[] = [];
+
+/**
+ * Types a credential's password into a read-only field: Playwright's fill times out with its call log,
+ * which quotes the value (`- fill("<password>")`), as a real sign-in meets a locked password field.
+ */
+export const fillDisabled = defineTask({
+  name: 'fill_disabled',
+  description: 'types a password into a read-only field and fails',
+  input: z.object({ account: z.string(), site: z.url() }),
+  output: z.object({}),
+  credentials: (input) => [{ account: input.account, url: input.site }],
+  async run(ctx, input) {
+    const { password = '' } = ctx.secrets.get(input.account);
+    await ctx.page.setContent('<form><input id="password" type="password" readonly></form>');
+    try {
+      await ctx.page.locator('#password').fill(password, { timeout: 500 });
+    } catch (err) {
+      rawFillErrors.push(String(err));
+      throw err;
+    }
+    return {};
+  },
+});
+
+/** Opens `site` (typing nothing), then follows a link to `away`: the navigation guard must stop it. */
+export const navigateAway = defineTask({
+  name: 'navigate_away',
+  description: "opens its credential's site, then another one",
+  input: z.object({ account: z.string(), site: z.url(), away: z.url() }),
+  output: z.object({ title: z.string() }),
+  credentials: (input) => [{ account: input.account, url: input.site }],
+  async run(ctx, input) {
+    await ctx.page.goto(input.site);
+    await ctx.page.setContent(`<a id="away" href="${input.away}">away</a>`);
+    await ctx.page.click('#away', { timeout: 5_000 });
+    await ctx.page.waitForURL(input.away, { timeout: 5_000 });
+    return { title: await ctx.page.title() };
+  },
+});
+
 /** Every test task, for workers the tests start. */
 export const testTasks = [
   readTitle,
@@ -136,4 +178,6 @@ export const testTasks = [
   bannedWhileFlagged,
   bigOutput,
   failsForGood,
+  fillDisabled,
+  navigateAway,
 ];

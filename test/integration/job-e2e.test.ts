@@ -4,6 +4,7 @@ import { chromium } from 'playwright-core';
 import { getJob, waitForJob, temporalUiLink } from '../../src/client-library';
 import { STEPS } from '../../src/contract';
 import { startSellerCentre } from '../../src/demo/seller-centre';
+import { loopbackCredential } from '../helpers/credentials';
 import { startHarness, type Harness } from '../helpers/harness';
 import { CHROMIUM_FLAGS } from '../../src/launcher';
 
@@ -11,7 +12,11 @@ let h: Harness;
 let sellerCentre: { url: string; close(): Promise<void> };
 before(async () => {
   sellerCentre = await startSellerCentre({ accounts: { 'seller-42': 'correct horse' } });
-  h = await startHarness({ secrets: { 'shop-42': { username: 'seller-42', password: 'correct horse' } } });
+  h = await startHarness({
+    secrets: {
+      'shop-42': loopbackCredential(sellerCentre.url, { username: 'seller-42', password: 'correct horse' }),
+    },
+  });
 });
 after(async () => {
   await h?.close();

@@ -12,17 +12,20 @@ import {
   type SellerCentre,
 } from '../../src/demo/seller-centre';
 import { silentLogger } from '../../src/telemetry';
-import { createSecretStore } from '../../src/secrets';
+import type { SecretStore } from '../../src/secrets';
 import { syncOrders, type SyncOrdersInput } from '../../src/tasks/sync-orders';
-import type { TaskContext } from '../../src/tasks';
+import { DEFAULT_TASK_LIMITS, type TaskContext, type TaskLimits } from '../../src/tasks';
+import { jobSecrets, loopbackCredential } from '../helpers/credentials';
 import { CHROMIUM_FLAGS } from '../../src/launcher';
 
 const PASSWORD = 'correct horse battery staple';
-const secrets = createSecretStore({
+const ACCOUNTS = {
   acme: { username: 'acme_shop', password: PASSWORD },
   acme_wrong: { username: 'acme_shop', password: 'not-the-password' },
   banned: { username: 'banned_shop', password: PASSWORD },
-});
+};
+/** What the tasks see: these credentials, checked for the seller centre's origin (set once it runs). */
+let secrets: SecretStore;
 const ALL_ORDERS = generateOrders(DEFAULT_ORDERS);
 // Without crashpad, Debian's Chromium 156 kills its out-of-process network service and every load fails
 // with ERR_ABORTED; the local launcher works around it the same way.
@@ -35,7 +38,12 @@ interface Run {
   abort: AbortController;
 }
 
-function taskContext(browser: Browser, context: BrowserContext, page: TaskContext['page']): Run {
+function taskContext(
+  browser: Browser,
+  context: BrowserContext,
+  page: TaskContext['page'],
+  limits: TaskLimits = DEFAULT_TASK_LIMITS,
+): Run {
   const heartbeats: Record<string, unknown>[] = [];
   const spans: string[] = [];
   const abort = new AbortController();
@@ -51,6 +59,7 @@ function taskContext(browser: Browser, context: BrowserContext, page: TaskContex
     context,
     page,
     secrets,
+    limits,
     signal: abort.signal,
     log: silentLogger,
     heartbeat: (progress) => heartbeats.push(progress ?? {}),
@@ -82,6 +91,14 @@ void describe('sync_orders against the demo seller centre', { timeout: 60_000 },
 
   before(async () => {
     centre = await startSellerCentre({ accounts: { acme_shop: PASSWORD, banned_shop: PASSWORD } });
+    const credentials = Object.fromEntries(
+      Object.entries(ACCOUNTS).map(([ref, fields]) => [
+        ref,
+        loopbackCredential(centre.url, fields, ['client-1']),
+      ]),
+    );
+    const uses = Object.keys(ACCOUNTS).map((account) => ({ account, url: centre.url }));
+    secrets = jobSecrets(credentials, uses, 'client-1');
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [...CHROMIUM_FLAGS],
@@ -102,13 +119,13 @@ void describe('sync_orders against the demo seller centre', { timeout: 60_000 },
     }
   });
 
-  async function freshRun(): Promise<Run & { loginRequests: string[] }> {
+  async function freshRun(limits?: TaskLimits): Promise<Run & { loginRequests: string[] }> {
     context = await browser.newContext();
     const loginRequests: string[] = [];
     context.on('request', (request) => {
       if (new URL(request.url()).pathname === '/login') loginRequests.push(request.method());
     });
-    return { ...taskContext(browser, context, await context.newPage()), loginRequests };
+    return { ...taskContext(browser, context, await context.newPage(), limits), loginRequests };
   }
 
   function input(overrides: Partial<SyncOrdersInput> = {}): SyncOrdersInput {
@@ -205,11 +222,30 @@ void describe('sync_orders against the demo seller centre', { timeout: 60_000 },
     assert.equal(err.type, 'PlatformBanned');
   });
 
-  void it('fails with TaskSecretMissing when the credential is not configured', async () => {
+  void it('gets no credential its job was not checked for (CredentialNotAllowed)', async () => {
     const run = await freshRun();
     const err = await failureOf(syncOrders.run(run.ctx, input({ account: 'nobody' })));
-    assert.equal(err.type, 'TaskSecretMissing');
+    assert.equal(err.type, 'CredentialNotAllowed');
     assert.match(err.message, /"nobody"/);
+  });
+
+  void it('stops at its caps on pages, rows and export bytes, naming the cap (TaskLimitExceeded)', async () => {
+    const range = { from: '2024-01-03', to: '2024-01-24' };
+    for (const [limits, cap] of [
+      [{ ...DEFAULT_TASK_LIMITS, pages: 1 }, /limit of 1 pages \(MLX_TASK_MAX_PAGES\)/],
+      [{ ...DEFAULT_TASK_LIMITS, rows: 5 }, /limit of 5 rows \(MLX_TASK_MAX_ROWS\)/],
+      [
+        { ...DEFAULT_TASK_LIMITS, exportBytes: 1024 },
+        /limit of 1024 export bytes \(MLX_TASK_MAX_EXPORT_BYTES\)/,
+      ],
+    ] as const) {
+      const run = await freshRun(limits);
+      const err = await failureOf(syncOrders.run(run.ctx, input(range)));
+      assert.equal(err.type, 'TaskLimitExceeded');
+      assert.match(err.message, cap);
+      await context?.close();
+      context = undefined;
+    }
   });
 
   void it('stops after the current page once the signal is aborted', async () => {

@@ -1,19 +1,21 @@
 /** The seller centre's CSV export: downloading it, reading its rows, and checking it against the list. */
-import { parse } from 'csv-parse/sync';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
 import type { Page } from 'playwright-core';
-import { failure, formatIssues } from '../../contract';
-import { TIMEOUT_MS } from './pages';
+import { errorTypeOf, failure, formatIssues } from '../../contract';
+import { DEFAULT_TASK_LIMITS, type TaskLimits } from '../task-definition';
+import { limitExceeded, TIMEOUT_MS } from './pages';
 import { orderRow, type SyncedOrder } from './schemas';
 
-export async function downloadExport(page: Page): Promise<SyncedOrder[]> {
+/** Downloads the CSV export and reads it as it streams in, within the task's byte and row caps. */
+export async function downloadExport(page: Page, limits: TaskLimits): Promise<SyncedOrder[]> {
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: TIMEOUT_MS }),
     page.getByRole('link', { name: 'Export CSV' }).click({ timeout: TIMEOUT_MS }),
   ]);
   try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
-    return exportRows(Buffer.concat(chunks).toString('utf8'));
+    return exportRows(await readCsv(await download.createReadStream(), limits));
   } finally {
     // The profile's context lives on between jobs: do not leave exports lying in its download folder.
     await download.delete().catch(() => undefined);
@@ -30,8 +32,7 @@ const EXPORT_COLUMNS = {
   currency: 'Currency',
 } as const;
 
-function exportRows(csv: string): SyncedOrder[] {
-  const [header, ...records] = parseCsv(csv);
+function exportRows([header, ...records]: string[][]): SyncedOrder[] {
   if (!header) throw failure('TaskFailed', 'the order export is empty');
   const column = (name: string): number => {
     const index = header.findIndex((cell) => cell.trim().toLowerCase() === name.toLowerCase());
@@ -68,14 +69,36 @@ function decimalToCents(value: string): number {
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }
 
-/** RFC 4180 records (quoted fields may hold commas, doubled quotes and line breaks), BOM and blank lines dropped. */
-export function parseCsv(text: string): string[][] {
+/**
+ * RFC 4180 records (quoted fields may hold commas, doubled quotes and line breaks), BOM and blank lines
+ * dropped, parsed as the bytes arrive. More than `limits.exportBytes` bytes, or more records than
+ * `limits.rows` and a header, stop the download with TaskLimitExceeded.
+ */
+export async function readCsv(
+  source: Readable,
+  limits: TaskLimits = DEFAULT_TASK_LIMITS,
+): Promise<string[][]> {
+  let bytes = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > limits.exportBytes) done(limitExceeded('export bytes', limits.exportBytes));
+      else done(null, chunk);
+    },
+  });
+  const records: string[][] = [];
   try {
-    const records: string[][] = parse(text, { bom: true, skip_empty_lines: true });
-    return records;
+    await pipeline(source, counted, parse({ bom: true, skip_empty_lines: true }), async (parsed) => {
+      for await (const record of parsed as AsyncIterable<string[]>) {
+        if (records.length > limits.rows) throw limitExceeded('rows', limits.rows);
+        records.push(record);
+      }
+    });
   } catch (err) {
+    if (errorTypeOf(err)) throw err; // a cap, already a typed failure
     throw failure('TaskFailed', `the order export is not valid CSV: ${(err as Error).message}`);
   }
+  return records;
 }
 
 export function compareWithExport(listed: readonly SyncedOrder[], exported: readonly SyncedOrder[]): void {

@@ -19,6 +19,8 @@ export const syncOrders = defineTask({
     from: '2026-11-23',
     to: '2026-11-23',
   },
+  // The credential is typed only into the seller centre's own origin (checked before the browser starts).
+  credentials: (input) => [{ account: input.account, url: input.seller_centre_url }],
   async run(ctx, input) {
     const { page } = ctx;
     const response = await page.goto(ordersUrl(input), {
@@ -57,7 +59,7 @@ export const syncOrders = defineTask({
     ctx.log.info('order list read', { pages, count: rows.length });
 
     ctx.signal.throwIfAborted();
-    const exported = await ctx.span('sync_orders.export', () => downloadExport(page));
+    const exported = await ctx.span('sync_orders.export', () => downloadExport(page, ctx.limits));
     ctx.log.info('order export downloaded', { export_count: exported.length });
     compareWithExport(rows, exported);
 

@@ -7,6 +7,18 @@ import { orderRow, type SyncedOrder, type SyncOrdersInput } from './schemas';
 
 export const TIMEOUT_MS = 20_000;
 
+/** The task reached one of its caps (MLX_TASK_MAX_*): the job fails, not retried, naming the cap. */
+export function limitExceeded(what: 'pages' | 'rows' | 'export bytes', limit: number) {
+  const variable = {
+    pages: 'MLX_TASK_MAX_PAGES',
+    rows: 'MLX_TASK_MAX_ROWS',
+    'export bytes': 'MLX_TASK_MAX_EXPORT_BYTES',
+  }[what];
+  return failure('TaskLimitExceeded', `the task reached its limit of ${limit} ${what} (${variable})`, {
+    details: { limit: what, value: limit, setting: variable },
+  });
+}
+
 export type Screen = 'login' | 'orders' | 'suspended';
 
 /** Which of the pages the task knows is showing; anything else means the site changed under us. */
@@ -148,6 +160,9 @@ export async function readAllPages(ctx: TaskContext): Promise<{ rows: SyncedOrde
   for (;;) {
     ctx.signal.throwIfAborted();
     const pagination = await readPagination(page);
+    // The page says how many pages and orders there are; the job's caps say how many we read.
+    if (pagination.totalPages > ctx.limits.pages) throw limitExceeded('pages', ctx.limits.pages);
+    if (pagination.total > ctx.limits.rows) throw limitExceeded('rows', ctx.limits.rows);
     if (pagination.page !== pages + 1) {
       throw failure(
         'TaskFailed',
@@ -161,8 +176,11 @@ export async function readAllPages(ctx: TaskContext): Promise<{ rows: SyncedOrde
       }
       seen.add(row.id);
       rows.push(row);
+      if (rows.length > ctx.limits.rows) throw limitExceeded('rows', ctx.limits.rows);
     }
     pages = pagination.page;
+    if (pages >= ctx.limits.pages && pages < pagination.totalPages)
+      throw limitExceeded('pages', ctx.limits.pages);
     ctx.heartbeat({ page: pages, rows_so_far: rows.length });
 
     const next = page.getByRole('link', { name: 'Next', exact: true });

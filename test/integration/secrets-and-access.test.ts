@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { getJob, jobFailureOf, startJob, waitForJob, type StartJobOptions } from '../../src/client-library';
+import { errorTypeOf } from '../../src/contract';
+import { startSellerCentre, type SellerCentre } from '../../src/demo/seller-centre';
+import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
+import { createLogger, serviceTracer, startTelemetry, type Telemetry } from '../../src/telemetry';
+import { loopbackCredential, TEST_CLIENT } from '../helpers/credentials';
+import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
+import { decodedHistoryText } from '../helpers/history';
+import { startJaeger, type Jaeger } from '../helpers/jaeger';
+import { TEST_PAYLOAD_KEY } from '../helpers/payload';
+import { waitUntil } from '../helpers/processes';
+import { rawFillErrors } from '../helpers/test-tasks';
+
+// Issue 14 on real parts: a real Chromium behind the local launcher, a real Temporal dev server, spans
+// exported to a real Jaeger and read back, the worker's real log lines, the webhooks as they arrived.
+const PASSWORD = 'planted-Pa55word"&ü%/';
+const USERNAME = 'planted-user-7734';
+const OTHER_PASSWORD = 'other-client-password-5521';
+
+let jaeger: Jaeger;
+let telemetry: Telemetry;
+let receiver: ReturnType<typeof serviceTracer>;
+let site: SellerCentre;
+let elsewhere: SellerCentre;
+let h: Harness;
+const logLines: string[] = [];
+
+before(async () => {
+  jaeger = await startJaeger();
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpGrpcEndpoint;
+  telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': 'test-worker' } });
+  receiver = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
+  site = await startSellerCentre({ accounts: { [USERNAME]: PASSWORD } });
+  elsewhere = await startSellerCentre({ accounts: {} });
+  h = await startHarness({
+    telemetry,
+    receiverTracer: receiver.tracer,
+    log: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
+    secrets: {
+      'shop-42': loopbackCredential(site.url, { username: USERNAME, password: PASSWORD }),
+      'shop-43': loopbackCredential(site.url, { username: 'other', password: OTHER_PASSWORD }, ['client-43']),
+    },
+    // Every profile of the harness's folder is client-42's; folder-43's are client-43's.
+    profileOwners: { profiles: {}, folders: { 'folder-test': TEST_CLIENT, 'folder-43': 'client-43' } },
+  });
+});
+after(async () => {
+  await h?.close();
+  await site?.close();
+  await elsewhere?.close();
+  await telemetry?.shutdown();
+  await receiver?.shutdown();
+  await jaeger?.stop();
+});
+
+const syncInput = (account: string, url = site.url) => ({
+  name: 'sync_orders',
+  input: { seller_centre_url: url, account, from: '2024-01-01', to: '2024-01-05' },
+});
+
+/** The start options without the client's profile check: what a client that skips it would send. */
+const unchecked = (): StartJobOptions => ({ ...h.startOptions, profileOwners: undefined });
+
+async function failedJob(jobId: string, spec: Record<string, unknown>) {
+  const started = await startJob(h.client, { job_id: jobId, ...h.jobFields(jobId), ...spec }, unchecked());
+  const failure = await waitForJob(h.client, started.job_id).then(
+    () => assert.fail(`${jobId} completed`),
+    (err: unknown) => jobFailureOf(err),
+  );
+  return { failure, job: await getJob(h.client, jobId) };
+}
+
+test("a job for one client can use neither another client's profile nor its credential", async () => {
+  // At submit: the client knows who owns which profile and refuses before anything starts.
+  await assert.rejects(
+    h.submit({ job_id: 'access-other-profile', client_id: 'client-43', task: syncInput('shop-43') }),
+    (err: unknown) =>
+      errorTypeOf(err) === 'JobSpecInvalid' &&
+      /profile_id: profile profile-access-other-profile is not one of client client-43's profiles/.test(
+        (err as Error).message,
+      ),
+  );
+  await assert.rejects(getJob(h.client, 'access-other-profile'), /not found/i, 'nothing was started');
+
+  // On the worker, for a client that skipped the check: refused before the browser starts.
+  const profile = await failedJob('access-profile-worker', {
+    client_id: 'client-43',
+    task: syncInput('shop-43'),
+  });
+  assert.equal(profile.failure.type, 'ProfileNotAllowed');
+  assert.equal(profile.failure.step, 'startProfile');
+  assert.equal(h.launcher.runningProfiles().length, 0);
+  assert.deepEqual(
+    profile.job.progress?.steps.map((s) => s.step).filter((s) => s === 'cdpConnect' || s === 'executeTask'),
+    [],
+    'no browser was started or driven',
+  );
+
+  // Client 42 naming client 43's credential, on its own profile.
+  const credential = await failedJob('access-other-credential', { task: syncInput('shop-43') });
+  assert.equal(credential.failure.type, 'CredentialNotAllowed');
+  assert.equal(credential.failure.step, 'startProfile');
+  assert.match(credential.failure.message, /credential "shop-43" is not one client client-42 may use/);
+
+  // Its own credential, typed into a site the credential does not list.
+  const origin = await failedJob('access-other-origin', { task: syncInput('shop-42', elsewhere.url) });
+  assert.equal(origin.failure.type, 'CredentialNotAllowed');
+  assert.match(origin.failure.message, new RegExp(`may not be typed into ${new URL(elsewhere.url).origin}`));
+
+  // Allowed at start, then the task's main frame tries to leave the credential's origins.
+  const away = await failedJob('access-navigate-away', {
+    task: {
+      name: 'navigate_away',
+      input: { account: 'shop-42', site: site.url, away: `${elsewhere.url}/login` },
+    },
+  });
+  assert.equal(away.failure.type, 'CredentialNotAllowed');
+  assert.equal(away.failure.step, 'executeTask');
+  assert.match(away.failure.message, new RegExp(`navigated to ${new URL(elsewhere.url).origin}`));
+});
+
+test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, webhook bodies', async () => {
+  const ok = await h.submit({ job_id: 'planted-ok', task: syncInput('shop-42') });
+  const result = await waitForJob(h.client, ok.job_id);
+  assert.ok((result.output as { count: number }).count > 0, 'the job signed in with the password');
+  const failing = await h.submit({
+    job_id: 'planted-fail',
+    task: { name: 'fill_disabled', input: { account: 'shop-42', site: site.url } },
+  });
+  const failure = await waitForJob(h.client, failing.job_id).then(
+    () => assert.fail('fill_disabled completed'),
+    (err: unknown) => jobFailureOf(err),
+  );
+  assert.equal(failure.type, 'TaskFailed');
+  assert.match(
+    failure.message,
+    /locator\.fill: Timeout 500ms exceeded \(waiting for locator\('#password'\)\)/,
+  );
+  // The test means something only if the raw error quoted the password.
+  assert.ok(
+    rawFillErrors.some((e) => e.includes(PASSWORD)),
+    "Playwright's own error quoted the password",
+  );
+  await h.receiver.waitFor(ok.job_id);
+  await h.receiver.waitFor(failing.job_id);
+
+  const texts: Record<string, string> = {};
+  const codec = createEncryptionCodec(createKeyRing([TEST_PAYLOAD_KEY]));
+  for (const jobId of [ok.job_id, failing.job_id]) {
+    const { raw, decoded } = await decodedHistoryText(h.client, jobId, codec);
+    assert.match(decoded, /sync_orders|fill_disabled/, 'the decoded history is readable');
+    texts[`${jobId} history (raw)`] = raw;
+    texts[`${jobId} history (decoded)`] = decoded;
+    const { trace_id } = await getJob(h.client, jobId);
+    assert.ok(trace_id);
+    let trace = '';
+    await waitUntil(
+      async () => {
+        await telemetry.spanProcessor.forceFlush();
+        await receiver.flush();
+        const answer = await fetch(`${jaeger.queryUrl}/api/v3/traces/${trace_id}`);
+        trace = answer.ok ? await answer.text() : '';
+        return trace.includes('mlx.webhook.receive') && trace.includes('mlx.task.execute');
+      },
+      30_000,
+      `the trace of ${jobId} in Jaeger`,
+    );
+    texts[`${jobId} spans`] = trace;
+  }
+  assert.match(texts['planted-fail spans']!, /locator\.fill: Timeout/, 'the spans hold the fixed failure');
+  texts['worker log'] = logLines.join('\n');
+  assert.match(texts['worker log'], /task failed/);
+  texts['webhook bodies'] = JSON.stringify(h.receiver.arrivals().map((d) => d.body));
+  assert.match(texts['webhook bodies'], /planted-fail/);
+
+  const planted = [
+    PASSWORD,
+    USERNAME,
+    OTHER_PASSWORD,
+    WEBHOOK_SECRET,
+    TEST_PAYLOAD_KEY.key.toString('base64'),
+  ];
+  const spellings = planted.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]);
+  const hits = Object.entries(texts).flatMap(([where, text]) =>
+    spellings.filter((s) => text.includes(s)).map((s) => `${where}: ${s.slice(0, 6)}…`),
+  );
+  assert.deepEqual(hits, []);
+});
