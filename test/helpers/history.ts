@@ -66,7 +66,7 @@ export async function decodedHistoryText(
     if (Array.isArray(value)) return Promise.all(value.map(decode));
     const object = value as Record<string, unknown>;
     if (object.metadata && object.data instanceof Uint8Array) {
-      const [payload] = await codec.decode([object as PayloadLike]);
+      const [payload] = await codec.decode([object]);
       return payload;
     }
     const entries = await Promise.all(Object.entries(object).map(async ([k, v]) => [k, await decode(v)]));
