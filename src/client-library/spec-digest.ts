@@ -27,7 +27,10 @@ export function specDigest(spec: JobSpec): Record<string, string> {
   return Object.fromEntries(
     Object.entries(PARTS).map(([name, part]) => [
       name,
-      createHash('sha256').update(canonical(part(spec))).digest('hex').slice(0, 32),
+      createHash('sha256')
+        .update(canonical(part(spec)))
+        .digest('hex')
+        .slice(0, 32),
     ]),
   );
 }
