@@ -60,7 +60,7 @@ Set OTEL_EXPORTER_OTLP_ENDPOINT as on the workers, so the CLI's spans (StartWork
 the jobs' traces.
 
 Exit codes: 0 ok; 1 the job failed, was cancelled or is parked (submit --wait, status), or an error;
-2 bad input (spec, arguments, settings).`,
+2 bad input (spec, arguments, settings); 3 the job_id was submitted before with a different spec.`,
   submit: `Usage: mlx-jobs submit FILE|- [--wait] [--json]
 
 Validates the JobSpec (every bad field is named) and starts its workflow. Submitting a job_id that is
