@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { getJob, startJob } from '../../src/client-library';
+import { errorTypeOf } from '../../src/contract';
+import { startHarness, type Harness } from '../helpers/harness';
+import { runCli } from '../helpers/spawn';
+
+// The bad-input corpus, through the CLI (bin/mlx-jobs as a user runs it) and through the library: each
+// case is refused with its field named, exit 2, no stack trace, and nothing is started. The CLI runs
+// against a Temporal address nobody listens on: it checks the spec before it connects.
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h?.close();
+});
+
+const nowhere = () => ({ ...h.cliEnv, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+/** A spec whose task input nests `levels` deep, as JSON text (JSON.stringify would overflow the stack). */
+const deepSpecText = (jobId: string, levels: number): string => {
+  const marker = '"__deep__"';
+  const text = JSON.stringify(spec(jobId, { task: input({ note: '__deep__' }) }));
+  return text.replace(marker, `${'{"next":'.repeat(levels)}"bottom"${'}'.repeat(levels)}`);
+};
+/** The JSON text a case writes to its file: a string case is the text itself. */
+const textOf = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** sync_orders' task with valid input, `change` applied (a key set to undefined is removed). */
+const input = (change: Record<string, unknown> = {}) => ({
+  name: 'sync_orders',
+  input: withChange(
+    { seller_centre_url: 'https://seller.example', account: 'shop-42', from: '2026-11-01', to: '2026-11-02' },
+    change,
+  ),
+});
+
+/** A valid spec of its own job_id, `change` applied. */
+const spec = (jobId: string, change: Record<string, unknown> = {}) =>
+  withChange(
+    { job_id: jobId, ...h.jobFields(jobId), task: input(), callback_url: 'https://hooks.example/mlx' },
+    change,
+  );
+
+function withChange(base: Record<string, unknown>, change: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries({ ...base, ...change }).filter(([, v]) => v !== undefined));
+}
+
+const CASES: { name: string; spec: (jobId: string) => unknown; field: RegExp }[] = [
+  { name: 'job_id with a space', spec: (j) => ({ ...spec(j), job_id: `${j} x` }), field: /job_id: / },
+  {
+    name: 'job_id too long',
+    spec: (j) => ({ ...spec(j), job_id: `${j}-${'x'.repeat(200)}` }),
+    field: /job_id: .*200/,
+  },
+  {
+    name: 'profile_id with : and @',
+    spec: (j) => spec(j, { profile_id: 'p:1@host' }),
+    field: /profile_id: /,
+  },
+  { name: 'client_id with a path', spec: (j) => spec(j, { client_id: '../42' }), field: /client_id: / },
+  { name: 'platform in capitals', spec: (j) => spec(j, { platform: 'Shopee' }), field: /platform: / },
+  { name: 'unknown field', spec: (j) => spec(j, { prioirty: 1 }), field: /prioirty/ },
+  {
+    name: 'unknown task',
+    spec: (j) => spec(j, { task: { name: 'sync_ordres', input: {} } }),
+    field: /task\.name: no task named "sync_ordres"/,
+  },
+  {
+    name: 'task input without its URL',
+    spec: (j) => spec(j, { task: input({ seller_centre_url: undefined }) }),
+    field: /task\.input\.seller_centre_url: /,
+  },
+  {
+    name: 'task input with a reversed range',
+    spec: (j) => spec(j, { task: input({ from: '2026-11-05' }) }),
+    field: /task\.input\.from: must be on or before/,
+  },
+  {
+    name: 'task input of 10 MB',
+    spec: (j) => spec(j, { task: input({ note: 'x'.repeat(10 * 1024 * 1024) }) }),
+    field: /\(root\): larger than 262144 bytes|task\.input: /,
+  },
+  {
+    name: 'task input over 64 KiB',
+    spec: (j) => spec(j, { task: input({ note: 'x'.repeat(70 * 1024) }) }),
+    field: /task\.input: .*65536/,
+  },
+  {
+    name: '5,000-deep nesting',
+    spec: (j) => deepSpecText(j, 5_000),
+    field: /\(root\): nests deeper than 16/,
+  },
+  {
+    name: 'callback_url with a password',
+    spec: (j) => spec(j, { callback_url: 'https://u:pw@hooks.example/x' }),
+    field: /callback_url: .*user name or password/,
+  },
+  {
+    name: 'callback_url not http',
+    spec: (j) => spec(j, { callback_url: 'file:///etc/passwd' }),
+    field: /callback_url: /,
+  },
+  {
+    name: 'policies dropping non-retryable types',
+    spec: (j) => spec(j, { policies: { executeTask: { retry: { non_retryable_error_types: [] } } } }),
+    field: /policies\.executeTask\.retry\.non_retryable_error_types: a job may add types, not remove them/,
+  },
+  {
+    name: 'heartbeat of 1e15 ms',
+    spec: (j) => spec(j, { policies: { executeTask: { heartbeat_ms: 1e15 } } }),
+    field: /policies\.executeTask\.heartbeat_ms: /,
+  },
+  {
+    name: 'backoff coefficient 1e300',
+    spec: (j) => spec(j, { policies: { startProfile: { retry: { backoff_coefficient: 1e300 } } } }),
+    field: /policies\.startProfile\.retry\.backoff_coefficient: /,
+  },
+  { name: 'deadline of 1e15 ms', spec: (j) => spec(j, { deadline_ms: 1e15 }), field: /deadline_ms: / },
+  { name: 'not an object', spec: () => ['a', 'list'], field: /\(root\)|expected object/ },
+];
+
+test('the bad-input corpus: the CLI exits 2 naming the field, before it connects to Temporal', async () => {
+  const runs = CASES.map((c, i) => {
+    const jobId = `bad-cli-${i}`;
+    const file = join(h.dataDir, `${jobId}.json`);
+    writeFileSync(file, textOf(c.spec(jobId)));
+    return { c, jobId, file };
+  });
+  // Four at a time: each is a process of its own.
+  for (let i = 0; i < runs.length; i += 4) {
+    await Promise.all(
+      runs.slice(i, i + 4).map(async ({ c, file }) => {
+        const run = await runCli(['submit', file], nowhere());
+        assert.equal(run.code, 2, `${c.name}: exit 2 (${run.stderr})`);
+        assert.match(run.stderr, c.field, c.name);
+        assert.doesNotMatch(run.stderr, /^\s+at /m, `${c.name}: no stack trace`);
+      }),
+    );
+  }
+  const notJson = join(h.dataDir, 'not-json.json');
+  writeFileSync(notJson, '{"job_id": ');
+  const broken = await runCli(['submit', notJson], nowhere());
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr, /not-json\.json is not valid JSON/);
+  const missing = await runCli(['submit', join(h.dataDir, 'nope.json')], nowhere());
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nope\.json: cannot read it \(ENOENT\)/);
+  for (const { jobId } of runs)
+    await assert.rejects(getJob(h.client, jobId), /not found/i, `${jobId} started`);
+});
+
+test('the bad-input corpus: startJob refuses each with JobSpecInvalid naming the field, starting nothing', async () => {
+  for (const [i, c] of CASES.entries()) {
+    const jobId = `bad-lib-${i}`;
+    const value = c.spec(jobId);
+    const given: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+    await assert.rejects(startJob(h.client, given, h.startOptions), (err: unknown) => {
+      assert.equal(errorTypeOf(err), 'JobSpecInvalid', c.name);
+      assert.match((err as Error).message, c.field, c.name);
+      return true;
+    });
+    await assert.rejects(getJob(h.client, jobId), /not found/i);
+  }
+});
+
+test("a profile of another client is refused at submit, from the client's MLX_PROFILE_OWNERS", async () => {
+  const file = join(h.dataDir, 'other-client.json');
+  writeFileSync(file, JSON.stringify(spec('other-client', { client_id: 'client-43' })));
+  const owners = JSON.stringify({ folders: { 'folder-test': 'client-42' } });
+  const run = await runCli(['submit', file], { ...nowhere(), MLX_PROFILE_OWNERS: owners });
+  assert.equal(run.code, 2);
+  assert.match(
+    run.stderr,
+    /profile_id: profile profile-other-client is not one of client client-43's profiles/,
+  );
+  assert.doesNotMatch(run.stderr, /client-42/, "the owner's id is not revealed");
+});
+
+test('a job_id submitted again: the same spec gets the existing run, another spec is a conflict (exit 3)', async () => {
+  const jobId = 'resubmitted';
+  const write = (name: string, value: unknown) => {
+    const file = join(h.dataDir, name);
+    writeFileSync(file, JSON.stringify(value));
+    return file;
+  };
+  const first = { job_id: jobId, ...h.jobFields(jobId), task: { name: 'read_title', input: { title: 'a' } } };
+  const original = write('resubmit-1.json', first);
+  const created = await runCli(['submit', original, '--json'], h.cliEnv);
+  assert.equal(created.code, 0, created.stderr);
+  const started = JSON.parse(created.stdout) as { created: boolean; run_id: string };
+  assert.equal(started.created, true);
+
+  // The same spec with its keys in another order is the same spec.
+  const reordered = write('resubmit-2.json', Object.fromEntries(Object.entries(first).reverse()));
+  const again = await runCli(['submit', reordered, '--json'], h.cliEnv);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(
+    { created: false, run_id: started.run_id },
+    (({ created, run_id }) => ({ created, run_id }))(JSON.parse(again.stdout) as typeof started),
+  );
+
+  const changed = write('resubmit-3.json', {
+    ...first,
+    task: { name: 'read_title', input: { title: 'b' } },
+    callback_url: `${h.receiver.url}?v=2`,
+  });
+  const conflict = await runCli(['submit', changed], h.cliEnv);
+  assert.equal(conflict.code, 3, conflict.stderr);
+  assert.match(
+    conflict.stderr,
+    /job resubmitted was already submitted with a different spec \(task\.input, callback_url differ\)/,
+  );
+  assert.doesNotMatch(conflict.stderr, /^\s+at /m);
+  await assert.rejects(
+    startJob(h.client, JSON.parse(JSON.stringify({ ...first, platform: 'lazada_id' })), h.startOptions),
+    (err: unknown) => {
+      assert.equal(errorTypeOf(err), 'JobConflict');
+      assert.match((err as Error).message, /\(platform differ\)/);
+      return true;
+    },
+  );
+});
