@@ -20,7 +20,10 @@ export function taskFailure(err: unknown): ApplicationFailure {
   return failure('TaskFailed', describeTaskError(err));
 }
 
-/** `locator.fill: Timeout 20000ms exceeded (waiting for getByLabel('Password'))`, or the error's name. */
+/**
+ * `locator.fill: Timeout 20000ms exceeded (waiting for getByLabel('Password'))` for a Playwright error,
+ * else the first line of the error's message (or its name).
+ */
 export function describeTaskError(err: unknown): string {
   if (!(err instanceof Error)) return 'the task failed';
   // Playwright dims its call log lines with terminal colour codes.
@@ -37,5 +40,7 @@ export function describeTaskError(err: unknown): string {
   if (action) {
     return printable(`${action[1]}: ${action[2]}${waiting ? ` (waiting for ${waiting})` : ''}`);
   }
-  return `the task failed with ${printable(err.name, 60)}`;
+  // The task's own error: its first line only (its author's words; the worker's secrets are redacted
+  // from it at the step boundary like from everything else), never the lines after it.
+  return printable(first.trim(), 200) || `the task failed with ${printable(err.name, 60)}`;
 }

@@ -52,7 +52,8 @@ export const TEST_WORKER = join(ROOT, 'test', 'helpers', 'test-worker.ts');
 /** Starts src/worker.ts (or `script`) as its own process and resolves once it polls its queues. */
 export async function startWorkerProcess(
   env: NodeJS.ProcessEnv,
-  timeoutMs = 60_000,
+  // A worker bundles its workflow code at start: on a busy 2-core machine that alone can pass a minute.
+  timeoutMs = 180_000,
   script = join(ROOT, 'src', 'worker.ts'),
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {

@@ -80,7 +80,7 @@ async function startWorker(id: string): Promise<WorkerProcess> {
       MLX_MAX_OPEN_PROFILES: '2',
       MLX_WEBHOOK_UNSIGNED: 'true',
     },
-    60_000,
+    undefined,
     TEST_WORKER,
   );
   workers.set(id, worker);

@@ -113,12 +113,18 @@ test('cancelling a job mid-task stops the profile and reports "cancelled"', asyn
   assert.equal((webhook.body as { status: string }).status, 'cancelled');
 });
 
-test('an unknown task fails at once, without retries', async () => {
-  const job = await h.submit({ job_id: 'unknown-task-1', task: { name: 'no_such_task', input: {} } });
+test('an unknown task fails at once on the worker, without retries, before a browser starts', async () => {
+  // A client that knows a task the workers do not (a newer one) passes the submit check.
+  const newer = createTaskRegistry([{ ...readTitle, name: 'no_such_task', input: z.unknown() }]);
+  const job = await startJob(
+    h.client,
+    { job_id: 'unknown-task-0', ...h.jobFields('unknown-task-0'), task: { name: 'no_such_task', input: {} } },
+    { ...h.startOptions, tasks: newer },
+  );
   const failure = await waitForJob(h.client, job.job_id).then(() => undefined, jobFailureOf);
   assert.deepEqual(
     { type: failure?.type, step: failure?.step },
-    { type: 'TaskUnknown', step: 'executeTask' },
+    { type: 'TaskUnknown', step: 'startProfile' },
   );
   const history = await h.client.workflow.getHandle(workflowIdFor(job.job_id)).fetchHistory();
   const executeStarts = history.events?.filter(

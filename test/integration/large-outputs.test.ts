@@ -95,7 +95,11 @@ void describe('outputs larger than 2 MB on two workers sharing Redis', () => {
     workers.push(
       ...(await Promise.all(
         ['big-a', 'big-b'].map((id) =>
-          startWorkerProcess({ ...env, MLX_WORKER_ID: id, MLX_DATA_DIR: join(dir, id) }, 60_000, TEST_WORKER),
+          startWorkerProcess(
+            { ...env, MLX_WORKER_ID: id, MLX_DATA_DIR: join(dir, id) },
+            undefined,
+            TEST_WORKER,
+          ),
         ),
       )),
     );

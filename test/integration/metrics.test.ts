@@ -38,6 +38,9 @@ before(async () => {
       TEMPORAL_ADDRESS: server.address,
       MLX_TASK_QUEUE: taskQueue,
       MLX_WORKER_ID: 'metrics-worker',
+      // The receivers here listen on loopback and verify no signature.
+      MLX_WEBHOOK_UNSIGNED: 'true',
+      MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
       MLX_DATA_DIR: dir,
       MLX_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
     },

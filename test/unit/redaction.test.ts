@@ -62,7 +62,11 @@ test("Playwright's call log never leaves the task: the action and selector stay,
   assert.equal(failed.type, 'TaskFailed');
   assert.ok(!JSON.stringify([failed.message, failed.cause, failed.details]).includes(PASSWORD));
   assert.equal(failed.cause, undefined);
-  assert.equal(describeTaskError(new Error(`something with ${PASSWORD}`)), 'the task failed with Error');
+  assert.equal(
+    describeTaskError(new Error('selector #orders not found\nsecond line')),
+    'selector #orders not found',
+  );
+  assert.equal(describeTaskError(new Error('')), 'the task failed with Error');
 });
 
 test('a typed failure keeps its type, message and retry decision, not its cause', () => {
