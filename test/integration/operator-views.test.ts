@@ -7,7 +7,9 @@ import { fetchTrace, getJob, traceIsWhole, waitForJob, type TraceSpan } from '..
 import { runCli } from '../../src/cli/run-cli';
 import { workflowIdFor } from '../../src/contract';
 import { startTelemetry, type Telemetry } from '../../src/telemetry';
+import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
 import { startHarness, type Harness } from '../helpers/harness';
+import { TEST_PAYLOAD_KEY, testPayloadEnv } from '../helpers/payload';
 import { startJaeger, type Jaeger } from '../helpers/jaeger';
 import { waitUntil } from '../helpers/processes';
 import { bannedAccounts } from '../helpers/test-tasks';
@@ -23,7 +25,12 @@ before(async () => {
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpGrpcEndpoint;
   telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': 'test-worker' } });
   h = await startHarness({ telemetry });
-  Object.assign(process.env, { TEMPORAL_ADDRESS: h.server.address, MLX_TRACE_QUERY_URL: jaeger.queryUrl });
+  // The in-process CLI reads the environment: the harness's server, and its payload key (payloads are encrypted).
+  Object.assign(process.env, {
+    TEMPORAL_ADDRESS: h.server.address,
+    MLX_TRACE_QUERY_URL: jaeger.queryUrl,
+    ...testPayloadEnv(h.dataDir),
+  });
 });
 after(async () => {
   await h?.close();
@@ -48,14 +55,20 @@ async function spansOf(traceId: string, until: (spans: TraceSpan[]) => boolean, 
 const metadata = (jobId: string) =>
   h.client.workflow.getHandle(workflowIdFor(jobId)).query(workflowMetadataQuery);
 
+/** The activities' summaries, decrypted as the Temporal UI shows them through the codec endpoint. */
 async function activitySummaries(jobId: string): Promise<string[]> {
   const history = await h.client.workflow.getHandle(workflowIdFor(jobId)).fetchHistory();
-  return (history.events ?? [])
+  const codec = createEncryptionCodec(createKeyRing([TEST_PAYLOAD_KEY]));
+  const summaries = (history.events ?? [])
     .filter((e) => e.activityTaskScheduledEventAttributes)
-    .map((e) => {
-      const data = e.userMetadata?.summary?.data;
-      return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : '';
-    });
+    .map((e) => e.userMetadata?.summary);
+  return Promise.all(
+    summaries.map(async (summary) => {
+      if (!summary?.data) return '';
+      const [plain] = await codec.decode([summary]);
+      return JSON.parse(Buffer.from(plain!.data!).toString('utf8')) as string;
+    }),
+  );
 }
 
 test('the Temporal UI shows what a run is, the step it runs and its trace; each activity names profile and worker', async () => {
@@ -226,7 +239,10 @@ test('submit --wait returns once the job spans are in the trace backend', async 
   );
   process.env.MLX_TASK_QUEUE = h.taskQueue;
   const out: string[] = [];
-  assert.equal(await runCli(['submit', file, '--wait', '--json'], (line) => out.push(line)), 0);
+  assert.equal(
+    await runCli(['submit', file, '--wait', '--json'], (line) => out.push(line), { tasks: h.deps.tasks }),
+    0,
+  );
   const result = JSON.parse(out.at(-1)!) as { trace_complete: boolean; result: { output: unknown } };
   assert.deepEqual(result.result.output, { title: 'waited' });
   assert.equal(result.trace_complete, true, 'the trace was whole in Jaeger when --wait returned');

@@ -40,7 +40,9 @@ before(async () => {
     log: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
     secrets: {
       'shop-42': loopbackCredential(site.url, { username: USERNAME, password: PASSWORD }),
-      'shop-43': loopbackCredential(site.url, { username: 'other', password: OTHER_PASSWORD }, ['client-43']),
+      'shop-43': loopbackCredential(site.url, { username: 'other-user-5518', password: OTHER_PASSWORD }, [
+        'client-43',
+      ]),
     },
     // Every profile of the harness's folder is client-42's; folder-43's are client-43's.
     profileOwners: { profiles: {}, folders: { 'folder-test': TEST_CLIENT, 'folder-43': 'client-43' } },
