@@ -13,6 +13,8 @@ import { startPrometheus, type LocalPrometheus } from '../../src/dev/prometheus'
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
 import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
+import { builtinTasks, createTaskRegistry } from '../../src/tasks';
+import { testTasks } from '../helpers/test-tasks';
 import { fastPolicies } from '../helpers/policies';
 import { waitUntil } from '../helpers/processes';
 import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
@@ -60,6 +62,9 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** The tasks the test worker runs (TEST_WORKER), so the client checks specs against them. */
+const TASKS = createTaskRegistry([...builtinTasks, ...testTasks]);
+
 function submit(spec: Partial<JobSpecInput> & Pick<JobSpecInput, 'job_id'>, deadLetterRetentionMs = 0) {
   return startJob(
     client,
@@ -75,6 +80,7 @@ function submit(spec: Partial<JobSpecInput> & Pick<JobSpecInput, 'job_id'>, dead
     {
       taskQueue,
       policy: { policies: fastPolicies(), bounds: DEFAULT_POLICY_BOUNDS },
+      tasks: TASKS,
       deadLetterRetentionMs,
     },
   );

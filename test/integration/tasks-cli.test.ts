@@ -4,10 +4,14 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parseJobSpec } from '../../src/contract';
 import { builtinTasks, describeTask, type TaskDescription } from '../../src/tasks';
-import { runCli } from '../helpers/spawn';
+import { runCli as runAnyCli } from '../helpers/spawn';
 
 // Neither Temporal nor a browser: nothing listens on the address, and there is no Chromium to start.
 const env = { TEMPORAL_ADDRESS: '127.0.0.1:1', MLX_CHROMIUM_PATH: '/nonexistent/chromium' };
+
+/** bin/mlx-jobs itself: the installation's tasks, without the test ones. */
+const runCli = (args: string[], environment: NodeJS.ProcessEnv) =>
+  runAnyCli(args, environment, undefined, { testTasks: false });
 
 function validator(schema: Record<string, unknown>) {
   const ajv = new Ajv2020({ allErrors: true });
