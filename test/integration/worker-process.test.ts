@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSellerCentre, type SellerCentre } from '../../src/demo/seller-centre';
+import { loopbackCredential } from '../helpers/credentials';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import { processesMatching, waitUntil } from '../helpers/processes';
@@ -13,6 +14,8 @@ import { runCli, startWorkerProcess } from '../helpers/spawn';
 // The worker and the CLI as separate processes, configured only through the environment.
 let server: DevServer;
 let sellerCentre: SellerCentre;
+/** The client the jobs here are for, and whom the seller centre's credential is for. */
+const CLIENT = '7';
 let receiver: WebhookReceiver;
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -30,7 +33,11 @@ before(async () => {
     MLX_TASK_QUEUE: 'proc-test',
     MLX_WORKER_ID: 'proc-worker',
     MLX_DATA_DIR: dir,
-    MLX_TASK_SECRETS: JSON.stringify({ 'shop-7': { username: 'seller-7', password: 's3cret-pw' } }),
+    MLX_TASK_SECRETS: JSON.stringify({
+      'shop-7': loopbackCredential(sellerCentre.url, { username: 'seller-7', password: 's3cret-pw' }, [
+        CLIENT,
+      ]),
+    }),
     MLX_WEBHOOK_SECRET: 'proc-test-webhook-secret',
     MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
   };
