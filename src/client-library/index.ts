@@ -3,4 +3,5 @@ export * from './connect-client';
 export * from './dead-letters';
 export * from './jobs';
 export * from './links';
+export * from './profile-queues';
 export * from './trace-query';

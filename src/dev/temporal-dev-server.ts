@@ -39,6 +39,8 @@ export interface DevServerOptions {
     'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList'
   >;
   startTimeoutMs?: number;
+  /** Server dynamic configuration, `--dynamic-config-value KEY=VALUE` each (values as JSON). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -65,6 +67,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   ];
   args.push('--log-level', 'error', '--disable-config-file', '--disable-config-env');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   for (const [name, type] of Object.entries(options.searchAttributes ?? SEARCH_ATTRIBUTE_TYPES)) {
     args.push('--search-attribute', `${name}=${type}`);
   }

@@ -1,13 +1,21 @@
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
-import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
+import {
+  createHostActivities,
+  createSharedActivities,
+  leaseActivities,
+  runIsOpen,
+  type ActivityDeps,
+} from '../activities';
 import type { WorkerConfig } from '../config';
-import { hostTaskQueue, startReaper, type RunRef } from '../host';
+import { acquireTaskQueue, hostTaskQueue } from '../contract';
+import { startReaper, type RunRef } from '../host';
 import type { Telemetry } from '../telemetry';
 import { progressQuery } from '../workflows';
 import type { RuntimeDeps } from './build-deps';
 import { ensureSearchAttributes } from './register-search-attributes';
+import { profileSlotGate } from './slot-gate';
 
 export interface MlxWorkerOptions {
   connection: NativeConnection;
@@ -79,6 +87,9 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
     plugins: [plugin],
   };
+  const temporal = new Client({ connection, namespace });
+  const sharedActivities = createSharedActivities(deps, temporal);
+  const leases = leaseActivities(deps);
   const shared = await Worker.create({
     ...common,
     taskQueue,
@@ -86,7 +97,22 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createSharedActivities(deps),
+    // acquireLease stays here too, for runs started before the acquire queue existed.
+    activities: sharedActivities,
+  });
+  // Polled only while this worker has a free profile slot: see profileSlotGate.
+  const fixed = (numSlots: number) => ({ type: 'fixed-size' as const, numSlots });
+  const acquire = await Worker.create({
+    ...common,
+    taskQueue: acquireTaskQueue(taskQueue),
+    identity: `${deps.workerId}/acquire`,
+    activities: { acquireLease: leases.acquireLease.bind(leases) },
+    tuner: {
+      activityTaskSlotSupplier: profileSlotGate(deps.slots),
+      workflowTaskSlotSupplier: fixed(1),
+      localActivityTaskSlotSupplier: fixed(1),
+      nexusTaskSlotSupplier: fixed(1),
+    },
   });
   const host = await Worker.create({
     ...common,
@@ -94,12 +120,11 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     identity: `${deps.workerId}/host`,
     activities: createHostActivities(deps),
   });
-  const temporal = new Client({ connection, namespace });
   const reaper = startReaper(
     { ...deps, runIsOpen: (run) => runIsOpen(temporal, run) },
     options.reaperIntervalMs ?? 5_000,
   );
-  const workers = [shared, host];
+  const workers = [shared, acquire, host];
   const stopPolling = () => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
@@ -155,16 +180,6 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
       draining ??= drainThenStop();
     },
   };
-}
-
-async function runIsOpen(client: Client, run: RunRef): Promise<boolean | undefined> {
-  try {
-    const { status } = await client.workflow.getHandle(run.workflow_id, run.run_id).describe();
-    return status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    return undefined;
-  }
 }
 
 /** A run that has ended its steps: closed, or its progress says it finished or is parked. */

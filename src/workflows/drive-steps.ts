@@ -6,12 +6,14 @@ import {
   log,
   patched,
   proxyActivities,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { HostActivities, LeaseGrant, SharedActivities } from '../activities';
-import { failure, failureInfo, isStepName, type StepName } from '../contract';
+import { acquireTaskQueue, failure, failureInfo, isStepName, type StepName } from '../contract';
 import type { Outcome } from '../dead-letters';
 import { activityOptions, isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from '../policies';
 import type { JobContext } from './job-context';
+import { takeProfileTurn, type ProfileTurn } from './profile-turn';
 import { report } from './report';
 
 /**
@@ -24,12 +26,17 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
   let output: unknown;
   let error: unknown;
   const held: HeldProfile = { stopFailed: false };
+  // Since `fair-waiting`: the job waits for its profile's turn in the profile's queue (FIFO), then for a
+  // free slot in the acquire queue; neither wait costs an attempt.
+  const fair = patched('fair-waiting');
+  let turn: ProfileTurn | undefined;
   const steps = async () => {
+    if (fair) turn = await takeProfileTurn(ctx);
     if (patched('host-failover')) {
-      output = await leaseAndDrive(ctx, held);
+      output = await leaseAndDrive(ctx, held, fair);
       return;
     }
-    held.lease = await progress.run('acquireLease', () => shared(ctx, 'acquireLease').acquireLease({ job }));
+    held.lease = await progress.run('acquireLease', () => acquirer(ctx, fair).acquireLease({ job }));
     progress.workerId = held.lease.worker_id;
     output = await driveProfile(ctx, held.lease, held);
   };
@@ -58,6 +65,8 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
       progress.run('releaseLease', () => shared(ctx, 'releaseLease').releaseLease({ job, token })),
     );
   }
+  // The next job for this profile starts now, while this one reports.
+  await turn?.release();
 
   const status = error === undefined ? 'completed' : isCancellation(error) ? 'cancelled' : 'failed';
   const failed =
@@ -86,14 +95,20 @@ function failedStep(error: unknown, progress: JobContext['progress']): StepName 
 const shared = (ctx: JobContext, step: StepName) =>
   proxyActivities<SharedActivities>(activityOptions(ctx.policies[step]));
 
+/** acquireLease: on the acquire queue (polled only by workers with room) since `fair-waiting`. */
+const acquirer = (ctx: JobContext, fair: boolean) =>
+  proxyActivities<SharedActivities>(
+    activityOptions(ctx.policies.acquireLease, fair ? acquireTaskQueue(workflowInfo().taskQueue) : undefined),
+  );
+
 /**
  * Lease, then drive the profile on the leasing worker; when that host is lost (see isHostLost), lease
  * again from the shared queue, so another worker becomes host, and run the attempt there, at most
  * MAX_HOST_FAILOVERS times. A worker at capacity is not a failure: its acquireLease is asked again.
  */
-async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknown> {
+async function leaseAndDrive(ctx: JobContext, held: HeldProfile, fair: boolean): Promise<unknown> {
   const { job, policies, progress } = ctx;
-  const { acquireLease } = shared(ctx, 'acquireLease');
+  const { acquireLease } = acquirer(ctx, fair);
   const waitUntil = Date.now() + (policies.acquireLease.schedule_to_close_ms ?? Infinity);
   // Stops sent to lost hosts: waited for at the end, not before the job moves on.
   const lostHostStops: Promise<boolean>[] = [];

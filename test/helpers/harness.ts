@@ -7,7 +7,8 @@ import { bundleWorkflowCode, NativeConnection, Runtime, type WorkflowBundle } fr
 import type { ActivityDeps } from '../../src/activities';
 import { startJob, type StartedJob, connectClient } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
-import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../../src/host';
+import { hostTaskQueue } from '../../src/contract';
+import { createOpenProfiles, createProfileSlots } from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
@@ -91,6 +92,8 @@ export interface HarnessOptions {
   /** The worker's lease store (default: in memory) and lease TTL (default 30 s). */
   leases?: LeaseStore;
   leaseTtlMs?: number;
+  /** The worker's MLX_MAX_OPEN_PROFILES (default 8). */
+  maxOpenProfiles?: number;
   /** How often the worker's reaper runs (default 500 ms, so leaks show within a test). */
   reaperIntervalMs?: number;
 }
@@ -114,7 +117,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     launcher: options.launcherClient?.(launcher.url) ?? createLauncherClient({ baseUrl: launcher.url }),
     launcherShared: false,
     profiles: createOpenProfiles(),
-    slots: createProfileSlots(8),
+    slots: createProfileSlots(options.maxOpenProfiles ?? 8),
     headless: true,
     cdpHost: '127.0.0.1',
     tasks: createTaskRegistry([...builtinTasks, ...testTasks, ...(options.tasks ?? [])]),

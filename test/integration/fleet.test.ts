@@ -239,7 +239,9 @@ test('SIGKILL of the host during a task: the job completes on the other worker; 
     restarted
       .lines()
       .some(
-        (l) => l.includes('stopped a profile left open by an earlier run') && l.includes('failover-profile'),
+        (l) =>
+          l.includes('reaper stopped a browser no job of this worker opened') &&
+          l.includes('failover-profile'),
       );
   await waitUntil(sweptOrphan, 20_000, "the dead worker's orphan browser to be stopped");
   assert.deepEqual(

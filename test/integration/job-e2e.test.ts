@@ -55,7 +55,11 @@ test('sync_orders runs end to end on real Chromium and its result reaches the we
   assert.equal(body.status, 'completed');
   assert.equal(body.output.count, output.count);
   assert.equal(body.workflow_id, job.workflow_id);
-  assert.equal(delivery.headers['idempotency-key'], 'sync-1:completed');
+  assert.equal(
+    delivery.headers['idempotency-key'],
+    `sync-1:${job.run_id}:completed`,
+    'keyed by the submission',
+  );
   assert.equal(h.launcher.runningProfiles().length, 0, 'the profile was stopped');
   assert.deepEqual(await h.deps.leases.list(), [], 'the lease was released');
 });

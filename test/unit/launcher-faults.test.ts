@@ -71,8 +71,8 @@ void describe('the local launcher fault switch', () => {
     await arm(launcher, 'p-b', { error: 'CORE_DOWNLOADING_STARTED' });
     const listed = (await (await fetch(`${launcher.url}/_faults`)).json()) as { data: unknown };
     assert.deepEqual(listed.data, {
-      'p-a': { error: 'LOCK_PROFILE_ERROR', times: 5 },
-      'p-b': { error: 'CORE_DOWNLOADING_STARTED', times: 1 },
+      'p-a': { error: 'LOCK_PROFILE_ERROR', times: 5, on: 'start', delay_ms: 0 },
+      'p-b': { error: 'CORE_DOWNLOADING_STARTED', times: 1, on: 'start', delay_ms: 0 },
     });
     assert.equal((await fetch(`${launcher.url}/_faults/p/p-a`, { method: 'DELETE' })).status, 200);
     assert.deepEqual(Object.keys(launcher.faults!.list()), ['p-b']);

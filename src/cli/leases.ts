@@ -1,0 +1,49 @@
+import { connectClient, listProfileQueues } from '../client-library';
+import type { ClientConfig } from '../config';
+import { createRedisLeaseStore, type Lease } from '../lease';
+
+export const LEASES_HELP = `Usage: mlx-jobs leases [--json]
+
+Who holds which profile and who waits for it: for every profile with a job on it, the job whose turn it
+is and the jobs queued behind it, oldest first (from the profiles' queues in Temporal), and, with
+MLX_REDIS_URL set, the lease each holder has in the fleet's Redis store (worker, fencing token, time
+left). A single worker without Redis keeps its leases in its own memory: only the queues are shown.`;
+
+interface LeasesContext {
+  config: ClientConfig;
+  out: (line: string) => void;
+  json: boolean;
+}
+
+/** `mlx-jobs leases`. */
+export async function runLeases({ config, out, json }: LeasesContext): Promise<number> {
+  const client = await connectClient(config);
+  const store = config.redis && createRedisLeaseStore(config.redis.url, config.redis.prefix);
+  try {
+    const queues = await listProfileQueues(client);
+    const leases: Lease[] = store ? await store.list() : [];
+    if (json) {
+      out(JSON.stringify({ queues, leases }));
+      return 0;
+    }
+    const profiles = [
+      ...new Set([...queues.map((q) => q.profile_id), ...leases.map((l) => l.profile_id)]),
+    ].sort();
+    if (profiles.length === 0) out('no profile is held or waited for');
+    for (const profile of profiles) {
+      const queue = queues.find((q) => q.profile_id === profile);
+      const lease = leases.find((l) => l.profile_id === profile);
+      const holder = queue?.holder?.job_id ?? lease?.job_id ?? '-';
+      const leased = lease
+        ? `  worker ${lease.worker_id}  token ${lease.token}  ${Math.max(0, Math.round((lease.expires_at - Date.now()) / 1000))} s left`
+        : '';
+      out(`${profile}  job ${holder}${leased}`);
+      queue?.waiting.forEach((waiter, i) => out(`  ${i + 1}. waiting: job ${waiter.job_id}`));
+    }
+    if (!store) out('(set MLX_REDIS_URL to also show the fleet lease store)');
+    return 0;
+  } finally {
+    await store?.close();
+    await client.connection.close();
+  }
+}

@@ -1,0 +1,77 @@
+import {
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  getExternalWorkflowHandle,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SharedActivities } from '../activities';
+import { sameRun, TURN_REQUESTED_SIGNAL, type ProfileQueueState, type TurnRequest } from '../contract';
+
+/** A job asks for the profile's turn (sent by the job's requestProfileTurn local activity). */
+export const turnRequested = defineSignal<[TurnRequest]>(TURN_REQUESTED_SIGNAL);
+/** A job is done with its turn, or stops waiting for it (cancelled, deadline). */
+export const turnReleased = defineSignal<[Pick<TurnRequest, 'workflow_id' | 'run_id'>]>('turnReleased');
+/** Sent to the job whose turn it is. */
+export const turnGranted = defineSignal('turnGranted');
+export const queueQuery = defineQuery<ProfileQueueState>('queue');
+
+/** How often a holder that neither releases nor finishes is checked: a terminated job frees its turn. */
+const HOLDER_CHECK_MS = 10_000;
+/** A queue with nobody waiting stays this long for the next job, then closes (and is started again). */
+const IDLE_MS = 60_000;
+/** Past this many history events the queue continues as new, carrying its holder and waiters. */
+const HISTORY_LIMIT = 2_000;
+
+const { runIsOpen } = proxyLocalActivities<SharedActivities>({ startToCloseTimeout: '10 seconds' });
+
+/**
+ * One profile's turns, in FIFO order (by when the asking runs started): the head of the queue is told
+ * by a signal the moment the profile is free, so the next job starts right after the previous one
+ * releases, and nobody polls while it waits. The Redis lease stays the guard on the host; this queue
+ * only makes waiting fair and free.
+ */
+export async function profileQueue(state: ProfileQueueState): Promise<void> {
+  let holder = state.holder;
+  const waiting = [...state.waiting];
+  setHandler(turnRequested, (request) => {
+    if ((holder && sameRun(holder, request)) || waiting.some((w) => sameRun(w, request))) return;
+    const at = waiting.findIndex((w) => w.asked_at > request.asked_at);
+    waiting.splice(at < 0 ? waiting.length : at, 0, request);
+  });
+  setHandler(turnReleased, (run) => {
+    if (holder && sameRun(holder, run)) holder = undefined;
+    else {
+      const at = waiting.findIndex((w) => sameRun(w, run));
+      if (at >= 0) waiting.splice(at, 1);
+    }
+  });
+  setHandler(queueQuery, () => ({ profile_id: state.profile_id, holder, waiting: [...waiting] }));
+
+  for (;;) {
+    if (workflowInfo().historyLength > HISTORY_LIMIT) {
+      await continueAsNew<typeof profileQueue>({ profile_id: state.profile_id, holder, waiting });
+    }
+    if (!holder) {
+      const next = waiting.shift();
+      if (!next) {
+        if (!(await condition(() => waiting.length > 0, IDLE_MS))) return;
+        continue;
+      }
+      try {
+        await getExternalWorkflowHandle(next.workflow_id, next.run_id).signal(turnGranted);
+        holder = next;
+      } catch {
+        // That run is gone (closed before its turn): the next one gets it.
+      }
+      continue;
+    }
+    const current = holder;
+    if (!(await condition(() => holder !== current, HOLDER_CHECK_MS))) {
+      if (!(await runIsOpen(current))) holder = undefined;
+    }
+  }
+}
