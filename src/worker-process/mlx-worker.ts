@@ -7,6 +7,8 @@ import {
   leaseActivities,
   runIsOpen,
   type ActivityDeps,
+  type HostActivities,
+  type SharedActivities,
 } from '../activities';
 import type { WorkerConfig } from '../config';
 import { acquireTaskQueue, hostTaskQueue } from '../contract';
@@ -35,6 +37,8 @@ export interface MlxWorkerOptions {
   reaperIntervalMs?: number;
   /** Traces workflows and activities (Temporal's spans and the job's) through this SDK setup. */
   telemetry: Pick<Telemetry, 'resource' | 'spanProcessor'>;
+  /** Steps to run instead of the real ones, by name: bench/ measures orchestration with no-op steps. */
+  replaceActivities?: { shared?: Partial<SharedActivities>; host?: Partial<HostActivities> };
 }
 
 export interface MlxWorker {
@@ -88,7 +92,8 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     plugins: [plugin],
   };
   const temporal = new Client({ connection, namespace });
-  const sharedActivities = createSharedActivities(deps, temporal);
+  const replaced = options.replaceActivities ?? {};
+  const sharedActivities = { ...createSharedActivities(deps, temporal), ...replaced.shared };
   const leases = leaseActivities(deps);
   const shared = await Worker.create({
     ...common,
@@ -106,7 +111,7 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     ...common,
     taskQueue: acquireTaskQueue(taskQueue),
     identity: `${deps.workerId}/acquire`,
-    activities: { acquireLease: leases.acquireLease.bind(leases) },
+    activities: { acquireLease: replaced.shared?.acquireLease ?? leases.acquireLease.bind(leases) },
     tuner: {
       activityTaskSlotSupplier: profileSlotGate(deps.slots),
       workflowTaskSlotSupplier: fixed(1),
@@ -118,7 +123,7 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     ...common,
     taskQueue: hostTaskQueue(taskQueue, deps.workerId),
     identity: `${deps.workerId}/host`,
-    activities: createHostActivities(deps),
+    activities: { ...createHostActivities(deps), ...replaced.host },
   });
   const reaper = startReaper(
     { ...deps, runIsOpen: (run) => runIsOpen(temporal, run) },

@@ -10,14 +10,14 @@ import { loadClientConfig } from '../../src/config';
 import { hostTaskQueue } from '../../src/contract';
 import { createOpenProfiles, createProfileSlots } from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
-import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher, type LocalLauncherOptions } from '../../src/launcher';
 import { createMemoryLeaseStore, type LeaseStore } from '../../src/lease';
 import { createLogger, silentLogger, type Logger, startTelemetry, type Telemetry } from '../../src/telemetry';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
 import { DEFAULT_POLICY_BOUNDS, type StartRetryRules } from '../../src/policies';
-import { createMlxWorker, type MlxWorker } from '../../src/worker-process/mlx-worker';
+import { createMlxWorker, type MlxWorker, type MlxWorkerOptions } from '../../src/worker-process/mlx-worker';
 import { temporalLogger } from '../../src/worker-process/temporal-logger';
 import { builtinTasks, createTaskRegistry, type TaskDefinition } from '../../src/tasks';
 import { createSecretStore } from '../../src/secrets';
@@ -96,12 +96,16 @@ export interface HarnessOptions {
   maxOpenProfiles?: number;
   /** How often the worker's reaper runs (default 500 ms, so leaks show within a test). */
   reaperIntervalMs?: number;
+  /** The dev server's database file and dynamic configuration (bench/ compares settings). */
+  devServer?: Pick<DevServerOptions, 'dbFile' | 'dynamicConfig'>;
+  /** Steps run instead of the real ones (bench/ measures orchestration with no-op steps). */
+  replaceActivities?: (deps: ActivityDeps) => MlxWorkerOptions['replaceActivities'];
 }
 
 /** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-'));
-  const server = await startDevServer();
+  const server = await startDevServer(options.devServer);
   const launcher = await startLocalLauncher({ dataDir, log: silentLogger, ...options.launcher });
   const receiver = await startWebhookReceiver({ tracer: options.receiverTracer, secret: WEBHOOK_SECRET });
   const telemetry = options.telemetry ?? startTelemetry({ serviceName: 'mlx-worker', env: {} });
@@ -138,6 +142,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     drainGraceMs: 2_000,
     reaperIntervalMs: options.reaperIntervalMs ?? 500,
     telemetry,
+    replaceActivities: options.replaceActivities?.(deps),
   });
   const running = worker.run();
   const policies = fastPolicies();

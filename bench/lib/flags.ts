@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+export const SCENARIOS = ['1', '2', '3', '4', '5', '6', '7', 'dispatch'] as const;
+export type ScenarioId = (typeof SCENARIOS)[number];
+/** What `npm run bench` runs with no --only: the seven scenarios of the suite. */
+const DEFAULT_SCENARIOS: ScenarioId[] = ['1', '2', '3', '4', '5', '6', '7'];
+
+const count = z.coerce.number().int().positive();
+const Flags = z.strictObject({
+  only: z
+    .string()
+    .transform((list) => list.split(',').map((s) => s.trim()))
+    .pipe(z.array(z.enum(SCENARIOS)).min(1))
+    .optional(),
+  quick: z.boolean().default(false),
+  /** Sequential jobs of the soak (scenario 7). */
+  soak: count.optional(),
+  /** Pairs of scenario 2 (one job through Temporal, one bare script each). */
+  pairs: count.optional(),
+  /** ABBA pairs of child processes in scenario 3 (traced, untraced). */
+  rounds: count.optional(),
+});
+
+export interface Sizes {
+  scenarios: ScenarioId[];
+  quick: boolean;
+  /** Scenario 1 and 5: jobs per concurrency level (each arm). */
+  noOpJobs: Record<number, number>;
+  pairs: number;
+  rounds: number;
+  /** Scenario 3: no-op jobs per child at concurrency 1 and 32, real jobs per child. */
+  tracing: { c1: number; c32: number; real: number };
+  /** Scenario 4: rounds of each concurrency level. */
+  scalingRounds: number;
+  sameProfileJobs: number;
+  soakJobs: number;
+  /** The dispatch experiment: sequential runs per setting. */
+  dispatchRuns: number;
+}
+
+export const USAGE = `npm run bench -- [--only 1,2,…,7,dispatch] [--quick] [--soak N] [--pairs N] [--rounds N]`;
+
+/** Reads `--name value` and `--flag` arguments; anything else is refused with the usage line. */
+export function parseFlags(argv: readonly string[]): Sizes {
+  const raw: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\nusage: ${USAGE}`);
+    const name = arg.slice(2);
+    if (name === 'quick') raw.quick = true;
+    else raw[name] = argv[++i] ?? '';
+  }
+  const parsed = Flags.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'flags'}: ${i.message}`);
+    throw new Error(`${problems.join('; ')}\nusage: ${USAGE}`);
+  }
+  const flags = parsed.data;
+  const quick = flags.quick;
+  return {
+    scenarios: flags.only ?? DEFAULT_SCENARIOS,
+    quick,
+    noOpJobs: quick ? { 1: 6, 8: 32, 32: 96 } : { 1: 40, 8: 240, 32: 640 },
+    pairs: flags.pairs ?? (quick ? 3 : 20),
+    rounds: flags.rounds ?? (quick ? 1 : 4),
+    tracing: quick ? { c1: 5, c32: 64, real: 2 } : { c1: 20, c32: 256, real: 5 },
+    scalingRounds: quick ? 1 : 3,
+    sameProfileJobs: quick ? 5 : 20,
+    soakJobs: flags.soak ?? (quick ? 20 : 500),
+    dispatchRuns: quick ? 8 : 30,
+  };
+}

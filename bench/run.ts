@@ -1,0 +1,44 @@
+/**
+ * npm run bench: the benchmark suite. Each scenario prints its table and writes
+ * bench/results/<scenario>.json and .svg. Flags pick scenarios and sizes (see USAGE, docs/benchmarks.md).
+ */
+import { join, relative } from 'node:path';
+import { parseFlags, type ScenarioId, type Sizes } from './lib/flags';
+import { RESULTS_DIR, runMeta, writeResult, type ScenarioResult } from './lib/results';
+import { throughput } from './scenarios/1-throughput';
+import { jobOverhead } from './scenarios/2-job-overhead';
+
+const SCENARIO: Partial<Record<ScenarioId, (sizes: Sizes) => Promise<ScenarioResult>>> = {
+  '1': throughput,
+  '2': jobOverhead,
+};
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const sizes = parseFlags(argv);
+  let failed = 0;
+  for (const id of sizes.scenarios) {
+    const meta = runMeta(argv);
+    console.log(
+      `\n## scenario ${id} (${sizes.quick ? 'quick' : 'full'} sizes, load ${meta.load.start.toFixed(2)})\n`,
+    );
+    try {
+      const run = SCENARIO[id];
+      if (!run) throw new Error('not built yet');
+      const result = await run(sizes);
+      console.log(`### ${result.title}\n`);
+      for (const line of result.report) console.log(line);
+      const files = writeResult(result, meta, sizes.quick ? join(RESULTS_DIR, 'quick') : RESULTS_DIR);
+      console.log(`\nwrote ${files.map((f) => relative(process.cwd(), f)).join(', ')}`);
+    } catch (err) {
+      failed += 1;
+      console.error(`scenario ${id} failed:`, err);
+    }
+  }
+  if (failed) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(2);
+});
