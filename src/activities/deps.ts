@@ -3,6 +3,7 @@ import type { LeaseStore } from '../lease';
 import type { OpenProfiles, ProfileSlots } from '../host';
 import type { Logger } from '../telemetry';
 import type { LauncherClient } from '../mlx';
+import type { KeptConnections } from '../cdp';
 import type { TaskRegistry } from '../tasks';
 import type { StartRetryRules } from '../policies';
 
@@ -25,6 +26,8 @@ export interface ActivityDeps {
   slots: ProfileSlots;
   headless: boolean;
   cdpHost: string;
+  /** cdpConnect's connection, kept for the task that follows on this host. */
+  connections: KeptConnections;
   tasks: TaskRegistry;
   secrets: SecretStore;
   webhookTimeoutMs: number;

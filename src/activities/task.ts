@@ -54,7 +54,9 @@ export function taskActivities(deps: ActivityDeps) {
           },
         );
         const drive = async (): Promise<unknown> => {
-          const { browser } = await connectProfileBrowser(deps.cdpHost, input.port, { signal: abort.signal });
+          const { browser } =
+            deps.connections.take(spec.profile_id, input.port) ??
+            (await connectProfileBrowser(deps.cdpHost, input.port, { signal: abort.signal }));
           // Closing the CDP connection makes any Playwright call in flight reject at once.
           const detach = () => void browser.close().catch(() => undefined);
           abort.signal.addEventListener('abort', detach);

@@ -51,8 +51,25 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Starts `temporal server start-dev` on 127.0.0.1 and waits until it serves the default namespace. */
+/**
+ * Starts `temporal server start-dev` on 127.0.0.1 and waits until it serves the default namespace. With
+ * ports chosen here, a start that loses its port to another process (it was free when picked) is tried
+ * again on new ones.
+ */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const fixedPorts = options.port !== undefined || options.uiPort !== undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (fixedPorts || attempt >= 3 || !(err instanceof ExitedDuringStart)) throw err;
+    }
+  }
+}
+
+class ExitedDuringStart extends Error {}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const port = options.port ?? (await freePort());
   const uiPort = options.uiPort ?? (await freePort());
   const args = [
@@ -94,7 +111,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
-    if (!running) throw new Error(`Temporal dev server exited during start-up: ${stderr.trim()}`);
+    if (!running) throw new ExitedDuringStart(`Temporal dev server exited during start-up: ${stderr.trim()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {

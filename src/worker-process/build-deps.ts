@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createKeptConnections } from '../cdp';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../config';
@@ -48,6 +49,7 @@ export async function buildActivityDeps(
     profiles: createOpenProfiles(),
     slots: createProfileSlots(config.maxOpenProfiles),
     headless: config.headless,
+    connections: createKeptConnections(),
     cdpHost: config.cdpHost,
     tasks,
     secrets: createSecretStore(loadSecrets(config)),

@@ -1,4 +1,5 @@
 import { type StepPolicies } from '../../src/contract';
+import { createKeptConnections } from '../../src/cdp';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     profiles: createOpenProfiles(),
     slots: createProfileSlots(options.maxOpenProfiles ?? 8),
     headless: true,
+    connections: createKeptConnections(),
     cdpHost: '127.0.0.1',
     tasks: createTaskRegistry([...builtinTasks, ...testTasks, ...(options.tasks ?? [])]),
     secrets: createSecretStore(options.secrets ?? {}),
