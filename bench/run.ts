@@ -7,10 +7,20 @@ import { parseFlags, type ScenarioId, type Sizes } from './lib/flags';
 import { RESULTS_DIR, runMeta, writeResult, type ScenarioResult } from './lib/results';
 import { throughput } from './scenarios/1-throughput';
 import { jobOverhead } from './scenarios/2-job-overhead';
+import { tracing } from './scenarios/3-tracing';
+import { scaling } from './scenarios/4-scaling';
+import { bullmq } from './scenarios/5-bullmq';
+import { sameProfile } from './scenarios/6-same-profile';
+import { soak } from './scenarios/7-soak';
 
 const SCENARIO: Partial<Record<ScenarioId, (sizes: Sizes) => Promise<ScenarioResult>>> = {
   '1': throughput,
   '2': jobOverhead,
+  '3': tracing,
+  '4': scaling,
+  '5': bullmq,
+  '6': sameProfile,
+  '7': soak,
 };
 
 async function main(): Promise<void> {

@@ -1,3 +1,5 @@
+import { cpuMs } from './proc';
+
 /** A closed loop: `concurrency` lanes, each starting its next job as soon as its last one ended. */
 
 export interface LoopResult {
@@ -9,13 +11,18 @@ export interface LoopResult {
   failures: number;
   /** The first few failure messages, to tell what went wrong. */
   errors: string[];
+  /** CPU time used during the loop, in ms, by each watched process. */
+  cpuMs: Record<string, number>;
 }
 
 export async function closedLoop(
   total: number,
   concurrency: number,
   job: (index: number, lane: number) => Promise<void>,
+  /** Processes whose CPU time to count, by name (e.g. this process and the Temporal server). */
+  watch: Record<string, number> = { bench: process.pid },
 ): Promise<LoopResult> {
+  const cpuBefore = Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, cpuMs(pid)]));
   const latencies: number[] = [];
   const errors: string[] = [];
   let failures = 0;
@@ -36,5 +43,8 @@ export async function closedLoop(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, (_, id) => lane(id)));
   const wallMs = performance.now() - started;
-  return { latencies, wallMs, rate: (latencies.length / wallMs) * 1000, failures, errors };
+  const cpu = Object.fromEntries(
+    Object.entries(watch).map(([name, pid]) => [name, cpuMs(pid) - cpuBefore[name]!]),
+  );
+  return { latencies, wallMs, rate: (latencies.length / wallMs) * 1000, failures, errors, cpuMs: cpu };
 }

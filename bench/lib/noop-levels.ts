@@ -10,6 +10,8 @@ export interface ArmLevel {
   /** Jobs per second of each segment, in pair order. */
   segmentRates: number[];
   latencyMs: Summary;
+  /** CPU time per job, in ms, of each watched process (the bench process holds client and worker). */
+  cpuMsPerJob: Record<string, number>;
 }
 
 export interface LevelComparison {
@@ -31,6 +33,12 @@ function pool(segments: LoopResult[]): ArmLevel {
     rate: (latencies.length / wall) * 1000,
     segmentRates: segments.map((s) => s.rate),
     latencyMs: summarize(latencies),
+    cpuMsPerJob: Object.fromEntries(
+      Object.keys(segments[0]?.cpuMs ?? {}).map((name) => [
+        name,
+        segments.reduce((sum, s) => sum + (s.cpuMs[name] ?? 0), 0) / Math.max(latencies.length, 1),
+      ]),
+    ),
   };
 }
 

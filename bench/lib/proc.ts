@@ -64,3 +64,15 @@ export function peakSampler(read: () => number, everyMs = 200): { stop(): number
     },
   };
 }
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (0 once it is gone). */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks of 10 ms on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}

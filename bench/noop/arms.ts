@@ -48,27 +48,38 @@ export async function startNoOpArms(
   const prefix = `${process.pid}-${Date.now().toString(36)}`;
   const done = { production: [] as string[], bare: [] as string[] };
   let sequence = 0;
+  const watch = { 'bench (client + worker)': process.pid, 'Temporal server': harness.server.pid };
 
   return {
     harness,
     production: (total, concurrency) =>
-      closedLoop(total, concurrency, async (_i, lane) => {
-        const jobId = `noop-${prefix}-${sequence++}`;
-        // One profile per lane: a lane's jobs follow each other on it, as jobs of one profile do.
-        await harness.submit({
-          job_id: jobId,
-          profile_id: `noop-${prefix}-p${lane}`,
-          callback_url: undefined,
-        });
-        await harness.client.workflow.getHandle(workflowIdFor(jobId)).result();
-        done.production.push(workflowIdFor(jobId));
-      }),
+      closedLoop(
+        total,
+        concurrency,
+        async (_i, lane) => {
+          const jobId = `noop-${prefix}-${sequence++}`;
+          // One profile per lane: a lane's jobs follow each other on it, as jobs of one profile do.
+          await harness.submit({
+            job_id: jobId,
+            profile_id: `noop-${prefix}-p${lane}`,
+            callback_url: undefined,
+          });
+          await harness.client.workflow.getHandle(workflowIdFor(jobId)).result();
+          done.production.push(workflowIdFor(jobId));
+        },
+        watch,
+      ),
     bare: (total, concurrency) =>
-      closedLoop(total, concurrency, async () => {
-        const workflowId = `bare-${prefix}-${sequence++}`;
-        await bareClient.workflow.execute('sixNoOps', { taskQueue: BARE_QUEUE, workflowId });
-        done.bare.push(workflowId);
-      }),
+      closedLoop(
+        total,
+        concurrency,
+        async () => {
+          const workflowId = `bare-${prefix}-${sequence++}`;
+          await bareClient.workflow.execute('sixNoOps', { taskQueue: BARE_QUEUE, workflowId });
+          done.bare.push(workflowId);
+        },
+        watch,
+      ),
     async gaps(runs) {
       const read = (ids: string[]) =>
         Promise.all(ids.slice(-runs).map((id) => dispatchGaps(harness.client, id)));

@@ -26,7 +26,7 @@ export function gapRows(label: string, report: GapReport): (string | number)[][]
 /** Scenario 1: no-op steps through the production workflow against a bare SDK workflow, 1/8/32 at once. */
 export async function throughput(sizes: Sizes): Promise<ScenarioResult> {
   const arms = await startNoOpArms();
-  let gaps: { production: GapReport; bare: GapReport } | undefined;
+  const gaps: Record<number, { production: GapReport; bare: GapReport }> = {};
   try {
     // Warm both workers (workflow caches, connections) before anything is measured.
     await arms.production(8, 4);
@@ -37,10 +37,10 @@ export async function throughput(sizes: Sizes): Promise<ScenarioResult> {
       arms.production,
       arms.bare,
       async (concurrency) => {
-        if (concurrency !== 1) return;
-        // Dispatch gaps of jobs run one at a time, where no queueing on the worker adds to them.
+        // Dispatch gaps one at a time (nothing queues on the worker) and 32 at once (where it does).
+        if (concurrency !== 1 && concurrency !== 32) return;
         const runs = await arms.gaps(20);
-        gaps = { production: reportGaps(runs.production), bare: reportGaps(runs.bare) };
+        gaps[concurrency] = { production: reportGaps(runs.production), bare: reportGaps(runs.bare) };
       },
     );
     const c32 = levels.find((l) => l.concurrency === 32);
@@ -61,15 +61,25 @@ export async function throughput(sizes: Sizes): Promise<ScenarioResult> {
       `production ÷ bare at 32 at once: ${c32 ? ratio(c32.rateRatio) : 'n/a'} (target ≥ 0.90); ` +
         `production jobs/s at 32: ${c32 ? rate(c32.a.rate) : 'n/a'} (target ≥ 50)`,
     ];
-    if (gaps) {
+    report.push(
+      '',
+      ...table(
+        ['at once', 'arm', ...Object.keys(levels[0]?.a.cpuMsPerJob ?? {}).map((p) => `CPU per job: ${p}`)],
+        levels.flatMap((l) => [
+          [l.concurrency, 'production', ...Object.values(l.a.cpuMsPerJob).map(ms)],
+          [l.concurrency, 'bare', ...Object.values(l.b.cpuMsPerJob).map(ms)],
+        ]),
+      ),
+    );
+    for (const [concurrency, g] of Object.entries(gaps)) {
       report.push(
         '',
-        `tasks per job: production ${gaps.production.tasksPerRun}, bare ${gaps.bare.tasksPerRun}; ` +
-          `dispatch wait per job (sum of scheduled → started): production ${ms(gaps.production.waitPerRunMs.median)}, ` +
-          `bare ${ms(gaps.bare.waitPerRunMs.median)}`,
+        `${concurrency} at once: tasks per job: production ${g.production.tasksPerRun}, bare ${g.bare.tasksPerRun}; ` +
+          `dispatch wait per job (sum of scheduled → started): production ${ms(g.production.waitPerRunMs.median)}, ` +
+          `bare ${ms(g.bare.waitPerRunMs.median)}`,
         ...table(
           ['arm', 'task', 'n', 'scheduled → started p50', 'p99'],
-          [...gapRows('production', gaps.production), ...gapRows('bare', gaps.bare)],
+          [...gapRows('production', g.production), ...gapRows('bare', g.bare)],
         ),
       );
     }
