@@ -12,8 +12,9 @@ import { scaling } from './scenarios/4-scaling';
 import { bullmq } from './scenarios/5-bullmq';
 import { sameProfile } from './scenarios/6-same-profile';
 import { soak } from './scenarios/7-soak';
+import { dispatchSettings } from './scenarios/dispatch-settings';
 
-const SCENARIO: Partial<Record<ScenarioId, (sizes: Sizes) => Promise<ScenarioResult>>> = {
+const SCENARIO: Record<ScenarioId, (sizes: Sizes) => Promise<ScenarioResult>> = {
   '1': throughput,
   '2': jobOverhead,
   '3': tracing,
@@ -21,6 +22,7 @@ const SCENARIO: Partial<Record<ScenarioId, (sizes: Sizes) => Promise<ScenarioRes
   '5': bullmq,
   '6': sameProfile,
   '7': soak,
+  dispatch: dispatchSettings,
 };
 
 async function main(): Promise<void> {
@@ -33,9 +35,7 @@ async function main(): Promise<void> {
       `\n## scenario ${id} (${sizes.quick ? 'quick' : 'full'} sizes, load ${meta.load.start.toFixed(2)})\n`,
     );
     try {
-      const run = SCENARIO[id];
-      if (!run) throw new Error('not built yet');
-      const result = await run(sizes);
+      const result = await SCENARIO[id](sizes);
       console.log(`### ${result.title}\n`);
       for (const line of result.report) console.log(line);
       const files = writeResult(result, meta, sizes.quick ? join(RESULTS_DIR, 'quick') : RESULTS_DIR);

@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 export const SCENARIOS = ['1', '2', '3', '4', '5', '6', '7', 'dispatch'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
-/** What `npm run bench` runs with no --only: the seven scenarios of the suite. */
-const DEFAULT_SCENARIOS: ScenarioId[] = ['1', '2', '3', '4', '5', '6', '7'];
+/** What `npm run bench` runs with no --only: the seven scenarios of the suite and the dispatch settings. */
+const DEFAULT_SCENARIOS: ScenarioId[] = ['1', '2', '3', '4', '5', '6', '7', 'dispatch'];
 
 const count = z.coerce.number().int().positive();
 const Flags = z.strictObject({
@@ -34,7 +34,7 @@ export interface Sizes {
   scalingRounds: number;
   sameProfileJobs: number;
   soakJobs: number;
-  /** The dispatch experiment: sequential runs per setting. */
+  /** The dispatch settings: jobs one at a time per arm and setting. */
   dispatchRuns: number;
 }
 
