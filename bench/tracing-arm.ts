@@ -1,9 +1,12 @@
 /**
  * One arm of scenario 3 in a process of its own, so tracing is on or off for the whole process as its
- * OTEL_* variables say: `noop C1 C32` (no-op jobs one at a time, then 32 at once) or `job N` (real
- * sync_orders jobs). Prints one line, `RESULT <json>`.
+ * OTEL_* variables say: `noop C1 C32 CONFIG` (no-op jobs one at a time, then 32 at once) or
+ * `job N CONFIG` (real sync_orders jobs), CONFIG the dev server's dynamic configuration as JSON.
+ * Prints one line, `RESULT <json>`.
  */
+import { z } from 'zod';
 import { startTelemetry } from '../src/telemetry';
+import type { ServerConfig } from './lib/flags';
 import { startJobArms } from './lib/job-arms';
 import { startNoOpArms } from './noop/arms';
 
@@ -16,9 +19,9 @@ export interface JobArmResult {
   latenciesMs: number[];
 }
 
-async function noOp(c1: number, c32: number): Promise<NoOpArmResult> {
+async function noOp(c1: number, c32: number, serverConfig: ServerConfig): Promise<NoOpArmResult> {
   const telemetry = startTelemetry({ serviceName: 'mlx-worker' });
-  const arms = await startNoOpArms({ telemetry });
+  const arms = await startNoOpArms({ telemetry, devServer: { dynamicConfig: serverConfig } });
   try {
     await arms.production(8, 4);
     const one = await arms.production(c1, 1);
@@ -30,8 +33,8 @@ async function noOp(c1: number, c32: number): Promise<NoOpArmResult> {
   }
 }
 
-async function jobs(count: number): Promise<JobArmResult> {
-  const arms = await startJobArms();
+async function jobs(count: number, serverConfig: ServerConfig): Promise<JobArmResult> {
+  const arms = await startJobArms(serverConfig);
   try {
     await arms.temporal();
     const latenciesMs: number[] = [];
@@ -43,8 +46,14 @@ async function jobs(count: number): Promise<JobArmResult> {
 }
 
 async function main(): Promise<void> {
-  const [kind, a, b] = process.argv.slice(2);
-  const result = kind === 'noop' ? await noOp(Number(a), Number(b)) : await jobs(Number(a));
+  const args = process.argv.slice(2);
+  const config = z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .parse(JSON.parse(args.at(-1) ?? '{}'));
+  const result =
+    args[0] === 'noop'
+      ? await noOp(Number(args[1]), Number(args[2]), config)
+      : await jobs(Number(args[1]), config);
   console.log(`RESULT ${JSON.stringify(result)}`);
 }
 

@@ -6,6 +6,22 @@ export type ScenarioId = (typeof SCENARIOS)[number];
 const DEFAULT_SCENARIOS: ScenarioId[] = ['1', '2', '3', '4', '5', '6', '7', 'dispatch'];
 
 const count = z.coerce.number().int().positive();
+
+/** The dev server's dynamic configuration, `KEY=VALUE,KEY=VALUE` (numbers and true/false as such). */
+export type ServerConfig = Record<string, string | number | boolean>;
+const serverConfig = z.string().transform((list, ctx): ServerConfig => {
+  const config: ServerConfig = {};
+  for (const item of list.split(',').filter(Boolean)) {
+    const [key, value] = item.split('=', 2);
+    if (!key || value === undefined || !/^[a-z]+\.[A-Za-z.]+$/.test(key)) {
+      ctx.addIssue({ code: 'custom', message: `"${item}" is not KEY=VALUE with a dynamic config key` });
+      return z.NEVER;
+    }
+    config[key] =
+      value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value;
+  }
+  return config;
+});
 const Flags = z.strictObject({
   only: z
     .string()
@@ -19,11 +35,15 @@ const Flags = z.strictObject({
   pairs: count.optional(),
   /** ABBA pairs of child processes in scenario 3 (traced, untraced). */
   rounds: count.optional(),
+  /** Dynamic configuration for every dev server the scenarios start (the dispatch scenario has its own). */
+  'server-config': serverConfig.optional(),
 });
 
 export interface Sizes {
   scenarios: ScenarioId[];
   quick: boolean;
+  /** --server-config: given to every dev server the scenarios start; {} keeps the server's defaults. */
+  serverConfig: ServerConfig;
   /** Scenario 1 and 5: jobs per concurrency level (each arm). */
   noOpJobs: Record<number, number>;
   pairs: number;
@@ -34,11 +54,12 @@ export interface Sizes {
   scalingRounds: number;
   sameProfileJobs: number;
   soakJobs: number;
-  /** The dispatch settings: jobs one at a time per arm and setting. */
+  /** The dispatch settings: jobs one at a time per arm and setting, then jobs 32 at once. */
   dispatchRuns: number;
+  dispatchBurst: number;
 }
 
-export const USAGE = `npm run bench -- [--only 1,2,…,7,dispatch] [--quick] [--soak N] [--pairs N] [--rounds N]`;
+export const USAGE = `npm run bench -- [--only 1,2,…,7,dispatch] [--quick] [--soak N] [--pairs N] [--rounds N] [--server-config KEY=VALUE,…]`;
 
 /** Reads `--name value` and `--flag` arguments; anything else is refused with the usage line. */
 export function parseFlags(argv: readonly string[]): Sizes {
@@ -60,6 +81,7 @@ export function parseFlags(argv: readonly string[]): Sizes {
   return {
     scenarios: flags.only ?? DEFAULT_SCENARIOS,
     quick,
+    serverConfig: flags['server-config'] ?? {},
     noOpJobs: quick ? { 1: 6, 8: 32, 32: 96 } : { 1: 40, 8: 240, 32: 640 },
     pairs: flags.pairs ?? (quick ? 3 : 20),
     rounds: flags.rounds ?? (quick ? 1 : 4),
@@ -68,5 +90,6 @@ export function parseFlags(argv: readonly string[]): Sizes {
     sameProfileJobs: quick ? 5 : 20,
     soakJobs: flags.soak ?? (quick ? 20 : 500),
     dispatchRuns: quick ? 8 : 30,
+    dispatchBurst: quick ? 32 : 192,
   };
 }

@@ -13,6 +13,7 @@ import { startHarness, WEBHOOK_SECRET, type Harness } from '../../test/helpers/h
 import { startRedis, type RedisServer } from '../../test/helpers/redis';
 import { runDirect, type StepTimes } from '../direct/seven-steps';
 import { dispatchGaps, type TaskGap } from './dispatch-gaps';
+import type { ServerConfig } from './flags';
 
 const ACCOUNT = { username: 'bench', password: 'bench-pw' };
 const LEASE_TTL_MS = 30_000;
@@ -40,7 +41,7 @@ export interface JobArms {
  * receiver.
  * Tracing follows this process's OTEL_* variables (scenario 3 sets them per child process).
  */
-export async function startJobArms(): Promise<JobArms> {
+export async function startJobArms(serverConfig: ServerConfig): Promise<JobArms> {
   let redis: RedisServer | undefined;
   let leases: LeaseStore | undefined;
   let sellerCentre: SellerCentre | undefined;
@@ -70,6 +71,7 @@ export async function startJobArms(): Promise<JobArms> {
       leases,
       leaseTtlMs: LEASE_TTL_MS,
       reaperIntervalMs: 5_000,
+      devServer: { dynamicConfig: serverConfig },
     });
   } catch (err) {
     await close();

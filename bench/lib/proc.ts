@@ -11,6 +11,16 @@ export function rssBytes(pid: number): number {
   }
 }
 
+/** Proportional set size (shared pages split between their sharers), from smaps_rollup (0 once gone). */
+export function pssBytes(pid: number): number {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Parent of every live process, from /proc/<pid>/stat. */
 function parents(): Map<number, number> {
   const map = new Map<number, number>();
@@ -30,10 +40,11 @@ function parents(): Map<number, number> {
 
 /**
  * Chromium processes of profiles under `dataDir`: each browser (its command line names its user-data
- * dir there) with every process below it (zygotes, renderers, GPU and utility processes), and the sum
- * of their RSS (shared pages are counted once per process, so this overstates the memory they take).
+ * dir there) with every process below it (zygotes, renderers, GPU and utility processes), the sum of
+ * their RSS (shared pages are counted once per process, so this overstates the memory they take) and
+ * of their PSS (each shared page split between its sharers: closer to what they take together).
  */
-export function chromiumUnder(dataDir: string): { count: number; rssBytes: number } {
+export function chromiumUnder(dataDir: string): { count: number; rssBytes: number; pssBytes: number } {
   const found = new Set(
     processesWith(dataDir)
       .filter((p) => /chrom/i.test(p.args[0] ?? ''))
@@ -50,7 +61,11 @@ export function chromiumUnder(dataDir: string): { count: number; rssBytes: numbe
     }
   }
   const pids = [...found];
-  return { count: pids.length, rssBytes: pids.reduce((sum, pid) => sum + rssBytes(pid), 0) };
+  return {
+    count: pids.length,
+    rssBytes: pids.reduce((sum, pid) => sum + rssBytes(pid), 0),
+    pssBytes: pids.reduce((sum, pid) => sum + pssBytes(pid), 0),
+  };
 }
 
 /** Samples a reading every `everyMs` while work runs and keeps the peak. */

@@ -12,6 +12,7 @@ import { startDevServer } from '../../src/dev/temporal-dev-server';
 import type { runJob } from '../../src/workflows';
 import { waitUntil } from '../../test/helpers/processes';
 import { startWorkerProcess } from '../../test/helpers/spawn';
+import type { ServerConfig } from './flags';
 import { chromiumUnder, rssBytes } from './proc';
 
 const ACCOUNT = { username: 'bench', password: 'bench-pw' };
@@ -36,15 +37,18 @@ export interface WorkerStack {
   stats(): Promise<WorkerStats>;
   workerRss(): number;
   /** The worker's Chromium processes and the sum of their RSS. */
-  chromium(): { count: number; rssBytes: number };
+  chromium(): { count: number; rssBytes: number; pssBytes: number };
   close(): Promise<void>;
 }
 
-export async function startWorkerStack(options: { maxOpenProfiles: number }): Promise<WorkerStack> {
+export async function startWorkerStack(options: {
+  maxOpenProfiles: number;
+  serverConfig: ServerConfig;
+}): Promise<WorkerStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-bench-worker-'));
   const secretsFile = join(dataDir, 'secrets.json');
   writeFileSync(secretsFile, JSON.stringify({ shop: ACCOUNT }));
-  const server = await startDevServer();
+  const server = await startDevServer({ dynamicConfig: options.serverConfig });
   const sellerCentre = await startSellerCentre({ accounts: { [ACCOUNT.username]: ACCOUNT.password } });
   const receiver = await startWebhookReceiver({ secret: WEBHOOK_SECRET });
   const worker = await startWorkerProcess(

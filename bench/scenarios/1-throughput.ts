@@ -25,7 +25,7 @@ export function gapRows(label: string, report: GapReport): (string | number)[][]
 
 /** Scenario 1: no-op steps through the production workflow against a bare SDK workflow, 1/8/32 at once. */
 export async function throughput(sizes: Sizes): Promise<ScenarioResult> {
-  const arms = await startNoOpArms();
+  const arms = await startNoOpArms({ devServer: { dynamicConfig: sizes.serverConfig } });
   const gaps: Record<number, { production: GapReport; bare: GapReport }> = {};
   try {
     // Warm both workers (workflow caches, connections) before anything is measured.

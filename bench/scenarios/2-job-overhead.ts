@@ -27,7 +27,7 @@ async function pairedJobs(arms: JobArms, pairs: number): Promise<{ temporal: Job
 
 /** Scenario 2: a real sync_orders job through Temporal against the same seven steps without it. */
 export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
-  const arms = await startJobArms();
+  const arms = await startJobArms(sizes.serverConfig);
   try {
     const { temporal, direct } = await pairedJobs(arms, sizes.pairs);
     const gaps = reportGaps((await arms.gaps()).slice(1)); // not the warm-up job

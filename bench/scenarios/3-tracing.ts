@@ -59,8 +59,9 @@ export async function tracing(sizes: Sizes): Promise<ScenarioResult> {
             [true, on],
           ];
       for (const [traced, env] of order) {
-        const noop = await arm<NoOpArmResult>(['noop', String(c1), String(c32)], env);
-        const job = await arm<JobArmResult>(['job', String(real)], env);
+        const config = JSON.stringify(sizes.serverConfig);
+        const noop = await arm<NoOpArmResult>(['noop', String(c1), String(c32), config], env);
+        const job = await arm<JobArmResult>(['job', String(real), config], env);
         const values = [median(noop.c1LatenciesMs), noop.c32Rate, median(job.latenciesMs)];
         values.forEach((v, i) => (traced ? measures[i]!.traced : measures[i]!.untraced).push(v));
       }

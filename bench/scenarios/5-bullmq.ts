@@ -9,7 +9,7 @@ import { levelRows } from './1-throughput';
 
 /** Scenario 5: the same six no-op steps as BullMQ jobs on Redis, against the production workflow. */
 export async function bullmq(sizes: Sizes): Promise<ScenarioResult> {
-  const arms = await startNoOpArms();
+  const arms = await startNoOpArms({ devServer: { dynamicConfig: sizes.serverConfig } });
   const queue = await startBullMqSteps();
   try {
     await arms.production(8, 4);

@@ -35,7 +35,7 @@ async function holdOf(
 
 /** Scenario 6: many jobs submitted at once for one profile: total time ÷ the sum of their work. */
 export async function sameProfile(sizes: Sizes): Promise<ScenarioResult> {
-  const stack = await startWorkerStack({ maxOpenProfiles: 8 });
+  const stack = await startWorkerStack({ maxOpenProfiles: 8, serverConfig: sizes.serverConfig });
   try {
     const run = async (id: string) => {
       await stack.submit(id, PROFILE);

@@ -13,7 +13,7 @@ const totalHandles = (s: WorkerStats) => Object.values(s.handles).reduce((a, b) 
 
 /** Scenario 7: many sequential real jobs on one worker: memory growth, open handles, browsers left. */
 export async function soak(sizes: Sizes): Promise<ScenarioResult> {
-  const stack = await startWorkerStack({ maxOpenProfiles: 8 });
+  const stack = await startWorkerStack({ maxOpenProfiles: 8, serverConfig: sizes.serverConfig });
   const jobs = sizes.soakJobs;
   const warmUp = Math.min(jobs, Math.max(5, Math.round(jobs / 10)));
   const every = Math.max(1, Math.round(jobs / 25));
@@ -22,7 +22,7 @@ export async function soak(sizes: Sizes): Promise<ScenarioResult> {
   let failures = 0;
   let baseline: WorkerStats | undefined;
   let last: WorkerStats | undefined;
-  let leftBrowsers = { count: 0, rssBytes: 0 };
+  let leftBrowsers = { count: 0, rssBytes: 0, pssBytes: 0 };
   let leftAfterWait = leftBrowsers;
   try {
     for (let i = 1; i <= jobs; i++) {

@@ -1,18 +1,16 @@
 import { reportGaps, type GapReport } from '../lib/dispatch-gaps';
-import type { Sizes } from '../lib/flags';
+import type { ServerConfig, Sizes } from '../lib/flags';
 import type { ScenarioResult } from '../lib/results';
 import { summarize, type Summary } from '../lib/stats';
 import { barChartSvg } from '../lib/svg';
 import { ms, rate, table } from '../lib/table';
 import { startNoOpArms } from '../noop/arms';
 
-type DynamicConfig = Record<string, string | number | boolean>;
-
 /**
  * The dev server's settings tried against its defaults, each on a fresh server. The first three are
  * the ones issue 12 names; the others bear on the same path (history → matching → poller).
  */
-export const CANDIDATES: { name: string; label: string; config: DynamicConfig }[] = [
+export const CANDIDATES: { name: string; label: string; config: ServerConfig }[] = [
   { name: 'defaults', label: 'defaults', config: {} },
   // Each shard reads its transfer queue (activity and workflow tasks to hand to matching) at most this
   // often per second (default 20): a task written just after a read waits for the next one.
@@ -68,13 +66,13 @@ interface ArmUnder {
 interface SettingResult {
   name: string;
   label: string;
-  config: DynamicConfig;
+  config: ServerConfig;
   production: ArmUnder;
   bare: ArmUnder;
 }
 
 /** Both no-op arms of scenario 1 on a server started with `config`: one at a time, then 32 at once. */
-async function measure(config: DynamicConfig, sizes: Sizes): Promise<Omit<SettingResult, 'name' | 'label'>> {
+async function measure(config: ServerConfig, sizes: Sizes): Promise<Omit<SettingResult, 'name' | 'label'>> {
   const arms = await startNoOpArms({ devServer: { dynamicConfig: config } });
   try {
     await arms.production(8, 4);
@@ -82,7 +80,7 @@ async function measure(config: DynamicConfig, sizes: Sizes): Promise<Omit<Settin
     const runs = sizes.dispatchRuns;
     const sequential = { production: await arms.production(runs, 1), bare: await arms.bare(runs, 1) };
     const gaps = await arms.gaps(runs);
-    const burst = sizes.quick ? 64 : 192;
+    const burst = sizes.dispatchBurst;
     const at32 = { production: await arms.production(burst, 32), bare: await arms.bare(burst, 32) };
     const arm = (key: 'production' | 'bare'): ArmUnder => ({
       latencyMs: summarize(sequential[key].latencies),
@@ -150,7 +148,7 @@ export async function dispatchSettings(sizes: Sizes): Promise<ScenarioResult> {
     ),
     '',
     `${sizes.dispatchRuns} jobs one at a time per arm and setting (gaps from their histories), then ` +
-      `${sizes.quick ? 64 : 192} at 32 at once; each setting on a fresh in-memory dev server.`,
+      `${sizes.dispatchBurst} at 32 at once; each setting on a fresh in-memory dev server.`,
   ];
   const svg = barChartSvg({
     title: 'Dispatch wait per job (sum of scheduled → started), by dev-server setting',
@@ -169,7 +167,7 @@ export async function dispatchSettings(sizes: Sizes): Promise<ScenarioResult> {
     id: 'dispatch-settings',
     title: 'Task dispatch gap under dev-server settings',
     report,
-    data: { runs: sizes.dispatchRuns, settings },
+    data: { runs: sizes.dispatchRuns, burst: sizes.dispatchBurst, settings },
     svg,
   };
 }
