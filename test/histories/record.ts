@@ -9,9 +9,19 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { discardDeadLetter, retryDeadLetter } from '../../src/client-library';
-import { cancelJob, getJob, waitForJob, type StartedJob } from '../../src/client-library';
-import { hostTaskQueue } from '../../src/contract';
+import {
+  backfillSchedule,
+  batchOf,
+  cancelJob,
+  createSchedules,
+  describeJobRun,
+  discardDeadLetter,
+  getJob,
+  retryDeadLetter,
+  waitForJob,
+  type StartedJob,
+} from '../../src/client-library';
+import { hostTaskQueue, profileQueueWorkflowId, scheduledJobId, workflowIdFor } from '../../src/contract';
 import { createOpenProfiles, createProfileSlots } from '../../src/host';
 import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
@@ -23,7 +33,7 @@ import { waitUntil } from '../helpers/processes';
 import { bannedAccounts } from '../helpers/test-tasks';
 
 /** The recording round: bump it after a workflow change (patch) and record again. */
-const ROUND = 'r2';
+const ROUND = 'r3';
 
 interface Recording {
   name: string;
@@ -110,6 +120,46 @@ const RECORDINGS: Recording[] = [
       bannedAccounts.add('a2');
       await parked(h, jobId);
       await discardDeadLetter(h.client, jobId, 'recorded for the replay test');
+    },
+  },
+  {
+    // run-metadata: current details, activity summaries, the job span's id in the memo, parked and
+    // retried (the continue-as-new carries the span the retry links to).
+    name: 'run-metadata-retried',
+    spec: {
+      job_id: 'replay-run-metadata',
+      task: { name: 'banned_while_flagged', input: { account: 'a5' } },
+    },
+    deadLetterRetentionMs: 600_000,
+    async operate(h, jobId) {
+      bannedAccounts.add('a5');
+      await parked(h, jobId);
+      bannedAccounts.delete('a5');
+      await retryDeadLetter(h.client, jobId);
+      await waitForJob(h.client, jobId);
+    },
+  },
+  {
+    // A backfilled run of a schedule: its template's relative dates resolved at its scheduled time.
+    name: 'scheduled-run',
+    spec: { job_id: 'replay-scheduled', task: { name: 'read_title', input: { title: 'yesterday' } } },
+    start: recordScheduledRun,
+  },
+  {
+    // Waits for its profile's turn behind another job; the profile's queue run is recorded too.
+    name: 'fair-waiting',
+    spec: {
+      job_id: 'replay-fair-waiting',
+      profile_id: 'replay-fair-profile',
+      task: { name: 'read_title', input: { title: 't' } },
+    },
+    start: recordFairWaiting,
+    async operate(h, jobId) {
+      await waitForJob(h.client, jobId);
+      const queue = await h.client.workflow
+        .getHandle(profileQueueWorkflowId('replay-fair-profile'))
+        .describe();
+      save(`${ROUND}-profile-queue`, historyJson(h, queue.workflowId, queue.runId));
     },
   },
   {
@@ -234,6 +284,48 @@ async function recordHostFailover(h: Harness, job: Recording): Promise<StartedJo
   await connection.close();
   await telemetry.shutdown();
   return started;
+}
+
+/** The recorded job is submitted while another job holds its profile, so it waits for its turn. */
+async function recordFairWaiting(h: Harness, recording: Recording): Promise<StartedJob> {
+  const profile_id = recording.spec.profile_id;
+  const holder = await h.submit({
+    job_id: `${recording.spec.job_id}-holder`,
+    profile_id,
+    task: { name: 'hold_browser', input: { ms: 3_000 } },
+  });
+  await waitUntil(
+    async () => (await getJob(h.client, holder.job_id)).progress?.current_step === 'executeTask',
+    30_000,
+  );
+  return h.submit(recording.spec);
+}
+
+/**
+ * A schedule (06:00 in Asia/Tokyo, paused) backfilled over 2024-03-01 takes one run, scheduled at
+ * 2024-02-29T21:00:00Z: its `yesterday` is 2024-02-29.
+ */
+async function recordScheduledRun(h: Harness, recording: Recording): Promise<StartedJob> {
+  const scheduleId = recording.spec.job_id;
+  const template = { ...h.jobFields(scheduleId), task: recording.spec.task };
+  const created = await createSchedules(
+    h.client,
+    batchOf([
+      {
+        schedule_id: scheduleId,
+        spec: { cron: '0 6 * * *', time_zone: 'Asia/Tokyo' },
+        paused: true,
+        template,
+      },
+    ]),
+    h.startOptions,
+  );
+  if (created.created.length !== 1) throw new Error(`schedule not created: ${JSON.stringify(created)}`);
+  const backfill = await backfillSchedule(h.client, scheduleId, { from: '2024-03-01', to: '2024-03-01' });
+  const jobId = scheduledJobId(scheduleId, new Date(backfill.to_start[0]!));
+  await waitUntil(async () => (await describeJobRun(h.client, jobId)).state === 'completed', 30_000);
+  const run = await describeJobRun(h.client, jobId);
+  return { job_id: jobId, workflow_id: workflowIdFor(jobId), run_id: run.run_id!, created: true };
 }
 
 /** Writes a history file, refusing to replace one: recorded histories are evidence, not output. */
