@@ -6,12 +6,19 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { HostActivities, LeaseGrant, SharedActivities } from '../activities';
 import { acquireTaskQueue, failure, failureInfo, isStepName, type StepName } from '../contract';
 import type { Outcome } from '../dead-letters';
-import { activityOptions, isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from '../policies';
+import {
+  activityOptions,
+  isAtCapacity,
+  isHostLost,
+  localActivityOptions,
+  MAX_HOST_FAILOVERS,
+} from '../policies';
 import type { JobContext } from './job-context';
 import { takeProfileTurn, type ProfileTurn } from './profile-turn';
 import { report } from './report';
@@ -68,9 +75,10 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
   const keepLease = held.stopFailed && patched('failed-stop-keeps-lease');
   if (lease && !keepLease) {
     const { token } = lease;
-    await cleanup(() =>
-      progress.run('releaseLease', () => shared(ctx, 'releaseLease').releaseLease({ job, token })),
-    );
+    // Since `fair-waiting` a local activity: no task to dispatch, and the report follows in the same
+    // workflow task.
+    const { releaseLease } = fair ? localShared(ctx, 'releaseLease') : shared(ctx, 'releaseLease');
+    await cleanup(() => progress.run('releaseLease', () => releaseLease({ job, token })));
   }
   // The next job for this profile starts now, while this one reports.
   await turn?.release();
@@ -102,6 +110,12 @@ function failedStep(error: unknown, progress: JobContext['progress']): StepName 
 const shared = (ctx: JobContext, step: StepName) =>
   proxyActivities<SharedActivities>({
     ...activityOptions(ctx.policies[step]),
+    summary: ctx.metadata?.activitySummary(step),
+  });
+
+const localShared = (ctx: JobContext, step: StepName) =>
+  proxyLocalActivities<SharedActivities>({
+    ...localActivityOptions(ctx.policies[step]),
     summary: ctx.metadata?.activitySummary(step),
   });
 
