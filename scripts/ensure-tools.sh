@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, idempotently, with a cache:
 #   npm packages (when node_modules is missing or older than package-lock.json),
-#   Debian's chromium, docker-compose and redis-server (apt), Jaeger v2 (built from Go modules, cached), the Temporal CLI (go install, cached by version outside the repo).
+#   Debian's chromium, docker-compose, redis-server and prometheus (apt), Jaeger v2 (built from Go modules,
+#   cached), the Temporal CLI (go install, cached by version outside the repo).
 # Prints `export` lines for the paths it found, so callers can `eval "$(scripts/ensure-tools.sh)"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,9 +38,12 @@ if [ -z "${MLX_CHROMIUM_PATH:-}" ] && ! [ -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
-# docker-compose v1 validates docker-compose.yml offline (no Docker engine needed); Redis for the lease tests
-command -v docker-compose >/dev/null || apt_install docker-compose
-command -v redis-server >/dev/null || apt_install redis-server
+# docker-compose v1 validates docker-compose.yml offline; without --no-install-recommends apt would pull
+# the whole Docker engine, which cannot run here. Redis for the lease tests.
+command -v docker-compose >/dev/null || apt_install --no-install-recommends docker-compose
+command -v redis-server >/dev/null || apt_install --no-install-recommends redis-server
+# Prometheus (the metrics test and the demo) and promtool (the alert-rule tests).
+command -v prometheus >/dev/null && command -v promtool >/dev/null || apt_install --no-install-recommends prometheus
 
 # Temporal CLI, built from Go modules once per version
 temporal_bin="$CACHE/temporal-$TEMPORAL_CLI_VERSION/temporal"

@@ -1,5 +1,6 @@
 /**
- * Client library (startJob, getJob, waitForJob, cancelJob) and the `mlx-jobs` CLI when run directly.
+ * Client library (startJob, getJob, waitForJob, cancelJob; batches; schedules) and the `mlx-jobs` CLI
+ * when run directly.
  */
 import { startTelemetry } from './telemetry';
 
@@ -23,6 +24,32 @@ export {
   type StartJobOptions,
   type WaitOptions,
 } from './client-library';
+export {
+  backfillSchedule,
+  batchOf,
+  checkScheduleDefinition,
+  createSchedules,
+  deleteSchedule,
+  describeSchedule,
+  followJobs,
+  listSchedules,
+  pauseSchedule,
+  readRecords,
+  submitBatch,
+  triggerSchedule,
+  unpauseSchedule,
+  validateBatch,
+  type BackfillOptions,
+  type BackfillResult,
+  type BatchOptions,
+  type BatchSubmission,
+  type RunOutcome,
+  type ScheduleCreation,
+  type ScheduleDefinition,
+  type ScheduleDetails,
+  type ScheduleOverview,
+} from './client-library';
+export { describeTask, type TaskDescription } from './tasks';
 export {
   JobSpecSchema,
   parseJobSpec,

@@ -1,10 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import {
   PROFILE_QUEUE_WORKFLOW,
   profileQueueWorkflowId,
-  TURN_REQUESTED_SIGNAL,
+  TURN_REQUEST_UPDATE,
   type ProfileQueueState,
+  type TurnAnswer,
   type TurnRequest,
 } from '../contract';
 import type { RunRef } from '../host';
@@ -15,15 +16,23 @@ import type { RunRef } from '../host';
  */
 export function profileQueueActivities(temporal: Pick<Client, 'workflow'>) {
   return {
-    async requestProfileTurn(input: { profile_id: string; task_queue: string; request: TurnRequest }) {
+    /** One round trip: the queue answers at once whether the turn is the job's (a free profile). */
+    async requestProfileTurn(input: {
+      profile_id: string;
+      task_queue: string;
+      request: TurnRequest;
+    }): Promise<TurnAnswer> {
       const empty: ProfileQueueState = { profile_id: input.profile_id, waiting: [] };
-      await temporal.workflow.signalWithStart(PROFILE_QUEUE_WORKFLOW, {
+      const startWorkflowOperation = new WithStartWorkflowOperation(PROFILE_QUEUE_WORKFLOW, {
         workflowId: profileQueueWorkflowId(input.profile_id),
         taskQueue: input.task_queue,
         args: [empty],
-        signal: TURN_REQUESTED_SIGNAL,
-        signalArgs: [input.request],
+        workflowIdConflictPolicy: 'USE_EXISTING',
       });
+      return temporal.workflow.executeUpdateWithStart<() => Promise<void>, TurnAnswer, [TurnRequest]>(
+        TURN_REQUEST_UPDATE,
+        { args: [input.request], startWorkflowOperation },
+      );
     },
 
     async runIsOpen(run: RunRef): Promise<boolean> {

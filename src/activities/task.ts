@@ -1,7 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { connectProfileBrowser } from '../cdp';
-import { asFailure, failure, formatIssues, type JobSpec, ATTR, jobAttributes, jobRef } from '../contract';
+import {
+  asFailure,
+  failure,
+  formatIssues,
+  type JobRef,
+  type JobSpec,
+  ATTR,
+  jobAttributes,
+  jobRef,
+} from '../contract';
 import { inSpan, stepSpan } from '../telemetry';
 import type { TaskContext } from '../tasks';
 import type { ActivityDeps } from './deps';
@@ -10,6 +19,8 @@ import { confirmLease, keepLease } from './lease-keeper';
 
 export interface ExecuteTaskInput {
   spec: JobSpec;
+  /** The job's span attributes (with its schedule); absent in runs started before it was passed. */
+  job?: JobRef;
   port: number;
   lease_token: number;
 }
@@ -23,7 +34,8 @@ export function taskActivities(deps: ActivityDeps) {
      */
     executeTask(input: ExecuteTaskInput): Promise<unknown> {
       const { spec } = input;
-      return stepSpan('mlx.task.execute', jobRef(spec), deps.workerId, async (span) => {
+      const job = input.job ?? jobRef(spec);
+      return stepSpan('mlx.task.execute', job, deps.workerId, async (span) => {
         span.setAttribute(ATTR.task, spec.task.name);
         const activity = Context.current();
         const task = deps.tasks.get(spec.task.name);
@@ -64,7 +76,7 @@ export function taskActivities(deps: ActivityDeps) {
           const page = context.pages()[0] ?? (await context.newPage());
           try {
             const taskContext: TaskContext = {
-              job: { ...jobRef(spec), attempt },
+              job: { ...job, attempt },
               browser,
               context,
               page,
@@ -76,7 +88,7 @@ export function taskActivities(deps: ActivityDeps) {
                 activity.heartbeat(details);
               },
               span: (name, fn, attributes) =>
-                inSpan(name, { ...jobAttributes(spec), ...attributes }, () => fn()),
+                inSpan(name, { ...jobAttributes(job), ...attributes }, () => fn()),
             };
             log.info('task started');
             const running = task.run(taskContext, parsedInput.data);

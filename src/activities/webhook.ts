@@ -1,10 +1,10 @@
-import { context, propagation } from '@opentelemetry/api';
+import { context, propagation, SpanKind, type Span } from '@opentelemetry/api';
 import { failure, type WebhookBody, type JobRef } from '../contract';
 import { redactUrl } from '../secrets';
 import { signWebhook } from '../webhooks';
 import type { ActivityDeps } from './deps';
 import { parseRetryAfter } from '../policies';
-import { stepSpan } from '../telemetry';
+import { metrics, stepSpan } from '../telemetry';
 
 export interface PostWebhookInput {
   job: JobRef;
@@ -20,10 +20,14 @@ const RETRY_STATUSES = new Set([408, 425, 429]);
 export function webhookActivities(deps: ActivityDeps) {
   return {
     postWebhook({ job, url, body, idempotency_key }: PostWebhookInput): Promise<{ status: number }> {
-      return stepSpan('mlx.webhook.post', job, deps.workerId, async (span) => {
+      // A CLIENT span with the HTTP semantic conventions, so the receiver's SERVER span pairs with it.
+      const post = async (span: Span) => {
         const target = redactUrl(url);
+        const parsed = new URL(url);
         span.setAttributes({
-          'server.address': new URL(url).host,
+          'http.request.method': 'POST',
+          'server.address': parsed.hostname,
+          'server.port': Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)),
           'url.full': target,
           'mlx.webhook.status': body.status,
         });
@@ -47,6 +51,11 @@ export function webhookActivities(deps: ActivityDeps) {
             signal: AbortSignal.timeout(deps.webhookTimeoutMs),
           });
         } catch (err) {
+          metrics.webhookDelivery(job.platform, 'unavailable');
+          span.setAttribute(
+            'error.type',
+            err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'connection',
+          );
           throw failure('WebhookUnavailable', `webhook ${target} did not answer: ${String(err)}`, {
             details: { target },
           });
@@ -55,19 +64,24 @@ export function webhookActivities(deps: ActivityDeps) {
         span.setAttribute('http.response.status_code', response.status);
         const details = { target, http_status: response.status };
         if (response.ok) {
+          metrics.webhookDelivery(job.platform, 'delivered');
           deps.log.info('webhook delivered', { job_id: body.job_id, ...details });
           return { status: response.status };
         }
+        span.setAttribute('error.type', String(response.status));
         if (response.status >= 500 || RETRY_STATUSES.has(response.status)) {
+          metrics.webhookDelivery(job.platform, 'unavailable');
           throw failure('WebhookUnavailable', `webhook ${target} answered ${response.status}`, {
             details,
             nextRetryDelayMs: parseRetryAfter(response.headers.get('retry-after')) || undefined,
           });
         }
+        metrics.webhookDelivery(job.platform, 'rejected');
         throw failure('WebhookRejected', `webhook ${target} refused the delivery with ${response.status}`, {
           details,
         });
-      });
+      };
+      return stepSpan('mlx.webhook.post', job, deps.workerId, post, { kind: SpanKind.CLIENT });
     },
   };
 }

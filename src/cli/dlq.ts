@@ -1,10 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../client-library';
-import { getJob, temporalUiLink, traceLink } from '../client-library';
+import {
+  discardDeadLetter,
+  getJob,
+  listDeadLetters,
+  retryDeadLetter,
+  temporalUiLink,
+  traceLink,
+  traceReference,
+} from '../client-library';
 import type { ClientConfig } from '../config';
-import { deadLetterQuery } from '../contract';
+import { ATTR, deadLetterQuery } from '../contract';
+import { inSpan, linkTo } from '../telemetry';
+import { readJsonFile } from './files';
 import { formatStatus } from './format';
 import { UsageError } from './usage-error';
 
@@ -59,30 +67,48 @@ export async function runDlq(args: string[], ctx: DlqContext): Promise<number> {
     throw new UsageError(DLQ_HELP);
   }
   if (action === 'show') return show(ctx, jobId, values.json ?? false);
-  const runId = values.run;
-  if (action === 'discard') {
-    if (!values.reason) throw new UsageError('dlq discard needs --reason TEXT: it is kept with the job');
-    const answer = await discardDeadLetter(ctx.client, jobId, values.reason, { runId });
-    ctx.out(
-      answer.outcome === 'done'
-        ? `job ${jobId} (run ${answer.run_id}) discarded: ${values.reason}`
-        : `job ${jobId} (run ${answer.run_id}) was already discarded: nothing changed`,
-    );
-    return 0;
+  if (action === 'discard' && !values.reason) {
+    throw new UsageError('dlq discard needs --reason TEXT: it is kept with the job');
   }
+  const runId = values.run;
   const taskInput = values.input === undefined ? undefined : readJson(values.input);
-  const answer = await retryDeadLetter(
-    ctx.client,
-    jobId,
-    { profile_id: values.profile, folder_id: values.folder, task_input: taskInput, reason: values.reason },
-    { runId },
+  // The command's own span (its trace holds Temporal's update spans) links to the job's span.
+  const job = await getJob(ctx.client, jobId).catch(() => undefined);
+  const links = linkTo(job?.trace_id, job?.trace_span_id, `dlq ${action} of the job`);
+  const attributes = { [ATTR.jobId]: jobId, ...(job?.trace_id && { 'mlx.job.trace_id': job.trace_id }) };
+  return inSpan(
+    `mlx.dlq.${action}`,
+    attributes,
+    async () => {
+      if (action === 'discard') {
+        const answer = await discardDeadLetter(ctx.client, jobId, values.reason!, { runId });
+        ctx.out(
+          answer.outcome === 'done'
+            ? `job ${jobId} (run ${answer.run_id}) discarded: ${values.reason}`
+            : `job ${jobId} (run ${answer.run_id}) was already discarded: nothing changed`,
+        );
+        return 0;
+      }
+      const answer = await retryDeadLetter(
+        ctx.client,
+        jobId,
+        {
+          profile_id: values.profile,
+          folder_id: values.folder,
+          task_input: taskInput,
+          reason: values.reason,
+        },
+        { runId },
+      );
+      ctx.out(
+        answer.outcome === 'done'
+          ? `job ${jobId} (run ${answer.run_id}): retry accepted; follow it with: mlx-jobs status ${jobId}`
+          : `job ${jobId} (run ${answer.run_id}) was already retried: nothing changed; mlx-jobs status ${jobId}`,
+      );
+      return 0;
+    },
+    { links },
   );
-  ctx.out(
-    answer.outcome === 'done'
-      ? `job ${jobId} (run ${answer.run_id}): retry accepted; follow it with: mlx-jobs status ${jobId}`
-      : `job ${jobId} (run ${answer.run_id}) was already retried: nothing changed; mlx-jobs status ${jobId}`,
-  );
-  return 0;
 }
 
 async function list(ctx: DlqContext, values: { [K in keyof typeof OPTIONS]?: string | boolean }) {
@@ -121,7 +147,9 @@ async function show(ctx: DlqContext, jobId: string, json: boolean): Promise<numb
     ctx.out(JSON.stringify({ ...job, ui_url: ui, trace_url: trace }));
     return 0;
   }
-  ctx.out(formatStatus(job, ui, trace));
+  ctx.out(
+    formatStatus(job, ui, job.trace_id && traceReference(ctx.config.trace.urlTemplate, job.trace_id, jobId)),
+  );
   ctx.out(
     `  next: mlx-jobs dlq retry ${jobId} --run ${job.run_id}   or   mlx-jobs dlq discard ${jobId} --run ${job.run_id} --reason TEXT`,
   );
@@ -129,17 +157,5 @@ async function show(ctx: DlqContext, jobId: string, json: boolean): Promise<numb
 }
 
 function readJson(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `--input ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`--input ${file} is not valid JSON: ${(err as Error).message}`);
-  }
+  return readJsonFile(file, `--input ${file}`) as Record<string, unknown>;
 }

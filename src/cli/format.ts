@@ -32,7 +32,43 @@ export function createProgressPrinter(write: (line: string) => void): (status: J
   };
 }
 
-export function formatStatus(status: JobStatus, uiLink: string, traceUrl?: string): string {
+const INLINE_OUTPUT_CHARS = 200;
+const FIRST_ROWS = 3;
+const ROW_CHARS = 160;
+
+/**
+ * A task's output for a terminal: short outputs as they are; long ones summarised, scalar fields
+ * inline, each list as its length and first rows (`--json` prints all of it).
+ */
+export function formatOutput(output: unknown, jobId: string): string[] {
+  const whole = JSON.stringify(output) ?? 'none';
+  if (whole.length <= INLINE_OUTPUT_CHARS) return [`  output: ${whole}`];
+  const clip = (text: string) => (text.length > ROW_CHARS ? `${text.slice(0, ROW_CHARS - 1)}…` : text);
+  if (typeof output !== 'object' || output === null || Array.isArray(output)) {
+    const list = Array.isArray(output) ? output : undefined;
+    if (!list) return [`  output: ${clip(whole)}`, `  (mlx-jobs status ${jobId} --json shows all of it)`];
+    output = { items: list };
+  }
+  const entries = Object.entries(output as Record<string, unknown>);
+  const scalars = entries.filter(([, v]) => typeof v !== 'object' || v === null);
+  const lines = [
+    `  output: ${scalars.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') || '(fields below)'}`,
+  ];
+  for (const [key, value] of entries.filter(([, v]) => typeof v === 'object' && v !== null)) {
+    if (Array.isArray(value)) {
+      lines.push(
+        `    ${key}: ${value.length} item(s)${value.length > FIRST_ROWS ? `, the first ${FIRST_ROWS}:` : ':'}`,
+      );
+      for (const row of value.slice(0, FIRST_ROWS)) lines.push(`      ${clip(JSON.stringify(row))}`);
+    } else {
+      lines.push(`    ${key}: ${clip(JSON.stringify(value))}`);
+    }
+  }
+  lines.push(`  (${whole.length} characters in all: mlx-jobs status ${jobId} --json shows all of it)`);
+  return lines;
+}
+
+export function formatStatus(status: JobStatus, uiLink: string, trace?: string): string {
   const lines = [
     `job ${status.job_id}: ${status.status}`,
     `  workflow ${status.workflow_id}  run ${status.run_id}`,
@@ -66,8 +102,8 @@ export function formatStatus(status: JobStatus, uiLink: string, traceUrl?: strin
     if (failure.dead_letter?.outcome === 'expired')
       lines.push('  dead letter expired: nobody retried or discarded it within its retention');
   }
-  if (status.result) lines.push(`  output: ${JSON.stringify(status.result.output)}`);
+  if (status.result) lines.push(...formatOutput(status.result.output, status.job_id));
   lines.push(`  Temporal UI: ${uiLink}`);
-  if (traceUrl) lines.push(`  trace: ${traceUrl}`);
+  if (trace) lines.push(`  trace: ${trace}`);
   return lines.join('\n');
 }

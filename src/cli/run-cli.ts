@@ -1,6 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import {
   connectClient,
   cancelJob,
@@ -11,14 +15,22 @@ import {
   waitForJob,
   temporalUiLink,
   traceLink,
+  traceReference,
   fetchTrace,
+  waitForTrace,
 } from '../client-library';
 import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
 import { errorTypeOf, type JobFailureInfo, type JobResult } from '../contract';
+import { BATCH_HELP, runBatch } from './batch';
+import type { CliContext, CliIo } from './cli-context';
 import { DLQ_HELP, runDlq } from './dlq';
 import { LEASES_HELP, runLeases } from './leases';
-import { createProgressPrinter, formatStatus } from './format';
+import { readJsonFile } from './files';
+import { createProgressPrinter, formatOutput, formatStatus } from './format';
+import { runSchedule, SCHEDULE_HELP, scheduleHelp } from './schedule';
+import { runTasks, TASKS_HELP } from './tasks';
 import { UsageError } from './usage-error';
+import { runTraces, TRACES_HELP } from './traces';
 import { renderWaterfall } from './waterfall';
 
 const HELP: Record<string, string> = {
@@ -28,26 +40,42 @@ Usage: mlx-jobs <command> [options]
 
 Commands:
   submit FILE|- [--wait] [--json]   start a job from a JobSpec JSON file (or stdin)
+  submit --batch FILE [--wait] …    start many jobs from JSON Lines or CSV (see help submit)
   status JOB_ID [--json]            show a job's state, steps, attempts and result
   cancel JOB_ID                     cancel a job (its profile is stopped, its lease freed)
   trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
+  traces [--platform P] [--failed] …  find jobs' traces by platform, client, failure type, step, duration
   leases [--json]                   who holds which profile and who waits for it
   dlq list|show|retry|discard       find, inspect, retry and discard dead letters (see help dlq)
+  schedule create|list|describe|…   recurring jobs on Temporal Schedules (see help schedule)
+  tasks [show NAME]                 the tasks, their input and output as JSON Schema, an example spec
   help [COMMAND]                    show help
 
-Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.`,
+Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.
+Set OTEL_EXPORTER_OTLP_ENDPOINT as on the workers, so the CLI's spans (StartWorkflow, dlq commands) join
+the jobs' traces.
+
+Exit codes: 0 ok; 1 the job failed, was cancelled or is parked (submit --wait, status), or an error;
+2 bad input (spec, arguments, settings).`,
   submit: `Usage: mlx-jobs submit FILE|- [--wait] [--json]
 
 Validates the JobSpec (every bad field is named) and starts its workflow. Submitting a job_id that is
 running or completed starts nothing new and shows the existing run.
 
-  --wait   follow the job's progress until it ends or is parked as a dead letter; exit 1 if it
-           failed or was parked
-  --json   print machine-readable JSON instead of text`,
+  --wait   follow the job's progress until it ends or is parked as a dead letter, then wait (up to
+           15 s, with MLX_TRACE_QUERY_URL) for its spans to reach the trace backend; exit 1 if it
+           failed, was cancelled or was parked
+  --json   print machine-readable JSON instead of text (the whole output)
+
+${BATCH_HELP}`,
   status: `Usage: mlx-jobs status JOB_ID [--json]
 
-Shows the job's Temporal status, each step with its duration and attempt, the failure or the output,
-and the link to the run in the Temporal UI.`,
+Shows the job's Temporal status, each step with its duration and attempt, the failure or the output
+(long outputs summarised: counts and the first rows; --json prints all of it), the link to the run in
+the Temporal UI and its trace.
+
+Exit codes: 0 the job completed or is running; 1 it failed, was cancelled, terminated or timed out, or
+is parked as a dead letter; 1 also when the job does not exist; 2 bad arguments or settings.`,
   trace: `Usage: mlx-jobs trace JOB_ID
 
 Fetches the job's trace (its id is in the run's memo) from the trace backend's query API
@@ -55,32 +83,64 @@ Fetches the job's trace (its id is in the run's memo) from the trace backend's q
 with its start offset, duration and status.`,
   leases: LEASES_HELP,
   dlq: DLQ_HELP,
+  schedule: SCHEDULE_HELP,
+  tasks: TASKS_HELP,
+  traces: TRACES_HELP,
   cancel: `Usage: mlx-jobs cancel JOB_ID
 
 Requests cancellation. The running step is cancelled, then the profile is stopped, the lease released
 and the webhook (if any) told "cancelled".`,
 };
 
+const consoleOut = (line: string) => console.log(line);
+
+/** Runs `fn` with a client connected as the environment says, closing it after. */
+async function withClient(io: CliIo, fn: (ctx: CliContext) => Promise<number>): Promise<number> {
+  const config = loadClientConfig();
+  const client = await connectClient(config);
+  try {
+    return await fn({ ...io, client, config });
+  } finally {
+    await client.connection.close();
+  }
+}
+
 /** Runs one CLI command; returns the process exit code. */
-export async function runCli(argv: string[], out = (line: string) => console.log(line)): Promise<number> {
+export async function runCli(argv: string[], out = consoleOut, io: Partial<CliIo> = {}): Promise<number> {
+  const cli: CliIo = {
+    out,
+    err: io.err ?? ((line) => console.error(line)),
+    write: io.write ?? ((text) => void process.stdout.write(text)),
+    tty: io.tty ?? (out === consoleOut && process.stdout.isTTY === true),
+  };
   const [command = 'help', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
     out(HELP[rest[0] ?? 'main'] ?? HELP.main!);
     return 0;
   }
   if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; see mlx-jobs --help`);
-  if (command === 'dlq') {
-    if (rest.length === 0 || rest.includes('--help') || rest.includes('-h')) {
-      out(DLQ_HELP);
+  if (command === 'tasks') return runTasks(rest, out);
+  if (command === 'traces') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out(TRACES_HELP);
       return 0;
     }
-    const config = loadClientConfig();
-    const client = await connectClient(config);
-    try {
-      return await runDlq(rest, { client, config, out });
-    } finally {
-      await client.connection.close();
-    }
+    return runTraces(rest, { config: loadClientConfig(), out });
+  }
+  const help =
+    command === 'schedule'
+      ? scheduleHelp(rest)
+      : command === 'dlq' && (rest.length === 0 || rest.some((a) => a === '--help' || a === '-h'))
+        ? DLQ_HELP
+        : undefined;
+  if (help) {
+    out(help);
+    return 0;
+  }
+  if (command === 'dlq') return withClient(cli, (ctx) => runDlq(rest, ctx));
+  if (command === 'schedule') return withClient(cli, (ctx) => runSchedule(rest, ctx));
+  if (command === 'submit' && rest.some((arg) => arg === '--batch' || arg.startsWith('--batch='))) {
+    return withClient(cli, (ctx) => runBatch(rest, ctx));
   }
   const { values, positionals } = parseArgs({
     args: rest,
@@ -124,17 +184,11 @@ function uiLink(config: ClientConfig, workflowId: string, runId?: string): strin
 }
 
 async function submit(ctx: CommandContext, file: string, wait: boolean): Promise<number> {
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  let spec: unknown;
-  try {
-    spec = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(err as Error).message}`);
-  }
-  const started = await startJob(ctx.client, spec, {
+  const started = await startJob(ctx.client, readJsonFile(file), {
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,
     deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
+    traceUrlTemplate: ctx.config.trace.urlTemplate,
   });
   const link = uiLink(ctx.config, started.workflow_id, started.run_id);
   if (!ctx.json) {
@@ -158,17 +212,28 @@ async function submit(ctx: CommandContext, file: string, wait: boolean): Promise
   }
   const { trace_id } = await getJob(ctx.client, started.job_id);
   const trace_url = trace_id ? traceLink(ctx.config.trace.urlTemplate, trace_id) : undefined;
+  // The workers export spans in batches: wait for the job's spans, so the trace is whole when we return.
+  const { queryUrl } = ctx.config.trace;
+  const trace_complete = trace_id && queryUrl ? await waitForTrace(queryUrl, trace_id) : undefined;
   if (ctx.json) {
-    ctx.out(JSON.stringify({ ...started, ui_url: link, trace_url, ...outcome }));
+    ctx.out(JSON.stringify({ ...started, ui_url: link, trace_url, trace_complete, ...outcome }));
   } else {
     const { result, failure } = outcome;
-    ctx.out(
-      result
-        ? `completed: ${JSON.stringify(result.output)}`
-        : `${outcome.dead_letter ? 'parked as a dead letter' : 'failed'}: ${failure?.type} at ${failure?.step ?? '?'}: ${failure?.message}`,
-    );
+    if (result) {
+      ctx.out('completed');
+      for (const line of formatOutput(result.output, started.job_id)) ctx.out(line);
+    } else {
+      ctx.out(
+        `${outcome.dead_letter ? 'parked as a dead letter' : 'failed'}: ${failure?.type} at ${failure?.step ?? '?'}: ${failure?.message}`,
+      );
+    }
     if (outcome.dead_letter) ctx.out(`inspect: mlx-jobs dlq show ${started.job_id}`);
-    if (trace_url) ctx.out(`trace: ${trace_url}`);
+    if (trace_id) {
+      ctx.out(`trace: ${traceReference(ctx.config.trace.urlTemplate, trace_id, started.job_id)}`);
+      if (trace_complete === false) {
+        ctx.out('  (the workers export spans every few seconds: the trace completes shortly)');
+      }
+    }
   }
   return outcome.failure ? 1 : 0;
 }
@@ -179,8 +244,11 @@ async function status(ctx: CommandContext, jobId: string): Promise<number> {
     ui_url: uiLink(ctx.config, job.workflow_id, job.run_id),
     trace_url: job.trace_id && traceLink(ctx.config.trace.urlTemplate, job.trace_id),
   };
-  ctx.out(ctx.json ? JSON.stringify({ ...job, ...links }) : formatStatus(job, links.ui_url, links.trace_url));
-  return 0;
+  const trace = job.trace_id && traceReference(ctx.config.trace.urlTemplate, job.trace_id, jobId);
+  ctx.out(ctx.json ? JSON.stringify({ ...job, ...links }) : formatStatus(job, links.ui_url, trace));
+  // 0 only while the job is on its way or done: a script can tell a failed or parked job by the code.
+  const parked = job.progress?.dead_letter !== undefined;
+  return (job.status === 'RUNNING' && !parked) || job.status === 'COMPLETED' ? 0 : 1;
 }
 
 async function traceCommand(ctx: CommandContext, jobId: string): Promise<number> {
@@ -196,7 +264,7 @@ async function traceCommand(ctx: CommandContext, jobId: string): Promise<number>
     );
     return 0;
   }
-  ctx.out(`trace ${trace_id}  ${traceLink(urlTemplate, trace_id)}`);
+  ctx.out(`trace ${trace_id}${urlTemplate ? `  ${traceLink(urlTemplate, trace_id)}` : ''}`);
   ctx.out(spans.length ? renderWaterfall(spans) : '(the trace backend has no spans for it yet)');
   return 0;
 }
@@ -207,6 +275,8 @@ export function describeCliError(err: unknown): { message: string; code: number 
   if (errorTypeOf(err) === 'JobSpecInvalid') return { message: (err as Error).message, code: 2 };
   if (err instanceof ConfigError) return { message: err.message, code: 2 };
   if (err instanceof WorkflowNotFoundError) return { message: `no such job: ${err.message}`, code: 1 };
+  if (err instanceof ScheduleNotFoundError)
+    return { message: `no such schedule: ${err.scheduleId}`, code: 1 };
   if (err instanceof WorkflowUpdateFailedError) {
     // The workflow refused an operator's request: the job is unchanged.
     const refused = errorTypeOf(err.cause);

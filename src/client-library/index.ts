@@ -1,7 +1,18 @@
-// The client library: submit jobs, follow and cancel them, link to their runs and traces.
+// The client library: submit jobs (one or a batch), follow and cancel them, run them on schedules, link
+// to their runs and traces.
+export * from './batch';
+export * from './check-spec';
+export * from './concurrency';
 export * from './connect-client';
 export * from './dead-letters';
 export * from './jobs';
 export * from './links';
 export * from './profile-queues';
+export * from './records';
+export * from './run-outcome';
+export * from './schedule-backfill';
+export * from './schedule-create';
+export * from './schedule-definition';
+export * from './schedules';
 export * from './trace-query';
+export * from './trace-search';

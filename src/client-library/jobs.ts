@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -11,30 +12,23 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/common';
 import {
-  parseJobSpec,
   workflowIdFor,
   type JobFailureInfo,
   type JobProgress,
   type JobResult,
-  failure,
   jobSearchAttributes,
   type DeadLetterInfo,
 } from '../contract';
-import {
-  boundProblems,
-  DEFAULT_POLICY_BOUNDS,
-  DEFAULT_STEP_POLICIES,
-  mergePolicies,
-  type PolicyConfig,
-} from '../policies';
 import { progressQuery, runJob } from '../workflows';
+import { checkedSpec, runJobInput, type SubmitSettings } from './check-spec';
+import { ATTR, jobAttributes } from '../contract';
+import { inSpan } from '../telemetry';
+import { runDetails, runSummary } from './run-summary';
 
-export interface StartJobOptions {
+export interface StartJobOptions extends SubmitSettings {
   taskQueue: string;
-  /** Configured step policies and bounds (Config.policy); the documented defaults when omitted. */
-  policy?: PolicyConfig;
-  /** How long a job that cannot succeed waits for an operator (Config.deadLetterRetentionMs); 0: never. */
-  deadLetterRetentionMs?: number;
+  /** Links the run's details in the Temporal UI to its trace (Config.trace.urlTemplate). */
+  traceUrlTemplate?: string;
 }
 
 export interface StartedJob {
@@ -51,37 +45,37 @@ export interface StartedJob {
  * may be submitted again.
  */
 export async function startJob(client: Client, spec: unknown, options: StartJobOptions): Promise<StartedJob> {
-  const job = parseJobSpec(spec);
-  const { policies, bounds } = options.policy ?? {
-    policies: DEFAULT_STEP_POLICIES,
-    bounds: DEFAULT_POLICY_BOUNDS,
-  };
-  const problems = boundProblems(job.policies, bounds);
-  if (problems.length) {
-    throw failure('JobSpecInvalid', `invalid job spec: ${problems.join('; ')}`, { details: { problems } });
-  }
+  const job = checkedSpec(spec, options.policy);
   const workflowId = workflowIdFor(job.job_id);
-  try {
-    const handle = await client.workflow.start(runJob, {
-      taskQueue: options.taskQueue,
-      workflowId,
-      args: [
-        {
-          spec: job,
-          policies: mergePolicies(policies, job.policies),
-          dead_letter_retention_ms: options.deadLetterRetentionMs ?? 0,
-        },
-      ],
-      typedSearchAttributes: jobSearchAttributes(job),
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-    });
-    return { job_id: job.job_id, workflow_id: workflowId, run_id: handle.firstExecutionRunId, created: true };
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    const existing = await client.workflow.getHandle(workflowId).describe();
-    return { job_id: job.job_id, workflow_id: workflowId, run_id: existing.runId, created: false };
-  }
+  // The submit is the root of the job's trace: its id is known here, for the run's details in the UI.
+  const attributes = { ...jobAttributes(job), [ATTR.task]: job.task.name };
+  return inSpan('mlx.job.submit', attributes, async (span) => {
+    const { traceId } = span.spanContext();
+    const traced = trace.isSpanContextValid(span.spanContext());
+    try {
+      const handle = await client.workflow.start(runJob, {
+        taskQueue: options.taskQueue,
+        workflowId,
+        args: [runJobInput(job, options)],
+        typedSearchAttributes: jobSearchAttributes(job),
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        staticSummary: runSummary(job),
+        staticDetails: runDetails(job, traced ? traceId : undefined, options.traceUrlTemplate),
+      });
+      return {
+        job_id: job.job_id,
+        workflow_id: workflowId,
+        run_id: handle.firstExecutionRunId,
+        created: true,
+      };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const existing = await client.workflow.getHandle(workflowId).describe();
+      span.setAttribute('mlx.job.already_started', true);
+      return { job_id: job.job_id, workflow_id: workflowId, run_id: existing.runId, created: false };
+    }
+  });
 }
 
 export interface PendingStep {
@@ -105,6 +99,8 @@ export interface JobStatus {
   failure?: JobFailureInfo;
   /** The job's trace, recorded by the workflow in its memo (absent when tracing was off). */
   trace_id?: string;
+  /** The job span of its latest run, for span links to it (runs from before `run-metadata` lack it). */
+  trace_span_id?: string;
 }
 
 export async function getJob(client: Client, jobId: string): Promise<JobStatus> {
@@ -125,6 +121,7 @@ export async function getJob(client: Client, jobId: string): Promise<JobStatus> 
     pending,
     progress: await handle.query(progressQuery).catch(() => undefined),
     trace_id: typeof description.memo?.trace_id === 'string' ? description.memo.trace_id : undefined,
+    trace_span_id: typeof description.memo?.span_id === 'string' ? description.memo.span_id : undefined,
   };
   if (description.status.name === 'COMPLETED') status.result = await handle.result();
   if (description.status.name === 'FAILED') {

@@ -9,7 +9,11 @@ export interface TraceSpan {
   startNs: bigint;
   endNs: bigint;
   error: boolean;
+  /** internal, server, client, producer or consumer */
+  kind: string;
   attributes: Record<string, string>;
+  /** Spans this one links to (e.g. an operator's command to the job it acted on). */
+  links: { traceId: string; spanId: string }[];
 }
 
 const AnyValue = z.looseObject({
@@ -27,7 +31,15 @@ const Span = z.looseObject({
   endTimeUnixNano: z.union([z.string(), z.number()]),
   attributes: z.array(KeyValue).optional(),
   status: z.looseObject({ code: z.union([z.number(), z.string()]).optional() }).optional(),
+  kind: z.union([z.number(), z.string()]).optional(),
+  links: z.array(z.looseObject({ traceId: z.string(), spanId: z.string() })).optional(),
 });
+
+const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+function kindName(kind: number | string | undefined): string {
+  if (typeof kind === 'number') return KINDS[kind] ?? 'unspecified';
+  return (kind ?? 'SPAN_KIND_INTERNAL').replace(/^SPAN_KIND_/, '').toLowerCase();
+}
 const ScopeSpans = z.looseObject({ spans: z.array(Span).optional() });
 const ResourceSpans = z.looseObject({
   resource: z.looseObject({ attributes: z.array(KeyValue).optional() }).optional(),
@@ -76,7 +88,12 @@ export function parseTrace(body: unknown): TraceSpan[] {
           startNs: BigInt(span.startTimeUnixNano),
           endNs: BigInt(span.endTimeUnixNano),
           error: code === 2 || code === 'STATUS_CODE_ERROR',
+          kind: kindName(span.kind),
           attributes: Object.fromEntries((span.attributes ?? []).map((a) => [a.key, text(a.value)])),
+          links: (span.links ?? []).map((l) => ({
+            traceId: hexId(l.traceId) ?? l.traceId,
+            spanId: hexId(l.spanId) ?? l.spanId,
+          })),
         });
       }
     }
@@ -85,22 +102,49 @@ export function parseTrace(body: unknown): TraceSpan[] {
 }
 
 /**
- * Fetches a trace from the backend's query API: Jaeger v2 (`/api/v3/traces/{id}`, OTLP JSON) or, when
- * that route does not exist, Tempo (`/api/traces/{id}`). Returns an empty list while the trace is not
- * there yet.
+ * Which backend answers at a query URL: Tempo has `/api/echo`; anything else is taken for Jaeger (its
+ * v2 query API: `/api/v3/traces`, and the tag search `/api/traces`).
+ */
+export async function detectTraceBackend(queryUrl: string): Promise<'tempo' | 'jaeger'> {
+  const echo = await fetch(`${queryUrl}/api/echo`, { signal: AbortSignal.timeout(10_000) });
+  return echo.ok && (await echo.text()).trim() === 'echo' ? 'tempo' : 'jaeger';
+}
+
+/**
+ * Fetches a trace from the backend's query API: Jaeger v2 (`/api/v3/traces/{id}`, OTLP JSON) or Tempo
+ * (`/api/traces/{id}`). Returns an empty list while the trace is not there yet.
  */
 export async function fetchTrace(queryUrl: string, traceId: string): Promise<TraceSpan[]> {
-  const get = (path: string) =>
-    fetch(`${queryUrl}${path}`, {
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.timeout(10_000),
-    });
-  const jaeger = await get(`/api/v3/traces/${traceId}`);
-  if (jaeger.ok) return parseTrace(await jaeger.json());
-  // Jaeger answers an unknown trace with a JSON error; Tempo has no such route at all.
-  if (jaeger.status === 404 && (await jaeger.text()).includes('httpCode')) return [];
-  const tempo = await get(`/api/traces/${traceId}`);
-  if (tempo.status === 404) return [];
-  if (!tempo.ok) throw new Error(`trace backend answered ${tempo.status} for /api/traces/${traceId}`);
-  return parseTrace(await tempo.json());
+  const path =
+    (await detectTraceBackend(queryUrl)) === 'tempo' ? `/api/traces/${traceId}` : `/api/v3/traces/${traceId}`;
+  const response = await fetch(`${queryUrl}${path}`, {
+    headers: { accept: 'application/json' },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.status === 404) return [];
+  if (!response.ok) throw new Error(`trace backend answered ${response.status} for ${path}`);
+  return parseTrace(await response.json());
+}
+
+/**
+ * Whether a job's trace is whole in the backend: its job span is there, and every span's parent is too,
+ * except the caller's (this process's own spans go out when it exits).
+ */
+export function traceIsWhole(spans: TraceSpan[]): boolean {
+  const ids = new Set(spans.map((s) => s.spanId));
+  const jobSpans = spans.filter((s) => s.name === 'mlx.job.run' || s.name === 'mlx.job.retry');
+  if (jobSpans.length === 0) return false;
+  const callers = new Set(jobSpans.map((s) => s.parentSpanId));
+  return spans.every((s) => !s.parentSpanId || ids.has(s.parentSpanId) || callers.has(s.parentSpanId));
+}
+
+/** Waits (polling) until the trace is whole in the backend; false when it is not within `timeoutMs`. */
+export async function waitForTrace(queryUrl: string, traceId: string, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const spans = await fetchTrace(queryUrl, traceId).catch(() => []);
+    if (traceIsWhole(spans)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }

@@ -14,7 +14,7 @@ const ClientEnvSchema = sharedSchema.extend({
   MLX_TRACE_URL_TEMPLATE: z
     .string()
     .regex(/^https?:\/\/.*\{trace_id\}/, 'must be an http(s) URL containing {trace_id}')
-    .default('http://127.0.0.1:16686/trace/{trace_id}'),
+    .optional(),
   MLX_TRACE_QUERY_URL: httpUrl.optional(),
   MLX_DEAD_LETTER_RETENTION_MS: z.coerce
     .number()
@@ -31,8 +31,8 @@ export interface ClientConfig {
   /** How long a job that cannot succeed waits as a dead letter for an operator; 0: it fails at once. */
   deadLetterRetentionMs: number;
   trace: {
-    /** Link to one trace in Tempo, Grafana or Jaeger; `{trace_id}` is replaced. */
-    urlTemplate: string;
+    /** Link to one trace in Grafana or a Jaeger with its web UI; `{trace_id}` is replaced. Unset: no link. */
+    urlTemplate?: string;
     /** Base URL of the trace backend's query API (Jaeger :16686, Tempo :3200), for `mlx-jobs trace`. */
     queryUrl?: string;
   };

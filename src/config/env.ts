@@ -48,3 +48,23 @@ export const sharedSchema = z.object({
 export function redisSettings(e: z.output<typeof sharedSchema>): { url: string; prefix: string } | undefined {
   return e.MLX_REDIS_URL ? { url: e.MLX_REDIS_URL, prefix: e.MLX_REDIS_PREFIX } : undefined;
 }
+
+/** The OpenTelemetry variables the SDK and its OTLP exporters read (src/telemetry/setup.ts). */
+export const OTEL_SETTINGS: readonly string[] = [
+  'OTEL_SDK_DISABLED',
+  'OTEL_SERVICE_NAME',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  'OTEL_EXPORTER_OTLP_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_COMPRESSION',
+  'OTEL_EXPORTER_OTLP_CERTIFICATE',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+];

@@ -16,6 +16,24 @@ export interface TemporalSettings {
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
+/** The variables @temporalio/envconfig reads (and TEMPORAL_GRPC_META_<NAME> headers). */
+export const TEMPORAL_SETTINGS: readonly string[] = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION',
+  'TEMPORAL_CONFIG_FILE',
+  'TEMPORAL_PROFILE',
+];
+
 export function loadTemporalSettings(env: Record<string, string>): TemporalSettings {
   if (Boolean(env.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
     throw new ConfigError(

@@ -13,6 +13,7 @@ import {
   bool,
   httpUrl,
   optionalString,
+  OTEL_SETTINGS,
   parseEnv,
   positiveInt,
   redisSettings,
@@ -20,7 +21,7 @@ import {
   sharedSchema,
   type Env,
 } from './env';
-import { loadTemporalSettings, type TemporalSettings } from './temporal';
+import { loadTemporalSettings, TEMPORAL_SETTINGS, type TemporalSettings } from './temporal';
 
 const WorkerEnvSchema = sharedSchema.extend({
   MLX_WORKER_ID: z
@@ -54,7 +55,25 @@ const WorkerEnvSchema = sharedSchema.extend({
   MLX_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MLX_ARTIFACTS_DIR: optionalString,
+  MLX_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
+    .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535')
+    .default('127.0.0.1:9464'),
 });
+
+/**
+ * Whether the worker reads this variable: its own settings, the Temporal connection's (envconfig) and
+ * OpenTelemetry's. For checking deployment files: a variable nobody reads is a typo.
+ */
+export function isWorkerSetting(name: string): boolean {
+  return (
+    name in WorkerEnvSchema.shape ||
+    TEMPORAL_SETTINGS.includes(name) ||
+    name.startsWith('TEMPORAL_GRPC_META_') ||
+    OTEL_SETTINGS.includes(name)
+  );
+}
 
 export interface WorkerConfig {
   temporal: TemporalSettings;
@@ -94,6 +113,8 @@ export interface WorkerConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Screenshots of failed tasks. */
   artifactsDir: string;
+  /** Where /metrics, /healthz and /readyz are served; port 0 picks a free one. */
+  metrics: { host: string; port: number };
 }
 
 type WorkerEnv = z.output<typeof WorkerEnvSchema>;
@@ -123,7 +144,13 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     webhookSecret: e.MLX_WEBHOOK_SECRET,
     logLevel: e.MLX_LOG_LEVEL,
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
+    metrics: hostPort(e.MLX_METRICS_ADDRESS),
   };
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
 }
 
 function mlxSettings(e: WorkerEnv): WorkerConfig['mlx'] {

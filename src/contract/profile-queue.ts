@@ -1,14 +1,20 @@
 /** One profile's queue of jobs: who holds the profile's turn and who waits for it, oldest first. */
 
-/** The queue's workflow type and the signals that reach it, by name (the activity that starts it sends them). */
+/** The queue's workflow type and the update that asks it for a turn, by name (the activity that starts it sends it). */
 export const PROFILE_QUEUE_WORKFLOW = 'profileQueue';
-export const TURN_REQUESTED_SIGNAL = 'turnRequested';
+export const TURN_REQUEST_UPDATE = 'requestTurn';
 export interface TurnRequest {
   workflow_id: string;
   run_id: string;
   job_id: string;
   /** When the asking run started (ms since epoch): the queue's order. */
   asked_at: number;
+}
+
+/** The queue's answer: the turn is the job's now, or it waits behind `ahead` jobs for a signal. */
+export interface TurnAnswer {
+  granted: boolean;
+  ahead: number;
 }
 
 export interface ProfileQueueState {

@@ -8,6 +8,8 @@ export interface JobRef {
   profile_id: string;
   platform: string;
   client_id: string;
+  /** The schedule that started the job, for scheduled runs. */
+  schedule_id?: string;
 }
 
 export const ATTR = {
@@ -20,14 +22,22 @@ export const ATTR = {
   failureType: 'mlx.failure_type',
   failedStep: 'mlx.failed_step',
   task: 'mlx.task',
+  scheduleId: 'mlx.schedule_id',
+  /** completed, failed or cancelled: how the job's run through its steps ended (on the job span). */
+  outcome: 'mlx.outcome',
+  /** On mlx.job.retry: the how-manieth retry from a dead letter this run is. */
+  deadLetterRetry: 'mlx.dead_letter.retry',
+  /** Why a span links to another (e.g. an operator's command to the job it acted on). */
+  linkReason: 'mlx.link.reason',
 } as const;
 
-export function jobRef(spec: JobRef): JobRef {
+export function jobRef(spec: JobRef, scheduleId?: string): JobRef {
   return {
     job_id: spec.job_id,
     profile_id: spec.profile_id,
     platform: spec.platform,
     client_id: spec.client_id,
+    ...(scheduleId && { schedule_id: scheduleId }),
   };
 }
 
@@ -37,5 +47,6 @@ export function jobAttributes(job: JobRef): Record<string, string> {
     [ATTR.profileId]: job.profile_id,
     [ATTR.platform]: job.platform,
     [ATTR.clientId]: job.client_id,
+    ...(job.schedule_id && { [ATTR.scheduleId]: job.schedule_id }),
   };
 }

@@ -1,6 +1,7 @@
 import {
   condition,
   defineUpdate,
+  proxySinks,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -19,6 +20,7 @@ import {
   SA,
   type JobFailureInfo,
   type JobSpec,
+  type MlxSinks,
 } from '../contract';
 
 export const retryUpdate = defineUpdate<{ action: 'retry' }, [RetryRequest]>('retry');
@@ -35,7 +37,11 @@ export class DeadLetterDesk {
   private parked?: DeadLetterInfo;
   private decision?: Decision;
 
-  constructor(private readonly spec: JobSpec) {
+  constructor(
+    private readonly spec: JobSpec,
+    /** Called when the job is parked and when it leaves the desk. */
+    private readonly onChange?: () => void,
+  ) {
     setHandler(
       retryUpdate,
       (request) => {
@@ -80,12 +86,24 @@ export class DeadLetterDesk {
       { key: SA.failureType, value: failed.type },
       { key: SA.failedStep, value: failed.step ?? '' },
     ]);
+    // Counted by the worker's metrics (a sink, so never again on replay).
+    const { mlxMetrics } = proxySinks<MlxSinks>();
+    const count = (action: 'parked' | 'retried' | 'discarded' | 'expired') =>
+      mlxMetrics.deadLetter({ platform: this.spec.platform, kind, action });
+    count('parked');
+    this.onChange?.();
+    let decision: Decision = { action: 'expire' };
     try {
       const decided = await condition(() => this.decision !== undefined, options.retentionMs);
-      return decided ? this.decision! : { action: 'expire' };
+      if (decided) decision = this.decision!;
+      return decision;
     } finally {
       this.parked = undefined;
       upsertSearchAttributes([{ key: SA.deadLetter, value: false }]);
+      count(
+        decision.action === 'retry' ? 'retried' : decision.action === 'discard' ? 'discarded' : 'expired',
+      );
+      this.onChange?.();
     }
   }
 

@@ -1,66 +1,89 @@
 /**
  * `npm run demo`: the whole system on one machine. Starts the Temporal dev server (SQLite file, Web UI),
- * the demo seller centre, a webhook receiver and a worker with the embedded local launcher (real
- * Chromium), submits one sync_orders job, follows it and prints its result, webhook and UI link.
+ * Jaeger (traces) and Prometheus (metrics with exemplars), the demo seller centre, a webhook receiver and
+ * a worker with the embedded local launcher (real Chromium), submits one sync_orders job, follows it and
+ * prints its result, webhook, span waterfall, the exemplar Prometheus holds for it and the UI link.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import {
   connectClient,
+  fetchTrace,
   getJob,
   jobFailureOf,
   startJob,
   waitForJob,
+  waitForTrace,
   temporalUiLink,
-  traceLink,
 } from '../client-library';
 import { createProgressPrinter } from '../cli/format';
+import { renderWaterfall } from '../cli/waterfall';
 import { loadClientConfig, loadWorkerConfig } from '../config';
+import { startJaeger } from '../dev/jaeger';
+import { startPrometheus, type LocalPrometheus } from '../dev/prometheus';
 import { startDevServer } from '../dev/temporal-dev-server';
 import { portIsFree } from '../dev/free-port';
 import { createLogger, serviceTracer, startTelemetry } from '../telemetry';
 import { buildActivityDeps } from '../worker-process/build-deps';
-import { createConfiguredWorker } from '../worker-process/mlx-worker';
-import { temporalLogger } from '../worker-process/temporal-logger';
+import { createConfiguredWorker, type MlxWorker } from '../worker-process/mlx-worker';
+import { installWorkerRuntime, startWorkerMetrics } from '../worker-process/worker-metrics';
 import { startSellerCentre } from './seller-centre';
 import { startWebhookReceiver } from './webhook-receiver';
 
 const DEMO_ACCOUNT = { username: 'demo-seller', password: 'demo-password' };
 
 async function main(): Promise<void> {
-  const stayUp = process.stdin.isTTY && !process.argv.includes('--exit');
+  // In a terminal (or with --stay-up) everything stays up for a look around until a signal.
+  const stayUp =
+    (process.stdin.isTTY || process.argv.includes('--stay-up')) && !process.argv.includes('--exit');
   const say = (line: string) => console.log(line);
   const base = loadWorkerConfig();
   const clientBase = loadClientConfig();
-  const telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': base.workerId } });
-  const receiverTelemetry = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
   const log = createLogger({ level: 'warn', fields: { service: 'mlx-worker' } });
-  Runtime.install({ logger: temporalLogger(log, 'WARN'), shutdownSignals: [] });
+  const sdkMetricsUrl = await installWorkerRuntime(log, { level: 'WARN', shutdownSignals: [] });
   mkdirSync(base.dataDir, { recursive: true });
 
-  const port = (await portIsFree(7233)) ? 7233 : undefined;
-  const uiPort = (await portIsFree(8233)) ? 8233 : undefined;
-  const server = await startDevServer({ port, uiPort, dbFile: join(base.dataDir, 'temporal.db') });
-  say(`Temporal dev server  ${server.address}   Web UI ${server.uiUrl}`);
-  const cleanups: (() => Promise<void>)[] = [
-    () => telemetry.shutdown(),
-    () => receiverTelemetry.shutdown(),
-    () => server.stop(),
-  ];
+  const cleanups: (() => Promise<void>)[] = [];
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
       say('stopping…');
       for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error(err));
     })());
-  const interrupted = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  // Ctrl-C, a kill, or the terminal closing: stop the worker, its browsers and every server, then leave.
+  const interrupted = new Promise<NodeJS.Signals>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+      process.once(signal, () => resolve(signal));
   });
-  // Ctrl-C at any point: stop the worker, its browsers and the servers, then leave.
-  void interrupted.then(() => stopAll().finally(() => process.exit(130)));
+  void interrupted.then((signal) => {
+    stoppedBy = signal;
+    return stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+
+  const port = (await portIsFree(7233)) ? 7233 : undefined;
+  const uiPort = (await portIsFree(8233)) ? 8233 : undefined;
+  const server = await startDevServer({ port, uiPort, dbFile: join(base.dataDir, 'temporal.db') });
+  cleanups.push(() => server.stop());
+  say(`Temporal dev server  ${server.address}   Web UI ${server.uiUrl}`);
+  const jaeger = await startJaeger();
+  cleanups.push(() => jaeger.stop());
+  say(`Jaeger               OTLP ${jaeger.otlpGrpcEndpoint}   query API ${jaeger.queryUrl} (no web UI here)`);
+  // The demo's spans go to its Jaeger, whatever OTEL_* say (the OTLP exporters read process.env).
+  Object.assign(process.env, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+  });
+  const telemetry = startTelemetry({
+    serviceName: 'mlx-worker',
+    attributes: { 'worker.id': base.workerId },
+  });
+  const receiverTelemetry = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
+  cleanups.push(
+    () => telemetry.shutdown(),
+    () => receiverTelemetry.shutdown(),
+  );
 
   try {
     const sellerCentre = await startSellerCentre({
@@ -86,7 +109,21 @@ async function main(): Promise<void> {
     cleanups.push(() => runtime.close());
     const connection = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => connection.close());
+    const polling: { worker?: MlxWorker } = {};
+    const metricsServer = await startWorkerMetrics({
+      config: { ...config, metrics: { host: '127.0.0.1', port: 0 } },
+      deps: runtime.deps,
+      connection,
+      sdkMetricsUrl,
+      notReady: () => (polling.worker?.isPolling() ? undefined : 'not polling'),
+      log,
+    });
+    cleanups.push(() => metricsServer.close());
+    const prometheus = await startPrometheus({ targets: [new URL(metricsServer.url).host] });
+    cleanups.push(() => prometheus.stop());
+    say(`Prometheus           ${prometheus.url}   scraping the worker's ${metricsServer.url}/metrics`);
     const worker = await createConfiguredWorker(config, runtime, connection, telemetry);
+    polling.worker = worker;
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();
@@ -122,6 +159,7 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       policy: clientConfig.policy,
       deadLetterRetentionMs: clientConfig.deadLetterRetentionMs,
+      traceUrlTemplate: clientConfig.trace.urlTemplate,
     });
     const link = temporalUiLink(server.uiUrl, config.temporal.namespace, started.workflow_id, started.run_id);
     say(`\nsubmitted job ${started.job_id}\n  Temporal UI: ${link}\nprogress:`);
@@ -144,12 +182,21 @@ async function main(): Promise<void> {
       `\nwebhook received (signature verified): status=${body.status} orders=${body.output?.count ?? '-'} idempotency-key=${delivery.headers['idempotency-key']}`,
     );
     say(`traceparent on the webhook: ${delivery.headers.traceparent ?? '-'}`);
-    say(`Temporal UI of the run: ${link}`);
     const { trace_id } = await getJob(client, started.job_id);
-    if (trace_id) {
-      say(`trace ${trace_id}: ${traceLink(clientConfig.trace.urlTemplate, trace_id)}`);
-      if (!telemetry.exporting) say('  (set OTEL_EXPORTER_OTLP_ENDPOINT to send spans to Jaeger or Tempo)');
-    }
+    if (trace_id)
+      await showTraceAndExemplar({
+        say,
+        trace_id,
+        jobId: started.job_id,
+        jaegerUrl: jaeger.queryUrl,
+        prometheus,
+        server,
+        flush: async () => {
+          await telemetry.spanProcessor.forceFlush();
+          await receiverTelemetry.flush();
+        },
+      });
+    say(`\nTemporal UI of the run: ${link}`);
 
     if (stayUp) {
       say('\nEverything stays up so you can look around; press Ctrl-C to stop.');
@@ -160,7 +207,58 @@ async function main(): Promise<void> {
   }
 }
 
+/** The job's span waterfall from Jaeger and the exemplar Prometheus keeps for it, with how to see both again. */
+async function showTraceAndExemplar(o: {
+  say: (line: string) => void;
+  trace_id: string;
+  jobId: string;
+  jaegerUrl: string;
+  prometheus: LocalPrometheus;
+  server: { address: string; uiUrl: string };
+  flush: () => Promise<void>;
+}): Promise<void> {
+  const { say, trace_id, jobId } = o;
+  await o.flush();
+  await waitForTrace(o.jaegerUrl, trace_id, 20_000);
+  say(`\ntrace ${trace_id}:`);
+  say(renderWaterfall(await fetchTrace(o.jaegerUrl, trace_id)));
+  say('  Jaeger here has no web UI; draw it again with:');
+  say(
+    `  TEMPORAL_ADDRESS=${o.server.address} MLX_TRACE_QUERY_URL=${o.jaegerUrl} bin/mlx-jobs trace ${jobId}`,
+  );
+  say(`  (its OTLP JSON: curl ${o.jaegerUrl}/api/v3/traces/${trace_id})`);
+  const query = 'mlx_job_duration_seconds_bucket';
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const exemplar = (await o.prometheus.exemplars(query).catch(() => [])).find(
+      (e) => e.labels.trace_id === trace_id,
+    );
+    if (exemplar) {
+      const { platform, task, outcome } = exemplar.series;
+      say(
+        `\nPrometheus keeps the job as an exemplar of mlx_job_duration_seconds{platform="${platform}",task="${task}",outcome="${outcome}"}:`,
+      );
+      say(`  ${exemplar.value.toFixed(2)} s, trace_id=${exemplar.labels.trace_id}`);
+      say(
+        `  see it: curl '${o.prometheus.url}/api/v1/query_exemplars?query=${query}' (Prometheus UI: ${o.prometheus.url}/graph)`,
+      );
+      return;
+    }
+    if (Date.now() > deadline) {
+      say(
+        `\nPrometheus has no exemplar for the job yet: curl '${o.prometheus.url}/api/v1/query_exemplars?query=${query}'`,
+      );
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** The signal that stopped the demo: what fails while it stops everything is no error of the demo. */
+let stoppedBy: NodeJS.Signals | undefined;
+
 main().catch((err: unknown) => {
+  if (stoppedBy) return;
   console.error(err);
   process.exit(1);
 });

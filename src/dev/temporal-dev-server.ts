@@ -25,6 +25,19 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
+/**
+ * The server settings this project runs Temporal with (the compose file's
+ * deploy/temporal/dynamicconfig.yaml holds the same; docs/operations.md says why). With the defaults,
+ * the history service reads new tasks at most 20 times a second per shard, so every workflow and
+ * activity task waits 25–45 ms between scheduled and started on a one-shard server; raised, that gap
+ * is a few milliseconds (docs/benchmarks.md). Eager activity execution hands an activity on the
+ * workflow's own queue to the worker that completes the workflow task, with no dispatch at all.
+ */
+export const DISPATCH_SETTINGS: Readonly<Record<string, number | boolean>> = {
+  'history.transferProcessorMaxPollRPS': 10_000,
+  'system.enableActivityEagerExecution': true,
+};
+
 export interface DevServerOptions {
   cliPath?: string;
   /** gRPC port; a free one when omitted. */
@@ -39,7 +52,10 @@ export interface DevServerOptions {
     'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList'
   >;
   startTimeoutMs?: number;
-  /** Server dynamic configuration, `--dynamic-config-value KEY=VALUE` each (values as JSON). */
+  /**
+   * Server dynamic configuration, `--dynamic-config-value KEY=VALUE` each (values as JSON);
+   * DISPATCH_SETTINGS when omitted (`{}`: Temporal's own defaults).
+   */
   dynamicConfig?: Record<string, string | number | boolean>;
 }
 
@@ -84,7 +100,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   ];
   args.push('--log-level', 'error', '--disable-config-file', '--disable-config-env');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? DISPATCH_SETTINGS)) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
   for (const [name, type] of Object.entries(options.searchAttributes ?? SEARCH_ATTRIBUTE_TYPES)) {

@@ -3,6 +3,7 @@ import { createTaskRegistry, type TaskRegistry } from './registry';
 import { syncOrders } from './sync-orders';
 import type { TaskDefinition } from './task-definition';
 
+export * from './describe';
 export * from './registry';
 export * from './task-definition';
 export { syncOrders };

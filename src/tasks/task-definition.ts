@@ -9,6 +9,8 @@ export interface TaskJobInfo {
   readonly profile_id: string;
   readonly platform: string;
   readonly client_id: string;
+  /** The schedule that started the job, for scheduled runs. */
+  readonly schedule_id?: string;
   readonly attempt: number;
 }
 
@@ -37,6 +39,8 @@ export interface TaskDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
   readonly description: string;
   readonly input: I;
   readonly output: O;
+  /** An input that validates, for `mlx-jobs tasks show` (an example spec clients can start from). */
+  readonly example?: z.input<I>;
   run(ctx: TaskContext, input: z.output<I>): Promise<z.input<O>>;
 }
 

@@ -17,6 +17,8 @@ export interface Telemetry {
   spanProcessor: SpanProcessor;
   /** True when spans leave the process (an OTLP endpoint is set and the SDK is not disabled). */
   exporting: boolean;
+  /** Where spans go, for the start-up log: `<endpoint> (<protocol>)`, or why they do not. */
+  destination: string;
   /** Flushes pending spans and stops the SDK. */
   shutdown(): Promise<void>;
 }
@@ -41,13 +43,25 @@ function serviceResource(options: TelemetryOptions): Resource {
  * exporters read endpoint, headers and timeouts from the standard variables themselves.
  * Without an endpoint, or with OTEL_SDK_DISABLED=true, nothing is exported.
  */
-function spanProcessorFromEnv(env: NodeJS.ProcessEnv): { processor: SpanProcessor; exporting: boolean } {
+function spanProcessorFromEnv(env: NodeJS.ProcessEnv): {
+  processor: SpanProcessor;
+  exporting: boolean;
+  destination: string;
+} {
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (!endpoint || env.OTEL_SDK_DISABLED === 'true')
-    return { processor: new NoopSpanProcessor(), exporting: false };
+  if (env.OTEL_SDK_DISABLED === 'true')
+    return { processor: new NoopSpanProcessor(), exporting: false, destination: 'none (OTEL_SDK_DISABLED)' };
+  if (!endpoint) {
+    const destination = 'none (set OTEL_EXPORTER_OTLP_ENDPOINT to export spans)';
+    return { processor: new NoopSpanProcessor(), exporting: false, destination };
+  }
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'grpc';
   const exporter = protocol === 'http/protobuf' ? new OtlpProtoExporter() : new OtlpGrpcExporter();
-  return { processor: new BatchSpanProcessor(exporter), exporting: true };
+  return {
+    processor: new BatchSpanProcessor(exporter),
+    exporting: true,
+    destination: `${endpoint} (OTLP ${protocol === 'http/protobuf' ? 'http/protobuf' : 'grpc'})`,
+  };
 }
 
 /**
@@ -57,7 +71,7 @@ function spanProcessorFromEnv(env: NodeJS.ProcessEnv): { processor: SpanProcesso
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const env = options.env ?? process.env;
   const resource = serviceResource(options);
-  const { processor, exporting } = spanProcessorFromEnv(env);
+  const { processor, exporting, destination } = spanProcessorFromEnv(env);
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,
@@ -65,7 +79,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     instrumentations: [],
   });
   if (env.OTEL_SDK_DISABLED !== 'true') sdk.start();
-  return { resource, spanProcessor: processor, exporting, shutdown: () => sdk.shutdown() };
+  return { resource, spanProcessor: processor, exporting, destination, shutdown: () => sdk.shutdown() };
 }
 
 /** A tracer of another service in the same process (the example webhook receiver), not registered globally. */

@@ -13,7 +13,7 @@ import {
 import type { WorkerConfig } from '../config';
 import { acquireTaskQueue, hostTaskQueue } from '../contract';
 import { startReaper, type RunRef } from '../host';
-import type { Telemetry } from '../telemetry';
+import { metricsSinks, type Telemetry } from '../telemetry';
 import { progressQuery } from '../workflows';
 import type { RuntimeDeps } from './build-deps';
 import { ensureSearchAttributes } from './register-search-attributes';
@@ -51,6 +51,8 @@ export interface MlxWorker {
   shutdown(): void;
   /** Stops at once, without waiting for hosted jobs (a second signal). */
   shutdownNow(): void;
+  /** True while every Temporal worker polls its queue (for /readyz). */
+  isPolling(): boolean;
 }
 
 export const DEFAULT_DRAIN_GRACE_MS = 30 * 60 * 1000;
@@ -104,6 +106,8 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
       : { workflowsPath: require.resolve('../workflows') }),
     // acquireLease stays here too, for runs started before the acquire queue existed.
     activities: sharedActivities,
+    // The workflow's metric events (job outcomes, dead letters): recorded here, never on replay.
+    sinks: metricsSinks(),
   });
   // Polled only while this worker has a free profile slot: see profileSlotGate.
   const fixed = (numSlots: number) => ({ type: 'fixed-size' as const, numSlots });
@@ -184,6 +188,7 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
       forced = true;
       draining ??= drainThenStop();
     },
+    isPolling: () => workers.every((worker) => worker.getState() === 'RUNNING'),
   };
 }
 

@@ -1,14 +1,15 @@
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadWorkerConfig } from '../config';
 import { createLogger, startTelemetry } from '../telemetry';
 import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
 import { buildActivityDeps } from './build-deps';
-import { createConfiguredWorker } from './mlx-worker';
-import { temporalLogger } from './temporal-logger';
+import { createConfiguredWorker, type MlxWorker } from './mlx-worker';
+import { installWorkerRuntime, startWorkerMetrics } from './worker-metrics';
 
 /**
  * The worker process from configuration: telemetry, activity dependencies (the embedded launcher unless
- * MLX_LAUNCHER_URL is set), both Temporal workers; returns once they stopped (SIGINT/SIGTERM).
+ * MLX_LAUNCHER_URL is set), both Temporal workers and the metrics endpoint; returns once they stopped
+ * (SIGINT/SIGTERM).
  */
 export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry()): Promise<void> {
   const config = loadWorkerConfig();
@@ -21,36 +22,53 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
     fields: { service: 'mlx-worker', worker_id: config.workerId },
   });
   // Signals are ours: the first drains (no new jobs, hosted ones finish), a second stops at once.
-  Runtime.install({ logger: temporalLogger(log), shutdownSignals: [] });
+  const sdkMetricsUrl = await installWorkerRuntime(log, { shutdownSignals: [] });
   const runtime = await buildActivityDeps(config, log, tasks);
   try {
     const connection = await NativeConnection.connect(config.temporal.connection);
     try {
-      const worker = await createConfiguredWorker(config, runtime, connection, telemetry);
-      log.info('worker started', {
-        temporal: config.temporal.connection.address,
-        namespace: config.temporal.namespace,
-        task_queue: config.taskQueue,
-        launcher: config.launcherUrl ?? 'embedded local launcher',
-        max_open_profiles: config.maxOpenProfiles,
-        drain_grace_ms: config.drainGraceMs,
-        lease_store: config.redis ? 'redis' : 'memory',
+      let worker: MlxWorker | undefined;
+      const metricsServer = await startWorkerMetrics({
+        config,
+        deps: runtime.deps,
+        connection,
+        sdkMetricsUrl,
+        notReady: () => (worker?.isPolling() ? undefined : 'not polling its task queues'),
+        log,
       });
-      const signals = ['SIGINT', 'SIGTERM'] as const;
-      let received = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
-        received += 1;
-        log.info(received === 1 ? 'shutting down: draining first' : 'shutting down now', { signal });
-        if (received === 1) worker.shutdown();
-        else worker.shutdownNow();
-      };
-      for (const signal of signals) process.on(signal, onSignal);
       try {
-        await worker.run();
+        const started = await createConfiguredWorker(config, runtime, connection, telemetry);
+        worker = started;
+        log.info('worker started', {
+          temporal: config.temporal.connection.address,
+          namespace: config.temporal.namespace,
+          task_queue: config.taskQueue,
+          launcher: config.launcherUrl ?? 'embedded local launcher',
+          max_open_profiles: config.maxOpenProfiles,
+          drain_grace_ms: config.drainGraceMs,
+          lease_store: config.redis ? 'redis' : 'memory',
+          traces: telemetry.destination,
+          metrics: `${metricsServer.url}/metrics`,
+          health: `${metricsServer.url}/healthz ${metricsServer.url}/readyz`,
+        });
+        const signals = ['SIGINT', 'SIGTERM'] as const;
+        let received = 0;
+        const onSignal = (signal: NodeJS.Signals) => {
+          received += 1;
+          log.info(received === 1 ? 'shutting down: draining first' : 'shutting down now', { signal });
+          if (received === 1) started.shutdown();
+          else started.shutdownNow();
+        };
+        for (const signal of signals) process.on(signal, onSignal);
+        try {
+          await started.run();
+        } finally {
+          for (const signal of signals) process.off(signal, onSignal);
+        }
+        log.info('worker stopped');
       } finally {
-        for (const signal of signals) process.off(signal, onSignal);
+        await metricsServer.close();
       }
-      log.info('worker stopped');
     } finally {
       await connection.close();
     }

@@ -6,15 +6,23 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { HostActivities, LeaseGrant, SharedActivities } from '../activities';
 import { acquireTaskQueue, failure, failureInfo, isStepName, type StepName } from '../contract';
 import type { Outcome } from '../dead-letters';
-import { activityOptions, isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from '../policies';
+import {
+  activityOptions,
+  isAtCapacity,
+  isHostLost,
+  localActivityOptions,
+  MAX_HOST_FAILOVERS,
+} from '../policies';
 import type { JobContext } from './job-context';
 import { takeProfileTurn, type ProfileTurn } from './profile-turn';
 import { report } from './report';
+import { waitingFor, type WaitingFor } from './waiting-for';
 
 /**
  * The steps, then the report: lease the profile, drive it on the leasing worker's host, always stop the
@@ -29,11 +37,16 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
   // Since `fair-waiting`: the job waits for its profile's turn in the profile's queue (FIFO), then for a
   // free slot in the acquire queue; neither wait costs an attempt.
   const fair = patched('fair-waiting');
+  // While it waits, the run says for what in its search attributes (fair waiting only).
+  const waiting = fair ? waitingFor() : undefined;
   let turn: ProfileTurn | undefined;
   const steps = async () => {
-    if (fair) turn = await takeProfileTurn(ctx);
+    if (waiting) {
+      waiting('profile');
+      turn = await takeProfileTurn(ctx);
+    }
     if (patched('host-failover')) {
-      output = await leaseAndDrive(ctx, held, fair);
+      output = await leaseAndDrive(ctx, held, waiting);
       return;
     }
     held.lease = await progress.run('acquireLease', () => acquirer(ctx, fair).acquireLease({ job }));
@@ -56,14 +69,16 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
       );
     }
   }
+  waiting?.(undefined);
   const { lease } = held;
   // A profile whose stop failed keeps its lease: the host's reaper holds it until the browser is stopped.
   const keepLease = held.stopFailed && patched('failed-stop-keeps-lease');
   if (lease && !keepLease) {
     const { token } = lease;
-    await cleanup(() =>
-      progress.run('releaseLease', () => shared(ctx, 'releaseLease').releaseLease({ job, token })),
-    );
+    // Since `fair-waiting` a local activity: no task to dispatch, and the report follows in the same
+    // workflow task.
+    const { releaseLease } = fair ? localShared(ctx, 'releaseLease') : shared(ctx, 'releaseLease');
+    await cleanup(() => progress.run('releaseLease', () => releaseLease({ job, token })));
   }
   // The next job for this profile starts now, while this one reports.
   await turn?.release();
@@ -93,7 +108,16 @@ function failedStep(error: unknown, progress: JobContext['progress']): StepName 
 }
 
 const shared = (ctx: JobContext, step: StepName) =>
-  proxyActivities<SharedActivities>(activityOptions(ctx.policies[step]));
+  proxyActivities<SharedActivities>({
+    ...activityOptions(ctx.policies[step]),
+    summary: ctx.metadata?.activitySummary(step),
+  });
+
+const localShared = (ctx: JobContext, step: StepName) =>
+  proxyLocalActivities<SharedActivities>({
+    ...localActivityOptions(ctx.policies[step]),
+    summary: ctx.metadata?.activitySummary(step),
+  });
 
 /** acquireLease: on the acquire queue (polled only by workers with room) since `fair-waiting`. */
 const acquirer = (ctx: JobContext, fair: boolean) =>
@@ -106,15 +130,16 @@ const acquirer = (ctx: JobContext, fair: boolean) =>
  * again from the shared queue, so another worker becomes host, and run the attempt there, at most
  * MAX_HOST_FAILOVERS times. A worker at capacity is not a failure: its acquireLease is asked again.
  */
-async function leaseAndDrive(ctx: JobContext, held: HeldProfile, fair: boolean): Promise<unknown> {
+async function leaseAndDrive(ctx: JobContext, held: HeldProfile, waiting?: WaitingFor): Promise<unknown> {
   const { job, policies, progress } = ctx;
-  const { acquireLease } = acquirer(ctx, fair);
+  const { acquireLease } = acquirer(ctx, waiting !== undefined);
   const waitUntil = Date.now() + (policies.acquireLease.schedule_to_close_ms ?? Infinity);
   // Stops sent to lost hosts: waited for at the end, not before the job moves on.
   const lostHostStops: Promise<boolean>[] = [];
   try {
     for (let failovers = 0; ; failovers++) {
       let lease: LeaseGrant | undefined;
+      waiting?.('slot');
       while (!lease) {
         try {
           lease = await progress.run('acquireLease', () => acquireLease({ job }));
@@ -122,6 +147,7 @@ async function leaseAndDrive(ctx: JobContext, held: HeldProfile, fair: boolean):
           if (!isAtCapacity(err) || Date.now() >= waitUntil) throw err;
         }
       }
+      waiting?.(undefined);
       held.lease = lease;
       progress.workerId = lease.worker_id;
       try {
@@ -157,6 +183,7 @@ async function driveProfile(
     proxyActivities<HostActivities>({
       ...activityOptions(policies[step], lease.task_queue),
       cancellationType,
+      summary: ctx.metadata?.activitySummary(step, lease.worker_id),
     });
   let hostLost = false;
   try {
@@ -173,6 +200,7 @@ async function driveProfile(
     return await progress.run('executeTask', () =>
       host('executeTask', ActivityCancellationType.WAIT_CANCELLATION_COMPLETED).executeTask({
         spec,
+        job,
         port,
         lease_token,
       }),

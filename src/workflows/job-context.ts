@@ -1,5 +1,6 @@
 import type { JobRef, JobSpec, RunJobInput, StepPolicies } from '../contract';
 import type { ProgressTracker } from './progress-tracker';
+import type { RunMetadata } from './run-metadata';
 
 /** What every part of one run works from: its input, the job it runs and the record of its steps. */
 export interface JobContext {
@@ -8,4 +9,6 @@ export interface JobContext {
   job: JobRef;
   policies: StepPolicies;
   progress: ProgressTracker;
+  /** The run's user metadata in the Temporal UI (absent for runs from before the `run-metadata` patch). */
+  metadata?: RunMetadata;
 }

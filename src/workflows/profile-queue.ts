@@ -3,19 +3,26 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   getExternalWorkflowHandle,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SharedActivities } from '../activities';
-import { sameRun, TURN_REQUESTED_SIGNAL, type ProfileQueueState, type TurnRequest } from '../contract';
+import {
+  sameRun,
+  TURN_REQUEST_UPDATE,
+  type ProfileQueueState,
+  type TurnAnswer,
+  type TurnRequest,
+} from '../contract';
 
-/** A job asks for the profile's turn (sent by the job's requestProfileTurn local activity). */
-export const turnRequested = defineSignal<[TurnRequest]>(TURN_REQUESTED_SIGNAL);
+/** A job asks for the profile's turn (the job's requestProfileTurn local activity, with start). */
+export const requestTurn = defineUpdate<TurnAnswer, [TurnRequest]>(TURN_REQUEST_UPDATE);
 /** A job is done with its turn, or stops waiting for it (cancelled, deadline). */
 export const turnReleased = defineSignal<[Pick<TurnRequest, 'workflow_id' | 'run_id'>]>('turnReleased');
-/** Sent to the job whose turn it is. */
+/** Sent to a waiting job when its turn comes. */
 export const turnGranted = defineSignal('turnGranted');
 export const queueQuery = defineQuery<ProfileQueueState>('queue');
 
@@ -29,18 +36,28 @@ const HISTORY_LIMIT = 2_000;
 const { runIsOpen } = proxyLocalActivities<SharedActivities>({ startToCloseTimeout: '10 seconds' });
 
 /**
- * One profile's turns, in FIFO order (by when the asking runs started): the head of the queue is told
- * by a signal the moment the profile is free, so the next job starts right after the previous one
- * releases, and nobody polls while it waits. The Redis lease stays the guard on the host; this queue
+ * One profile's turns, in FIFO order (by when the asking runs started): a job that finds the profile
+ * free has its turn in the update's answer; one that waits is told by a signal the moment the profile
+ * is free, so the next job starts right after the previous one releases, and nobody polls while it waits. The Redis lease stays the guard on the host; this queue
  * only makes waiting fair and free.
  */
 export async function profileQueue(state: ProfileQueueState): Promise<void> {
   let holder = state.holder;
   const waiting = [...state.waiting];
-  setHandler(turnRequested, (request) => {
-    if ((holder && sameRun(holder, request)) || waiting.some((w) => sameRun(w, request))) return;
-    const at = waiting.findIndex((w) => w.asked_at > request.asked_at);
-    waiting.splice(at < 0 ? waiting.length : at, 0, request);
+  // Asked again (a retried request), a job gets the same answer.
+  setHandler(requestTurn, (request): TurnAnswer => {
+    const behind = holder ? 1 : 0;
+    if (holder && sameRun(holder, request)) return { granted: true, ahead: 0 };
+    const queued = waiting.findIndex((w) => sameRun(w, request));
+    if (queued >= 0) return { granted: false, ahead: behind + queued };
+    if (!holder && waiting.length === 0) {
+      holder = request;
+      return { granted: true, ahead: 0 };
+    }
+    let at = waiting.findIndex((w) => w.asked_at > request.asked_at);
+    if (at < 0) at = waiting.length;
+    waiting.splice(at, 0, request);
+    return { granted: false, ahead: behind + at };
   });
   setHandler(turnReleased, (run) => {
     if (holder && sameRun(holder, run)) holder = undefined;
@@ -58,14 +75,16 @@ export async function profileQueue(state: ProfileQueueState): Promise<void> {
     if (!holder) {
       const next = waiting.shift();
       if (!next) {
-        if (!(await condition(() => waiting.length > 0, IDLE_MS))) return;
+        if (!(await condition(() => waiting.length > 0 || holder !== undefined, IDLE_MS))) return;
         continue;
       }
+      // Held from now, so no request answered while the signal is on its way takes the turn too.
+      holder = next;
       try {
         await getExternalWorkflowHandle(next.workflow_id, next.run_id).signal(turnGranted);
-        holder = next;
       } catch {
         // That run is gone (closed before its turn): the next one gets it.
+        if (holder === next) holder = undefined;
       }
       continue;
     }

@@ -22,8 +22,8 @@ const { requestProfileTurn } = proxyLocalActivities<SharedActivities>({
 });
 
 /**
- * Waits for this job's turn on its profile: asks the profile's queue (starting it if needed) and waits,
- * costing nothing, for its signal. A cancel or a passed deadline while waiting withdraws from the queue.
+ * Takes this job's turn on its profile: asks the profile's queue (starting it if needed), which answers
+ * at once when the profile is free; otherwise waits, costing nothing, for the queue's signal. A cancel or a passed deadline while waiting withdraws from the queue.
  */
 export async function takeProfileTurn(ctx: JobContext): Promise<ProfileTurn> {
   let granted = false;
@@ -40,9 +40,13 @@ export async function takeProfileTurn(ctx: JobContext): Promise<ProfileTurn> {
   const queue = getExternalWorkflowHandle(profileQueueWorkflowId(ctx.spec.profile_id));
   const release = () =>
     CancellationScope.nonCancellable(() => queue.signal(turnReleased, request)).catch(() => undefined);
-  await requestProfileTurn({ profile_id: ctx.spec.profile_id, task_queue: taskQueue, request });
+  const answer = await requestProfileTurn({
+    profile_id: ctx.spec.profile_id,
+    task_queue: taskQueue,
+    request,
+  });
   try {
-    await condition(() => granted);
+    if (!answer.granted) await condition(() => granted);
   } catch (err) {
     await release();
     throw err;

@@ -16,13 +16,18 @@ export class ProgressTracker {
   /** The step whose failure ended the job, for the failure report. */
   failedStep?: StepName;
 
-  constructor(private readonly jobId: string) {}
+  constructor(
+    private readonly jobId: string,
+    /** Called whenever a step starts or ends and when the job's state changes. */
+    private readonly onChange?: () => void,
+  ) {}
 
   async run<T>(step: StepName, fn: () => Promise<T>): Promise<T> {
     const started = Date.now();
     const record: StepRecord = { step, status: 'running', started_at: new Date(started).toISOString() };
     this.records.push(record);
     this.current = step;
+    this.onChange?.();
     try {
       const result = await fn();
       record.status = 'completed';
@@ -35,11 +40,13 @@ export class ProgressTracker {
     } finally {
       record.duration_ms = Date.now() - started;
       this.current = undefined;
+      this.onChange?.();
     }
   }
 
   finish(state: JobProgress['state']): void {
     this.state = state;
+    this.onChange?.();
   }
 
   /** Copies, so a caller can keep them while the run goes on. */

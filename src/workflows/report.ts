@@ -29,7 +29,10 @@ export async function report(ctx: JobContext, outcome: Outcome): Promise<unknown
   const submission = patched('submission-idempotency-key') ? `:${firstExecutionRunId}` : '';
   const idempotency_key = `${spec.job_id}${submission}:${outcome.status}${retries ? `:retry-${retries}` : ''}`;
   const url = spec.callback_url;
-  const { postWebhook } = proxyActivities<SharedActivities>(activityOptions(policies.postWebhook));
+  const { postWebhook } = proxyActivities<SharedActivities>({
+    ...activityOptions(policies.postWebhook),
+    summary: ctx.metadata?.activitySummary('postWebhook'),
+  });
   try {
     await CancellationScope.nonCancellable(() =>
       progress.run('postWebhook', () => postWebhook({ job, url, body, idempotency_key })),

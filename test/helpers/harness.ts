@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
-import { startJob, type StartedJob, connectClient } from '../../src/client-library';
+import { startJob, type StartedJob, type StartJobOptions, connectClient } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
 import { hostTaskQueue } from '../../src/contract';
 import { createOpenProfiles, createProfileSlots } from '../../src/host';
@@ -45,6 +45,12 @@ export interface Harness {
   dataDir: string;
   taskQueue: string;
   policies: StepPolicies;
+  /** What submit starts jobs with (queue, the fast policies, no dead-letter retention). */
+  startOptions: StartJobOptions;
+  /** A job's fields but its job_id, with test defaults (a profile of its own named after `key`). */
+  jobFields(key: string): Omit<JobSpecInput, 'job_id'>;
+  /** The environment that points bin/mlx-jobs at this server and queue. */
+  cliEnv: NodeJS.ProcessEnv;
   /** Starts a job with test defaults; `deadLetterRetentionMs` 0 (the default) fails jobs at once. */
   submit(
     spec: Partial<JobSpecInput> & Pick<JobSpecInput, 'job_id'>,
@@ -148,6 +154,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const running = worker.run();
   const policies = fastPolicies();
+  const startOptions = { taskQueue, policy: { policies, bounds: DEFAULT_POLICY_BOUNDS } };
+  const jobFields = (key: string) => ({
+    profile_id: `profile-${key}`,
+    folder_id: 'folder-test',
+    platform: 'shopee_my',
+    client_id: 'client-42',
+    task: { name: 'read_title', input: { title: 'hello' } as Record<string, unknown> },
+    callback_url: receiver.url,
+  });
 
   return {
     server,
@@ -159,23 +174,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataDir,
     taskQueue,
     policies,
+    startOptions,
+    jobFields,
+    cliEnv: {
+      TEMPORAL_ADDRESS: server.address,
+      MLX_TEMPORAL_UI_URL: server.uiUrl,
+      MLX_TASK_QUEUE: taskQueue,
+      MLX_DEAD_LETTER_RETENTION_MS: '0',
+    },
     submit: (spec, submitOptions = {}) =>
       startJob(
         client,
-        {
-          profile_id: `profile-${spec.job_id}`,
-          folder_id: 'folder-test',
-          platform: 'shopee_my',
-          client_id: 'client-42',
-          task: { name: 'read_title', input: { title: 'hello' } },
-          callback_url: receiver.url,
-          ...spec,
-        },
-        {
-          taskQueue,
-          policy: { policies, bounds: DEFAULT_POLICY_BOUNDS },
-          deadLetterRetentionMs: submitOptions.deadLetterRetentionMs ?? 0,
-        },
+        { ...jobFields(spec.job_id), ...spec },
+        { ...startOptions, deadLetterRetentionMs: submitOptions.deadLetterRetentionMs ?? 0 },
       ),
     async close() {
       worker.shutdown();

@@ -28,6 +28,8 @@ export interface WorkerProcess {
   /** Every line the worker logged so far (JSON lines on stderr). */
   lines(): string[];
   exited: Promise<number | null>;
+  /** The worker's /metrics URL, from its start-up line. */
+  metricsUrl: string;
 }
 
 /** The worker entry point with the test tasks registered as well (test/helpers/test-worker.ts). */
@@ -40,7 +42,8 @@ export async function startWorkerProcess(
   script = join(ROOT, 'src', 'worker.ts'),
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, ...env },
+    // Metrics on a free port unless the test picks one: tests run beside each other on one machine.
+    env: { MLX_METRICS_ADDRESS: '127.0.0.1:0', ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const output: string[] = [];
@@ -60,5 +63,7 @@ export async function startWorkerProcess(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { child, lines: () => [...output], exited };
+  const startLine = output.find((line) => line.includes('"worker started"'))!;
+  const { metrics } = JSON.parse(startLine) as { metrics: string };
+  return { child, lines: () => [...output], exited, metricsUrl: metrics };
 }

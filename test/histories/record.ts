@@ -8,34 +8,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
-import { discardDeadLetter, retryDeadLetter } from '../../src/client-library';
-import { cancelJob, getJob, waitForJob, type StartedJob } from '../../src/client-library';
-import { hostTaskQueue } from '../../src/contract';
-import { createOpenProfiles, createProfileSlots } from '../../src/host';
+import { cancelJob, discardDeadLetter, getJob, retryDeadLetter, waitForJob } from '../../src/client-library';
+import { profileQueueWorkflowId } from '../../src/contract';
 import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
 import { findTemporalCli } from '../../src/dev/temporal-dev-server';
-import { createMlxWorker } from '../../src/worker-process/mlx-worker';
-import { startTelemetry } from '../../src/telemetry';
-import { startHarness, WEBHOOK_SECRET, workflowBundle, type Harness } from '../helpers/harness';
+import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
 import { waitUntil } from '../helpers/processes';
 import { bannedAccounts } from '../helpers/test-tasks';
+import { recordFairWaiting, recordHostFailover, recordScheduledRun, type Recording } from './starters';
 
 /** The recording round: bump it after a workflow change (patch) and record again. */
-const ROUND = 'r2';
-
-interface Recording {
-  name: string;
-  spec: Parameters<Harness['submit']>[0];
-  deadLetterRetentionMs?: number;
-  /** Also record the run the job continued as (a dead letter's retry), as `<name>-next-run`. */
-  nextRun?: boolean;
-  /** What an operator does while the job runs or waits; the job then runs to its end. */
-  operate?: (h: Harness, jobId: string) => Promise<void>;
-  /** Starts the job some other way than h.submit (see recordHostFailover). */
-  start?: (h: Harness, recording: Recording) => Promise<StartedJob>;
-}
+const ROUND = 'r3';
 
 const quickHostTimeouts = { schedule_to_start_ms: 2_000 };
 
@@ -110,6 +94,46 @@ const RECORDINGS: Recording[] = [
       bannedAccounts.add('a2');
       await parked(h, jobId);
       await discardDeadLetter(h.client, jobId, 'recorded for the replay test');
+    },
+  },
+  {
+    // run-metadata: current details, activity summaries, the job span's id in the memo, parked and
+    // retried (the continue-as-new carries the span the retry links to).
+    name: 'run-metadata-retried',
+    spec: {
+      job_id: 'replay-run-metadata',
+      task: { name: 'banned_while_flagged', input: { account: 'a5' } },
+    },
+    deadLetterRetentionMs: 600_000,
+    async operate(h, jobId) {
+      bannedAccounts.add('a5');
+      await parked(h, jobId);
+      bannedAccounts.delete('a5');
+      await retryDeadLetter(h.client, jobId);
+      await waitForJob(h.client, jobId);
+    },
+  },
+  {
+    // A backfilled run of a schedule: its template's relative dates resolved at its scheduled time.
+    name: 'scheduled-run',
+    spec: { job_id: 'replay-scheduled', task: { name: 'read_title', input: { title: 'yesterday' } } },
+    start: recordScheduledRun,
+  },
+  {
+    // Waits for its profile's turn behind another job; the profile's queue run is recorded too.
+    name: 'fair-waiting',
+    spec: {
+      job_id: 'replay-fair-waiting',
+      profile_id: 'replay-fair-profile',
+      task: { name: 'read_title', input: { title: 't' } },
+    },
+    start: recordFairWaiting,
+    async operate(h, jobId) {
+      await waitForJob(h.client, jobId);
+      const queue = await h.client.workflow
+        .getHandle(profileQueueWorkflowId('replay-fair-profile'))
+        .describe();
+      save(`${ROUND}-profile-queue`, historyJson(h, queue.workflowId, queue.runId));
     },
   },
   {
@@ -193,47 +217,6 @@ async function main(names: string[]): Promise<void> {
   } finally {
     await h.close();
   }
-}
-
-/**
- * A second worker ("doomed") takes the job while the harness worker is full (every slot taken), and is
- * shut down during the task: its queue goes silent, the workflow moves the job to the harness worker.
- */
-async function recordHostFailover(h: Harness, job: Recording): Promise<StartedJob> {
-  const connection = await NativeConnection.connect({ address: h.server.address });
-  const telemetry = startTelemetry({ serviceName: 'mlx-worker', env: {} });
-  const doomed = await createMlxWorker({
-    connection,
-    namespace: 'default',
-    taskQueue: h.taskQueue,
-    deps: {
-      ...h.deps,
-      workerId: 'doomed-worker',
-      hostTaskQueue: hostTaskQueue(h.taskQueue, 'doomed-worker'),
-      launcherShared: false,
-      profiles: createOpenProfiles(),
-      slots: createProfileSlots(8),
-    },
-    workflowBundle: await workflowBundle(),
-    shutdownGraceTimeMs: 500,
-    telemetry,
-  });
-  const running = doomed.run();
-  const blockers = Array.from({ length: h.deps.slots.max }, (_, i) => `blocker-${i}`);
-  for (const blocker of blockers) {
-    h.deps.slots.take({ job_id: blocker, profile_id: blocker, workflow_id: blocker, run_id: blocker });
-  }
-  const started = await h.submit(job.spec, { deadLetterRetentionMs: job.deadLetterRetentionMs });
-  await waitUntil(
-    async () => (await getJob(h.client, started.job_id)).progress?.current_step === 'executeTask',
-    30_000,
-  );
-  for (const blocker of blockers) h.deps.slots.free(blocker);
-  doomed.shutdownNow();
-  await running;
-  await connection.close();
-  await telemetry.shutdown();
-  return started;
 }
 
 /** Writes a history file, refusing to replace one: recorded histories are evidence, not output. */

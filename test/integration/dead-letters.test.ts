@@ -147,6 +147,7 @@ test('dlq discard closes the job as failed with the reason; a job that is not pa
     reason: 'client closed the shop',
   });
   const status = await runCli(['status', 'dlq-discard'], env);
+  assert.equal(status.code, 1, 'status exits 1 for a job that failed');
   assert.match(
     status.stdout,
     /FAILED[\s\S]*PlatformBanned[\s\S]*discarded by an operator: client closed the shop/,

@@ -48,7 +48,13 @@ before(async () => {
     launcherClient: (baseUrl) => createLauncherClient({ baseUrl, tokens, timeoutMs: 5_000 }),
     startRetry: { coreDownloadingDelayMs: CORE_DOWNLOADING_DELAY_MS, proxyMaxAttempts: PROXY_MAX_ATTEMPTS },
     log: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
-    telemetry: { resource, spanProcessor, exporting: true, shutdown: () => sdk.shutdown() },
+    telemetry: {
+      resource,
+      spanProcessor,
+      exporting: true,
+      destination: 'in memory',
+      shutdown: () => sdk.shutdown(),
+    },
   });
 });
 after(async () => {

@@ -84,11 +84,10 @@ test('a completed job is one trace: the recipe span tree, Temporal spans and the
   });
   const root = one('mlx.job.run');
   assert.equal(root.service, 'mlx-worker');
-  assert.deepEqual(ancestors(spans, root).slice(0, 1), ['RunWorkflow:runJob']);
-  assert.ok(
-    spans.some((s) => s.name === 'StartWorkflow:runJob'),
-    "the client's StartWorkflow span is in the trace",
-  );
+  // Beside RunWorkflow, not below it: Temporal exports RunWorkflow only when the run closes.
+  assert.deepEqual(ancestors(spans, root), ['StartWorkflow:runJob', 'mlx.job.submit']);
+  assert.deepEqual(ancestors(spans, one('RunWorkflow:runJob')), ['StartWorkflow:runJob', 'mlx.job.submit']);
+  assert.equal(root.attributes['mlx.outcome'], 'completed');
   for (const name of STEP_SPANS) {
     const span = one(name);
     const chain = ancestors(spans, span);
@@ -117,11 +116,17 @@ test('a completed job is one trace: the recipe span tree, Temporal spans and the
     "the task's own span is a child of its step",
   );
   assert.equal(own.attributes['mlx.job_id'], 'traced-ok');
-  assert.equal(one('mlx.webhook.post').attributes['http.response.status_code'], '204');
-  assert.match(one('mlx.webhook.post').attributes['server.address'] ?? '', /^127\.0\.0\.1:\d+$/);
+  const post = one('mlx.webhook.post');
+  assert.equal(post.kind, 'client', "an HTTP client span, paired with the receiver's server span");
+  assert.equal(post.attributes['http.request.method'], 'POST');
+  assert.equal(post.attributes['http.response.status_code'], '204');
+  assert.equal(post.attributes['server.address'], '127.0.0.1');
+  assert.match(post.attributes['server.port'] ?? '', /^\d+$/);
+  assert.equal(post.attributes['error.type'], undefined);
 
   const received = one('mlx.webhook.receive');
   assert.equal(received.service, 'mlx-webhook-receiver');
+  assert.equal(received.kind, 'server');
   assert.equal(received.parentSpanId, one('mlx.webhook.post').spanId, 'the receiver continues the POST span');
   assert.doesNotMatch(
     JSON.stringify(spans, (_k, v: unknown) => (typeof v === 'bigint' ? 0 : v)),

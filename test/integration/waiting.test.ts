@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitForJob } from '../../src/client-library';
-import { workflowIdFor } from '../../src/contract';
+import { waitingQuery, workflowIdFor, type WaitReason } from '../../src/contract';
 import { startHarness, type Harness } from '../helpers/harness';
+import { waitUntil } from '../helpers/processes';
 
 // Waiting costs nothing: jobs for one profile take turns in the order they were submitted, and jobs that
 // find every slot taken rest in the acquire queue until one frees. Neither is an attempt, a failure or a
@@ -18,6 +19,11 @@ after(async () => {
 type Event = NonNullable<
   Awaited<ReturnType<ReturnType<Harness['client']['workflow']['getHandle']>['fetchHistory']>>['events']
 >[number];
+/** How many jobs visibility says wait for `reason` now (what the mlx_jobs_waiting gauge reports). */
+async function waitingNow(reason: WaitReason): Promise<number> {
+  return (await h.client.workflow.count(waitingQuery(reason))).count;
+}
+
 const at = (e: Event) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 
 /** Per activity type of a job: every attempt that started, and when the first one did. */
@@ -51,7 +57,10 @@ test('jobs for one profile run one at a time in the order they were submitted, w
       task: { name: 'hold_browser', input: { ms: 300 } },
     });
   }
+  // One job holds the profile; the others say in their search attributes that they wait for it.
+  await waitUntil(async () => (await waitingNow('profile')) >= 3, 30_000, 'jobs marked as waiting');
   for (const id of ids) assert.equal((await waitForJob(h.client, id)).status, 'completed');
+  assert.equal(await waitingNow('profile'), 0, 'no finished job is counted as waiting');
   const tasks = [];
   for (const id of ids) {
     const { starts, failed } = await activityStarts(id);
@@ -73,9 +82,11 @@ test('jobs for one profile run one at a time in the order they were submitted, w
 test('jobs that find every slot taken wait in the acquire queue: no attempt fails, every job completes', async () => {
   const ids = ['room-1', 'room-2', 'room-3'];
   await Promise.all(
-    ids.map((id) => h.submit({ job_id: id, task: { name: 'hold_browser', input: { ms: 500 } } })),
+    ids.map((id) => h.submit({ job_id: id, task: { name: 'hold_browser', input: { ms: 1500 } } })),
   );
+  await waitUntil(async () => (await waitingNow('slot')) >= 1, 30_000, 'a job marked as waiting for a slot');
   for (const id of ids) assert.equal((await waitForJob(h.client, id)).status, 'completed');
+  assert.equal(await waitingNow('slot'), 0);
   for (const id of ids) {
     const { starts, failed } = await activityStarts(id);
     assert.equal(failed, 0, `${id}: no WorkerAtCapacity, no failed attempt`);

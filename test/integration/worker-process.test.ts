@@ -128,19 +128,37 @@ test('submit --wait runs a job on a worker process and shows progress, result an
       run.stdout.includes(`Temporal UI: ${server.uiUrl}/namespaces/default/workflows/mlx-job-cli-1/`),
     );
     assert.match(run.stdout, /✓ executeTask/);
-    assert.match(run.stdout, /completed: \{"count":\d+/);
-    assert.match(run.stdout, /trace: http:\/\/127\.0\.0\.1:16686\/trace\/[0-9a-f]{32}/);
+    // A long output is summarised: its counts and first rows (status --json has all of it).
+    assert.match(
+      run.stdout,
+      /^completed\n {2}output: count=\d+ export_count=\d+ pages=\d+ from="2024-01-20" to="2024-01-30"$/m,
+    );
+    assert.match(run.stdout, /^ {4}rows: \d+ item\(s\), the first 3:$/m);
+    assert.match(run.stdout, /mlx-jobs status cli-1 --json shows all of it/);
+    assert.ok(run.stdout.length < 4000, `the human output stays short (${run.stdout.length} characters)`);
+    // No link template is set: the trace is named by its id and the command that draws it.
+    assert.match(run.stdout, /trace: [0-9a-f]{32} \(draw it: mlx-jobs trace cli-1\)/);
 
     const status = await runCli(['status', 'cli-1'], env);
     assert.equal(status.code, 0);
     assert.match(status.stdout, /job cli-1: COMPLETED/);
     assert.match(status.stdout, /worker proc-worker/);
-    const json = JSON.parse((await runCli(['status', 'cli-1', '--json'], env)).stdout) as { status: string };
+    const json = JSON.parse((await runCli(['status', 'cli-1', '--json'], env)).stdout) as {
+      status: string;
+      result: { output: { rows: unknown[]; count: number } };
+    };
     assert.equal(json.status, 'COMPLETED');
+    assert.equal(json.result.output.rows.length, json.result.output.count, '--json keeps every row');
 
     const again = await runCli(['submit', jobFile('cli-1')], env);
     assert.match(again.stdout, /already exists .*nothing new was started/);
 
+    const startLine = JSON.parse(worker.lines().find((l) => l.includes('"worker started"'))!) as {
+      traces: string;
+      metrics: string;
+    };
+    assert.equal(startLine.traces, 'none (set OTEL_EXPORTER_OTLP_ENDPOINT to export spans)');
+    assert.match(startLine.metrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const logs = worker.lines().join('\n');
     assert.match(logs, /"msg":"registered search attributes".*MlxDeadLetter/);
     assert.match(logs, /"msg":"task finished"/);

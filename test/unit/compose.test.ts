@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadWorkerConfig } from '../../src/config';
+import { parse } from 'yaml';
+import { isWorkerSetting, loadWorkerConfig } from '../../src/config';
+import { DISPATCH_SETTINGS } from '../../src/dev/temporal-dev-server';
 
+// No Docker engine runs here: the file is validated offline by docker-compose (installed by
+// ensure-tools.sh), the configurations it mounts by parsing them and following their references. Tempo
+// and Grafana cannot run here; their metric names are checked against a real scrape in
+// test/integration/metrics.test.ts.
 const root = join(__dirname, '..', '..');
 const compose = (...args: string[]) =>
   execFileSync('docker-compose', ['-f', join(root, 'docker-compose.yml'), ...args], {
@@ -11,29 +18,175 @@ const compose = (...args: string[]) =>
     encoding: 'utf8',
   });
 
-// No Docker engine runs here: the file is validated offline by docker-compose (installed by ensure-tools.sh).
-test('docker-compose.yml is valid and defines the Temporal server, Jaeger and a worker', () => {
+interface Service {
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string | null>;
+  command?: string[] | string;
+  volumes?: string[];
+  ports?: string[];
+}
+const rendered = (): Record<string, Service> =>
+  (parse(compose('config')) as { services: Record<string, Service> }).services;
+const readYaml = (path: string) => parse(readFileSync(join(root, path), 'utf8')) as Record<string, unknown>;
+
+test('docker-compose.yml is valid and has the production shape, every image pinned', () => {
   assert.doesNotThrow(() => compose('config', '-q'));
-  assert.deepEqual(compose('config', '--services').trim().split('\n').sort(), [
-    'jaeger',
+  const services = rendered();
+  assert.deepEqual(Object.keys(services).sort(), [
+    'grafana',
+    'postgresql',
+    'prometheus',
+    'redis',
+    'tempo',
     'temporal',
-    'worker',
+    'temporal-ui',
+    'worker-1',
+    'worker-2',
   ]);
+  for (const [name, service] of Object.entries(services)) {
+    assert.match(service.image ?? '', /:[0-9v][\w.-]*$/, `${name}: image pinned to a version`);
+    assert.doesNotMatch(service.image ?? '', /:latest$/);
+    for (const port of service.ports ?? []) {
+      assert.match(String(port), /^127\.0\.0\.1:/, `${name} publishes ${String(port)} on loopback only`);
+    }
+  }
+  assert.equal(services.temporal?.environment?.DB, 'postgres12', 'Temporal stores its state in PostgreSQL');
+  assert.ok(services.prometheus?.command?.includes('--enable-feature=exemplar-storage'));
 });
 
-test("the worker service's environment is accepted by the worker's configuration", () => {
-  const rendered = compose('config');
-  const environment = rendered.slice(rendered.indexOf('environment:'), rendered.indexOf('extra_hosts:'));
-  const env = Object.fromEntries(
-    [...environment.matchAll(/^\s+(\w+): ?'?([^'\n]*)'?$/gm)].map((m) => [m[1]!, m[2]!] as const),
+test('every variable set on the workers is one the worker reads, and the worker accepts them', () => {
+  const services = rendered();
+  for (const name of ['worker-1', 'worker-2']) {
+    const environment = services[name]?.environment ?? {};
+    const unknown = Object.keys(environment).filter((key) => !isWorkerSetting(key));
+    assert.deepEqual(unknown, [], `${name}: variables no configuration reads`);
+    const env = Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, v ?? '']));
+    const config = loadWorkerConfig(env);
+    assert.equal(config.temporal.connection.address, 'temporal:7233');
+    assert.equal(config.workerId, name);
+    assert.equal(config.redis?.url, 'redis://redis:6379', 'the fleet shares its leases in Redis');
+    assert.equal(config.launcherUrl, undefined, 'an empty MLX_LAUNCHER_URL selects the embedded launcher');
+    assert.deepEqual(config.metrics, { host: '0.0.0.0', port: 9464 });
+    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://tempo:4317', 'traces go to Tempo');
+  }
+});
+
+test('Prometheus scrapes both workers on their metrics port and loads the alert rules', () => {
+  const prometheus = readYaml('deploy/prometheus/prometheus.yml') as {
+    rule_files: string[];
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  const workers = prometheus.scrape_configs.find((c) => c.job_name === 'mlx-worker');
+  assert.deepEqual(workers?.static_configs[0]?.targets, ['worker-1:9464', 'worker-2:9464']);
+  assert.deepEqual(prometheus.rule_files, ['rules/*.rules.yml']);
+  const check = execFileSync(
+    'promtool',
+    ['check', 'config', join(root, 'deploy/prometheus/prometheus.yml')],
+    { encoding: 'utf8' },
   );
-  assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
-  const config = loadWorkerConfig(env);
-  assert.equal(config.temporal.connection.address, 'temporal:7233');
-  assert.equal(config.launcherUrl, undefined, 'an empty MLX_LAUNCHER_URL selects the embedded launcher');
-  assert.equal(
-    env.OTEL_EXPORTER_OTLP_ENDPOINT,
-    'http://jaeger:4317',
-    'the worker sends its traces to Jaeger',
+  assert.match(check, /SUCCESS: 1 rule files found/);
+  assert.ok(
+    rendered().prometheus?.volumes?.some((v) => v.startsWith(`${root}/deploy/prometheus:/etc/prometheus`)),
   );
+});
+
+test('Tempo receives OTLP where the workers send it and serves the query port Grafana reads', () => {
+  const tempo = readYaml('deploy/tempo/tempo.yaml') as {
+    server: { http_listen_port: number };
+    distributor: { receivers: { otlp: { protocols: { grpc: { endpoint: string } } } } };
+  };
+  assert.equal(tempo.distributor.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
+  assert.equal(tempo.server.http_listen_port, 3200);
+  const tempoService = rendered().tempo;
+  assert.ok(tempoService?.command?.includes('-config.file=/etc/tempo/tempo.yaml'));
+  assert.ok(tempoService?.volumes?.some((v) => v.endsWith(':/etc/tempo/tempo.yaml:ro')));
+});
+
+test('Grafana: data sources link exemplars to Tempo and traces to metrics; dashboards use only them', () => {
+  const { datasources } = readYaml('deploy/grafana/provisioning/datasources/datasources.yaml') as {
+    datasources: { uid: string; type: string; url: string; jsonData: Record<string, unknown> }[];
+  };
+  const byUid = new Map(datasources.map((d) => [d.uid, d]));
+  const prometheus = byUid.get('prometheus')!;
+  const tempo = byUid.get('tempo')!;
+  assert.equal(prometheus.url, 'http://prometheus:9090');
+  assert.equal(tempo.url, 'http://tempo:3200');
+  const exemplars = prometheus.jsonData.exemplarTraceIdDestinations as {
+    name: string;
+    datasourceUid: string;
+  }[];
+  assert.deepEqual(
+    exemplars,
+    [{ name: 'trace_id', datasourceUid: 'tempo' }],
+    'the exemplar label the worker writes',
+  );
+  const toMetrics = tempo.jsonData.tracesToMetrics as { datasourceUid: string; queries: { query: string }[] };
+  assert.ok(byUid.has(toMetrics.datasourceUid));
+  for (const { query } of toMetrics.queries)
+    assert.match(query, /\{\$\$__tags\}/, 'escaped for provisioning');
+
+  const provider = readYaml('deploy/grafana/provisioning/dashboards/dashboards.yaml') as {
+    providers: { options: { path: string } }[];
+  };
+  const mounted = rendered().grafana?.volumes ?? [];
+  assert.ok(
+    mounted.some((v) => v.endsWith(`:${provider.providers[0]!.options.path}:ro`)),
+    'dashboards mounted',
+  );
+  const dir = join(root, 'deploy/grafana/dashboards');
+  const dashboards = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(dashboards.length >= 1);
+  const titles: string[] = [];
+  for (const file of dashboards) {
+    const dashboard = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+      uid: string;
+      panels: {
+        type: string;
+        title: string;
+        datasource?: { uid: string };
+        targets?: { datasource?: { uid: string } }[];
+      }[];
+    };
+    assert.ok(dashboard.uid);
+    for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
+      titles.push(panel.title);
+      for (const ref of [panel.datasource, ...(panel.targets ?? []).map((t) => t.datasource)]) {
+        assert.ok(ref && byUid.has(ref.uid), `${file} "${panel.title}" uses a provisioned data source`);
+      }
+    }
+  }
+  for (const topic of [
+    /Job rate/,
+    /Step p50 \/ p99/,
+    /Failed jobs by type and platform/,
+    /waiting/i,
+    /Dead letter/,
+    /Webhook/,
+  ]) {
+    assert.ok(
+      titles.some((t) => topic.test(t)),
+      `a panel for ${String(topic)}`,
+    );
+  }
+});
+
+test('the compose stack mounts only files that exist', () => {
+  for (const service of Object.values(rendered())) {
+    for (const volume of service.volumes ?? []) {
+      const source = volume.split(':')[0]!;
+      if (source.startsWith('/')) assert.ok(existsSync(source), `${source} exists`);
+    }
+  }
+});
+
+test('the compose Temporal runs with the dispatch settings the dev server gets', () => {
+  const temporal = rendered().temporal!;
+  const path = temporal.environment?.DYNAMIC_CONFIG_FILE_PATH;
+  assert.ok(path, 'DYNAMIC_CONFIG_FILE_PATH is set');
+  const mount = (temporal.volumes ?? []).map(String).find((v) => v.includes(path));
+  assert.ok(mount, `a volume provides ${path}`);
+  const file = readYaml('deploy/temporal/dynamicconfig.yaml') as Record<string, { value: unknown }[]>;
+  const values = Object.fromEntries(Object.entries(file).map(([key, [first]]) => [key, first?.value]));
+  assert.deepEqual(values, DISPATCH_SETTINGS);
 });

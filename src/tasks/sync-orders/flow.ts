@@ -13,6 +13,12 @@ export const syncOrders = defineTask({
   description: 'reads the orders of a date range from the seller centre and cross-checks the CSV export',
   input: syncOrdersInput,
   output: syncOrdersOutput,
+  example: {
+    seller_centre_url: 'https://seller.example',
+    account: 'shop-42',
+    from: '2026-11-23',
+    to: '2026-11-23',
+  },
   async run(ctx, input) {
     const { page } = ctx;
     const response = await page.goto(ordersUrl(input), {

@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port';
+import { waitUntilServing } from './wait-ready';
+
+/**
+ * Jaeger v2 all-in-one for the tests and the demo. Must match JAEGER_MODULE_VERSION in
+ * scripts/ensure-tools.sh, which builds and caches it (without its web UI: read traces through its API).
+ */
+const JAEGER_MODULE_VERSION = 'v1.76.0';
+
+export interface Jaeger {
+  otlpGrpcEndpoint: string;
+  otlpHttpEndpoint: string;
+  queryUrl: string;
+  stop(): Promise<void>;
+}
+
+function jaegerPath(): string {
+  if (process.env.JAEGER_PATH) return process.env.JAEGER_PATH;
+  const cache =
+    process.env.MLX_TOOLS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mlx-jobs');
+  const path = join(cache, `jaeger-${JAEGER_MODULE_VERSION}`, 'jaeger');
+  if (!existsSync(path)) throw new Error(`Jaeger not found at ${path}: run scripts/ensure-tools.sh`);
+  return path;
+}
+
+/** All-in-one, in-memory storage, every listener on 127.0.0.1 on a free port. */
+const CONFIG = `
+service:
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  pipelines:
+    traces: { receivers: [otlp], processors: [batch], exporters: [jaeger_storage_exporter] }
+  telemetry:
+    metrics: { level: none }
+    logs: { level: warn }
+extensions:
+  jaeger_storage:
+    backends: { mem: { memory: { max_traces: 10000 } } }
+  jaeger_query:
+    storage: { traces: mem }
+    enable_tracing: false
+    http: { endpoint: "127.0.0.1:\${env:JAEGER_QUERY_HTTP_PORT}" }
+    grpc: { endpoint: "127.0.0.1:\${env:JAEGER_QUERY_GRPC_PORT}" }
+  healthcheckv2:
+    use_v2: true
+    http: { endpoint: "127.0.0.1:\${env:JAEGER_HEALTH_PORT}" }
+receivers:
+  otlp:
+    protocols:
+      grpc: { endpoint: "127.0.0.1:\${env:JAEGER_OTLP_GRPC_PORT}" }
+      http: { endpoint: "127.0.0.1:\${env:JAEGER_OTLP_HTTP_PORT}" }
+processors:
+  batch: { timeout: 200ms }
+exporters:
+  jaeger_storage_exporter: { trace_storage: mem }
+`;
+
+export async function startJaeger(timeoutMs = 30_000): Promise<Jaeger> {
+  const dir = mkdtempSync(join(tmpdir(), 'mlx-jaeger-'));
+  const config = join(dir, 'jaeger.yaml');
+  writeFileSync(config, CONFIG);
+  const ports = {
+    JAEGER_OTLP_GRPC_PORT: await freePort(),
+    JAEGER_OTLP_HTTP_PORT: await freePort(),
+    JAEGER_QUERY_HTTP_PORT: await freePort(),
+    JAEGER_QUERY_GRPC_PORT: await freePort(),
+    JAEGER_HEALTH_PORT: await freePort(),
+  };
+  const child = spawn(jaegerPath(), ['--config', config], {
+    env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const queryUrl = `http://127.0.0.1:${ports.JAEGER_QUERY_HTTP_PORT}`;
+  // 200 only once every component, the OTLP receivers included, has started.
+  const readyUrl = `http://127.0.0.1:${ports.JAEGER_HEALTH_PORT}/status`;
+  await waitUntilServing({ name: 'Jaeger', child, readyUrl, stderr: () => stderr, stop, timeoutMs });
+  return {
+    otlpGrpcEndpoint: `http://127.0.0.1:${ports.JAEGER_OTLP_GRPC_PORT}`,
+    otlpHttpEndpoint: `http://127.0.0.1:${ports.JAEGER_OTLP_HTTP_PORT}`,
+    queryUrl,
+    stop,
+  };
+}

@@ -1,0 +1,73 @@
+import { setCurrentDetails } from '@temporalio/workflow';
+import type { DeadLetterInfo, JobProgress, JobSpec, StepName } from '../contract';
+
+/**
+ * What the Temporal UI shows of a run beyond its history (user metadata): the run's current details
+ * (Markdown: the step running, or "dead letter: <type> at <step>" with the commands that act on it)
+ * and a summary per activity (profile, worker). Behind the `run-metadata` patch: runs recorded before
+ * it set none.
+ */
+export class RunMetadata {
+  private trace?: { traceId: string };
+
+  constructor(
+    private readonly spec: JobSpec,
+    private readonly state: () => { progress: JobProgress; deadLetter?: DeadLetterInfo },
+  ) {}
+
+  /** The job's trace, once its span exists. */
+  setTrace(traceId: string): void {
+    this.trace = { traceId };
+    this.refresh();
+  }
+
+  /** Renders the current details again; called whenever the progress or the dead letter changes. */
+  refresh(): void {
+    setCurrentDetails(renderDetails(this.spec, this.state(), this.trace?.traceId));
+  }
+
+  /** The one-line summary the UI shows for a step's activity. */
+  activitySummary(step: StepName, workerId?: string): string {
+    return `${step} · profile ${this.spec.profile_id}${workerId ? ` · worker ${workerId}` : ''}`;
+  }
+}
+
+export function renderDetails(
+  spec: JobSpec,
+  { progress, deadLetter }: { progress: JobProgress; deadLetter?: DeadLetterInfo },
+  traceId?: string,
+): string {
+  const job = spec.job_id;
+  const lines: string[] = [];
+  if (deadLetter) {
+    const { failure } = deadLetter;
+    lines.push(`**dead letter: ${failure.type} at ${failure.step ?? 'job'}**`, '', failure.message, '');
+    lines.push(
+      `Parked ${deadLetter.parked_at}, waits until ${deadLetter.expires_at}` +
+        (deadLetter.retries ? ` (retried ${deadLetter.retries} time(s) before)` : '') +
+        '.',
+      '',
+      deadLetter.kind === 'webhook'
+        ? `The job ${progress.steps.some((s) => s.step === 'executeTask' && s.status === 'completed') ? 'completed' : 'ended'}; only its webhook could not be delivered.`
+        : 'The profile is stopped and its lease released.',
+      '',
+      `- retry: \`mlx-jobs dlq retry ${job}\`${deadLetter.kind === 'job' ? ' (options: `--profile P`, `--input FILE`)' : ''}`,
+      `- discard: \`mlx-jobs dlq discard ${job} --reason "…"\``,
+      `- inspect: \`mlx-jobs dlq show ${job}\``,
+    );
+  } else if (progress.state === 'running') {
+    const step = progress.current_step;
+    const index = step ? progress.steps.filter((s) => s.step === step).length : 0;
+    lines.push(
+      step
+        ? `**running: ${step}**${index > 1 ? ` (run ${index} of this step)` : ''}${progress.worker_id ? ` on worker ${progress.worker_id}` : ''}`
+        : '**running**',
+    );
+    const done = progress.steps.filter((s) => s.status === 'completed').map((s) => s.step);
+    if (done.length) lines.push('', `done: ${done.join(', ')}`);
+  } else {
+    lines.push(`**${progress.state}**`);
+  }
+  if (traceId) lines.push('', `trace \`${traceId}\`: \`mlx-jobs trace ${job}\``);
+  return lines.join('\n');
+}

@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const METRIC = /\b((?:mlx|temporal)_[a-z0-9_]+)\b/g;
+
+/** Every sample name in a Prometheus text exposition (histograms as _bucket, _sum and _count). */
+export function scrapedFamilies(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{| )/.exec(line);
+    if (m) names.add(m[1]!);
+  }
+  return names;
+}
+
+function files(dir: string, ext: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? files(join(dir, entry.name), ext)
+      : entry.name.endsWith(ext)
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+/**
+ * The metric names the alert rules and the Grafana dashboards query (their PromQL only: rule `expr`s
+ * and panel targets), so a test can check each against a real worker's scrape.
+ */
+export function metricNamesInRepo(): Set<string> {
+  const names = new Set<string>();
+  const add = (expr: string) => {
+    for (const m of expr.matchAll(METRIC)) names.add(m[1]!);
+  };
+  for (const file of files(join(ROOT, 'deploy', 'prometheus'), '.rules.yml')) {
+    for (const m of readFileSync(file, 'utf8').matchAll(
+      /^\s*expr: *([\s\S]*?)(?=^\s*(?:for|labels|annotations|- alert|- record):)/gm,
+    )) {
+      add(m[1]!);
+    }
+  }
+  for (const file of files(join(ROOT, 'deploy', 'grafana', 'dashboards'), '.json')) {
+    const dashboard = JSON.parse(readFileSync(file, 'utf8')) as {
+      panels?: { targets?: { expr?: string }[] }[];
+    };
+    for (const panel of dashboard.panels ?? [])
+      for (const target of panel.targets ?? []) add(target.expr ?? '');
+  }
+  return names;
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { processesMatching, waitUntil } from '../helpers/processes';
+
+const ROOT = join(__dirname, '..', '..');
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+// The demo as a user runs it: its job, the waterfall, the exemplar and links that answer; then closing
+// the terminal (SIGHUP) must stop all it started, as Ctrl-C does.
+test('npm run demo shows the loop with live links, and stops everything it started on SIGHUP', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mlx-demo-'));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src', 'demo', 'run-demo.ts'), '--stay-up'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, MLX_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await waitUntil(() => out.includes('press Ctrl-C to stop'), 240_000, `the demo to run its job:\n${out}`);
+    assert.match(out, /^ {6}StartActivity:executeTask .*ok/m);
+    assert.match(out, /^ {10}mlx\.task\.execute /m);
+    assert.match(out, /mlx\.webhook\.receive +mlx-webhook-receiver/);
+    assert.match(
+      out,
+      /bin\/mlx-jobs trace demo-sync-orders-/,
+      'Jaeger has no web UI: the demo says what to run',
+    );
+    assert.match(
+      out,
+      /exemplar of mlx_job_duration_seconds\{platform="shopee_my",task="sync_orders",outcome="completed"\}/,
+    );
+    const traceId = /^trace ([0-9a-f]{32}):$/m.exec(out)?.[1];
+    assert.ok(traceId && out.includes(`trace_id=${traceId}`), 'the exemplar is the job trace');
+    assert.doesNotMatch(out, /16686\/trace\//, 'no link into a Jaeger web UI that is not there');
+    // Every page it links to answers (no placeholder), and so does every API it names.
+    const pages = [
+      ...out.matchAll(/(?:Web UI|Temporal UI of the run:|Prometheus UI:) (http:\/\/[^\s)]+)/g),
+    ].map((m) => m[1]!);
+    assert.equal(pages.length, 3, pages.join(' '));
+    for (const link of pages) assert.equal((await fetch(link)).status, 200, `${link} answers`);
+    const api = /curl (http:\/\/\S+\/api\/v3\/traces\/[0-9a-f]{32})/.exec(out)?.[1];
+    assert.equal((await fetch(api!)).status, 200, `${api} answers`);
+
+    const ports = [...out.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    assert.ok(processesMatching(dataDir).length > 0, 'the dev server runs under the data dir');
+    child.kill('SIGHUP');
+    assert.equal(await exited, 143, out);
+    assert.match(out, /stopping…/);
+    assert.deepEqual(processesMatching(dataDir), [], 'no dev server, no Chromium left');
+    for (const port of new Set(ports))
+      assert.equal(await listening(port), false, `nothing listens on ${port}`);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
