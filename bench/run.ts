@@ -25,6 +25,16 @@ const SCENARIO: Record<ScenarioId, (sizes: Sizes) => Promise<ScenarioResult>> = 
   dispatch: dispatchSettings,
 };
 
+/**
+ * bench/results/ for full sizes with the project's server settings; quick sizes under quick/, and runs
+ * with --server-config under temporal-defaults/ (`none`) or server-config/, so they never replace those.
+ */
+function resultsDir(sizes: Sizes): string {
+  const base = sizes.quick ? join(RESULTS_DIR, 'quick') : RESULTS_DIR;
+  if (!sizes.serverConfig) return base;
+  return join(base, Object.keys(sizes.serverConfig).length ? 'server-config' : 'temporal-defaults');
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const sizes = parseFlags(argv);
@@ -38,7 +48,7 @@ async function main(): Promise<void> {
       const result = await SCENARIO[id](sizes);
       console.log(`### ${result.title}\n`);
       for (const line of result.report) console.log(line);
-      const files = writeResult(result, meta, sizes.quick ? join(RESULTS_DIR, 'quick') : RESULTS_DIR);
+      const files = writeResult(result, meta, resultsDir(sizes));
       console.log(`\nwrote ${files.map((f) => relative(process.cwd(), f)).join(', ')}`);
     } catch (err) {
       failed += 1;

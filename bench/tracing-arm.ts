@@ -1,7 +1,8 @@
 /**
  * One arm of scenario 3 in a process of its own, so tracing is on or off for the whole process as its
  * OTEL_* variables say: `noop C1 C32 CONFIG` (no-op jobs one at a time, then 32 at once) or
- * `job N CONFIG` (real sync_orders jobs), CONFIG the dev server's dynamic configuration as JSON.
+ * `job N CONFIG` (real sync_orders jobs), CONFIG the dev server's dynamic configuration as JSON (null:
+ * the project's settings).
  * Prints one line, `RESULT <json>`.
  */
 import { z } from 'zod';
@@ -19,7 +20,7 @@ export interface JobArmResult {
   latenciesMs: number[];
 }
 
-async function noOp(c1: number, c32: number, serverConfig: ServerConfig): Promise<NoOpArmResult> {
+async function noOp(c1: number, c32: number, serverConfig?: ServerConfig): Promise<NoOpArmResult> {
   const telemetry = startTelemetry({ serviceName: 'mlx-worker' });
   const arms = await startNoOpArms({ telemetry, devServer: { dynamicConfig: serverConfig } });
   try {
@@ -33,7 +34,7 @@ async function noOp(c1: number, c32: number, serverConfig: ServerConfig): Promis
   }
 }
 
-async function jobs(count: number, serverConfig: ServerConfig): Promise<JobArmResult> {
+async function jobs(count: number, serverConfig?: ServerConfig): Promise<JobArmResult> {
   const arms = await startJobArms(serverConfig);
   try {
     await arms.temporal();
@@ -49,7 +50,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const config = z
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-    .parse(JSON.parse(args.at(-1) ?? '{}'));
+    .optional()
+    .parse(JSON.parse(args.at(-1) ?? 'null') ?? undefined);
   const result =
     args[0] === 'noop'
       ? await noOp(Number(args[1]), Number(args[2]), config)

@@ -7,10 +7,14 @@ const DEFAULT_SCENARIOS: ScenarioId[] = ['1', '2', '3', '4', '5', '6', '7', 'dis
 
 const count = z.coerce.number().int().positive();
 
-/** The dev server's dynamic configuration, `KEY=VALUE,KEY=VALUE` (numbers and true/false as such). */
+/**
+ * The dev server's dynamic configuration, `KEY=VALUE,KEY=VALUE` (numbers and true/false as such), or
+ * `none` for Temporal's own defaults; without the flag, the project's (DISPATCH_SETTINGS).
+ */
 export type ServerConfig = Record<string, string | number | boolean>;
 const serverConfig = z.string().transform((list, ctx): ServerConfig => {
   const config: ServerConfig = {};
+  if (list === 'none') return config;
   for (const item of list.split(',').filter(Boolean)) {
     const [key, value] = item.split('=', 2);
     if (!key || value === undefined || !/^[a-z]+\.[A-Za-z.]+$/.test(key)) {
@@ -42,8 +46,8 @@ const Flags = z.strictObject({
 export interface Sizes {
   scenarios: ScenarioId[];
   quick: boolean;
-  /** --server-config: given to every dev server the scenarios start; {} keeps the server's defaults. */
-  serverConfig: ServerConfig;
+  /** --server-config: given to every dev server the scenarios start; when absent, the project's settings. */
+  serverConfig: ServerConfig | undefined;
   /** Scenario 1 and 5: jobs per concurrency level (each arm). */
   noOpJobs: Record<number, number>;
   pairs: number;
@@ -59,7 +63,7 @@ export interface Sizes {
   dispatchBurst: number;
 }
 
-export const USAGE = `npm run bench -- [--only 1,2,…,7,dispatch] [--quick] [--soak N] [--pairs N] [--rounds N] [--server-config KEY=VALUE,…]`;
+export const USAGE = `npm run bench -- [--only 1,2,…,7,dispatch] [--quick] [--soak N] [--pairs N] [--rounds N] [--server-config KEY=VALUE,…|none]`;
 
 /** Reads `--name value` and `--flag` arguments; anything else is refused with the usage line. */
 export function parseFlags(argv: readonly string[]): Sizes {
@@ -81,7 +85,7 @@ export function parseFlags(argv: readonly string[]): Sizes {
   return {
     scenarios: flags.only ?? DEFAULT_SCENARIOS,
     quick,
-    serverConfig: flags['server-config'] ?? {},
+    serverConfig: flags['server-config'],
     noOpJobs: quick ? { 1: 6, 8: 32, 32: 96 } : { 1: 30, 8: 120, 32: 320 },
     pairs: flags.pairs ?? (quick ? 3 : 20),
     rounds: flags.rounds ?? (quick ? 1 : 3),

@@ -41,7 +41,7 @@ export interface JobArms {
  * receiver.
  * Tracing follows this process's OTEL_* variables (scenario 3 sets them per child process).
  */
-export async function startJobArms(serverConfig: ServerConfig): Promise<JobArms> {
+export async function startJobArms(serverConfig: ServerConfig | undefined): Promise<JobArms> {
   let redis: RedisServer | undefined;
   let leases: LeaseStore | undefined;
   let sellerCentre: SellerCentre | undefined;

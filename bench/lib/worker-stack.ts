@@ -43,7 +43,7 @@ export interface WorkerStack {
 
 export async function startWorkerStack(options: {
   maxOpenProfiles: number;
-  serverConfig: ServerConfig;
+  serverConfig: ServerConfig | undefined;
 }): Promise<WorkerStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-bench-worker-'));
   const secretsFile = join(dataDir, 'secrets.json');

@@ -59,7 +59,7 @@ export async function tracing(sizes: Sizes): Promise<ScenarioResult> {
             [true, on],
           ];
       for (const [traced, env] of order) {
-        const config = JSON.stringify(sizes.serverConfig);
+        const config = JSON.stringify(sizes.serverConfig ?? null);
         const noop = await arm<NoOpArmResult>(['noop', String(c1), String(c32), config], env);
         const job = await arm<JobArmResult>(['job', String(real), config], env);
         const values = [median(noop.c1LatenciesMs), noop.c32Rate, median(job.latenciesMs)];
