@@ -1,4 +1,5 @@
 import type { LoopResult } from './closed-loop';
+import type { BarChart } from './svg';
 import { aFirst, median, summarize, type Summary } from './stats';
 
 /** One arm at one concurrency level, pooled over its segments. */
@@ -82,4 +83,18 @@ export async function compareAtLevels(
     await afterLevel?.(concurrency);
   }
   return out;
+}
+
+/** Chart groups of two arms' rates at each level, whiskers from their slowest to fastest segment. */
+export function rateGroups(levels: LevelComparison[], seriesA: string, seriesB: string): BarChart['groups'] {
+  const bar = (series: string, arm: ArmLevel) => ({
+    series,
+    value: arm.rate,
+    low: Math.min(...arm.segmentRates),
+    high: Math.max(...arm.segmentRates),
+  });
+  return levels.map((l) => ({
+    label: `${l.concurrency} at once`,
+    bars: [bar(seriesA, l.a), bar(seriesB, l.b)],
+  }));
 }

@@ -1,25 +1,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { processesWith } from '../../test/helpers/processes';
 
-/** Resident set size of a process, from /proc/<pid>/status (0 once it is gone). */
-export function rssBytes(pid: number): number {
+/** A `Name:   N kB` line of a /proc/<pid> file, in bytes (0 once the process is gone). */
+function procKb(pid: number, file: string, name: string): number {
   try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/${file}`, 'utf8'),
+    );
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
   }
 }
 
-/** Proportional set size (shared pages split between their sharers), from smaps_rollup (0 once gone). */
-export function pssBytes(pid: number): number {
-  try {
-    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+/** Resident set size of a process, from /proc/<pid>/status. */
+export const rssBytes = (pid: number) => procKb(pid, 'status', 'VmRSS');
+
+/** Proportional set size (shared pages split between their sharers), from smaps_rollup. */
+export const pssBytes = (pid: number) => procKb(pid, 'smaps_rollup', 'Pss');
 
 /** Parent of every live process, from /proc/<pid>/stat. */
 function parents(): Map<number, number> {

@@ -1,6 +1,6 @@
 import { reportGaps, type GapReport } from '../lib/dispatch-gaps';
 import type { Sizes } from '../lib/flags';
-import { compareAtLevels, type LevelComparison } from '../lib/noop-levels';
+import { compareAtLevels, rateGroups, type LevelComparison } from '../lib/noop-levels';
 import type { ScenarioResult } from '../lib/results';
 import { barChartSvg } from '../lib/svg';
 import { ms, rate, ratio, table } from '../lib/table';
@@ -86,23 +86,7 @@ export async function throughput(sizes: Sizes): Promise<ScenarioResult> {
     const svg = barChartSvg({
       title: 'No-op jobs per second: production workflow vs bare SDK workflow',
       yLabel: 'jobs/s',
-      groups: levels.map((l) => ({
-        label: `${l.concurrency} at once`,
-        bars: [
-          {
-            series: 'production runJob',
-            value: l.a.rate,
-            low: Math.min(...l.a.segmentRates),
-            high: Math.max(...l.a.segmentRates),
-          },
-          {
-            series: 'bare six no-ops',
-            value: l.b.rate,
-            low: Math.min(...l.b.segmentRates),
-            high: Math.max(...l.b.segmentRates),
-          },
-        ],
-      })),
+      groups: rateGroups(levels, 'production runJob', 'bare six no-ops'),
       reference: { value: 50, label: 'target 50 jobs/s' },
     });
     return {

@@ -3,7 +3,7 @@ import { reportGaps } from '../lib/dispatch-gaps';
 import type { Sizes } from '../lib/flags';
 import { startJobArms, type JobArms, type JobRun } from '../lib/job-arms';
 import type { ScenarioResult } from '../lib/results';
-import { aFirst, comparePaired, summarize } from '../lib/stats';
+import { aFirst, comparePaired, summarize, type PairedComparison } from '../lib/stats';
 import { barChartSvg } from '../lib/svg';
 import { ms, range, ratio, signedMs, table } from '../lib/table';
 
@@ -23,6 +23,14 @@ async function pairedJobs(arms: JobArms, pairs: number): Promise<{ temporal: Job
     }
   }
   return { temporal, direct };
+}
+
+/** One bar of the chart: a median paired difference with its 95 % interval as the whisker. */
+function differenceBar(label: string, series: string, p: PairedComparison) {
+  return {
+    label,
+    bars: [{ series, value: p.medianDifference, low: p.interval[0], high: p.interval[1] }],
+  };
 }
 
 /** Scenario 2: a real sync_orders job through Temporal against the same seven steps without it. */
@@ -61,7 +69,7 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
       ),
       '',
       `overhead per job, median of ${whole.pairs} paired differences: ${signedMs(whole.medianDifference)} ` +
-        `(95 % bootstrap interval ${range(whole.interval[0], whole.interval[1], signedMs)}, ` +
+        `(95 % interval ${range(whole.interval[0], whole.interval[1], signedMs)}, ` +
         `IQR ${range(whole.q1, whole.q3, signedMs)}); median paired ratio ${ratio(whole.medianRatio)} ` +
         `(targets: ≤ 100 ms, ≤ 1.05)`,
       `of which outside any step (workflow tasks between steps, the profile turn, start and result): ` +
@@ -87,39 +95,11 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
       title: 'Where a job\u2019s overhead goes: Temporal minus direct, median of paired differences',
       yLabel: 'ms per job',
       groups: [
-        ...perStep.map((s) => ({
-          label: s.step.replace(/([A-Z])/g, ' $1').toLowerCase(),
-          bars: [
-            {
-              series: 'step',
-              value: s.paired.medianDifference,
-              low: s.paired.interval[0],
-              high: s.paired.interval[1],
-            },
-          ],
-        })),
-        {
-          label: 'between steps',
-          bars: [
-            {
-              series: 'between steps',
-              value: between.medianDifference,
-              low: between.interval[0],
-              high: between.interval[1],
-            },
-          ],
-        },
-        {
-          label: 'whole job',
-          bars: [
-            {
-              series: 'whole job',
-              value: whole.medianDifference,
-              low: whole.interval[0],
-              high: whole.interval[1],
-            },
-          ],
-        },
+        ...perStep.map((s) =>
+          differenceBar(s.step.replace(/([A-Z])/g, ' $1').toLowerCase(), 'step', s.paired),
+        ),
+        differenceBar('between steps', 'between steps', between),
+        differenceBar('whole job', 'whole job', whole),
       ],
       reference: { value: 100, label: 'target 100 ms' },
     });

@@ -1,6 +1,6 @@
 import type { Sizes } from '../lib/flags';
 import { startBullMqSteps } from '../lib/bullmq-steps';
-import { compareAtLevels } from '../lib/noop-levels';
+import { compareAtLevels, rateGroups } from '../lib/noop-levels';
 import type { ScenarioResult } from '../lib/results';
 import { barChartSvg } from '../lib/svg';
 import { rate, ratio, table } from '../lib/table';
@@ -38,23 +38,7 @@ export async function bullmq(sizes: Sizes): Promise<ScenarioResult> {
     const svg = barChartSvg({
       title: 'Six no-op steps: production Temporal workflow vs a BullMQ flow',
       yLabel: 'jobs/s',
-      groups: levels.map((l) => ({
-        label: `${l.concurrency} at once`,
-        bars: [
-          {
-            series: 'Temporal runJob',
-            value: l.a.rate,
-            low: Math.min(...l.a.segmentRates),
-            high: Math.max(...l.a.segmentRates),
-          },
-          {
-            series: 'BullMQ flow',
-            value: l.b.rate,
-            low: Math.min(...l.b.segmentRates),
-            high: Math.max(...l.b.segmentRates),
-          },
-        ],
-      })),
+      groups: rateGroups(levels, 'Temporal runJob', 'BullMQ flow'),
     });
     return {
       id: '5-bullmq',
