@@ -48,28 +48,64 @@ export async function startWorkerStack(options: {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-bench-worker-'));
   const secretsFile = join(dataDir, 'secrets.json');
   writeFileSync(secretsFile, JSON.stringify({ shop: ACCOUNT }));
-  const server = await startDevServer({ dynamicConfig: options.serverConfig });
-  const sellerCentre = await startSellerCentre({ accounts: { [ACCOUNT.username]: ACCOUNT.password } });
-  const receiver = await startWebhookReceiver({ secret: WEBHOOK_SECRET });
-  const worker = await startWorkerProcess(
-    {
-      TEMPORAL_ADDRESS: server.address,
-      MLX_TASK_QUEUE: TASK_QUEUE,
-      MLX_WORKER_ID: 'bench-worker',
-      MLX_DATA_DIR: dataDir,
-      MLX_MAX_OPEN_PROFILES: String(options.maxOpenProfiles),
-      MLX_TASK_SECRETS_FILE: secretsFile,
-      MLX_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      MLX_HEADLESS: 'true',
-      MLX_DRAIN_GRACE_MS: '10000',
-      OTEL_EXPORTER_OTLP_ENDPOINT: '',
-      // So its stats are read after a full collection (bench/worker-process.ts).
-      NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' '),
-    },
-    60_000,
-    join(__dirname, '..', 'worker-process.ts'),
+  // What is started so far, stopped in reverse when a later start fails (and by close()).
+  const started: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const start = async <T>(run: () => Promise<T>, stop: (value: T) => Promise<void>): Promise<T> => {
+    try {
+      const value = await run();
+      started.push(() => stop(value));
+      return value;
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+  };
+  const server = await start(
+    () => startDevServer({ dynamicConfig: options.serverConfig }),
+    (s) => s.stop(),
   );
-  const client = await connectClient(loadClientConfig({ TEMPORAL_ADDRESS: server.address }));
+  const sellerCentre = await start(
+    () => startSellerCentre({ accounts: { [ACCOUNT.username]: ACCOUNT.password } }),
+    (s) => s.close(),
+  );
+  const receiver = await start(
+    () => startWebhookReceiver({ secret: WEBHOOK_SECRET }),
+    (r) => r.close(),
+  );
+  const worker = await start(
+    () =>
+      startWorkerProcess(
+        {
+          TEMPORAL_ADDRESS: server.address,
+          MLX_TASK_QUEUE: TASK_QUEUE,
+          MLX_WORKER_ID: 'bench-worker',
+          MLX_DATA_DIR: dataDir,
+          MLX_MAX_OPEN_PROFILES: String(options.maxOpenProfiles),
+          MLX_TASK_SECRETS_FILE: secretsFile,
+          MLX_WEBHOOK_SECRET: WEBHOOK_SECRET,
+          MLX_HEADLESS: 'true',
+          MLX_DRAIN_GRACE_MS: '10000',
+          OTEL_EXPORTER_OTLP_ENDPOINT: '',
+          // So its stats are read after a full collection (bench/worker-process.ts).
+          NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' '),
+        },
+        // A loaded 2-core machine takes over a minute to compile and start the worker.
+        180_000,
+        join(__dirname, '..', 'worker-process.ts'),
+      ),
+    async (w) => {
+      w.child.kill('SIGTERM');
+      await w.exited;
+    },
+  );
+  const client = await start(
+    () => connectClient(loadClientConfig({ TEMPORAL_ADDRESS: server.address })),
+    (c) => c.connection.close(),
+  );
   const pid = worker.child.pid!;
   const input = {
     seller_centre_url: sellerCentre.url,
@@ -106,14 +142,6 @@ export async function startWorkerStack(options: {
     },
     workerRss: () => rssBytes(pid),
     chromium: () => chromiumUnder(dataDir),
-    async close() {
-      worker.child.kill('SIGTERM');
-      await worker.exited;
-      await client.connection.close();
-      await receiver.close();
-      await sellerCentre.close();
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: stopAll,
   };
 }
