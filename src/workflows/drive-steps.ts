@@ -121,9 +121,13 @@ const localShared = (ctx: JobContext, step: StepName) =>
 
 /** acquireLease: on the acquire queue (polled only by workers with room) since `fair-waiting`. */
 const acquirer = (ctx: JobContext, fair: boolean) =>
-  proxyActivities<SharedActivities>(
-    activityOptions(ctx.policies.acquireLease, fair ? acquireTaskQueue(workflowInfo().taskQueue) : undefined),
-  );
+  proxyActivities<SharedActivities>({
+    ...activityOptions(
+      ctx.policies.acquireLease,
+      fair ? acquireTaskQueue(workflowInfo().taskQueue) : undefined,
+    ),
+    summary: ctx.metadata?.activitySummary('acquireLease'),
+  });
 
 /**
  * Lease, then drive the profile on the leasing worker; when that host is lost (see isHostLost), lease
