@@ -1,13 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
-import {
-  PROFILE_QUEUE_WORKFLOW,
-  profileQueueWorkflowId,
-  TURN_REQUEST_UPDATE,
-  type ProfileQueueState,
-  type TurnAnswer,
-  type TurnRequest,
-} from '../contract';
+import { WorkflowNotFoundError } from '@temporalio/client';
+// Straight from the file: the library's index reaches the workflows, which name these activities.
+import { askForTurn } from '../client-library/profile-turns';
+import type { TurnRequest } from '../contract';
 import type { RunRef } from '../host';
 
 /**
@@ -17,22 +12,8 @@ import type { RunRef } from '../host';
 export function profileQueueActivities(temporal: Pick<Client, 'workflow'>) {
   return {
     /** One round trip: the queue answers at once whether the turn is the job's (a free profile). */
-    async requestProfileTurn(input: {
-      profile_id: string;
-      task_queue: string;
-      request: TurnRequest;
-    }): Promise<TurnAnswer> {
-      const empty: ProfileQueueState = { profile_id: input.profile_id, waiting: [] };
-      const startWorkflowOperation = new WithStartWorkflowOperation(PROFILE_QUEUE_WORKFLOW, {
-        workflowId: profileQueueWorkflowId(input.profile_id),
-        taskQueue: input.task_queue,
-        args: [empty],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
-      return temporal.workflow.executeUpdateWithStart<() => Promise<void>, TurnAnswer, [TurnRequest]>(
-        TURN_REQUEST_UPDATE,
-        { args: [input.request], startWorkflowOperation },
-      );
+    requestProfileTurn(input: { profile_id: string; task_queue: string; request: TurnRequest }) {
+      return askForTurn(temporal, input);
     },
 
     async runIsOpen(run: RunRef): Promise<boolean> {

@@ -8,6 +8,7 @@ export * from './dead-letters';
 export * from './jobs';
 export * from './links';
 export * from './profile-queues';
+export * from './profile-turns';
 export * from './records';
 export * from './run-outcome';
 export * from './schedule-backfill';

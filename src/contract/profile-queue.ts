@@ -7,7 +7,7 @@ export interface TurnRequest {
   workflow_id: string;
   run_id: string;
   job_id: string;
-  /** When the asking run started (ms since epoch): the queue's order. */
+  /** When the run asked (ms since epoch; the client's clock or the run's start), for display. */
   asked_at: number;
 }
 

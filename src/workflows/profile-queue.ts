@@ -36,7 +36,8 @@ const HISTORY_LIMIT = 2_000;
 const { runIsOpen } = proxyLocalActivities<SharedActivities>({ startToCloseTimeout: '10 seconds' });
 
 /**
- * One profile's turns, in FIFO order (by when the asking runs started): a job that finds the profile
+ * One profile's turns, first come first served (the client asks as it submits, so that is the order of
+ * submission): a job that finds the profile
  * free has its turn in the update's answer; one that waits is told by a signal the moment the profile
  * is free, so the next job starts right after the previous one releases, and nobody polls while it waits. The Redis lease stays the guard on the host; this queue
  * only makes waiting fair and free.
@@ -54,10 +55,8 @@ export async function profileQueue(state: ProfileQueueState): Promise<void> {
       holder = request;
       return { granted: true, ahead: 0 };
     }
-    let at = waiting.findIndex((w) => w.asked_at > request.asked_at);
-    if (at < 0) at = waiting.length;
-    waiting.splice(at, 0, request);
-    return { granted: false, ahead: behind + at };
+    waiting.push(request);
+    return { granted: false, ahead: behind + waiting.length - 1 };
   });
   setHandler(turnReleased, (run) => {
     if (holder && sameRun(holder, run)) holder = undefined;
