@@ -10,7 +10,7 @@ import {
 import type { HostActivities, LeaseGrant, SharedActivities } from '../activities';
 import { failure, failureInfo, isStepName, type StepName } from '../contract';
 import type { Outcome } from '../dead-letters';
-import { activityOptions, isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from '../policies';
+import { activityOptions, isAtCapacity, isBrowserCrashed, isHostLost, MAX_HOST_FAILOVERS } from '../policies';
 import type { JobContext } from './job-context';
 import { report } from './report';
 
@@ -91,8 +91,9 @@ const shared = (ctx: JobContext, step: StepName) =>
 
 /**
  * Lease, then drive the profile on the leasing worker; when that host is lost (see isHostLost), lease
- * again from the shared queue, so another worker becomes host, and run the attempt there, at most
- * MAX_HOST_FAILOVERS times. A worker at capacity is not a failure: its acquireLease is asked again.
+ * again from the shared queue, so another worker becomes host, and run the attempt there; when the
+ * profile's browser crashed under the task (its stop already done on that host), the same: a fresh
+ * start. At most MAX_HOST_FAILOVERS times in all. A worker at capacity is not a failure: its acquireLease is asked again.
  */
 async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknown> {
   const { job, policies, progress } = ctx;
@@ -115,12 +116,15 @@ async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknow
       try {
         return await driveProfile(ctx, lease, held, lostHostStops);
       } catch (err) {
-        if (failovers >= MAX_HOST_FAILOVERS || !isHostLost(err)) throw err;
-        log.warn('host lost; running the attempt again on another worker', {
-          lost_worker_id: lease.worker_id,
-          failover: failovers + 1,
-          error: failureInfo(err),
-        });
+        // Patched: before it, a crashed browser failed the job.
+        const crashed = isBrowserCrashed(err) && patched('browser-crash-restart');
+        if (failovers >= MAX_HOST_FAILOVERS || !(crashed || isHostLost(err))) throw err;
+        log.warn(
+          crashed
+            ? "the profile's browser crashed; starting the profile again"
+            : 'host lost; running the attempt again on another worker',
+          { lost_worker_id: lease.worker_id, failover: failovers + 1, error: failureInfo(err) },
+        );
         progress.failedStep = undefined;
       }
     }

@@ -9,7 +9,7 @@ import { startJob, type StartedJob, type StartJobOptions, connectClient } from '
 import { loadClientConfig } from '../../src/config';
 import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
-import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher, type LocalLauncherOptions } from '../../src/launcher';
 import { createMemoryLeaseStore, type LeaseStore } from '../../src/lease';
@@ -89,8 +89,8 @@ export interface HarnessOptions {
   receiverTracer?: Tracer;
   /** The worker's logger (silent by default). */
   log?: Logger;
-  /** Local launcher extras: the fault switch, a token check. */
-  launcher?: Pick<LocalLauncherOptions, 'faults' | 'acceptsToken'>;
+  /** Local launcher extras: the fault switch, a token check, its own logger (silent by default). */
+  launcher?: Pick<LocalLauncherOptions, 'faults' | 'acceptsToken' | 'log'>;
   /** The worker's launcher client; by default a plain one without a token. */
   launcherClient?: (launcherUrl: string) => LauncherClient;
   startRetry?: StartRetryRules;
@@ -99,12 +99,16 @@ export interface HarnessOptions {
   leaseTtlMs?: number;
   /** How often the worker's reaper runs (default 500 ms, so leaks show within a test). */
   reaperIntervalMs?: number;
+  /** The dev server's port and database file (a free port, in memory by default): to restart it. */
+  server?: Pick<DevServerOptions, 'port' | 'dbFile'>;
+  /** How long a webhook POST may take (default 5 s). */
+  webhookTimeoutMs?: number;
 }
 
 /** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-'));
-  const server = await startDevServer();
+  const server = await startDevServer(options.server);
   const launcher = await startLocalLauncher({ dataDir, log: silentLogger, ...options.launcher });
   const receiver = await startWebhookReceiver({ tracer: options.receiverTracer, secret: WEBHOOK_SECRET });
   const telemetry = options.telemetry ?? startTelemetry({ serviceName: 'mlx-worker', env: {} });
@@ -125,7 +129,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cdpHost: '127.0.0.1',
     tasks: createTaskRegistry([...builtinTasks, ...testTasks, ...(options.tasks ?? [])]),
     secrets: createSecretStore(options.secrets ?? {}),
-    webhookTimeoutMs: 5_000,
+    webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
     webhookSecret: WEBHOOK_SECRET,
     artifactsDir: join(dataDir, 'artifacts'),
     log: options.log ?? silentLogger,

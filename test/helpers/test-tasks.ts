@@ -110,6 +110,29 @@ export const failsForGood = defineTask({
   },
 });
 
+/** Runs of counted_hold per job id, counted on the task's side (not in Temporal). */
+export const countedRuns = new Map<string, number>();
+
+/** Counts its run, then keeps the browser for `ms`, heartbeating (0: a quick task). */
+export const countedHold = defineTask({
+  name: 'counted_hold',
+  description: 'counts each run by job id, then holds the browser for `ms` milliseconds',
+  input: z.object({ ms: z.number().int().min(0) }),
+  output: z.object({ runs: z.number() }),
+  async run(ctx, input) {
+    const runs = (countedRuns.get(ctx.job.job_id) ?? 0) + 1;
+    countedRuns.set(ctx.job.job_id, runs);
+    const started = Date.now();
+    while (Date.now() - started < input.ms) {
+      if (ctx.signal.aborted) throw new Error('aborted');
+      ctx.heartbeat({ held_ms: Date.now() - started });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await ctx.page.title(); // the browser still answers at the end
+    return { runs };
+  },
+});
+
 /** Every test task, for workers the tests start. */
 export const testTasks = [
   readTitle,
@@ -119,4 +142,5 @@ export const testTasks = [
   holdBrowser,
   bannedWhileFlagged,
   failsForGood,
+  countedHold,
 ];
