@@ -46,8 +46,8 @@ test('Temporal killed mid-task and restarted on its database: every job complete
   for (const jobId of jobs) {
     const result = await waitForJob(h.client, jobId);
     assert.equal(result.status, 'completed', jobId);
-    // At most the attempts executeTask's policy allows; the run the kill interrupted may count once more
-    // only if Temporal timed it out.
+    // Within executeTask's retry policy: an attempt runs again only when its heartbeat timeout passed
+    // while the server was away.
     const runs = countedRuns.get(jobId) ?? 0;
     const allowed = h.policies.executeTask.retry.maximum_attempts;
     assert.ok(runs >= 1 && runs <= allowed, `${jobId}: the task ran ${runs} times (policy: ${allowed})`);
