@@ -275,8 +275,9 @@ test('retries used up, or the job deadline passed, park the job too', async () =
   assert.ok(exhausted instanceof JobParkedError, String(exhausted));
   assert.equal(exhausted.deadLetter.failure.type, 'TaskFailed');
 
+  // Long enough that the deadline passes during the task even when a loaded machine starts it slowly.
   await h.submit(
-    { job_id: 'dlq-deadline', deadline_ms: 3_000, task: { name: 'wait_until_cancelled', input: {} } },
+    { job_id: 'dlq-deadline', deadline_ms: 10_000, task: { name: 'wait_until_cancelled', input: {} } },
     RETENTION,
   );
   const late = await waitForJob(h.client, 'dlq-deadline').catch((err: unknown) => err);
