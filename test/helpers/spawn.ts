@@ -35,10 +35,14 @@ export interface WorkerProcess {
 /** The worker entry point with the test tasks registered as well (test/helpers/test-worker.ts). */
 export const TEST_WORKER = join(ROOT, 'test', 'helpers', 'test-worker.ts');
 
-/** Starts src/worker.ts (or `script`) as its own process and resolves once it polls its queues. */
+/**
+ * Starts src/worker.ts (or `script`) as its own process and resolves once it polls its queues. A worker
+ * bundles its workflow code at start (webpack): on a loaded 2-core machine, with two workers starting at
+ * once, that alone can take most of a minute.
+ */
 export async function startWorkerProcess(
   env: NodeJS.ProcessEnv,
-  timeoutMs = 60_000,
+  timeoutMs = 150_000,
   script = join(ROOT, 'src', 'worker.ts'),
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {

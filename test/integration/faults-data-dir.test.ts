@@ -101,7 +101,11 @@ test('an unwritable or full MLX_DATA_DIR: the worker refuses to start with one l
   }
 
   // Nothing accepted was lost: a worker with a writable directory serves the job that waited.
-  const worker = await startWorkerProcess({ ...env, MLX_DATA_DIR: join(dir, 'good') }, 60_000, TEST_WORKER);
+  const worker = await startWorkerProcess(
+    { ...env, MLX_DATA_DIR: join(dir, 'good') },
+    undefined,
+    TEST_WORKER,
+  );
   try {
     const result = await waitForJob(client, job.job_id);
     assert.deepEqual(result.output, { title: 'kept' });

@@ -65,7 +65,7 @@ test("a lost host's browser is stopped by its own reaper once the job moved on, 
       MLX_REAPER_INTERVAL_MS: '500',
       MLX_LOG_LEVEL: 'info',
     },
-    60_000,
+    undefined,
     TEST_WORKER,
   );
   const agentBrowsers = (profileId: string) =>
