@@ -72,6 +72,16 @@ export function taskActivities(deps: ActivityDeps) {
           // Closing the CDP connection makes any Playwright call in flight reject at once.
           const detach = () => void browser.close().catch(() => undefined);
           abort.signal.addEventListener('abort', detach);
+          // The browser died under the task (crashed, killed): no retry on this port can help, the job
+          // starts the profile again (BrowserCrashed).
+          const crashed = () =>
+            failure(
+              'BrowserCrashed',
+              `the browser of profile ${spec.profile_id} exited or dropped its CDP connection during the task`,
+              { nonRetryable: true, details: { port: input.port } },
+            );
+          const onDisconnected = () => !abort.signal.aborted && abort.abort(crashed());
+          browser.once('disconnected', onDisconnected);
           const context = browser.contexts()[0] ?? (await browser.newContext());
           const page = context.pages()[0] ?? (await context.newPage());
           try {
@@ -108,6 +118,7 @@ export function taskActivities(deps: ActivityDeps) {
             return parsedOutput.data;
           } catch (err) {
             if (abort.signal.aborted) throw abort.signal.reason as Error;
+            if (!browser.isConnected()) throw crashed();
             const evidence = await captureEvidence(
               page,
               deps.artifactsDir,
@@ -122,6 +133,7 @@ export function taskActivities(deps: ActivityDeps) {
             throw withEvidence(asFailure(err, 'TaskFailed'), evidence);
           } finally {
             abort.signal.removeEventListener('abort', detach);
+            browser.off('disconnected', onDisconnected);
             await browser.close().catch(() => undefined);
           }
         };

@@ -5,6 +5,7 @@ import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
 import { buildActivityDeps } from './build-deps';
 import { createConfiguredWorker, type MlxWorker } from './mlx-worker';
 import { installWorkerRuntime, startWorkerMetrics } from './worker-metrics';
+import { checkWritableDir } from './writable-dirs';
 
 /**
  * The worker process from configuration: telemetry, activity dependencies (the embedded launcher unless
@@ -13,6 +14,8 @@ import { installWorkerRuntime, startWorkerMetrics } from './worker-metrics';
  */
 export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry()): Promise<void> {
   const config = loadWorkerConfig();
+  checkWritableDir('MLX_DATA_DIR', config.dataDir);
+  checkWritableDir('MLX_ARTIFACTS_DIR', config.artifactsDir);
   const telemetry = startTelemetry({
     serviceName: 'mlx-worker',
     attributes: { 'worker.id': config.workerId },

@@ -15,6 +15,7 @@ import type { Outcome } from '../dead-letters';
 import {
   activityOptions,
   isAtCapacity,
+  isBrowserCrashed,
   isHostLost,
   localActivityOptions,
   MAX_HOST_FAILOVERS,
@@ -131,8 +132,9 @@ const acquirer = (ctx: JobContext, fair: boolean) =>
 
 /**
  * Lease, then drive the profile on the leasing worker; when that host is lost (see isHostLost), lease
- * again from the shared queue, so another worker becomes host, and run the attempt there, at most
- * MAX_HOST_FAILOVERS times. A worker at capacity is not a failure: its acquireLease is asked again.
+ * again from the shared queue, so another worker becomes host, and run the attempt there; when the
+ * profile's browser crashed under the task (its stop already done on that host), the same: a fresh
+ * start. At most MAX_HOST_FAILOVERS times in all. A worker at capacity is not a failure: its acquireLease is asked again.
  */
 async function leaseAndDrive(ctx: JobContext, held: HeldProfile, waiting?: WaitingFor): Promise<unknown> {
   const { job, policies, progress } = ctx;
@@ -157,12 +159,15 @@ async function leaseAndDrive(ctx: JobContext, held: HeldProfile, waiting?: Waiti
       try {
         return await driveProfile(ctx, lease, held, lostHostStops);
       } catch (err) {
-        if (failovers >= MAX_HOST_FAILOVERS || !isHostLost(err)) throw err;
-        log.warn('host lost; running the attempt again on another worker', {
-          lost_worker_id: lease.worker_id,
-          failover: failovers + 1,
-          error: failureInfo(err),
-        });
+        // Patched: before it, a crashed browser failed the job.
+        const crashed = isBrowserCrashed(err) && patched('browser-crash-restart');
+        if (failovers >= MAX_HOST_FAILOVERS || !(crashed || isHostLost(err))) throw err;
+        log.warn(
+          crashed
+            ? "the profile's browser crashed; starting the profile again"
+            : 'host lost; running the attempt again on another worker',
+          { lost_worker_id: lease.worker_id, failover: failovers + 1, error: failureInfo(err) },
+        );
         progress.failedStep = undefined;
       }
     }

@@ -91,8 +91,8 @@ export interface HarnessOptions {
   receiverTracer?: Tracer;
   /** The worker's logger (silent by default). */
   log?: Logger;
-  /** Local launcher extras: the fault switch, a token check. */
-  launcher?: Pick<LocalLauncherOptions, 'faults' | 'acceptsToken'>;
+  /** Local launcher extras: the fault switch, a token check, its own logger (silent by default). */
+  launcher?: Pick<LocalLauncherOptions, 'faults' | 'acceptsToken' | 'log'>;
   /** The worker's launcher client; by default a plain one without a token. */
   launcherClient?: (launcherUrl: string) => LauncherClient;
   startRetry?: StartRetryRules;
@@ -103,10 +103,12 @@ export interface HarnessOptions {
   maxOpenProfiles?: number;
   /** How often the worker's reaper runs (default 500 ms, so leaks show within a test). */
   reaperIntervalMs?: number;
-  /** The dev server's database file and dynamic configuration (bench/ compares settings). */
-  devServer?: Pick<DevServerOptions, 'dbFile' | 'dynamicConfig'>;
+  /** The dev server's port, database file (to restart it) and dynamic configuration (bench/ compares settings). */
+  devServer?: Pick<DevServerOptions, 'port' | 'dbFile' | 'dynamicConfig'>;
   /** Steps run instead of the real ones (bench/ measures orchestration with no-op steps). */
   replaceActivities?: (deps: ActivityDeps) => MlxWorkerOptions['replaceActivities'];
+  /** How long a webhook POST may take (default 5 s). */
+  webhookTimeoutMs?: number;
 }
 
 /** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
@@ -134,7 +136,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cdpHost: '127.0.0.1',
     tasks: createTaskRegistry([...builtinTasks, ...testTasks, ...(options.tasks ?? [])]),
     secrets: createSecretStore(options.secrets ?? {}),
-    webhookTimeoutMs: 5_000,
+    webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
     webhookSecret: WEBHOOK_SECRET,
     artifactsDir: join(dataDir, 'artifacts'),
     log: options.log ?? silentLogger,

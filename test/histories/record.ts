@@ -14,8 +14,8 @@ import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
 import { findTemporalCli } from '../../src/dev/temporal-dev-server';
 import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
-import { waitUntil } from '../helpers/processes';
-import { bannedAccounts } from '../helpers/test-tasks';
+import { processesWith, waitUntil } from '../helpers/processes';
+import { bannedAccounts, countedRuns } from '../helpers/test-tasks';
 import { recordFairWaiting, recordHostFailover, recordScheduledRun, type Recording } from './starters';
 
 /** The recording round: bump it after a workflow change (patch) and record again. */
@@ -71,6 +71,23 @@ const RECORDINGS: Recording[] = [
       job_id: 'replay-deadline',
       task: { name: 'hold_browser', input: { ms: 20_000 } },
       deadline_ms: 3_000,
+    },
+  },
+  {
+    // browser-crash-restart: the task's browser is killed, the job starts the profile again.
+    name: 'browser-crashed',
+    spec: {
+      job_id: 'replay-browser-crashed',
+      profile_id: 'replay-browser-crashed',
+      task: { name: 'counted_hold', input: { ms: 3_000 } },
+    },
+    async operate(h, jobId) {
+      await waitUntil(() => countedRuns.get(jobId) === 1, 30_000);
+      const [browser] = processesWith(`--user-data-dir=${join(h.dataDir, 'profiles', jobId)}`).filter(
+        (p) => !p.args.some((arg) => arg.startsWith('--type=')),
+      );
+      process.kill(-browser!.pid, 'SIGKILL');
+      await waitForJob(h.client, jobId);
     },
   },
   {

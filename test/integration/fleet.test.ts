@@ -76,7 +76,7 @@ async function startWorker(id: string): Promise<WorkerProcess> {
       MLX_LEASE_TTL_MS: '10000',
       MLX_MAX_OPEN_PROFILES: '2',
     },
-    60_000,
+    undefined,
     TEST_WORKER,
   );
   workers.set(id, worker);
