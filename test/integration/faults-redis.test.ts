@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Redis from 'ioredis';
 import { getJob, waitForJob } from '../../src/client-library';
+import { waitingQuery, workflowIdFor } from '../../src/contract';
 import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
 import { createLogger } from '../../src/telemetry';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -88,11 +89,12 @@ async function holderAndWaiter(profileId: string) {
     task: { name: 'counted_hold', input: { ms: 0 } },
     policies: patient,
   });
+  // The waiter rests in the profile's queue while the holder has its turn (fair waiting).
+  const waiting = `${waitingQuery('profile')} AND WorkflowId = '${workflowIdFor(waiter.job_id)}'`;
   await waitUntil(
-    async () =>
-      (await getJob(h.client, waiter.job_id)).pending.some((p) => p.step === 'acquireLease' && p.attempt > 1),
+    async () => (await h.client.workflow.count(waiting)).count === 1,
     30_000,
-    'the waiter to meet the held lease',
+    'the waiter to wait for its turn',
   );
   return { holder, waiter };
 }
