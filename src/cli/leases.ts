@@ -17,11 +17,14 @@ interface LeasesContext {
 
 /** `mlx-jobs leases`. */
 export async function runLeases({ config, out, json }: LeasesContext): Promise<number> {
-  const client = await connectClient(config);
   const store = config.redis && createRedisLeaseStore(config.redis.url, config.redis.prefix);
+  // Without Temporal the lease store is still listed; the queues (who waits) need Temporal.
+  let client: Awaited<ReturnType<typeof connectClient>> | undefined;
   try {
-    const queues = await listProfileQueues(client);
     const leases: Lease[] = store ? await store.list() : [];
+    const listedAt = Date.now();
+    client = await connectClient(config).catch(() => undefined);
+    const queues = client ? await listProfileQueues(client) : [];
     if (json) {
       out(JSON.stringify({ queues, leases }));
       return 0;
@@ -35,15 +38,16 @@ export async function runLeases({ config, out, json }: LeasesContext): Promise<n
       const lease = leases.find((l) => l.profile_id === profile);
       const holder = queue?.holder?.job_id ?? lease?.job_id ?? '-';
       const leased = lease
-        ? `  worker ${lease.worker_id}  token ${lease.token}  ${Math.max(0, Math.round((lease.expires_at - Date.now()) / 1000))} s left`
+        ? `  worker ${lease.worker_id}  token ${lease.token}  ${Math.max(0, Math.round((lease.expires_at - listedAt) / 1000))} s left`
         : '';
       out(`${profile}  job ${holder}${leased}`);
       queue?.waiting.forEach((waiter, i) => out(`  ${i + 1}. waiting: job ${waiter.job_id}`));
     }
     if (!store) out('(set MLX_REDIS_URL to also show the fleet lease store)');
+    if (!client) out('(Temporal did not answer at TEMPORAL_ADDRESS: the jobs waiting are not shown)');
     return 0;
   } finally {
     await store?.close();
-    await client.connection.close();
+    await client?.connection.close();
   }
 }
