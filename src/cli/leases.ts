@@ -5,9 +5,10 @@ import { createRedisLeaseStore, type Lease } from '../lease';
 export const LEASES_HELP = `Usage: mlx-jobs leases [--json]
 
 Who holds which profile and who waits for it: for every profile with a job on it, the job whose turn it
-is and the jobs queued behind it, oldest first (from the profiles' queues in Temporal), and, with
+is and the jobs queued behind it, in submission order (from the profiles' queues in Temporal), and, with
 MLX_REDIS_URL set, the lease each holder has in the fleet's Redis store (worker, fencing token, time
-left). A single worker without Redis keeps its leases in its own memory: only the queues are shown.`;
+left). A single worker without Redis keeps its leases in its own memory: only the queues are shown.
+When Temporal does not answer, the Redis leases are still listed.`;
 
 interface LeasesContext {
   config: ClientConfig;
