@@ -31,17 +31,13 @@ export function cdpActivities(deps: ActivityDeps) {
           keeper = keepLease(deps, lease, { log: deps.log, onLost: (err) => lost.abort(err) });
         }
         try {
-          const { browser, browserVersion } = await connectProfileBrowser(deps.cdpHost, port, {
-            signal: lost.signal,
-          });
-          try {
-            const pages = browser.contexts().reduce((sum, context) => sum + context.pages().length, 0);
-            span.setAttribute('mlx.browser.version', browserVersion);
-            return { port, browser_version: browserVersion, pages };
-          } finally {
-            // Over CDP, close() only detaches Playwright; the profile's browser keeps running.
-            await browser.close();
-          }
+          const connection = await connectProfileBrowser(deps.cdpHost, port, { signal: lost.signal });
+          const { browser, browserVersion } = connection;
+          const pages = browser.contexts().reduce((sum, context) => sum + context.pages().length, 0);
+          span.setAttribute('mlx.browser.version', browserVersion);
+          // The task that follows on this host attaches through this connection instead of a new one.
+          deps.connections.keep(job.profile_id, port, connection);
+          return { port, browser_version: browserVersion, pages };
         } finally {
           keeper?.stop();
         }

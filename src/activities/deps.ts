@@ -3,6 +3,7 @@ import type { LeaseStore } from '../lease';
 import type { OpenProfiles, ProfileSlots } from '../host';
 import type { Logger } from '../telemetry';
 import type { LauncherClient } from '../mlx';
+import type { KeptConnections } from '../cdp';
 import type { TaskLimits, TaskRegistry } from '../tasks';
 import type { StartRetryRules } from '../policies';
 import type { EgressPolicy } from '../webhooks';
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   slots: ProfileSlots;
   headless: boolean;
   cdpHost: string;
+  /** cdpConnect's connection, kept for the task that follows on this host. */
+  connections: KeptConnections;
   tasks: TaskRegistry;
   /** The task credentials, each bound to its origins and clients. */
   secrets: CredentialStore;

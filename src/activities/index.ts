@@ -1,16 +1,21 @@
 // Activities: one file per step, built by createActivities(deps) so the worker injects its clients.
+import type { Client } from '@temporalio/client';
 import { cdpActivities } from './cdp';
 import type { ActivityDeps } from './deps';
 import { leaseActivities } from './lease';
 import { profileActivities } from './profile';
+import { profileQueueActivities } from './profile-queue';
 import { taskActivities } from './task';
 import { webhookActivities } from './webhook';
 
 export type { ActivityDeps } from './deps';
 
-/** Steps any worker may run: they go to the shared task queue. */
-export function createSharedActivities(deps: ActivityDeps) {
-  return { ...leaseActivities(deps), ...webhookActivities(deps) };
+/**
+ * Steps any worker may run: they go to the shared task queue (acquireLease to the acquire queue, which a
+ * worker polls only while it has room), and the profile queue's local activities, which need Temporal.
+ */
+export function createSharedActivities(deps: ActivityDeps, temporal: Pick<Client, 'workflow'>) {
+  return { ...leaseActivities(deps), ...webhookActivities(deps), ...profileQueueActivities(temporal) };
 }
 
 /** Steps bound to the machine whose browser they drive: they go to the leasing worker's own queue. */
@@ -21,4 +26,6 @@ export function createHostActivities(deps: ActivityDeps) {
 export type SharedActivities = ReturnType<typeof createSharedActivities>;
 export type HostActivities = ReturnType<typeof createHostActivities>;
 export type { LeaseGrant } from './lease';
+export { leaseActivities } from './lease';
+export { runIsOpen } from './profile-queue';
 export type { CdpInfo } from './cdp';

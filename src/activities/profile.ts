@@ -133,6 +133,7 @@ export function profileActivities(deps: ActivityDeps) {
             });
             return { already_stopped: true, refused: true };
           }
+          await deps.connections.drop(job.profile_id);
           let alreadyStopped: boolean;
           try {
             ({ alreadyStopped } = await deps.launcher.stopProfile(job.profile_id));

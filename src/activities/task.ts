@@ -63,10 +63,22 @@ export function taskActivities(deps: ActivityDeps) {
           },
         );
         const drive = async (): Promise<unknown> => {
-          const { browser } = await connectProfileBrowser(deps.cdpHost, input.port, { signal: abort.signal });
+          const { browser } =
+            deps.connections.take(spec.profile_id, input.port) ??
+            (await connectProfileBrowser(deps.cdpHost, input.port, { signal: abort.signal }));
           // Closing the CDP connection makes any Playwright call in flight reject at once.
           const detach = () => void browser.close().catch(() => undefined);
           abort.signal.addEventListener('abort', detach);
+          // The browser died under the task (crashed, killed): no retry on this port can help, the job
+          // starts the profile again (BrowserCrashed).
+          const crashed = () =>
+            failure(
+              'BrowserCrashed',
+              `the browser of profile ${spec.profile_id} exited or dropped its CDP connection during the task`,
+              { nonRetryable: true, details: { port: input.port } },
+            );
+          const onDisconnected = () => !abort.signal.aborted && abort.abort(crashed());
+          browser.once('disconnected', onDisconnected);
           const context = browser.contexts()[0] ?? (await browser.newContext());
           const page = context.pages()[0] ?? (await context.newPage());
           const guard = uses.length ? await guardNavigation(page, deps.secrets.originsOf(uses)) : undefined;
@@ -106,6 +118,7 @@ export function taskActivities(deps: ActivityDeps) {
             return parsedOutput.data;
           } catch (err) {
             if (abort.signal.aborted) throw abort.signal.reason as Error;
+            if (!browser.isConnected()) throw crashed();
             const evidence = await captureEvidence(
               page,
               deps.artifactsDir,
@@ -122,6 +135,7 @@ export function taskActivities(deps: ActivityDeps) {
           } finally {
             abort.signal.removeEventListener('abort', detach);
             await guard?.remove();
+            browser.off('disconnected', onDisconnected);
             await browser.close().catch(() => undefined);
           }
         };

@@ -22,12 +22,12 @@ import {
 } from '../client-library';
 import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
 import { errorTypeOf, type JobFailureInfo, type JobResult } from '../contract';
-import { createRedisLeaseStore } from '../lease';
 import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
 import { BATCH_HELP, runBatch } from './batch';
 import type { CliContext, CliIo } from './cli-context';
 import { DLQ_HELP, runDlq } from './dlq';
 import { CODEC_SERVER_HELP, runCodecServer } from './codec-server';
+import { LEASES_HELP, runLeases } from './leases';
 import { readJsonFile } from './files';
 import { createProgressPrinter, formatOutput, formatStatus } from './format';
 import { runSchedule, SCHEDULE_HELP, scheduleHelp } from './schedule';
@@ -48,7 +48,7 @@ Commands:
   cancel JOB_ID                     cancel a job (its profile is stopped, its lease freed)
   trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
   traces [--platform P] [--failed] …  find jobs' traces by platform, client, failure type, step, duration
-  leases [--json]                   list who holds which profile (the fleet's Redis lease store)
+  leases [--json]                   who holds which profile and who waits for it
   dlq list|show|retry|discard       find, inspect, retry and discard dead letters (see help dlq)
   codec-server                      serve the codec endpoint for the Temporal UI and CLI (see help codec-server)
   schedule create|list|describe|…   recurring jobs on Temporal Schedules (see help schedule)
@@ -85,10 +85,7 @@ is parked as a dead letter; 1 also when the job does not exist; 2 bad arguments 
 Fetches the job's trace (its id is in the run's memo) from the trace backend's query API
 (MLX_TRACE_QUERY_URL: Jaeger's http://host:16686 or Tempo's http://host:3200) and draws every span
 with its start offset, duration and status.`,
-  leases: `Usage: mlx-jobs leases [--json]
-
-Lists the profile leases in the Redis store the workers share (MLX_REDIS_URL): profile, job, worker,
-fencing token and time left. A single worker without Redis keeps its leases in its own memory.`,
+  leases: LEASES_HELP,
   dlq: DLQ_HELP,
   'codec-server': CODEC_SERVER_HELP,
   schedule: SCHEDULE_HELP,
@@ -161,7 +158,7 @@ export async function runCli(argv: string[], out = consoleOut, io: Partial<CliIo
     return 0;
   }
   const config = loadClientConfig();
-  if (command === 'leases') return leases(config, out, values.json ?? false);
+  if (command === 'leases') return runLeases({ config, out, json: values.json ?? false });
   if (command === 'codec-server') return runCodecServer(config, out);
   const target = positionals[0];
   if (!target || positionals.length > 1) {
@@ -308,27 +305,4 @@ export function describeCliError(err: unknown): { message: string; code: number 
   }
   if (errorTypeOf(err) === 'DeadLetterRequestInvalid') return { message: (err as Error).message, code: 2 };
   return undefined;
-}
-
-async function leases(config: ClientConfig, out: (line: string) => void, json: boolean): Promise<number> {
-  if (!config.redis)
-    throw new UsageError('set MLX_REDIS_URL: without Redis each worker keeps its leases in memory');
-  const store = createRedisLeaseStore(config.redis.url, config.redis.prefix);
-  try {
-    const held = await store.list();
-    if (json) {
-      out(JSON.stringify(held));
-      return 0;
-    }
-    if (held.length === 0) out('no profile is leased');
-    for (const lease of held) {
-      const left = Math.max(0, Math.round((lease.expires_at - Date.now()) / 1000));
-      out(
-        `${lease.profile_id}  job ${lease.job_id}  worker ${lease.worker_id}  token ${lease.token}  ${left} s left`,
-      );
-    }
-    return 0;
-  } finally {
-    await store.close();
-  }
 }

@@ -7,6 +7,8 @@ export * from './connect-client';
 export * from './dead-letters';
 export * from './jobs';
 export * from './links';
+export * from './profile-queues';
+export * from './profile-turns';
 export * from './records';
 export * from './run-outcome';
 export * from './schedule-backfill';

@@ -23,8 +23,11 @@ import { progressQuery, runJob } from '../workflows';
 import { checkedSpec, runJobInput, type SubmitSettings } from './check-spec';
 import { ATTR, jobAttributes } from '../contract';
 import { inSpan } from '../telemetry';
+import { askForTurn } from './profile-turns';
 import { runDetails, runSummary } from './run-summary';
 import { checkSameSpec, SPEC_DIGEST_MEMO, specDigest } from './spec-digest';
+
+const QUEUE_ASK_TIMEOUT_MS = 5_000;
 
 export interface StartJobOptions extends SubmitSettings {
   taskQueue: string;
@@ -67,12 +70,18 @@ export async function startJob(client: Client, spec: unknown, options: StartJobO
         staticDetails: runDetails(job, traced ? traceId : undefined, options.traceUrlTemplate),
         memo: { [SPEC_DIGEST_MEMO]: digest },
       });
-      return {
-        job_id: job.job_id,
-        workflow_id: workflowId,
-        run_id: handle.firstExecutionRunId,
-        created: true,
-      };
+      const run_id = handle.firstExecutionRunId;
+      // In the profile's queue now, so turns follow the order of submission, not the order in which the
+      // runs' first workflow tasks happen to be dispatched. The job asks again itself (and alone when
+      // this fails, or for runs a schedule starts). Bounded: a fleet whose workers do not run the queue
+      // yet must not hold up submissions.
+      const request = { workflow_id: workflowId, run_id, job_id: job.job_id, asked_at: Date.now() };
+      await client
+        .withAbortSignal(AbortSignal.timeout(QUEUE_ASK_TIMEOUT_MS), () =>
+          askForTurn(client, { profile_id: job.profile_id, task_queue: options.taskQueue, request }),
+        )
+        .catch((err: unknown) => span.addEvent('profile queue not asked', { 'error.type': errorName(err) }));
+      return { job_id: job.job_id, workflow_id: workflowId, run_id, created: true };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await client.workflow.getHandle(workflowId).describe();
@@ -237,3 +246,5 @@ export function jobFailureOf(err: unknown): JobFailureInfo {
   if (cause instanceof CancelledFailure) return { type: 'Cancelled', message: cause.message };
   return { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
 }
+
+const errorName = (err: unknown) => (err instanceof Error ? err.name : typeof err);

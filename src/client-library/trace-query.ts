@@ -138,12 +138,21 @@ export function traceIsWhole(spans: TraceSpan[]): boolean {
   return spans.every((s) => !s.parentSpanId || ids.has(s.parentSpanId) || callers.has(s.parentSpanId));
 }
 
-/** Waits (polling) until the trace is whole in the backend; false when it is not within `timeoutMs`. */
-export async function waitForTrace(queryUrl: string, traceId: string, timeoutMs = 15_000): Promise<boolean> {
+/**
+ * Waits (polling) until the trace is whole in the backend, and holds a span of each name in `names`
+ * (spans other services export on their own, e.g. a webhook receiver's); false when it is not within
+ * `timeoutMs`.
+ */
+export async function waitForTrace(
+  queryUrl: string,
+  traceId: string,
+  timeoutMs = 15_000,
+  names: readonly string[] = [],
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const spans = await fetchTrace(queryUrl, traceId).catch(() => []);
-    if (traceIsWhole(spans)) return true;
+    if (traceIsWhole(spans) && names.every((name) => spans.some((s) => s.name === name))) return true;
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

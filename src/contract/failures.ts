@@ -53,6 +53,11 @@ export const ERROR_TYPES = {
   MlxRequestFailed: { retryable: true, description: 'the launcher answered with an error not listed above' },
   MlxBadResponse: { retryable: true, description: 'the launcher answered with a body that does not parse' },
   CdpUnreachable: { retryable: true, description: 'the browser does not answer on its CDP port' },
+  BrowserCrashed: {
+    retryable: true,
+    description:
+      "the profile's browser exited or dropped its CDP connection during the task: the job stops the profile and starts it again",
+  },
   TaskUnknown: { retryable: false, description: 'no task of that name is registered on the worker' },
   TaskInputInvalid: { retryable: false, description: 'the task input does not match the task schema' },
   TaskOutputInvalid: {

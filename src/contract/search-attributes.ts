@@ -12,7 +12,18 @@ export const SA = {
   deadLetter: defineSearchAttributeKey('MlxDeadLetter', SearchAttributeType.BOOL),
   failureType: defineSearchAttributeKey('MlxFailureType', SearchAttributeType.KEYWORD),
   failedStep: defineSearchAttributeKey('MlxFailedStep', SearchAttributeType.KEYWORD),
+  /** What a running job waits for (`profile`: its turn; `slot`: a worker with room); unset otherwise. */
+  waitingFor: defineSearchAttributeKey('MlxWaitingFor', SearchAttributeType.KEYWORD),
 } as const;
+
+/** What a job can wait for before it leases: its profile's turn, or a free slot on some worker. */
+export type WaitReason = 'profile' | 'slot';
+export const WAIT_REASONS: readonly WaitReason[] = ['profile', 'slot'];
+
+/** The visibility query for the jobs waiting for `reason` now (paste it into the Temporal UI too). */
+export function waitingQuery(reason: WaitReason): string {
+  return `MlxWaitingFor = '${reason}' AND ExecutionStatus = 'Running'`;
+}
 
 /** Name → type, as `temporal operator search-attribute create` and the dev server's flag want them. */
 export const SEARCH_ATTRIBUTE_TYPES: Readonly<Record<string, 'Keyword' | 'Bool'>> = Object.fromEntries(

@@ -275,7 +275,8 @@ async function showTraceAndExemplar(o: {
 }): Promise<void> {
   const { say, trace_id, jobId } = o;
   await o.flush();
-  await waitForTrace(o.jaegerUrl, trace_id, 20_000);
+  // The receiver exports its span itself: wait for it too, so the waterfall shows both ends.
+  await waitForTrace(o.jaegerUrl, trace_id, 20_000, ['mlx.webhook.receive']);
   say(`\ntrace ${trace_id}:`);
   say(renderWaterfall(await fetchTrace(o.jaegerUrl, trace_id)));
   say('  Jaeger here has no web UI; draw it again with:');

@@ -25,6 +25,19 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
+/**
+ * The server settings this project runs Temporal with (the compose file's
+ * deploy/temporal/dynamicconfig.yaml holds the same; docs/operations.md says why). With the defaults,
+ * the history service reads new tasks at most 20 times a second per shard, so every workflow and
+ * activity task waits 25–45 ms between scheduled and started on a one-shard server; raised, that gap
+ * is a few milliseconds (docs/benchmarks.md). Eager activity execution hands an activity on the
+ * workflow's own queue to the worker that completes the workflow task, with no dispatch at all.
+ */
+export const DISPATCH_SETTINGS: Readonly<Record<string, number | boolean>> = {
+  'history.transferProcessorMaxPollRPS': 10_000,
+  'system.enableActivityEagerExecution': true,
+};
+
 export interface DevServerOptions {
   cliPath?: string;
   /** gRPC port; a free one when omitted. */
@@ -39,6 +52,11 @@ export interface DevServerOptions {
     'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList'
   >;
   startTimeoutMs?: number;
+  /**
+   * Server dynamic configuration, `--dynamic-config-value KEY=VALUE` each (values as JSON);
+   * DISPATCH_SETTINGS when omitted (`{}`: Temporal's own defaults).
+   */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -49,8 +67,25 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Starts `temporal server start-dev` on 127.0.0.1 and waits until it serves the default namespace. */
+/**
+ * Starts `temporal server start-dev` on 127.0.0.1 and waits until it serves the default namespace. With
+ * ports chosen here, a start that loses its port to another process (it was free when picked) is tried
+ * again on new ones.
+ */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const fixedPorts = options.port !== undefined || options.uiPort !== undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (fixedPorts || attempt >= 3 || !(err instanceof ExitedDuringStart)) throw err;
+    }
+  }
+}
+
+class ExitedDuringStart extends Error {}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const port = options.port ?? (await freePort());
   const uiPort = options.uiPort ?? (await freePort());
   const args = [
@@ -65,6 +100,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   ];
   args.push('--log-level', 'error', '--disable-config-file', '--disable-config-env');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? DISPATCH_SETTINGS)) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   for (const [name, type] of Object.entries(options.searchAttributes ?? SEARCH_ATTRIBUTE_TYPES)) {
     args.push('--search-attribute', `${name}=${type}`);
   }
@@ -89,7 +127,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
-    if (!running) throw new Error(`Temporal dev server exited during start-up: ${stderr.trim()}`);
+    if (!running) throw new ExitedDuringStart(`Temporal dev server exited during start-up: ${stderr.trim()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {

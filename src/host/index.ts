@@ -2,4 +2,3 @@
 export * from './open-profiles';
 export * from './profile-slots';
 export * from './reaper';
-export * from './task-queue';

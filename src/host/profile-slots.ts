@@ -23,12 +23,15 @@ export interface ProfileSlots {
   drain(): void;
   free(jobId: string): void;
   holders(): SlotHolder[];
-  /** Slots not taken. */
+  /** Slots a new job may take: none while draining. */
   available(): number;
+  /** Calls `listener` whenever a slot is freed; returns the unsubscribe. */
+  onFree(listener: () => void): () => void;
 }
 
 export function createProfileSlots(max: number, now: () => number = Date.now): ProfileSlots {
   const held = new Map<string, SlotHolder>();
+  const listeners = new Set<() => void>();
   let draining = false;
   return {
     max,
@@ -43,9 +46,14 @@ export function createProfileSlots(max: number, now: () => number = Date.now): P
       draining = true;
     },
     free(jobId) {
-      held.delete(jobId);
+      if (!held.delete(jobId)) return;
+      for (const listener of listeners) listener();
     },
     holders: () => [...held.values()].map((holder) => ({ ...holder })),
-    available: () => max - held.size,
+    available: () => (draining ? 0 : max - held.size),
+    onFree(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
   };
 }

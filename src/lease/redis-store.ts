@@ -2,7 +2,8 @@ import Redis from 'ioredis';
 import type { Lease, LeaseOwner, LeaseStore } from './lease-store';
 
 // Each script reads and writes one lease atomically. A lease is JSON under <prefix>:lease:<profile> with a
-// PX expiry; the fencing token comes from one counter, so it only ever grows. The job holding a lease may
+// PX expiry; the fencing token comes from one counter, so it only ever grows (even across a data loss,
+// see ACQUIRE). The job holding a lease may
 // take it over on another worker (host failover): that is a new grant, with a new token, so the old host
 // can no longer renew or release it.
 const ACQUIRE = `
@@ -18,7 +19,16 @@ if current then
     return value
   end
 end
-local token = redis.call('INCR', KEYS[2])
+local token
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  -- No counter: a new store, or one that lost its data (FLUSHALL, a restart without persistence). Start
+  -- from Redis's clock in ms, above every token granted before (fewer than one grant per ms), so a holder
+  -- from before the loss can never renew or release a new grant that happens to get its old token.
+  local now = redis.call('TIME')
+  token = redis.call('INCRBY', KEYS[2], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+else
+  token = redis.call('INCR', KEYS[2])
+end
 local value = cjson.encode({ worker_id = ARGV[1], job_id = ARGV[2], profile_id = ARGV[5], token = token, expires_at = expires })
 redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
 return value`;

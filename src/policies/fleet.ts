@@ -31,6 +31,20 @@ export function isHostLost(err: unknown): boolean {
   return false;
 }
 
+/**
+ * True when the task failed because the profile's browser died under it (crashed, killed, its CDP
+ * connection dropped): the host is fine, but the attempt needs a fresh browser, so the job stops the
+ * profile and runs the attempt again from the lease (at most MAX_HOST_FAILOVERS times, shared with host
+ * failovers).
+ */
+export function isBrowserCrashed(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === ('BrowserCrashed' satisfies ErrorType)
+  );
+}
+
 /** True when an acquireLease activity ran out of attempts only because the workers it reached were full. */
 export function isAtCapacity(err: unknown): boolean {
   return (

@@ -107,11 +107,12 @@ const MINUTE = 60 * SECOND;
 
 /** The documented defaults (README, "Step policies"). */
 export const DEFAULT_STEP_POLICIES: StepPolicies = {
-  // A busy profile is normal: wait for it with a long backoff, for up to an hour.
+  // Waiting is not an attempt: a job waits for its profile's turn in the profile's queue and for a free
+  // slot in the acquire queue, without a deadline of its own (the job's deadline_ms, if any, bounds it).
+  // What is retried here is a real failure: the lease store down, or a stale lease not yet expired.
   acquireLease: {
     start_to_close_ms: 10 * SECOND,
-    schedule_to_close_ms: 60 * MINUTE,
-    retry: retry(2 * SECOND, 0, MINUTE),
+    retry: retry(SECOND, 0, 10 * SECOND),
   },
   // Host-bound steps carry schedule-to-close, and schedule-to-start (a queue no one polls: the host
   // died), so a dead host is noticed instead of waited on; the workflow then moves the job (host failover).

@@ -8,5 +8,4 @@ export * from './output-filter';
 export * from './setup';
 export * from './spans';
 export * from './step-span';
-export { waitingJobs } from './waiting-jobs';
 export { metricsSinks } from './metrics-sinks';

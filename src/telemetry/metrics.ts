@@ -12,6 +12,7 @@ import {
   collectDefaultMetrics,
   type OpenMetricsContentType,
 } from 'prom-client';
+import { WAIT_REASONS, type WaitReason } from '../contract';
 
 export const metricsRegistry = new Registry<OpenMetricsContentType>();
 metricsRegistry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -74,7 +75,6 @@ const deadLetters = new Counter({
 });
 
 export type JobOutcome = 'completed' | 'failed' | 'cancelled';
-export type WaitReason = 'profile' | 'slot';
 
 /** What one worker holds right now; read at every scrape. */
 export interface WorkerGaugeSource {
@@ -82,7 +82,8 @@ export interface WorkerGaugeSource {
   leasesHeld(): Promise<number>;
   openProfiles(): number;
   profileSlots(): number;
-  waiting(reason: WaitReason): number;
+  /** Jobs of the namespace waiting for `reason` (the same for every worker: aggregate with max). */
+  waiting(reason: WaitReason): Promise<number | undefined>;
   /** Jobs parked as dead letters in the namespace (the same for every worker: aggregate with max). */
   deadLettersWaiting(): Promise<number | undefined>;
 }
@@ -118,12 +119,16 @@ gauge(
 );
 gauge(
   'mlx_jobs_waiting',
-  'Jobs this worker recently turned away and that have not been granted since: for a leased profile (profile) or a free slot (slot)',
-  ['worker_id', 'reason'],
-  (g) => {
-    for (const s of sources) {
-      for (const reason of ['profile', 'slot'] as const) {
-        g.set({ worker_id: s.workerId, reason }, s.waiting(reason));
+  "Jobs in the namespace waiting now: for their profile's turn (profile) or a worker with a free slot (slot); from Temporal visibility, every worker reports it",
+  ['reason'],
+  async (g) => {
+    for (const reason of WAIT_REASONS) {
+      for (const s of sources) {
+        const count = await s.waiting(reason);
+        if (count !== undefined) {
+          g.set({ reason }, count);
+          break;
+        }
       }
     }
   },

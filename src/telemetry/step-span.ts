@@ -3,7 +3,6 @@ import type { Span, SpanKind } from '@opentelemetry/api';
 import { ATTR, jobAttributes, type JobRef } from '../contract';
 import { metrics } from './metrics';
 import { failureTypeOf, inSpan } from './spans';
-import { waitingJobs } from './waiting-jobs';
 
 /**
  * The span of one step attempt, child of Temporal's RunActivity span, carrying the job's attributes.
@@ -32,7 +31,6 @@ export function stepSpan<T>(
           traceId: span.spanContext().traceId,
           failureType,
         });
-        if (info.activityType === 'acquireLease') waitingJobs(workerId).record(job.job_id, failureType);
       };
       try {
         const result = await fn(span);

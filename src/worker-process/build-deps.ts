@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createKeptConnections } from '../cdp';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { ConfigError, secretsForClient, type WorkerConfig } from '../config';
-import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../host';
+import { hostTaskQueue } from '../contract';
+import { createOpenProfiles, createProfileSlots } from '../host';
 import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
 import type { Logger } from '../telemetry';
@@ -77,6 +79,7 @@ export async function buildActivityDeps(
     profiles: createOpenProfiles(),
     slots: createProfileSlots(config.maxOpenProfiles),
     headless: config.headless,
+    connections: createKeptConnections(),
     cdpHost: config.cdpHost,
     tasks,
     secrets: credentials,

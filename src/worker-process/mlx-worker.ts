@@ -1,14 +1,24 @@
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
-import { createHostActivities, createSharedActivities, type ActivityDeps } from '../activities';
+import {
+  createHostActivities,
+  createSharedActivities,
+  leaseActivities,
+  runIsOpen,
+  type ActivityDeps,
+  type HostActivities,
+  type SharedActivities,
+} from '../activities';
 import type { WorkerConfig } from '../config';
-import { hostTaskQueue, startReaper, type RunRef } from '../host';
+import { acquireTaskQueue, hostTaskQueue } from '../contract';
+import { startReaper, type RunRef } from '../host';
 import { metricsSinks, type Telemetry } from '../telemetry';
 import { progressQuery } from '../workflows';
 import type { RuntimeDeps } from './build-deps';
 import { ensureSearchAttributes } from './register-search-attributes';
+import { profileSlotGate } from './slot-gate';
 
 export interface MlxWorkerOptions {
   connection: NativeConnection;
@@ -30,6 +40,8 @@ export interface MlxWorkerOptions {
   telemetry: Pick<Telemetry, 'resource' | 'spanProcessor'>;
   /** Encryption and the claim-check store (src/payload-codec); plain inline payloads when absent. */
   dataConverter?: DataConverter;
+  /** Steps to run instead of the real ones, by name: bench/ measures orchestration with no-op steps. */
+  replaceActivities?: { shared?: Partial<SharedActivities>; host?: Partial<HostActivities> };
 }
 
 export interface MlxWorker {
@@ -86,6 +98,11 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     plugins: [plugin],
     dataConverter: options.dataConverter,
   };
+  // Reads the runs' progress and answers updates, so it decodes payloads as the workers do.
+  const temporal = new Client({ connection, namespace, dataConverter: options.dataConverter });
+  const replaced = options.replaceActivities ?? {};
+  const sharedActivities = { ...createSharedActivities(deps, temporal), ...replaced.shared };
+  const leases = leaseActivities(deps);
   const shared = await Worker.create({
     ...common,
     taskQueue,
@@ -93,23 +110,36 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createSharedActivities(deps),
+    // acquireLease stays here too, for runs started before the acquire queue existed.
+    activities: sharedActivities,
     // The workflow's metric events (job outcomes, dead letters): recorded here, never on replay.
     sinks: metricsSinks(),
+  });
+  // Polled only while this worker has a free profile slot: see profileSlotGate.
+  const fixed = (numSlots: number) => ({ type: 'fixed-size' as const, numSlots });
+  const acquire = await Worker.create({
+    ...common,
+    taskQueue: acquireTaskQueue(taskQueue),
+    identity: `${deps.workerId}/acquire`,
+    activities: { acquireLease: replaced.shared?.acquireLease ?? leases.acquireLease.bind(leases) },
+    tuner: {
+      activityTaskSlotSupplier: profileSlotGate(deps.slots),
+      workflowTaskSlotSupplier: fixed(1),
+      localActivityTaskSlotSupplier: fixed(1),
+      nexusTaskSlotSupplier: fixed(1),
+    },
   });
   const host = await Worker.create({
     ...common,
     taskQueue: hostTaskQueue(taskQueue, deps.workerId),
     identity: `${deps.workerId}/host`,
-    activities: createHostActivities(deps),
+    activities: { ...createHostActivities(deps), ...replaced.host },
   });
-  // Reads the runs' progress, so it decodes payloads as the workers do.
-  const temporal = new Client({ connection, namespace, dataConverter: options.dataConverter });
   const reaper = startReaper(
     { ...deps, runIsOpen: (run) => runIsOpen(temporal, run) },
     options.reaperIntervalMs ?? 5_000,
   );
-  const workers = [shared, host];
+  const workers = [shared, acquire, host];
   const stopPolling = () => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
@@ -166,16 +196,6 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     },
     isPolling: () => workers.every((worker) => worker.getState() === 'RUNNING'),
   };
-}
-
-async function runIsOpen(client: Client, run: RunRef): Promise<boolean | undefined> {
-  try {
-    const { status } = await client.workflow.getHandle(run.workflow_id, run.run_id).describe();
-    return status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    return undefined;
-  }
 }
 
 /** A run that has ended its steps: closed, or its progress says it finished or is parked. */

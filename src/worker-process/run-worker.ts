@@ -6,6 +6,7 @@ import { buildActivityDeps } from './build-deps';
 import { createConfiguredWorker, type MlxWorker } from './mlx-worker';
 import { installWorkerRuntime, startWorkerMetrics } from './worker-metrics';
 import { startBlobRetention } from './blob-retention';
+import { checkWritableDir } from './writable-dirs';
 
 /**
  * The worker process from configuration: telemetry, activity dependencies (the embedded launcher unless
@@ -14,6 +15,8 @@ import { startBlobRetention } from './blob-retention';
  */
 export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry()): Promise<void> {
   const config = loadWorkerConfig();
+  checkWritableDir('MLX_DATA_DIR', config.dataDir);
+  checkWritableDir('MLX_ARTIFACTS_DIR', config.artifactsDir);
   const telemetry = startTelemetry({
     serviceName: 'mlx-worker',
     attributes: { 'worker.id': config.workerId },

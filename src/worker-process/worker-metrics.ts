@@ -1,15 +1,9 @@
 import { Runtime, type NativeConnection } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../config';
-import { deadLetterQuery } from '../contract';
+import { deadLetterQuery, waitingQuery, type WaitReason } from '../contract';
 import { freePort } from '../dev/free-port';
-import {
-  addWorkerGauges,
-  startMetricsServer,
-  waitingJobs,
-  type Logger,
-  type MetricsServer,
-} from '../telemetry';
+import { addWorkerGauges, startMetricsServer, type Logger, type MetricsServer } from '../telemetry';
 import { temporalLogger } from './temporal-logger';
 
 /**
@@ -32,12 +26,12 @@ export async function installWorkerRuntime(
   return `http://${bindAddress}/metrics`;
 }
 
-const DEAD_LETTER_COUNT_TTL_MS = 15_000;
+const VISIBILITY_COUNT_TTL_MS = 15_000;
 
 /**
  * Serves the worker's metrics, /healthz and /readyz on MLX_METRICS_ADDRESS, with its gauges read from
- * what this worker holds (leases, open profiles, slots, waiting jobs) and the parked dead letters of
- * the namespace (a visibility count, cached for 15 s).
+ * what this worker holds (leases, open profiles, slots) and, for the namespace, the jobs waiting and the
+ * parked dead letters (visibility counts, cached for 15 s).
  */
 export async function startWorkerMetrics(options: {
   config: Pick<WorkerConfig, 'metrics' | 'temporal'>;
@@ -50,28 +44,31 @@ export async function startWorkerMetrics(options: {
   log: Logger;
 }): Promise<MetricsServer> {
   const { deps, connection, config, sdkMetricsUrl } = options;
-  let parked: { count: number; at: number } | undefined;
+  const count = (what: string, query: string) =>
+    cachedCount(async () => {
+      try {
+        const answer = await connection.workflowService.countWorkflowExecutions({
+          namespace: config.temporal.namespace,
+          query,
+        });
+        return Number(answer.count ?? 0);
+      } catch (err) {
+        options.log.warn(`could not count ${what}`, { error: err });
+        return undefined;
+      }
+    });
+  const waiting: Record<WaitReason, () => Promise<number | undefined>> = {
+    profile: count('the jobs waiting for their profile', waitingQuery('profile')),
+    slot: count('the jobs waiting for a slot', waitingQuery('slot')),
+  };
   const removeGauges = addWorkerGauges({
     workerId: deps.workerId,
     // A job holds its slot from its lease to its stop: counted here, without scanning the lease store.
     leasesHeld: () => Promise.resolve(deps.slots.holders().length),
     openProfiles: () => deps.profiles.size,
     profileSlots: () => deps.slots.max,
-    waiting: (reason) => waitingJobs(deps.workerId).count(reason),
-    async deadLettersWaiting() {
-      if (parked && Date.now() - parked.at < DEAD_LETTER_COUNT_TTL_MS) return parked.count;
-      try {
-        const { count } = await connection.workflowService.countWorkflowExecutions({
-          namespace: config.temporal.namespace,
-          query: deadLetterQuery(),
-        });
-        parked = { count: Number(count ?? 0), at: Date.now() };
-        return parked.count;
-      } catch (err) {
-        options.log.warn('could not count the parked dead letters', { error: err });
-        return parked?.count;
-      }
-    },
+    waiting: (reason) => waiting[reason](),
+    deadLettersWaiting: count('the parked dead letters', deadLetterQuery()),
   });
   try {
     const server = await startMetricsServer({
@@ -93,4 +90,16 @@ export async function startWorkerMetrics(options: {
     removeGauges();
     throw err;
   }
+}
+
+/** A count read at most every 15 s; on a failed read, the last good one (or none). */
+function cachedCount(read: () => Promise<number | undefined>): () => Promise<number | undefined> {
+  let last: { count: number; at: number } | undefined;
+  return async () => {
+    if (last && Date.now() - last.at < VISIBILITY_COUNT_TTL_MS) return last.count;
+    const count = await read();
+    if (count === undefined) return last?.count;
+    last = { count, at: Date.now() };
+    return count;
+  };
 }

@@ -6,13 +6,24 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { HostActivities, LeaseGrant, SharedActivities } from '../activities';
-import { failure, failureInfo, isStepName, type StepName } from '../contract';
+import { acquireTaskQueue, failure, failureInfo, isStepName, type StepName } from '../contract';
 import type { Outcome } from '../dead-letters';
-import { activityOptions, isAtCapacity, isHostLost, MAX_HOST_FAILOVERS } from '../policies';
+import {
+  activityOptions,
+  isAtCapacity,
+  isBrowserCrashed,
+  isHostLost,
+  localActivityOptions,
+  MAX_HOST_FAILOVERS,
+} from '../policies';
 import type { JobContext } from './job-context';
+import { takeProfileTurn, type ProfileTurn } from './profile-turn';
 import { report } from './report';
+import { waitingFor, type WaitingFor } from './waiting-for';
 
 /**
  * The steps, then the report: lease the profile, drive it on the leasing worker's host, always stop the
@@ -24,12 +35,22 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
   let output: unknown;
   let error: unknown;
   const held: HeldProfile = { stopFailed: false };
+  // Since `fair-waiting`: the job waits for its profile's turn in the profile's queue (FIFO), then for a
+  // free slot in the acquire queue; neither wait costs an attempt.
+  const fair = patched('fair-waiting');
+  // While it waits, the run says for what in its search attributes (fair waiting only).
+  const waiting = fair ? waitingFor() : undefined;
+  let turn: ProfileTurn | undefined;
   const steps = async () => {
+    if (waiting) {
+      waiting('profile');
+      turn = await takeProfileTurn(ctx);
+    }
     if (patched('host-failover')) {
-      output = await leaseAndDrive(ctx, held);
+      output = await leaseAndDrive(ctx, held, waiting);
       return;
     }
-    held.lease = await progress.run('acquireLease', () => shared(ctx, 'acquireLease').acquireLease({ job }));
+    held.lease = await progress.run('acquireLease', () => acquirer(ctx, fair).acquireLease({ job }));
     progress.workerId = held.lease.worker_id;
     output = await driveProfile(ctx, held.lease, held);
   };
@@ -49,15 +70,19 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
       );
     }
   }
+  waiting?.(undefined);
   const { lease } = held;
   // A profile whose stop failed keeps its lease: the host's reaper holds it until the browser is stopped.
   const keepLease = held.stopFailed && patched('failed-stop-keeps-lease');
   if (lease && !keepLease) {
     const { token } = lease;
-    await cleanup(() =>
-      progress.run('releaseLease', () => shared(ctx, 'releaseLease').releaseLease({ job, token })),
-    );
+    // Since `fair-waiting` a local activity: no task to dispatch, and the report follows in the same
+    // workflow task.
+    const { releaseLease } = fair ? localShared(ctx, 'releaseLease') : shared(ctx, 'releaseLease');
+    await cleanup(() => progress.run('releaseLease', () => releaseLease({ job, token })));
   }
+  // The next job for this profile starts now, while this one reports.
+  await turn?.release();
 
   const status = error === undefined ? 'completed' : isCancellation(error) ? 'cancelled' : 'failed';
   const failed =
@@ -89,20 +114,38 @@ const shared = (ctx: JobContext, step: StepName) =>
     summary: ctx.metadata?.activitySummary(step),
   });
 
+const localShared = (ctx: JobContext, step: StepName) =>
+  proxyLocalActivities<SharedActivities>({
+    ...localActivityOptions(ctx.policies[step]),
+    summary: ctx.metadata?.activitySummary(step),
+  });
+
+/** acquireLease: on the acquire queue (polled only by workers with room) since `fair-waiting`. */
+const acquirer = (ctx: JobContext, fair: boolean) =>
+  proxyActivities<SharedActivities>({
+    ...activityOptions(
+      ctx.policies.acquireLease,
+      fair ? acquireTaskQueue(workflowInfo().taskQueue) : undefined,
+    ),
+    summary: ctx.metadata?.activitySummary('acquireLease'),
+  });
+
 /**
  * Lease, then drive the profile on the leasing worker; when that host is lost (see isHostLost), lease
- * again from the shared queue, so another worker becomes host, and run the attempt there, at most
- * MAX_HOST_FAILOVERS times. A worker at capacity is not a failure: its acquireLease is asked again.
+ * again from the shared queue, so another worker becomes host, and run the attempt there; when the
+ * profile's browser crashed under the task (its stop already done on that host), the same: a fresh
+ * start. At most MAX_HOST_FAILOVERS times in all. A worker at capacity is not a failure: its acquireLease is asked again.
  */
-async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknown> {
+async function leaseAndDrive(ctx: JobContext, held: HeldProfile, waiting?: WaitingFor): Promise<unknown> {
   const { job, policies, progress } = ctx;
-  const { acquireLease } = shared(ctx, 'acquireLease');
+  const { acquireLease } = acquirer(ctx, waiting !== undefined);
   const waitUntil = Date.now() + (policies.acquireLease.schedule_to_close_ms ?? Infinity);
   // Stops sent to lost hosts: waited for at the end, not before the job moves on.
   const lostHostStops: Promise<boolean>[] = [];
   try {
     for (let failovers = 0; ; failovers++) {
       let lease: LeaseGrant | undefined;
+      waiting?.('slot');
       while (!lease) {
         try {
           lease = await progress.run('acquireLease', () => acquireLease({ job }));
@@ -110,17 +153,21 @@ async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknow
           if (!isAtCapacity(err) || Date.now() >= waitUntil) throw err;
         }
       }
+      waiting?.(undefined);
       held.lease = lease;
       progress.workerId = lease.worker_id;
       try {
         return await driveProfile(ctx, lease, held, lostHostStops);
       } catch (err) {
-        if (failovers >= MAX_HOST_FAILOVERS || !isHostLost(err)) throw err;
-        log.warn('host lost; running the attempt again on another worker', {
-          lost_worker_id: lease.worker_id,
-          failover: failovers + 1,
-          error: failureInfo(err),
-        });
+        // Patched: before it, a crashed browser failed the job.
+        const crashed = isBrowserCrashed(err) && patched('browser-crash-restart');
+        if (failovers >= MAX_HOST_FAILOVERS || !(crashed || isHostLost(err))) throw err;
+        log.warn(
+          crashed
+            ? "the profile's browser crashed; starting the profile again"
+            : 'host lost; running the attempt again on another worker',
+          { lost_worker_id: lease.worker_id, failover: failovers + 1, error: failureInfo(err) },
+        );
         progress.failedStep = undefined;
       }
     }

@@ -1,4 +1,5 @@
 import { type StepPolicies } from '../../src/contract';
+import { createKeptConnections } from '../../src/cdp';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +8,10 @@ import { bundleWorkflowCode, NativeConnection, Runtime, type WorkflowBundle } fr
 import type { ActivityDeps } from '../../src/activities';
 import { startJob, type StartedJob, type StartJobOptions, connectClient } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
-import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../../src/host';
+import { hostTaskQueue } from '../../src/contract';
+import { createOpenProfiles, createProfileSlots } from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
-import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher, type LocalLauncherOptions } from '../../src/launcher';
 import { createMemoryLeaseStore, type LeaseStore } from '../../src/lease';
@@ -23,7 +25,7 @@ import {
 } from '../../src/telemetry';
 import { createLauncherClient, type LauncherClient } from '../../src/mlx';
 import { DEFAULT_POLICY_BOUNDS, type StartRetryRules } from '../../src/policies';
-import { createMlxWorker, type MlxWorker } from '../../src/worker-process/mlx-worker';
+import { createMlxWorker, type MlxWorker, type MlxWorkerOptions } from '../../src/worker-process/mlx-worker';
 import { temporalLogger } from '../../src/worker-process/temporal-logger';
 import { builtinTasks, createTaskRegistry, type TaskDefinition } from '../../src/tasks';
 import {
@@ -108,8 +110,8 @@ export interface HarnessOptions {
   receiverTracer?: Tracer;
   /** The worker's logger (silent by default). */
   log?: Logger;
-  /** Local launcher extras: the fault switch, a token check. */
-  launcher?: Pick<LocalLauncherOptions, 'faults' | 'acceptsToken'>;
+  /** Local launcher extras: the fault switch, a token check, its own logger (silent by default). */
+  launcher?: Pick<LocalLauncherOptions, 'faults' | 'acceptsToken' | 'log'>;
   /** The worker's launcher client; by default a plain one without a token. */
   launcherClient?: (launcherUrl: string) => LauncherClient;
   startRetry?: StartRetryRules;
@@ -118,14 +120,22 @@ export interface HarnessOptions {
   /** The worker's lease store (default: in memory) and lease TTL (default 30 s). */
   leases?: LeaseStore;
   leaseTtlMs?: number;
+  /** The worker's MLX_MAX_OPEN_PROFILES (default 8). */
+  maxOpenProfiles?: number;
   /** How often the worker's reaper runs (default 500 ms, so leaks show within a test). */
   reaperIntervalMs?: number;
+  /** The dev server's port, database file (to restart it) and dynamic configuration (bench/ compares settings). */
+  devServer?: Pick<DevServerOptions, 'port' | 'dbFile' | 'dynamicConfig'>;
+  /** Steps run instead of the real ones (bench/ measures orchestration with no-op steps). */
+  replaceActivities?: (deps: ActivityDeps) => MlxWorkerOptions['replaceActivities'];
+  /** How long a webhook POST may take (default 5 s). */
+  webhookTimeoutMs?: number;
 }
 
 /** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-'));
-  const server = await startDevServer();
+  const server = await startDevServer(options.devServer);
   const launcher = await startLocalLauncher({ dataDir, log: silentLogger, ...options.launcher });
   const receiver = await startWebhookReceiver({ tracer: options.receiverTracer, secret: WEBHOOK_SECRET });
   const telemetry = options.telemetry ?? startTelemetry({ serviceName: 'mlx-worker', env: {} });
@@ -147,13 +157,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     launcher: options.launcherClient?.(launcher.url) ?? createLauncherClient({ baseUrl: launcher.url }),
     launcherShared: false,
     profiles: createOpenProfiles(),
-    slots: createProfileSlots(8),
+    slots: createProfileSlots(options.maxOpenProfiles ?? 8),
     headless: true,
+    connections: createKeptConnections(),
     cdpHost: '127.0.0.1',
     tasks: createTaskRegistry([...builtinTasks, ...testTasks, ...(options.tasks ?? [])]),
     secrets: credentials,
     profileOwners: options.profileOwners,
-    webhookTimeoutMs: 5_000,
+    webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
     webhookSecrets: () => [WEBHOOK_SECRET],
     // The harness's receivers listen on loopback over http.
     webhookEgress: { allowHosts: ['127.0.0.1'], allowHostsByClient: {} },
@@ -176,6 +187,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     reaperIntervalMs: options.reaperIntervalMs ?? 500,
     telemetry,
     dataConverter: payloadHandling.dataConverter,
+    replaceActivities: options.replaceActivities?.(deps),
   });
   const running = worker.run();
   const policies = fastPolicies();

@@ -1,8 +1,9 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { workflowIdFor } from '../../src/contract';
 
-type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
-const ms = (t: HistoryEvent['eventTime']) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+export type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+export const eventTimeMs = (t: HistoryEvent['eventTime']) =>
+  Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
 
 /**
  * The last attempt of a job's first activity of this type, from its history: the attempt number, the
@@ -24,7 +25,7 @@ export async function lastAttemptOf(client: Client, jobId: string, activityType:
     attempt: attrs.attempt ?? 0,
     lastFailure: attrs.lastFailure ?? undefined,
     retryPolicy: scheduled.activityTaskScheduledEventAttributes?.retryPolicy ?? undefined,
-    waitedMs: ms(started.eventTime) - ms(scheduled.eventTime),
+    waitedMs: eventTimeMs(started.eventTime) - eventTimeMs(scheduled.eventTime),
     history: historyText(history),
   };
 }

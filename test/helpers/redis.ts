@@ -7,15 +7,20 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Debian's redis-server on a loopback port (a free one by default), nothing persisted. */
-export async function startRedis(timeoutMs = 10_000, port?: number): Promise<RedisServer> {
+/**
+ * Debian's redis-server on a loopback port (a free one by default). Nothing persisted, unless `aofDir`
+ * is given: then every write is appended to an AOF there and fsynced before it is acknowledged
+ * (`appendfsync always`), so a restart on the same directory keeps every lease.
+ */
+export async function startRedis(timeoutMs = 10_000, port?: number, aofDir?: string): Promise<RedisServer> {
   port ??= await freePort();
+  const persistence = aofDir
+    ? ['--dir', aofDir, '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
+    { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + timeoutMs;

@@ -49,10 +49,13 @@ export interface WorkerProcess {
 /** The worker entry point with the test tasks registered as well (test/helpers/test-worker.ts). */
 export const TEST_WORKER = join(ROOT, 'test', 'helpers', 'test-worker.ts');
 
-/** Starts src/worker.ts (or `script`) as its own process and resolves once it polls its queues. */
+/**
+ * Starts src/worker.ts (or `script`) as its own process and resolves once it polls its queues. A start
+ * bundles the workflows (webpack), which takes a minute and more on a busy 2-core machine: the bound is
+ * there to end a hung start, not to time it.
+ */
 export async function startWorkerProcess(
   env: NodeJS.ProcessEnv,
-  // A worker bundles its workflow code at start: on a busy 2-core machine that alone can pass a minute.
   timeoutMs = 180_000,
   script = join(ROOT, 'src', 'worker.ts'),
 ): Promise<WorkerProcess> {

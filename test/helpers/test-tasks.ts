@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { failure } from '../../src/contract';
-import { defineTask } from '../../src/tasks';
+import { defineTask, type TaskContext } from '../../src/tasks';
 
 /** Opens a page in the profile and reads its title: the smallest real browser task. */
 export const readTitle = defineTask({
@@ -76,6 +76,17 @@ export const bannedWhileFlagged = defineTask({
   },
 });
 
+/** Heartbeats for `ms` unless aborted; how long it held. */
+async function holdFor(ctx: TaskContext, ms: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    if (ctx.signal.aborted) throw new Error('aborted');
+    ctx.heartbeat({ held_ms: Date.now() - started });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return Date.now() - started;
+}
+
 /** Keeps the profile's browser for `ms`, heartbeating: a task long enough to kill its worker during it. */
 export const holdBrowser = defineTask({
   name: 'hold_browser',
@@ -84,13 +95,7 @@ export const holdBrowser = defineTask({
   output: z.object({ held_ms: z.number() }),
   async run(ctx, input) {
     await ctx.page.setContent('<p>holding</p>');
-    const started = Date.now();
-    while (Date.now() - started < input.ms) {
-      if (ctx.signal.aborted) throw new Error('aborted');
-      ctx.heartbeat({ held_ms: Date.now() - started });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return { held_ms: Date.now() - started };
+    return { held_ms: await holdFor(ctx, input.ms) };
   },
 });
 
@@ -168,6 +173,24 @@ export const navigateAway = defineTask({
   },
 });
 
+/** Runs of counted_hold per job id, counted on the task's side (not in Temporal). */
+export const countedRuns = new Map<string, number>();
+
+/** Counts its run, then keeps the browser for `ms`, heartbeating (0: a quick task). */
+export const countedHold = defineTask({
+  name: 'counted_hold',
+  description: 'counts each run by job id, then holds the browser for `ms` milliseconds',
+  input: z.object({ ms: z.number().int().min(0) }),
+  output: z.object({ runs: z.number() }),
+  async run(ctx, input) {
+    const runs = (countedRuns.get(ctx.job.job_id) ?? 0) + 1;
+    countedRuns.set(ctx.job.job_id, runs);
+    await holdFor(ctx, input.ms);
+    await ctx.page.title(); // the browser still answers at the end
+    return { runs };
+  },
+});
+
 /** Every test task, for workers the tests start. */
 export const testTasks = [
   readTitle,
@@ -180,4 +203,5 @@ export const testTasks = [
   failsForGood,
   fillDisabled,
   navigateAway,
+  countedHold,
 ];

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createKeptConnections } from '../../src/cdp';
 import type { ActivityDeps } from '../../src/activities';
 import { createMemoryLeaseStore } from '../../src/lease';
 import { silentLogger } from '../../src/telemetry';
@@ -26,6 +27,7 @@ export function unitDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
     profiles: createOpenProfiles(),
     slots: createProfileSlots(4),
     headless: true,
+    connections: createKeptConnections(),
     cdpHost: '127.0.0.1',
     tasks: { get: () => assert.fail('no tasks here'), names: () => [] },
     secrets: { get: () => undefined } as unknown as ActivityDeps['secrets'],

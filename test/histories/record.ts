@@ -8,45 +8,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
-import {
-  backfillSchedule,
-  batchOf,
-  cancelJob,
-  createSchedules,
-  describeJobRun,
-  discardDeadLetter,
-  getJob,
-  retryDeadLetter,
-  waitForJob,
-  type StartedJob,
-} from '../../src/client-library';
-import { scheduledJobId, workflowIdFor } from '../../src/contract';
-import { createOpenProfiles, createProfileSlots, hostTaskQueue } from '../../src/host';
+import { cancelJob, discardDeadLetter, getJob, retryDeadLetter, waitForJob } from '../../src/client-library';
+import { profileQueueWorkflowId } from '../../src/contract';
 import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
 import { findTemporalCli } from '../../src/dev/temporal-dev-server';
-import { createMlxWorker } from '../../src/worker-process/mlx-worker';
-import { startTelemetry } from '../../src/telemetry';
-import { createPayloadHandling } from '../../src/payload-codec';
-import { startHarness, WEBHOOK_SECRET, workflowBundle, type Harness } from '../helpers/harness';
-import { waitUntil } from '../helpers/processes';
-import { bannedAccounts } from '../helpers/test-tasks';
+import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
+import { processesWith, waitUntil } from '../helpers/processes';
+import { bannedAccounts, countedRuns } from '../helpers/test-tasks';
+import { recordFairWaiting, recordHostFailover, recordScheduledRun, type Recording } from './starters';
 
 /** The recording round: bump it after a workflow change (patch) and record again. */
 const ROUND = 'r3';
-
-interface Recording {
-  name: string;
-  spec: Parameters<Harness['submit']>[0];
-  deadLetterRetentionMs?: number;
-  /** Also record the run the job continued as (a dead letter's retry), as `<name>-next-run`. */
-  nextRun?: boolean;
-  /** What an operator does while the job runs or waits; the job then runs to its end. */
-  operate?: (h: Harness, jobId: string) => Promise<void>;
-  /** Starts the job some other way than h.submit (see recordHostFailover). */
-  start?: (h: Harness, recording: Recording) => Promise<StartedJob>;
-}
 
 const quickHostTimeouts = { schedule_to_start_ms: 2_000 };
 
@@ -101,6 +74,23 @@ const RECORDINGS: Recording[] = [
     },
   },
   {
+    // browser-crash-restart: the task's browser is killed, the job starts the profile again.
+    name: 'browser-crashed',
+    spec: {
+      job_id: 'replay-browser-crashed',
+      profile_id: 'replay-browser-crashed',
+      task: { name: 'counted_hold', input: { ms: 3_000 } },
+    },
+    async operate(h, jobId) {
+      await waitUntil(() => countedRuns.get(jobId) === 1, 30_000);
+      const [browser] = processesWith(`--user-data-dir=${join(h.dataDir, 'profiles', jobId)}`).filter(
+        (p) => !p.args.some((arg) => arg.startsWith('--type=')),
+      );
+      process.kill(-browser!.pid, 'SIGKILL');
+      await waitForJob(h.client, jobId);
+    },
+  },
+  {
     name: 'failed-stop',
     spec: { job_id: 'replay-failed-stop', profile_id: 'replay-failed-stop' },
     async operate(h) {
@@ -150,6 +140,23 @@ const RECORDINGS: Recording[] = [
     // Since `access-check` startProfile gets the task, whose credentials the host checks first.
     name: 'access-check',
     spec: { job_id: 'replay-access-check', task: { name: 'read_title', input: { title: 't' } } },
+  },
+  {
+    // Waits for its profile's turn behind another job; the profile's queue run is recorded too.
+    name: 'fair-waiting',
+    spec: {
+      job_id: 'replay-fair-waiting',
+      profile_id: 'replay-fair-profile',
+      task: { name: 'read_title', input: { title: 't' } },
+    },
+    start: recordFairWaiting,
+    async operate(h, jobId) {
+      await waitForJob(h.client, jobId);
+      const queue = await h.client.workflow
+        .getHandle(profileQueueWorkflowId('replay-fair-profile'))
+        .describe();
+      save(`${ROUND}-profile-queue`, historyJson(h, queue.workflowId, queue.runId));
+    },
   },
   {
     name: 'host-failover',
@@ -232,75 +239,6 @@ async function main(names: string[]): Promise<void> {
   } finally {
     await h.close();
   }
-}
-
-/**
- * A second worker ("doomed") takes the job while the harness worker is full (every slot taken), and is
- * shut down during the task: its queue goes silent, the workflow moves the job to the harness worker.
- */
-async function recordHostFailover(h: Harness, job: Recording): Promise<StartedJob> {
-  const connection = await NativeConnection.connect({ address: h.server.address });
-  const telemetry = startTelemetry({ serviceName: 'mlx-worker', env: {} });
-  const doomed = await createMlxWorker({
-    connection,
-    namespace: 'default',
-    taskQueue: h.taskQueue,
-    deps: {
-      ...h.deps,
-      workerId: 'doomed-worker',
-      hostTaskQueue: hostTaskQueue(h.taskQueue, 'doomed-worker'),
-      launcherShared: false,
-      profiles: createOpenProfiles(),
-      slots: createProfileSlots(8),
-    },
-    workflowBundle: await workflowBundle(),
-    shutdownGraceTimeMs: 500,
-    telemetry,
-    dataConverter: createPayloadHandling(h.payload).dataConverter,
-  });
-  const running = doomed.run();
-  const blockers = Array.from({ length: h.deps.slots.max }, (_, i) => `blocker-${i}`);
-  for (const blocker of blockers) {
-    h.deps.slots.take({ job_id: blocker, profile_id: blocker, workflow_id: blocker, run_id: blocker });
-  }
-  const started = await h.submit(job.spec, { deadLetterRetentionMs: job.deadLetterRetentionMs });
-  await waitUntil(
-    async () => (await getJob(h.client, started.job_id)).progress?.current_step === 'executeTask',
-    30_000,
-  );
-  for (const blocker of blockers) h.deps.slots.free(blocker);
-  doomed.shutdownNow();
-  await running;
-  await connection.close();
-  await telemetry.shutdown();
-  return started;
-}
-
-/**
- * A schedule (06:00 in Asia/Tokyo, paused) backfilled over 2024-03-01 takes one run, scheduled at
- * 2024-02-29T21:00:00Z: its `yesterday` is 2024-02-29.
- */
-async function recordScheduledRun(h: Harness, recording: Recording): Promise<StartedJob> {
-  const scheduleId = recording.spec.job_id;
-  const template = { ...h.jobFields(scheduleId), task: recording.spec.task };
-  const created = await createSchedules(
-    h.client,
-    batchOf([
-      {
-        schedule_id: scheduleId,
-        spec: { cron: '0 6 * * *', time_zone: 'Asia/Tokyo' },
-        paused: true,
-        template,
-      },
-    ]),
-    h.startOptions,
-  );
-  if (created.created.length !== 1) throw new Error(`schedule not created: ${JSON.stringify(created)}`);
-  const backfill = await backfillSchedule(h.client, scheduleId, { from: '2024-03-01', to: '2024-03-01' });
-  const jobId = scheduledJobId(scheduleId, new Date(backfill.to_start[0]!));
-  await waitUntil(async () => (await describeJobRun(h.client, jobId)).state === 'completed', 30_000);
-  const run = await describeJobRun(h.client, jobId);
-  return { job_id: jobId, workflow_id: workflowIdFor(jobId), run_id: run.run_id!, created: true };
 }
 
 /** Writes a history file, refusing to replace one: recorded histories are evidence, not output. */

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { getJob, waitForJob } from '../../src/client-library';
 import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
+import { startAgentProcess } from '../helpers/agent';
 import { startHarness, type Harness } from '../helpers/harness';
 import { processesWith, waitUntil } from '../helpers/processes';
 import { startRedis, type RedisServer } from '../helpers/redis';
@@ -15,7 +16,6 @@ import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/
 // A host that is lost but not dead (cut off from Temporal, still reaching Redis and its MLX agent): the
 // job moves to another worker, the stop sent to the lost host's queue times out and is never retried, and
 // the browser outlives the step. The lost host's reaper sees the lease passed to the new host and stops it.
-const ROOT = join(__dirname, '..', '..');
 let dir: string;
 let redis: RedisServer;
 let leases: LeaseStore;
@@ -41,17 +41,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The local launcher as its own process: it stands for the MLX agent, which outlives its worker. */
 async function startAgent(dataDir: string): Promise<string> {
-  agent = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'launcher', 'standalone.ts')], {
-    env: { ...process.env, MLX_DATA_DIR: dataDir, MLX_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const started = agent;
-  return new Promise<string>((resolve, reject) => {
-    started.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    started.once('exit', () => reject(new Error('the agent exited')));
-  });
+  const started = await startAgentProcess(dataDir);
+  agent = started.child;
+  return started.url;
 }
 
 const hostLostAfter = { schedule_to_start_ms: 3_000 };

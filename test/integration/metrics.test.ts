@@ -46,7 +46,7 @@ before(async () => {
       MLX_DATA_DIR: dir,
       MLX_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
     },
-    60_000,
+    undefined,
     TEST_WORKER,
   );
   prometheus = await startPrometheus({ targets: [`127.0.0.1:${metricsPort}`] });

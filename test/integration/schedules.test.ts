@@ -109,7 +109,11 @@ test('a triggered run is an ordinary job: its job_id, its dates in the zone, its
   }
 
   // `schedule list` shows the last run's outcome with its links.
-  const listed = await runCli(['schedule', 'list', '--json'], env);
+  // Trace links are printed only with a link template (a local Jaeger has no web UI to link to).
+  const listed = await runCli(['schedule', 'list', '--json'], {
+    ...env,
+    MLX_TRACE_URL_TEMPLATE: 'http://127.0.0.1:16686/trace/{trace_id}',
+  });
   assert.equal(listed.code, 0, listed.stderr);
   const mine = (JSON.parse(listed.stdout) as Record<string, unknown>[]).find(
     (s) => s.schedule_id === 'tokyo-today',

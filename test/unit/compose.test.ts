@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { isWorkerSetting, loadWorkerConfig } from '../../src/config';
+import { DISPATCH_SETTINGS } from '../../src/dev/temporal-dev-server';
 
 // No Docker engine runs here: the file is validated offline by docker-compose (installed by
 // ensure-tools.sh), the configurations it mounts by parsing them and following their references. Tempo
@@ -186,4 +187,15 @@ test('the compose stack mounts only files that exist', () => {
       if (source.startsWith('/')) assert.ok(existsSync(source), `${source} exists`);
     }
   }
+});
+
+test('the compose Temporal runs with the dispatch settings the dev server gets', () => {
+  const temporal = rendered().temporal!;
+  const path = temporal.environment?.DYNAMIC_CONFIG_FILE_PATH;
+  assert.ok(path, 'DYNAMIC_CONFIG_FILE_PATH is set');
+  const mount = (temporal.volumes ?? []).map(String).find((v) => v.includes(path));
+  assert.ok(mount, `a volume provides ${path}`);
+  const file = readYaml('deploy/temporal/dynamicconfig.yaml') as Record<string, { value: unknown }[]>;
+  const values = Object.fromEntries(Object.entries(file).map(([key, [first]]) => [key, first?.value]));
+  assert.deepEqual(values, DISPATCH_SETTINGS);
 });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatOutput } from '../../src/cli/format';
 import { parseJobSpec, type JobProgress } from '../../src/contract';
-import { WaitingJobs } from '../../src/telemetry/waiting-jobs';
 import { renderDetails } from '../../src/workflows/run-metadata';
 
 test('a short output is shown as it is; a long one as its counts and first rows', () => {
@@ -68,16 +67,4 @@ test("the run's current details: the step running, or the dead letter and the co
   assert.match(parked, /- retry: `mlx-jobs dlq retry orders-1` \(options: `--profile P`, `--input FILE`\)/);
   assert.match(parked, /- discard: `mlx-jobs dlq discard orders-1 --reason "…"`/);
   assert.equal(renderDetails(spec, { progress: progress({ state: 'completed' }) }), '**completed**');
-});
-
-test('a job counts as waiting from a refusal until it is granted, or until two minutes pass', () => {
-  const waiting = new WaitingJobs();
-  waiting.record('j1', 'ProfileLeased', 0);
-  waiting.record('j2', 'WorkerAtCapacity', 0);
-  waiting.record('j3', 'MlxAgentDown', 0);
-  assert.equal(waiting.count('profile', 1000), 1);
-  assert.equal(waiting.count('slot', 1000), 1);
-  waiting.record('j1', undefined, 2000);
-  assert.equal(waiting.count('profile', 2000), 0, 'granted');
-  assert.equal(waiting.count('slot', 121_000), 0, 'no refusal for two minutes');
 });

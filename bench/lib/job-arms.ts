@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSellerCentre, type SellerCentre } from '../../src/demo/seller-centre';
+import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
+import { workflowIdFor } from '../../src/contract';
+import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
+import { createLauncherClient } from '../../src/mlx';
+import { jobSecrets, loopbackCredential } from '../../test/helpers/credentials';
+import { startTelemetry, type Telemetry } from '../../src/telemetry';
+import type { runJob } from '../../src/workflows';
+import { startHarness, WEBHOOK_SECRET, type Harness } from '../../test/helpers/harness';
+import { startRedis, type RedisServer } from '../../test/helpers/redis';
+import { runDirect, type StepTimes } from '../direct/seven-steps';
+import { dispatchGaps, type TaskGap } from './dispatch-gaps';
+import type { ServerConfig } from './flags';
+
+const ACCOUNT = { username: 'bench', password: 'bench-pw' };
+const LEASE_TTL_MS = 30_000;
+
+export interface JobRun {
+  ms: number;
+  /** Per step: workflow time (from the task that scheduled it to the one that saw it end) through
+   * Temporal, wall time in the direct script. */
+  steps: StepTimes;
+}
+
+/** A real sync_orders job (120 orders, 6 pages, CSV export) through Temporal and without it. */
+export interface JobArms {
+  temporal(): Promise<JobRun>;
+  direct(): Promise<JobRun>;
+  /** Scheduled → started of every task of the Temporal jobs run so far. */
+  gaps(): Promise<TaskGap[][]>;
+  close(): Promise<void>;
+}
+
+/**
+ * One process holds both arms: the worker (in-process, as in the tests), a local launcher with real
+ * Chromium for each arm, the demo seller centre, a webhook receiver verifying signatures and a real
+ * Redis for the lease, so both arms take the same lease, drive the same Chromium and post to the same
+ * receiver.
+ * Tracing follows this process's OTEL_* variables (scenario 3 sets them per child process).
+ */
+export async function startJobArms(serverConfig: ServerConfig | undefined): Promise<JobArms> {
+  let redis: RedisServer | undefined;
+  let leases: LeaseStore | undefined;
+  let sellerCentre: SellerCentre | undefined;
+  let harness: Harness | undefined;
+  let telemetry: Telemetry | undefined;
+  // The direct script has a launcher of its own: the worker's reaper stops browsers no job of it opened.
+  const directDir = mkdtempSync(join(tmpdir(), 'mlx-bench-direct-'));
+  let directLauncher: LocalLauncher | undefined;
+  const close = async () => {
+    await directLauncher?.close();
+    rmSync(directDir, { recursive: true, force: true });
+    await harness?.close();
+    await leases?.close();
+    await redis?.stop();
+    await sellerCentre?.close();
+    await telemetry?.shutdown();
+  };
+  try {
+    redis = await startRedis();
+    leases = createRedisLeaseStore(redis.url, `bench-${process.pid}`);
+    sellerCentre = await startSellerCentre({ accounts: { [ACCOUNT.username]: ACCOUNT.password } });
+    telemetry = startTelemetry({ serviceName: 'mlx-worker' });
+    directLauncher = await startLocalLauncher({ dataDir: directDir });
+    harness = await startHarness({
+      secrets: { shop: loopbackCredential(sellerCentre.url, ACCOUNT) },
+      telemetry,
+      leases,
+      leaseTtlMs: LEASE_TTL_MS,
+      reaperIntervalMs: 5_000,
+      devServer: { dynamicConfig: serverConfig },
+    });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const h = harness;
+  const launcherUrl = directLauncher.url;
+  const input = {
+    seller_centre_url: sellerCentre.url,
+    account: 'shop',
+    from: '2024-01-01',
+    to: '2024-01-30',
+  };
+  // Both arms drive the same profile, one after the other, so its browser state is the same for both.
+  const profileId = 'bench-profile';
+  const direct = {
+    leases,
+    leaseTtlMs: LEASE_TTL_MS,
+    launcher: createLauncherClient({ baseUrl: launcherUrl }),
+    secrets: jobSecrets({ shop: loopbackCredential(sellerCentre.url, ACCOUNT) }, [
+      { account: 'shop', url: sellerCentre.url },
+    ]),
+    webhookUrl: h.receiver.url,
+    webhookSecret: WEBHOOK_SECRET,
+  };
+  const ids: string[] = [];
+  let sequence = 0;
+  const jobId = () => `bench-${process.pid}-${Date.now().toString(36)}-${sequence++}`;
+  return {
+    async temporal() {
+      const id = jobId();
+      const t0 = performance.now();
+      await h.submit({ job_id: id, profile_id: profileId, task: { name: 'sync_orders', input } });
+      const result = await h.client.workflow.getHandle<typeof runJob>(workflowIdFor(id)).result();
+      const ms = performance.now() - t0;
+      if (result.status !== 'completed') throw new Error(`job ${id} ended ${String(result.status)}`);
+      ids.push(workflowIdFor(id));
+      return { ms, steps: Object.fromEntries(result.steps.map((s) => [s.step, s.duration_ms ?? 0])) };
+    },
+    async direct() {
+      const t0 = performance.now();
+      const steps = await runDirect(direct, { job_id: jobId(), profile_id: profileId }, input);
+      return { ms: performance.now() - t0, steps };
+    },
+    gaps: () => Promise.all(ids.map((id) => dispatchGaps(h.client, id))),
+    close,
+  };
+}

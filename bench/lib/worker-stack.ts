@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Client } from '@temporalio/client';
+import { connectClient, startJob } from '../../src/client-library';
+import { loadClientConfig } from '../../src/config';
+import { workflowIdFor, type JobResult } from '../../src/contract';
+import { startSellerCentre } from '../../src/demo/seller-centre';
+import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
+import { startDevServer } from '../../src/dev/temporal-dev-server';
+import type { runJob } from '../../src/workflows';
+import { waitUntil } from '../../test/helpers/processes';
+import { startWorkerProcess } from '../../test/helpers/spawn';
+import type { ServerConfig } from './flags';
+import { chromiumUnder, rssBytes } from './proc';
+
+const ACCOUNT = { username: 'bench', password: 'bench-pw' };
+const TASK_QUEUE = 'bench-jobs';
+const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
+
+const WorkerStats = z.object({
+  rss: z.number(),
+  heap_used: z.number(),
+  handles: z.record(z.string(), z.number()),
+});
+export type WorkerStats = z.infer<typeof WorkerStats>;
+
+/** The production worker as its own process (embedded launcher, real Chromium), with what it talks to. */
+export interface WorkerStack {
+  client: Client;
+  workerPid: number;
+  /** Starts a real sync_orders job on `profileId` (default policies, webhook to the receiver). */
+  submit(jobId: string, profileId: string): Promise<void>;
+  result(jobId: string): Promise<JobResult>;
+  /** The worker's memory and active handles, read inside it (SIGUSR2). */
+  stats(): Promise<WorkerStats>;
+  workerRss(): number;
+  /** The worker's Chromium processes and the sum of their RSS. */
+  chromium(): { count: number; rssBytes: number; pssBytes: number };
+  close(): Promise<void>;
+}
+
+export async function startWorkerStack(options: {
+  maxOpenProfiles: number;
+  serverConfig: ServerConfig | undefined;
+}): Promise<WorkerStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mlx-bench-worker-'));
+  const secretsFile = join(dataDir, 'secrets.json');
+  writeFileSync(secretsFile, JSON.stringify({ shop: ACCOUNT }));
+  // What is started so far, stopped in reverse when a later start fails (and by close()).
+  const started: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const start = async <T>(run: () => Promise<T>, stop: (value: T) => Promise<void>): Promise<T> => {
+    try {
+      const value = await run();
+      started.push(() => stop(value));
+      return value;
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+  };
+  const server = await start(
+    () => startDevServer({ dynamicConfig: options.serverConfig }),
+    (s) => s.stop(),
+  );
+  const sellerCentre = await start(
+    () => startSellerCentre({ accounts: { [ACCOUNT.username]: ACCOUNT.password } }),
+    (s) => s.close(),
+  );
+  const receiver = await start(
+    () => startWebhookReceiver({ secret: WEBHOOK_SECRET }),
+    (r) => r.close(),
+  );
+  const worker = await start(
+    () =>
+      startWorkerProcess(
+        {
+          TEMPORAL_ADDRESS: server.address,
+          MLX_TASK_QUEUE: TASK_QUEUE,
+          MLX_WORKER_ID: 'bench-worker',
+          MLX_DATA_DIR: dataDir,
+          MLX_MAX_OPEN_PROFILES: String(options.maxOpenProfiles),
+          MLX_TASK_SECRETS_FILE: secretsFile,
+          MLX_WEBHOOK_SECRET: WEBHOOK_SECRET,
+          MLX_HEADLESS: 'true',
+          MLX_DRAIN_GRACE_MS: '10000',
+          OTEL_EXPORTER_OTLP_ENDPOINT: '',
+          // So its stats are read after a full collection (bench/worker-process.ts).
+          NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' '),
+        },
+        // A loaded 2-core machine takes over a minute to compile and start the worker.
+        180_000,
+        join(__dirname, '..', 'worker-process.ts'),
+      ),
+    async (w) => {
+      w.child.kill('SIGTERM');
+      await w.exited;
+    },
+  );
+  const client = await start(
+    () => connectClient(loadClientConfig({ TEMPORAL_ADDRESS: server.address })),
+    (c) => c.connection.close(),
+  );
+  const pid = worker.child.pid!;
+  const input = {
+    seller_centre_url: sellerCentre.url,
+    account: 'shop',
+    from: '2024-01-01',
+    to: '2024-01-30',
+  };
+  const statsLines = () => worker.lines().filter((l) => l.startsWith('{"bench_stats"'));
+  return {
+    client,
+    workerPid: pid,
+    async submit(jobId, profileId) {
+      await startJob(
+        client,
+        {
+          job_id: jobId,
+          profile_id: profileId,
+          folder_id: 'folder-bench',
+          platform: 'shopee_my',
+          client_id: 'client-42',
+          task: { name: 'sync_orders', input },
+          callback_url: receiver.url,
+        },
+        { taskQueue: TASK_QUEUE },
+      );
+    },
+    result: (jobId) => client.workflow.getHandle<typeof runJob>(workflowIdFor(jobId)).result(),
+    async stats() {
+      const before = statsLines().length;
+      process.kill(pid, 'SIGUSR2');
+      await waitUntil(() => statsLines().length > before, 10_000, 'the worker to report its stats');
+      const line = JSON.parse(statsLines().at(-1)!) as { bench_stats: unknown };
+      return WorkerStats.parse(line.bench_stats);
+    },
+    workerRss: () => rssBytes(pid),
+    chromium: () => chromiumUnder(dataDir),
+    close: stopAll,
+  };
+}

@@ -1,0 +1,39 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+// Straight from the file: the library's index reaches the workflows, which name these activities.
+import { askForTurn } from '../client-library/profile-turns';
+import type { TurnRequest } from '../contract';
+import type { RunRef } from '../host';
+
+/**
+ * The local activities of same-profile waiting: a job asks its profile's queue for a turn (the queue is
+ * started when it is not running), and the queue checks whether a holder that went silent is still open.
+ */
+export function profileQueueActivities(temporal: Pick<Client, 'workflow'>) {
+  return {
+    /** One round trip: the queue answers at once whether the turn is the job's (a free profile). */
+    requestProfileTurn(input: { profile_id: string; task_queue: string; request: TurnRequest }) {
+      return askForTurn(temporal, input);
+    },
+
+    async runIsOpen(run: RunRef): Promise<boolean> {
+      const open = await runIsOpen(temporal, run);
+      if (open === undefined) throw new Error(`could not ask Temporal whether ${run.workflow_id} is open`);
+      return open;
+    },
+  };
+}
+
+/** Whether a run is still open; undefined when Temporal could not be asked. */
+export async function runIsOpen(
+  temporal: Pick<Client, 'workflow'>,
+  run: RunRef,
+): Promise<boolean | undefined> {
+  try {
+    const { status } = await temporal.workflow.getHandle(run.workflow_id, run.run_id).describe();
+    return status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    return undefined;
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Where each kind of work goes, by name: the routing rules the workflow and the workers share.
+ * - `<queue>`: workflows, releasing leases, webhooks (any worker);
+ * - `<queue>-acquire`: leasing a profile; a worker polls it only while it has a free profile slot, so a
+ *   job waiting for room costs nothing while it waits;
+ * - `<queue>@<worker id>`: the host steps of a job, on the worker whose machine runs its browser.
+ */
+export function hostTaskQueue(taskQueue: string, workerId: string): string {
+  return `${taskQueue}@${workerId}`;
+}
+
+export function acquireTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-acquire`;
+}
+
+/** The workflow that hands out one profile's turns, one job at a time, in the order they asked. */
+export function profileQueueWorkflowId(profileId: string): string {
+  return `mlx-profile-${profileId}`;
+}

@@ -1,0 +1,29 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface AgentProcess {
+  child: ChildProcess;
+  url: string;
+}
+
+/**
+ * The local launcher as its own process (src/launcher/standalone.ts): it stands for the MLX agent, which
+ * outlives its worker and can hang or die on its own. `args` are the launcher's flags (e.g. --faults).
+ */
+export async function startAgentProcess(dataDir: string, args: string[] = []): Promise<AgentProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src', 'launcher', 'standalone.ts'), ...args],
+    {
+      env: { ...process.env, MLX_DATA_DIR: dataDir, MLX_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', () => reject(new Error('the agent exited')));
+  });
+  return { child, url };
+}
