@@ -9,7 +9,9 @@ import { connectClient, startJob, waitForJob } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
+import { builtinTasks, createTaskRegistry } from '../../src/tasks';
 import { fastPolicies } from '../helpers/policies';
+import { testTasks } from '../helpers/test-tasks';
 import { startWorkerProcess, TEST_WORKER } from '../helpers/spawn';
 
 // Fault 7 of the reliability suite (docs/reliability.md): the worker's data directory cannot be
@@ -29,6 +31,7 @@ before(async () => {
     MLX_TASK_QUEUE: 'faults-data-dir',
     MLX_WORKER_ID: 'data-dir-worker',
     OTEL_SDK_DISABLED: 'true',
+    MLX_WEBHOOK_UNSIGNED: 'true',
   };
 });
 after(async () => {
@@ -77,6 +80,7 @@ test('an unwritable or full MLX_DATA_DIR: the worker refuses to start with one l
     {
       taskQueue: 'faults-data-dir',
       policy: { policies: fastPolicies(), bounds: DEFAULT_POLICY_BOUNDS },
+      tasks: createTaskRegistry([...builtinTasks, ...testTasks]),
       deadLetterRetentionMs: 0,
     },
   );

@@ -8,6 +8,7 @@ import { getJob, waitForJob } from '../../src/client-library';
 import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
 import { startAgentProcess } from '../helpers/agent';
 import { startHarness, type Harness } from '../helpers/harness';
+import { testPayloadEnv } from '../helpers/payload';
 import { processesWith, waitUntil } from '../helpers/processes';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
@@ -66,6 +67,7 @@ test("a lost host's browser is stopped by its own reaper once the job moved on, 
       MLX_LEASE_TTL_MS: '10000',
       MLX_REAPER_INTERVAL_MS: '500',
       MLX_LOG_LEVEL: 'info',
+      ...testPayloadEnv(h.dataDir),
     },
     undefined,
     TEST_WORKER,
