@@ -27,5 +27,5 @@ export type SharedActivities = ReturnType<typeof createSharedActivities>;
 export type HostActivities = ReturnType<typeof createHostActivities>;
 export type { LeaseGrant } from './lease';
 export { leaseActivities } from './lease';
-export { runIsOpen } from './profile-queue';
+export { profileQueueActivities, runIsOpen } from './profile-queue';
 export type { CdpInfo } from './cdp';

@@ -1,19 +1,12 @@
 import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
 import { failure } from '../contract';
+import { renewalIntervalMs } from '../lease';
 import type { Logger } from '../telemetry';
 import type { ActivityDeps } from './deps';
 
-/** Renewals never come closer than this, whatever the TTL. */
-const MIN_INTERVAL_MS = 100;
-
 export interface LeaseKeeper {
   stop(): void;
-}
-
-/** Every third of the shorter of the lease TTL and the heartbeat timeout (0 or none: the TTL alone). */
-export function renewalIntervalMs(leaseTtlMs: number, heartbeatTimeoutMs: number | undefined): number {
-  return Math.max(MIN_INTERVAL_MS, Math.min(heartbeatTimeoutMs || Infinity, leaseTtlMs) / 3);
 }
 
 /**

@@ -45,6 +45,7 @@ export function leaseActivities(deps: ActivityDeps) {
             details: { holder_job_id: holder?.job_id, holder_worker_id: holder?.worker_id },
           });
         }
+        deps.slots.leased(job.job_id, lease.token);
         span.setAttribute('mlx.lease.token', lease.token);
         deps.log.info('lease acquired', {
           job_id: job.job_id,

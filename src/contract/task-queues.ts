@@ -3,6 +3,8 @@
  * - `<queue>`: workflows, releasing leases, webhooks (any worker);
  * - `<queue>-acquire`: leasing a profile; a worker polls it only while it has a free profile slot, so a
  *   job waiting for room costs nothing while it waits;
+ * - `<queue>-turns`: the profiles' queue workflows, on workflow-task slots of their own, so jobs asking
+ *   for a turn (each holding a workflow task of its own meanwhile) never crowd out the queues answering;
  * - `<queue>@<worker id>`: the host steps of a job, on the worker whose machine runs its browser.
  */
 export function hostTaskQueue(taskQueue: string, workerId: string): string {
@@ -11,6 +13,10 @@ export function hostTaskQueue(taskQueue: string, workerId: string): string {
 
 export function acquireTaskQueue(taskQueue: string): string {
   return `${taskQueue}-acquire`;
+}
+
+export function turnsTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-turns`;
 }
 
 /** The workflow that hands out one profile's turns, one job at a time, in the order they asked. */

@@ -2,3 +2,4 @@
 export * from './open-profiles';
 export * from './profile-slots';
 export * from './reaper';
+export * from './lease-renewal';

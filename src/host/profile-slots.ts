@@ -10,6 +10,8 @@ export interface SlotHolder extends RunRef {
   profile_id: string;
   /** When the slot was taken (ms since epoch). */
   since: number;
+  /** The job's lease on its profile while this worker holds it (renewed by the host's lease renewal). */
+  lease_token?: number;
 }
 
 export interface ProfileSlots {
@@ -18,7 +20,9 @@ export interface ProfileSlots {
    * `held`: the job already has a slot here (a retry); `full`: every slot is taken by other jobs;
    * `draining`: the worker is shutting down and takes no new job.
    */
-  take(holder: Omit<SlotHolder, 'since'>): 'taken' | 'held' | 'full' | 'draining';
+  take(holder: Omit<SlotHolder, 'since' | 'lease_token'>): 'taken' | 'held' | 'full' | 'draining';
+  /** Records the lease the slot's job won here (a token), or that it lost it (undefined). */
+  leased(jobId: string, token: number | undefined): void;
   /** From now on no new job gets a slot; jobs holding one keep it until they free it. */
   drain(): void;
   free(jobId: string): void;
@@ -41,6 +45,10 @@ export function createProfileSlots(max: number, now: () => number = Date.now): P
       if (held.size >= max) return 'full';
       held.set(holder.job_id, { ...holder, since: now() });
       return 'taken';
+    },
+    leased(jobId, token) {
+      const holder = held.get(jobId);
+      if (holder) held.set(jobId, { ...holder, lease_token: token });
     },
     drain() {
       draining = true;

@@ -1,19 +1,26 @@
 import { Client } from '@temporalio/client';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import type { DataConverter } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  Runtime,
+  Worker,
+  type NativeConnection,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import {
   createHostActivities,
   createSharedActivities,
   leaseActivities,
+  profileQueueActivities,
   runIsOpen,
   type ActivityDeps,
   type HostActivities,
   type SharedActivities,
 } from '../activities';
 import type { WorkerConfig } from '../config';
-import { acquireTaskQueue, hostTaskQueue } from '../contract';
-import { startReaper, type RunRef } from '../host';
+import { acquireTaskQueue, hostTaskQueue, turnsTaskQueue } from '../contract';
+import { startLeaseRenewal, startReaper, type RunRef } from '../host';
 import { metricsSinks, type Telemetry } from '../telemetry';
 import { progressQuery } from '../workflows';
 import type { RuntimeDeps } from './build-deps';
@@ -103,13 +110,19 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
   const replaced = options.replaceActivities ?? {};
   const sharedActivities = { ...createSharedActivities(deps, temporal), ...replaced.shared };
   const leases = leaseActivities(deps);
+  // Bundled once for both workflow workers; the plugin puts the tracing interceptors in.
+  const workflowBundle =
+    options.workflowBundle ??
+    (await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      plugins: [plugin],
+      logger: Runtime.instance().logger,
+    }));
   const shared = await Worker.create({
     ...common,
     taskQueue,
     identity: `${deps.workerId}/shared`,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    workflowBundle,
     // acquireLease stays here too, for runs started before the acquire queue existed.
     activities: sharedActivities,
     // The workflow's metric events (job outcomes, dead letters): recorded here, never on replay.
@@ -129,6 +142,15 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
       nexusTaskSlotSupplier: fixed(1),
     },
   });
+  // The profiles' queue workflows: their own workflow-task slots, so a burst of jobs asking for turns
+  // (each holding one of the shared worker's slots until its queue answers) cannot starve them.
+  const turns = await Worker.create({
+    ...common,
+    taskQueue: turnsTaskQueue(taskQueue),
+    identity: `${deps.workerId}/turns`,
+    workflowBundle,
+    activities: profileQueueActivities(temporal),
+  });
   const host = await Worker.create({
     ...common,
     taskQueue: hostTaskQueue(taskQueue, deps.workerId),
@@ -139,7 +161,8 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     { ...deps, runIsOpen: (run) => runIsOpen(temporal, run) },
     options.reaperIntervalMs ?? 5_000,
   );
-  const workers = [shared, acquire, host];
+  const renewal = startLeaseRenewal(deps);
+  const workers = [shared, turns, acquire, host];
   const stopPolling = () => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
@@ -184,6 +207,7 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
       );
       await reaper.stop();
       await stopOpenProfiles(deps);
+      await renewal.stop();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },

@@ -5,8 +5,9 @@ import { createLogger } from '../../src/telemetry';
 import { startHarness, type Harness } from '../helpers/harness';
 import { countedRuns } from '../helpers/test-tasks';
 
-// Fault 5 of the reliability suite (docs/reliability.md): a burst of submissions through the client
-// library, many of them duplicates, against one worker with real Chromium.
+// Faults 5 and 6 of the reliability suite (docs/reliability.md): a burst of submissions through the
+// client library, some of them duplicates, and a pile-up on one profile, against one worker (8 slots)
+// with real Chromium.
 let h: Harness;
 const launcherLines: string[] = [];
 
@@ -22,12 +23,17 @@ after(async () => {
 const launcherStarts = (profileId: string) =>
   launcherLines.filter((l) => l.includes('"profile started"') && l.includes(`"profile_id":"${profileId}"`));
 
-test('a burst of 200 submissions over 20 job ids, each sent ten times: each job runs its task once and ends once', async () => {
-  // 200 submissions at once, every job id among them ten times (interleaved, so duplicates race each
-  // other to the server). Each job starts a real Chromium: 20 keep the burst within a 2-core machine.
-  const distinct = Array.from({ length: 20 }, (_, i) => `burst-${i}`);
-  const submissions = Array.from({ length: 10 }, () => distinct).flat();
+test('a burst of 200 submissions with 40 duplicated job ids: each job runs its task once and ends once', async () => {
+  // 200 submissions at once: 160 distinct job ids, 40 of them sent twice (interleaved, so each duplicate
+  // races its original to the server). Every job starts a real Chromium on its own profile.
+  const distinct = Array.from({ length: 160 }, (_, i) => `burst-${i}`);
+  const submissions = [...distinct, ...distinct.filter((_, i) => i % 4 === 0)];
+  for (let i = submissions.length - 1; i > 0; i--) {
+    const j = (i * 7919) % (i + 1); // a fixed shuffle: duplicates land far from their originals
+    [submissions[i], submissions[j]] = [submissions[j]!, submissions[i]!];
+  }
   assert.equal(submissions.length, 200);
+  assert.equal(submissions.length - new Set(submissions).size, 40);
   const started = await Promise.all(
     submissions.map((jobId) =>
       startJob(
@@ -36,8 +42,6 @@ test('a burst of 200 submissions over 20 job ids, each sent ten times: each job 
           ...h.jobFields(jobId),
           job_id: jobId,
           task: { name: 'counted_hold', input: { ms: 0 } },
-          // 20 jobs share 8 slots: the wait for a slot must outlast the burst.
-          policies: { acquireLease: { schedule_to_close_ms: 10 * 60_000 } },
         },
         { ...h.startOptions, deadLetterRetentionMs: 0 },
       ),
@@ -52,7 +56,7 @@ test('a burst of 200 submissions over 20 job ids, each sent ten times: each job 
 
   const { tally, outcomes } = await followJobs(h.client, distinct, {
     concurrency: 8,
-    signal: AbortSignal.timeout(200_000),
+    signal: AbortSignal.timeout(900_000),
   });
   assert.deepEqual(
     { completed: tally.completed, running: tally.running },
@@ -70,4 +74,41 @@ test('a burst of 200 submissions over 20 job ids, each sent ten times: each job 
   assert.equal(h.launcher.runningProfiles().length, 0, 'no browser left');
   assert.deepEqual(await h.deps.leases.list(), [], 'no lease left');
   assert.deepEqual(h.deps.slots.holders(), [], 'no slot left');
+});
+
+test('twenty jobs for one profile submitted back to back run one at a time, in submission order, and all complete', async () => {
+  const profile = 'pile-up-profile';
+  const ids = Array.from({ length: 20 }, (_, i) => `pile-up-${String(i).padStart(2, '0')}`);
+  for (const id of ids) {
+    await startJob(
+      h.client,
+      {
+        ...h.jobFields(id),
+        job_id: id,
+        profile_id: profile,
+        task: { name: 'counted_hold', input: { ms: 0 } },
+      },
+      h.startOptions,
+    );
+  }
+  const { tally } = await followJobs(h.client, ids, { concurrency: 4, signal: AbortSignal.timeout(600_000) });
+  assert.equal(tally.completed, ids.length, 'all completed');
+  // counted_hold records each run as it starts: the order of first runs is the order the tasks ran.
+  const ran = [...countedRuns.keys()].filter((id) => id.startsWith('pile-up-'));
+  assert.deepEqual(ran, ids, 'the tasks ran in submission order');
+  assert.ok(
+    ids.every((id) => countedRuns.get(id) === 1),
+    'each task ran once',
+  );
+  // One at a time, on the launcher's own timeline: every start of the profile is followed by its stop
+  // before the next start.
+  const timeline = launcherLines
+    .filter((l) => l.includes(`"profile_id":"${profile}"`))
+    .map((l) => (l.includes('"profile started"') ? 'start' : l.includes('"profile stopped"') ? 'stop' : ''))
+    .filter(Boolean);
+  assert.deepEqual(
+    timeline,
+    ids.flatMap(() => ['start', 'stop']),
+    'never two browsers of the profile at once',
+  );
 });
