@@ -30,7 +30,8 @@ export function startLeaseRenewal(deps: LeaseRenewalDeps): LeaseRenewal {
   const renewOne = async (jobId: string, profileId: string, token: number) => {
     try {
       const held = await deps.leases.extend(profileId, token, deps.leaseTtlMs);
-      if (failing.delete(jobId)) deps.log.info('lease renewed again', { job_id: jobId, profile_id: profileId });
+      if (failing.delete(jobId))
+        deps.log.info('lease renewed again', { job_id: jobId, profile_id: profileId });
       if (held) return;
       // Only if the slot still names this lease: the job may have stopped and freed it meanwhile.
       if (deps.slots.holders().some((h) => h.job_id === jobId && h.lease_token === token)) {
@@ -44,7 +45,11 @@ export function startLeaseRenewal(deps: LeaseRenewalDeps): LeaseRenewal {
     } catch (err) {
       if (failing.has(jobId)) return;
       failing.add(jobId);
-      deps.log.warn('lease renewal failed; trying again', { job_id: jobId, profile_id: profileId, error: err });
+      deps.log.warn('lease renewal failed; trying again', {
+        job_id: jobId,
+        profile_id: profileId,
+        error: err,
+      });
     }
   };
   const renew = () =>
