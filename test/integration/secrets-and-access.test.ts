@@ -4,11 +4,11 @@ import { getJob, jobFailureOf, startJob, waitForJob, type StartJobOptions } from
 import { errorTypeOf } from '../../src/contract';
 import { startSellerCentre, type SellerCentre } from '../../src/demo/seller-centre';
 import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
-import { createLogger, serviceTracer, startTelemetry, type Telemetry } from '../../src/telemetry';
 import { loopbackCredential, TEST_CLIENT } from '../helpers/credentials';
-import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
+import { WEBHOOK_SECRET, type Harness } from '../helpers/harness';
 import { decodedHistoryText } from '../helpers/history';
-import { startJaeger, type Jaeger } from '../helpers/jaeger';
+import type { Jaeger } from '../helpers/jaeger';
+import { startTracedHarness, type TracedHarness } from '../helpers/traced-harness';
 import { TEST_PAYLOAD_KEY } from '../helpers/payload';
 import { waitUntil } from '../helpers/processes';
 import { rawFillErrors } from '../helpers/test-tasks';
@@ -19,25 +19,17 @@ const PASSWORD = 'planted-Pa55word"&ü%/';
 const USERNAME = 'planted-user-7734';
 const OTHER_PASSWORD = 'other-client-password-5521';
 
-let jaeger: Jaeger;
-let telemetry: Telemetry;
-let receiver: ReturnType<typeof serviceTracer>;
+let traced: TracedHarness;
 let site: SellerCentre;
 let elsewhere: SellerCentre;
 let h: Harness;
-const logLines: string[] = [];
+let jaeger: Jaeger;
+let logLines: string[];
 
 before(async () => {
-  jaeger = await startJaeger();
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpGrpcEndpoint;
-  telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': 'test-worker' } });
-  receiver = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
   site = await startSellerCentre({ accounts: { [USERNAME]: PASSWORD } });
   elsewhere = await startSellerCentre({ accounts: {} });
-  h = await startHarness({
-    telemetry,
-    receiverTracer: receiver.tracer,
-    log: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
+  traced = await startTracedHarness({
     secrets: {
       'shop-42': loopbackCredential(site.url, { username: USERNAME, password: PASSWORD }),
       'shop-43': loopbackCredential(site.url, { username: 'other-user-5518', password: OTHER_PASSWORD }, [
@@ -47,14 +39,12 @@ before(async () => {
     // Every profile of the harness's folder is client-42's; folder-43's are client-43's.
     profileOwners: { profiles: {}, folders: { 'folder-test': TEST_CLIENT, 'folder-43': 'client-43' } },
   });
+  ({ h, jaeger, logLines } = traced);
 });
 after(async () => {
-  await h?.close();
+  await traced?.close();
   await site?.close();
   await elsewhere?.close();
-  await telemetry?.shutdown();
-  await receiver?.shutdown();
-  await jaeger?.stop();
 });
 
 const syncInput = (account: string, url = site.url) => ({
@@ -160,8 +150,7 @@ test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, w
     let trace = '';
     await waitUntil(
       async () => {
-        await telemetry.spanProcessor.forceFlush();
-        await receiver.flush();
+        await traced.flush();
         const answer = await fetch(`${jaeger.queryUrl}/api/v3/traces/${trace_id}`);
         trace = answer.ok ? await answer.text() : '';
         return trace.includes('mlx.webhook.receive') && trace.includes('mlx.task.execute');

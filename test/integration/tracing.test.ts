@@ -4,35 +4,24 @@ import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { getJob, waitForJob, fetchTrace, type TraceSpan } from '../../src/client-library';
 import { runCli } from '../../src/cli/run-cli';
-import { createLogger, serviceTracer, startTelemetry, type Telemetry } from '../../src/telemetry';
-import { startHarness, type Harness } from '../helpers/harness';
-import { startJaeger, type Jaeger } from '../helpers/jaeger';
+import type { Harness } from '../helpers/harness';
+import type { Jaeger } from '../helpers/jaeger';
+import { startTracedHarness, type TracedHarness } from '../helpers/traced-harness';
 import { waitUntil } from '../helpers/processes';
 
 // A real Jaeger v2 receives OTLP over gRPC from the worker (service mlx-worker) and from the example
 // webhook receiver (its own service); traces are read back through Jaeger's query API.
-let jaeger: Jaeger;
-let telemetry: Telemetry;
-let receiver: ReturnType<typeof serviceTracer>;
+let traced: TracedHarness;
 let h: Harness;
-const logLines: string[] = [];
+let jaeger: Jaeger;
+let logLines: string[];
 
 before(async () => {
-  jaeger = await startJaeger();
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpGrpcEndpoint;
-  telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': 'test-worker' } });
-  receiver = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
-  h = await startHarness({
-    telemetry,
-    receiverTracer: receiver.tracer,
-    log: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
-  });
+  traced = await startTracedHarness();
+  ({ h, jaeger, logLines } = traced);
 });
 after(async () => {
-  await h?.close();
-  await telemetry?.shutdown();
-  await receiver?.shutdown();
-  await jaeger?.stop();
+  await traced?.close();
 });
 
 const STEP_SPANS = [
@@ -55,8 +44,7 @@ async function runAndFetchTrace(spec: Parameters<Harness['submit']>[0]) {
   let spans: TraceSpan[] = [];
   await waitUntil(
     async () => {
-      await telemetry.spanProcessor.forceFlush();
-      await receiver.flush();
+      await traced.flush();
       spans = await fetchTrace(jaeger.queryUrl, trace_id);
       return ['mlx.job.run', ...STEP_SPANS, 'mlx.webhook.receive'].every((name) =>
         spans.some((s) => s.name === name),
