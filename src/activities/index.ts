@@ -14,7 +14,10 @@ export type { ActivityDeps } from './deps';
  * Steps any worker may run: they go to the shared task queue (acquireLease to the acquire queue, which a
  * worker polls only while it has room), and the profile queue's local activities, which need Temporal.
  */
-export function createSharedActivities(deps: ActivityDeps, temporal: Pick<Client, 'workflow'>) {
+export function createSharedActivities(
+  deps: ActivityDeps,
+  temporal: Pick<Client, 'workflow' | 'withDeadline'>,
+) {
   return { ...leaseActivities(deps), ...webhookActivities(deps), ...profileQueueActivities(temporal) };
 }
 

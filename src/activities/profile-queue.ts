@@ -9,7 +9,7 @@ import type { RunRef } from '../host';
  * The local activities of same-profile waiting: a job asks its profile's queue for a turn (the queue is
  * started when it is not running), and the queue checks whether a holder that went silent is still open.
  */
-export function profileQueueActivities(temporal: Pick<Client, 'workflow'>) {
+export function profileQueueActivities(temporal: Pick<Client, 'workflow' | 'withDeadline'>) {
   return {
     /** One round trip: the queue answers at once whether the turn is the job's (a free profile). */
     requestProfileTurn(input: { profile_id: string; task_queue: string; request: TurnRequest }) {
@@ -24,13 +24,18 @@ export function profileQueueActivities(temporal: Pick<Client, 'workflow'>) {
   };
 }
 
-/** Whether a run is still open; undefined when Temporal could not be asked. */
+/** How long a run check waits for Temporal: the reaper must not hang on a server that does not answer. */
+const RUN_CHECK_TIMEOUT_MS = 5_000;
+
+/** Whether a run is still open; undefined when Temporal could not be asked (or did not answer in time). */
 export async function runIsOpen(
-  temporal: Pick<Client, 'workflow'>,
+  temporal: Pick<Client, 'workflow' | 'withDeadline'>,
   run: RunRef,
 ): Promise<boolean | undefined> {
   try {
-    const { status } = await temporal.workflow.getHandle(run.workflow_id, run.run_id).describe();
+    const { status } = await temporal.withDeadline(Date.now() + RUN_CHECK_TIMEOUT_MS, () =>
+      temporal.workflow.getHandle(run.workflow_id, run.run_id).describe(),
+    );
     return status.name === 'RUNNING';
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;

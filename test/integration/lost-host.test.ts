@@ -126,7 +126,15 @@ test("a lost host's browser is stopped by its own reaper once the job moved on, 
     () => hostA!.lines().some(reaped),
     10_000,
     "host-a's reaper to log what it did, with the job id",
-  );
+  ).catch((err: unknown) => {
+    console.error(
+      hostA!
+        .lines()
+        .filter((l) => l.includes('reaper') || l.includes('lease'))
+        .join('\n'),
+    );
+    throw err;
+  });
   const result = await waitForJob(h.client, job.job_id);
   assert.equal(result.worker_id, 'test-worker');
 });
