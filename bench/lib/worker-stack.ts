@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import { connectClient, startJob } from '../../src/client-library';
+import { loopbackCredential } from '../../test/helpers/credentials';
 import { loadClientConfig } from '../../src/config';
 import { workflowIdFor, type JobResult } from '../../src/contract';
 import { startSellerCentre } from '../../src/demo/seller-centre';
@@ -47,7 +48,6 @@ export async function startWorkerStack(options: {
 }): Promise<WorkerStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-bench-worker-'));
   const secretsFile = join(dataDir, 'secrets.json');
-  writeFileSync(secretsFile, JSON.stringify({ shop: ACCOUNT }));
   // What is started so far, stopped in reverse when a later start fails (and by close()).
   const started: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -72,6 +72,8 @@ export async function startWorkerStack(options: {
     () => startSellerCentre({ accounts: { [ACCOUNT.username]: ACCOUNT.password } }),
     (s) => s.close(),
   );
+  // The credential may be typed only into this seller centre (loopback, so http), for the jobs' client.
+  writeFileSync(secretsFile, JSON.stringify({ shop: loopbackCredential(sellerCentre.url, ACCOUNT) }));
   const receiver = await start(
     () => startWebhookReceiver({ secret: WEBHOOK_SECRET }),
     (r) => r.close(),
@@ -87,6 +89,8 @@ export async function startWorkerStack(options: {
           MLX_MAX_OPEN_PROFILES: String(options.maxOpenProfiles),
           MLX_TASK_SECRETS_FILE: secretsFile,
           MLX_WEBHOOK_SECRET: WEBHOOK_SECRET,
+          // The receiver listens on loopback over http.
+          MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
           MLX_HEADLESS: 'true',
           MLX_DRAIN_GRACE_MS: '10000',
           OTEL_EXPORTER_OTLP_ENDPOINT: '',
