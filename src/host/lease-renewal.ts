@@ -30,9 +30,11 @@ export function startLeaseRenewal(deps: LeaseRenewalDeps): LeaseRenewal {
   const renewOne = async (jobId: string, profileId: string, token: number) => {
     try {
       const held = await deps.leases.extend(profileId, token, deps.leaseTtlMs);
-      if (failing.delete(jobId))
-        deps.log.info('lease renewed again', { job_id: jobId, profile_id: profileId });
-      if (held) return;
+      const wasFailing = failing.delete(jobId);
+      if (held) {
+        if (wasFailing) deps.log.info('lease renewed again', { job_id: jobId, profile_id: profileId });
+        return;
+      }
       // Only if the slot still names this lease: the job may have stopped and freed it meanwhile.
       if (deps.slots.holders().some((h) => h.job_id === jobId && h.lease_token === token)) {
         deps.slots.leased(jobId, undefined);

@@ -18,7 +18,7 @@ export async function startTracedHarness(options: HarnessOptions = {}): Promise<
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpGrpcEndpoint;
   let telemetry: Telemetry | undefined;
   let receiver: ReturnType<typeof serviceTracer> | undefined;
-  const close = async () => {
+  const stopExporters = async () => {
     await telemetry?.shutdown();
     await receiver?.shutdown();
     await jaeger.stop();
@@ -43,11 +43,11 @@ export async function startTracedHarness(options: HarnessOptions = {}): Promise<
       },
       async close() {
         await h.close();
-        await close();
+        await stopExporters();
       },
     };
   } catch (err) {
-    await close();
+    await stopExporters();
     throw err;
   }
 }
