@@ -14,6 +14,7 @@ import { startRedis, type RedisServer } from '../../test/helpers/redis';
 import { runDirect, type StepTimes } from '../direct/seven-steps';
 import { dispatchGaps, type TaskGap } from './dispatch-gaps';
 import type { ServerConfig } from './flags';
+import { cpuMs, machineCpuMs } from './proc';
 
 const ACCOUNT = { username: 'bench', password: 'bench-pw' };
 const LEASE_TTL_MS = 30_000;
@@ -23,6 +24,15 @@ export interface JobRun {
   /** Per step: workflow time (from the task that scheduled it to the one that saw it end) through
    * Temporal, wall time in the direct script. */
   steps: StepTimes;
+  /** CPU time used while the run went on, in ms: every core of the machine, this process (client,
+   * worker, Playwright, both launchers' bookkeeping), and the Temporal server. */
+  cpu: JobCpu;
+}
+
+export interface JobCpu {
+  machine: number;
+  bench: number;
+  server: number;
 }
 
 /** A real sync_orders job (120 orders, 6 pages, CSV export) through Temporal and without it. */
@@ -100,22 +110,44 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
   const ids: string[] = [];
   let sequence = 0;
   const jobId = () => `bench-${process.pid}-${Date.now().toString(36)}-${sequence++}`;
+  // What a run costs in CPU, beside its wall time: on two cores a real job keeps both busy, so CPU the
+  // orchestration spends is CPU the browser waits for.
+  const withCpu = async (run: () => Promise<Omit<JobRun, 'cpu'>>): Promise<JobRun> => {
+    const read = (): JobCpu => ({
+      machine: machineCpuMs(),
+      bench: cpuMs(process.pid),
+      server: cpuMs(h.server.pid),
+    });
+    const before = read();
+    const result = await run();
+    const after = read();
+    return {
+      ...result,
+      cpu: {
+        machine: after.machine - before.machine,
+        bench: after.bench - before.bench,
+        server: after.server - before.server,
+      },
+    };
+  };
   return {
-    async temporal() {
-      const id = jobId();
-      const t0 = performance.now();
-      await h.submit({ job_id: id, profile_id: profileId, task: { name: 'sync_orders', input } });
-      const result = await h.client.workflow.getHandle<typeof runJob>(workflowIdFor(id)).result();
-      const ms = performance.now() - t0;
-      if (result.status !== 'completed') throw new Error(`job ${id} ended ${String(result.status)}`);
-      ids.push(workflowIdFor(id));
-      return { ms, steps: Object.fromEntries(result.steps.map((s) => [s.step, s.duration_ms ?? 0])) };
-    },
-    async direct() {
-      const t0 = performance.now();
-      const steps = await runDirect(direct, { job_id: jobId(), profile_id: profileId }, input);
-      return { ms: performance.now() - t0, steps };
-    },
+    temporal: () =>
+      withCpu(async () => {
+        const id = jobId();
+        const t0 = performance.now();
+        await h.submit({ job_id: id, profile_id: profileId, task: { name: 'sync_orders', input } });
+        const result = await h.client.workflow.getHandle<typeof runJob>(workflowIdFor(id)).result();
+        const ms = performance.now() - t0;
+        if (result.status !== 'completed') throw new Error(`job ${id} ended ${String(result.status)}`);
+        ids.push(workflowIdFor(id));
+        return { ms, steps: Object.fromEntries(result.steps.map((s) => [s.step, s.duration_ms ?? 0])) };
+      }),
+    direct: () =>
+      withCpu(async () => {
+        const t0 = performance.now();
+        const steps = await runDirect(direct, { job_id: jobId(), profile_id: profileId }, input);
+        return { ms: performance.now() - t0, steps };
+      }),
     gaps: () => Promise.all(ids.map((id) => dispatchGaps(h.client, id))),
     close,
   };

@@ -89,3 +89,13 @@ export function cpuMs(pid: number): number {
     return 0;
   }
 }
+
+/** CPU time (user + nice + system) every core of the machine has used so far, in ms, from /proc/stat. */
+export function machineCpuMs(): number {
+  const [user, nice, system] = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]!
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0)) * 10;
+}

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { STEPS } from '../../src/contract';
 import { reportGaps } from '../lib/dispatch-gaps';
 import type { Sizes } from '../lib/flags';
@@ -57,6 +58,17 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
       ),
       dispatch: gaps.byName[step],
     }));
+    const cpu = (['machine', 'bench', 'server'] as const).map((part) => ({
+      part,
+      temporal: summarize(temporal.map((r) => r.cpu[part])),
+      direct: summarize(direct.map((r) => r.cpu[part])),
+      paired: comparePaired(
+        temporal.map((r) => r.cpu[part]),
+        direct.map((r) => r.cpu[part]),
+      ),
+    }));
+    // How busy the machine was during a direct run: CPU used ÷ (wall time × cores).
+    const directBusy = summarize(direct.map((r) => r.cpu.machine / (r.ms * availableParallelism())));
     const t = summarize(temporal.map((r) => r.ms));
     const d = summarize(direct.map((r) => r.ms));
     const report = [
@@ -88,6 +100,22 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
         ]),
       ),
       '',
+      ...table(
+        ['CPU per job', 'Temporal', 'direct', 'paired difference'],
+        cpu.map((c) => [
+          {
+            machine: 'whole machine',
+            bench: 'bench process (client, worker, Playwright)',
+            server: 'Temporal server',
+          }[c.part],
+          ms(c.temporal.median),
+          ms(c.direct.median),
+          `${signedMs(c.paired.medianDifference)} (${range(c.paired.interval[0], c.paired.interval[1], signedMs)})`,
+        ]),
+      ),
+      `during a direct run the machine's ${availableParallelism()} cores were ${Math.round(directBusy.median * 100)} % busy ` +
+        '(median): CPU the orchestration uses is CPU the browser waits for',
+      '',
       `workflow tasks: ${gaps.byName['workflow task']?.n ?? 0} over ${Math.max(temporal.length, 1)} jobs, ` +
         `scheduled → started p50 ${ms(gaps.byName['workflow task']?.median ?? 0)}, p99 ${ms(gaps.byName['workflow task']?.p99 ?? 0)}`,
     ];
@@ -107,7 +135,7 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
       id: '2-job-overhead',
       title: 'A real sync_orders job: through Temporal vs the seven steps without it',
       report,
-      data: { pairs: whole.pairs, temporal, direct, whole, between, perStep, gaps },
+      data: { pairs: whole.pairs, temporal, direct, whole, between, perStep, cpu, directBusy, gaps },
       svg,
     };
   } finally {
