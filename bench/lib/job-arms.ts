@@ -11,13 +11,17 @@ import { startTelemetry, type Telemetry } from '../../src/telemetry';
 import type { runJob } from '../../src/workflows';
 import { startHarness, WEBHOOK_SECRET, type Harness } from '../../test/helpers/harness';
 import { startRedis, type RedisServer } from '../../test/helpers/redis';
-import { runDirect, type StepTimes } from '../direct/seven-steps';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { directSteps, runDirect, type StepTimes } from '../direct/seven-steps';
+import type { bareSevenSteps } from '../floor/workflows';
 import { dispatchGaps, type TaskGap } from './dispatch-gaps';
 import type { ServerConfig } from './flags';
 import { cpuMs, machineCpuMs } from './proc';
 
 const ACCOUNT = { username: 'bench', password: 'bench-pw' };
 const LEASE_TTL_MS = 30_000;
+const FLOOR_QUEUE = 'bench-floor-job';
 
 export interface JobRun {
   ms: number;
@@ -39,8 +43,10 @@ export interface JobCpu {
 export interface JobArms {
   temporal(): Promise<JobRun>;
   direct(): Promise<JobRun>;
-  /** Scheduled → started of every task of the Temporal jobs run so far. */
-  gaps(): Promise<TaskGap[][]>;
+  /** The floor: the direct script's seven steps as activities of a bare SDK workflow (bench/floor). */
+  floor(): Promise<JobRun>;
+  /** Scheduled → started of every task of the Temporal jobs (production and floor) run so far. */
+  gaps(): Promise<{ temporal: TaskGap[][]; floor: TaskGap[][] }>;
   close(): Promise<void>;
 }
 
@@ -60,7 +66,15 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
   // The direct script has a launcher of its own: the worker's reaper stops browsers no job of it opened.
   const directDir = mkdtempSync(join(tmpdir(), 'mlx-bench-direct-'));
   let directLauncher: LocalLauncher | undefined;
+  let floorWorker:
+    { worker: Worker; running: Promise<void>; client: Client; native: NativeConnection } | undefined;
   const close = async () => {
+    if (floorWorker) {
+      floorWorker.worker.shutdown();
+      await floorWorker.running;
+      await floorWorker.client.connection.close();
+      await floorWorker.native.close();
+    }
     await directLauncher?.close();
     rmSync(directDir, { recursive: true, force: true });
     await harness?.close();
@@ -107,7 +121,23 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
     webhookUrl: h.receiver.url,
     webhookSecret: WEBHOOK_SECRET,
   };
+  // The floor shares the direct script's launcher and profile (the same browser state) and its steps;
+  // its worker starts on first use (scenario 3's processes never use it).
+  const steps = directSteps(direct);
+  const startFloor = async () => {
+    const native = await NativeConnection.connect({ address: h.server.address });
+    const worker = await Worker.create({
+      connection: native,
+      taskQueue: FLOOR_QUEUE,
+      workflowsPath: require.resolve('../floor/workflows'),
+      activities: steps,
+    });
+    const client = new Client({ connection: await Connection.connect({ address: h.server.address }) });
+    floorWorker = { worker, running: worker.run(), client, native };
+    return floorWorker;
+  };
   const ids: string[] = [];
+  const floorIds: string[] = [];
   let sequence = 0;
   const jobId = () => `bench-${process.pid}-${Date.now().toString(36)}-${sequence++}`;
   // What a run costs in CPU, beside its wall time: on two cores a real job keeps both busy, so CPU the
@@ -145,10 +175,27 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
     direct: () =>
       withCpu(async () => {
         const t0 = performance.now();
-        const steps = await runDirect(direct, { job_id: jobId(), profile_id: profileId }, input);
-        return { ms: performance.now() - t0, steps };
+        const times = await runDirect(steps, { job_id: jobId(), profile_id: profileId }, input);
+        return { ms: performance.now() - t0, steps: times };
       }),
-    gaps: () => Promise.all(ids.map((id) => dispatchGaps(h.client, id))),
+    floor: () =>
+      withCpu(async () => {
+        const floor = floorWorker ?? (await startFloor());
+        const id = jobId();
+        const t0 = performance.now();
+        const times = await floor.client.workflow.execute<typeof bareSevenSteps>('bareSevenSteps', {
+          taskQueue: FLOOR_QUEUE,
+          workflowId: `floor-${id}`,
+          args: [{ job_id: id, profile_id: profileId }, input],
+        });
+        const ms = performance.now() - t0;
+        floorIds.push(`floor-${id}`);
+        return { ms, steps: times };
+      }),
+    gaps: async () => ({
+      temporal: await Promise.all(ids.map((id) => dispatchGaps(h.client, id))),
+      floor: await Promise.all(floorIds.map((id) => dispatchGaps(floorWorker!.client, id))),
+    }),
     close,
   };
 }

@@ -88,3 +88,18 @@ export function comparePaired(a: readonly number[], b: readonly number[]): Paire
 export function aFirst(pair: number): boolean {
   return pair % 2 === 0;
 }
+
+/**
+ * The order of `arms` in pair `pair`: every permutation in turn, so over n! pairs each arm runs in each
+ * position equally often (for two arms: A B, B A, A B … as aFirst).
+ */
+export function armOrder<T>(pair: number, arms: readonly T[]): T[] {
+  const permutations = (items: readonly T[]): T[][] =>
+    items.length <= 1
+      ? [[...items]]
+      : items.flatMap((item, i) =>
+          permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+        );
+  const all = permutations(arms);
+  return all[pair % all.length]!;
+}
