@@ -1,4 +1,4 @@
-import type { JobStatus } from '../client-library';
+import { QUERY_TIMEOUT_MS, type JobStatus } from '../client-library';
 import { printable, type StepRecord } from '../contract';
 
 const MARK: Record<StepRecord['status'], string> = {
@@ -81,6 +81,10 @@ export function formatStatus(status: JobStatus, uiLink: string, trace?: string):
       const pending = status.pending.find((p) => p.step === step.step && step.status === 'running');
       lines.push(`  ${formatStep(step, pending?.attempt, pending?.last_failure)}`);
     }
+  } else {
+    lines.push(
+      `  steps: unknown (no worker answered the progress query within ${QUERY_TIMEOUT_MS / 1000} s)`,
+    );
   }
   const parked = status.progress?.dead_letter;
   const failure = status.failure ?? parked?.failure;

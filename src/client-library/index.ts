@@ -1,6 +1,7 @@
 // The client library: submit jobs (one or a batch), follow and cancel them, run them on schedules, link
 // to their runs and traces.
 export * from './batch';
+export * from './bounded-query';
 export * from './check-spec';
 export * from './concurrency';
 export * from './connect-client';

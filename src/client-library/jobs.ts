@@ -24,6 +24,7 @@ import { checkedSpec, runJobInput, type SubmitSettings } from './check-spec';
 import { ATTR, jobAttributes } from '../contract';
 import { inSpan } from '../telemetry';
 import { askForTurn } from './profile-turns';
+import { boundedQuery } from './bounded-query';
 import { runDetails, runSummary } from './run-summary';
 import { checkSameSpec, SPEC_DIGEST_MEMO, specDigest } from './spec-digest';
 
@@ -105,7 +106,7 @@ export interface JobStatus {
   status: WorkflowExecutionStatusName;
   started_at: string;
   closed_at?: string;
-  /** From the workflow's progress query; absent when no worker could answer it. */
+  /** From the workflow's progress query; absent when no worker answered it within QUERY_TIMEOUT_MS. */
   progress?: JobProgress;
   /** Steps Temporal is running or retrying now, with their attempt numbers. */
   pending: PendingStep[];
@@ -133,11 +134,17 @@ export async function getJob(client: Client, jobId: string): Promise<JobStatus> 
     started_at: description.startTime.toISOString(),
     closed_at: description.closeTime?.toISOString(),
     pending,
-    progress: await handle.query(progressQuery).catch(() => undefined),
     trace_id: typeof description.memo?.trace_id === 'string' ? description.memo.trace_id : undefined,
     trace_span_id: typeof description.memo?.span_id === 'string' ? description.memo.span_id : undefined,
   };
-  if (description.status.name === 'COMPLETED') status.result = await handle.result();
+  if (description.status.name === 'COMPLETED') {
+    // A completed run's result holds its steps: no worker needs to replay it to answer a query.
+    const result = await handle.result();
+    status.result = result;
+    status.progress = { job_id: jobId, state: 'completed', worker_id: result.worker_id, steps: result.steps };
+  } else {
+    status.progress = await boundedQuery(client, () => handle.query(progressQuery));
+  }
   if (description.status.name === 'FAILED') {
     status.failure = await handle.result().then(
       () => undefined,
@@ -184,7 +191,7 @@ export async function waitForJob(
   const poll = async () => {
     if (!options.onProgress) {
       // Only the parked state matters here: the progress query alone tells it.
-      parked = (await handle.query(progressQuery).catch(() => undefined))?.dead_letter;
+      parked = (await boundedQuery(client, () => handle.query(progressQuery)))?.dead_letter;
       if (parked) stop.abort();
       return;
     }
