@@ -117,29 +117,39 @@ export async function createProfiles({ chromiumPath, dataDir, log }: ProfilesOpt
       return { started: false, reason: 'LAUNCHER_CLOSING', message: 'the local launcher is shutting down' };
     }
 
+    // Claimed before anything is awaited, so a second start of this profile finds it and is refused;
+    // settled once the entry is running or gone, so a stop that waited sees the outcome.
+    let settle = () => {};
+    const starting: Entry = {
+      phase: 'starting',
+      folderId,
+      startedAt: Date.now(),
+      settled: new Promise<void>((resolve) => (settle = resolve)),
+    };
+    entries.set(profileId, starting);
+    try {
+      return await launch(profileId, folderId, headless);
+    } finally {
+      if (entries.get(profileId) === starting) entries.delete(profileId);
+      settle();
+    }
+  }
+
+  async function launch(profileId: string, folderId: string, headless: boolean): Promise<StartResult> {
     const userDataDir = join(profilesDir, profileId);
     const existed = await stat(userDataDir).then(
       () => true,
       () => false,
     );
-    const launching = launchChromium({
-      chromiumPath,
-      userDataDir,
-      headless,
-      log: log.child({ profile_id: profileId }),
-    });
-    const starting: Entry = {
-      phase: 'starting',
-      folderId,
-      startedAt: Date.now(),
-      settled: launching.catch(() => undefined),
-    };
-    entries.set(profileId, starting);
     let browser: ChromiumProcess;
     try {
-      browser = await launching;
+      browser = await launchChromium({
+        chromiumPath,
+        userDataDir,
+        headless,
+        log: log.child({ profile_id: profileId }),
+      });
     } catch (err) {
-      entries.delete(profileId);
       // A profile that never ran leaves nothing behind; one that did keeps its cookies.
       if (!existed) await rm(userDataDir, { recursive: true, force: true }).catch(() => undefined);
       log.error('browser start failed', { profile_id: profileId, err });
