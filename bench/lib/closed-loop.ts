@@ -1,4 +1,4 @@
-import { cpuMs } from './proc';
+import { cpuMs, cpuSince } from './proc';
 
 /** A closed loop: `concurrency` lanes, each starting its next job as soon as its last one ended. */
 
@@ -22,7 +22,9 @@ export async function closedLoop(
   /** Processes whose CPU time to count, by name (e.g. this process and the Temporal server). */
   watch: Record<string, number> = { bench: process.pid },
 ): Promise<LoopResult> {
-  const cpuBefore = Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, cpuMs(pid)]));
+  const cpuUsed = cpuSince(
+    Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, () => cpuMs(pid)])),
+  );
   const latencies: number[] = [];
   const errors: string[] = [];
   let failures = 0;
@@ -43,8 +45,5 @@ export async function closedLoop(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, (_, id) => lane(id)));
   const wallMs = performance.now() - started;
-  const cpu = Object.fromEntries(
-    Object.entries(watch).map(([name, pid]) => [name, cpuMs(pid) - cpuBefore[name]!]),
-  );
-  return { latencies, wallMs, rate: (latencies.length / wallMs) * 1000, failures, errors, cpuMs: cpu };
+  return { latencies, wallMs, rate: (latencies.length / wallMs) * 1000, failures, errors, cpuMs: cpuUsed() };
 }

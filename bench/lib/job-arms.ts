@@ -17,7 +17,7 @@ import { directSteps, runDirect, type StepTimes } from '../direct/seven-steps';
 import type { bareSevenSteps } from '../floor/workflows';
 import { dispatchGaps, type TaskGap } from './dispatch-gaps';
 import type { ServerConfig } from './flags';
-import { cpuMs, machineCpuMs } from './proc';
+import { cpuMs, cpuSince, machineCpuMs } from './proc';
 
 const ACCOUNT = { username: 'bench', password: 'bench-pw' };
 const LEASE_TTL_MS = 30_000;
@@ -143,22 +143,13 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
   // What a run costs in CPU, beside its wall time: on two cores a real job keeps both busy, so CPU the
   // orchestration spends is CPU the browser waits for.
   const withCpu = async (run: () => Promise<Omit<JobRun, 'cpu'>>): Promise<JobRun> => {
-    const read = (): JobCpu => ({
-      machine: machineCpuMs(),
-      bench: cpuMs(process.pid),
-      server: cpuMs(h.server.pid),
+    const cpuUsed = cpuSince({
+      machine: machineCpuMs,
+      bench: () => cpuMs(process.pid),
+      server: () => cpuMs(h.server.pid),
     });
-    const before = read();
     const result = await run();
-    const after = read();
-    return {
-      ...result,
-      cpu: {
-        machine: after.machine - before.machine,
-        bench: after.bench - before.bench,
-        server: after.server - before.server,
-      },
-    };
+    return { ...result, cpu: cpuUsed() };
   };
   return {
     temporal: () =>

@@ -99,3 +99,11 @@ export function machineCpuMs(): number {
     .map(Number);
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0)) * 10;
 }
+
+/** Starts counting CPU time by name; the function returned gives each reading's growth since then, in ms. */
+export function cpuSince<K extends string>(readers: Record<K, () => number>): () => Record<K, number> {
+  const entries = Object.entries(readers) as [K, () => number][];
+  const before = entries.map(([, read]) => read());
+  return () =>
+    Object.fromEntries(entries.map(([name, read], i) => [name, read() - before[i]!])) as Record<K, number>;
+}
