@@ -6,7 +6,7 @@
  * of a job that no longer holds its lease here; a browser its launcher runs that no job of this worker
  * opened. Every action is logged with the job id.
  */
-import type { LeaseStore } from '../lease';
+import type { Lease, LeaseStore } from '../lease';
 import type { LauncherClient } from '../mlx';
 import type { Logger } from '../telemetry';
 import type { OpenProfile, OpenProfiles, RunRef } from './open-profiles';
@@ -32,18 +32,22 @@ export interface Reaper {
   stop(): Promise<void>;
 }
 
-type Verdict = { reap: false } | { reap: true; reason: string; runClosed: boolean };
+type Verdict =
+  | { reap: false }
+  | {
+      reap: true;
+      reason: string;
+      /** Its run is closed: no later start of that run may open the profile again. */
+      runClosed: boolean;
+      /** The lease is still this job's: keep it alive until the browser is really stopped. */
+      holdLease?: boolean;
+    };
 
 export function startReaper(deps: ReaperDeps, intervalMs: number): Reaper {
   const { log } = deps;
 
-  /** Why no live job owns this open profile, if none does. */
-  async function judgeProfile(entry: OpenProfile): Promise<Verdict> {
-    const open = await deps.runIsOpen(entry);
-    if (open === false) return { reap: true, reason: 'its run is closed', runClosed: true };
-    if (entry.stop_failed) return { reap: true, reason: 'its stop failed', runClosed: false };
-    const lease = await deps.leases.get(entry.profile_id).catch(() => 'unknown' as const);
-    if (lease === 'unknown') return { reap: false };
+  /** Why the lease says no live job of this worker owns the profile, if it says so. */
+  function leaseVerdict(entry: OpenProfile, lease: Lease | undefined): Verdict {
     if (!lease) return { reap: true, reason: 'its lease expired', runClosed: false };
     if (lease.job_id !== entry.job_id) {
       return { reap: true, reason: `job ${lease.job_id} holds its lease now`, runClosed: false };
@@ -56,6 +60,23 @@ export function startReaper(deps: ReaperDeps, intervalMs: number): Reaper {
     return { reap: false };
   }
 
+  /**
+   * Why no live job owns this open profile, if none does. The lease is read first: when it has expired
+   * or passed on, that decides, so a host cut off from Temporal stops its browser as soon as the job
+   * moves on instead of after a run check that cannot be answered. Temporal is asked only while the
+   * lease is still this job's here (or the store cannot be read): a closed run, or a failed stop.
+   */
+  async function judgeProfile(entry: OpenProfile): Promise<Verdict> {
+    const lease = await deps.leases.get(entry.profile_id).catch(() => 'unknown' as const);
+    const byLease = lease === 'unknown' ? ({ reap: false } as const) : leaseVerdict(entry, lease);
+    if (byLease.reap) return byLease;
+    const open = await deps.runIsOpen(entry);
+    if (open === false) return { reap: true, reason: 'its run is closed', runClosed: true };
+    if (entry.stop_failed)
+      return { reap: true, reason: 'its stop failed', runClosed: false, holdLease: true };
+    return { reap: false };
+  }
+
   async function reapProfile(profileId: string): Promise<void> {
     await deps.profiles.exclusive(profileId, async () => {
       const entry = deps.profiles.get(profileId);
@@ -63,7 +84,7 @@ export function startReaper(deps: ReaperDeps, intervalMs: number): Reaper {
       const verdict = await judgeProfile(entry);
       if (!verdict.reap) return;
       const fields = { job_id: entry.job_id, profile_id: profileId, reason: verdict.reason };
-      if (entry.stop_failed && !verdict.runClosed) {
+      if (verdict.holdLease) {
         // Keeps the profile from other jobs until its browser is really stopped.
         await deps.leases.extend(profileId, entry.lease_token, deps.leaseTtlMs).catch(() => false);
       }

@@ -16,7 +16,8 @@ import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/
 
 // A host that is lost but not dead (cut off from Temporal, still reaching Redis and its MLX agent): the
 // job moves to another worker, the stop sent to the lost host's queue times out and is never retried, and
-// the browser outlives the step. The lost host's reaper sees the lease passed to the new host and stops it.
+// the browser outlives the step. The lost host's reaper sees the lease passed to the new host and stops it
+// at once: the lease decides, so it does not wait on the run check that Temporal cannot answer.
 let dir: string;
 let redis: RedisServer;
 let leases: LeaseStore;
