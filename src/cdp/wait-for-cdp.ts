@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { z } from 'zod';
 import { failure } from '../contract';
 
@@ -24,6 +25,10 @@ const jsonVersionSchema = z.looseObject({
 
 /** No single probe may outlast this, so one hung connection cannot eat the whole wait. */
 const MAX_PROBE_MS = 2_000;
+/** Nor is a probe started with less time left than this. */
+const MIN_PROBE_MS = 50;
+/** /json/version is a few hundred bytes; a body past this is not a browser's. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * Polls `http://host:port/json/version` until the browser answers with a CDP endpoint. A browser may not
@@ -44,9 +49,8 @@ export async function waitForCdp(port: number, options: WaitForCdpOptions = {}):
       const probeSignal = signal
         ? AbortSignal.any([signal, AbortSignal.timeout(probeMs)])
         : AbortSignal.timeout(probeMs);
-      const response = await fetch(`http://${address}/json/version`, { signal: probeSignal });
-      const body = await response.text();
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const { status, body } = await getOnce(`http://${address}/json/version`, probeSignal);
+      if (status < 200 || status > 299) throw new Error(`HTTP ${status}`);
       const parsed = jsonVersionSchema.safeParse(JSON.parse(body));
       if (parsed.success) {
         return {
@@ -61,18 +65,43 @@ export async function waitForCdp(port: number, options: WaitForCdpOptions = {}):
     }
 
     const remaining = deadline - Date.now();
-    if (remaining <= 0) {
+    if (remaining > 0) await sleep(Math.min(intervalMs, remaining), signal);
+    // A probe squeezed into the last milliseconds could only time out, and would hide the real error.
+    if (deadline - Date.now() < MIN_PROBE_MS) {
       throw failure('CdpUnreachable', `no CDP endpoint at ${address} after ${timeoutMs} ms: ${lastError}`, {
         details: { host, port, timeout_ms: timeoutMs, attempts, last_error: lastError },
       });
     }
-    await sleep(Math.min(intervalMs, remaining), signal);
   }
+}
+
+/**
+ * One GET on a connection of its own. Not fetch: its global dispatcher keeps a connection pool for every
+ * origin it has talked to, for the life of the process (about 24 KB each), and every browser listens on
+ * a new port, so a worker's heap grew with every job it ran.
+ */
+function getOnce(url: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false, signal }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+        if (body.length > MAX_BODY_BYTES)
+          request.destroy(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
 }
 
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  if (err.name === 'TimeoutError') return 'probe timed out';
+  if (err.name === 'TimeoutError' || (err.cause instanceof Error && err.cause.name === 'TimeoutError')) {
+    return 'probe timed out';
+  }
   const cause = err.cause instanceof Error ? err.cause : undefined;
   return cause ? `${err.message}: ${cause.message}` : err.message;
 }
