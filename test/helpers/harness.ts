@@ -75,6 +75,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** How long close() waits for the worker to stop before it stops the rest anyway. */
+const SHUTDOWN_WAIT_MS = 60_000;
+
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundled once per test file: webpack takes seconds. */
 export function workflowBundle(): Promise<WorkflowBundle> {
@@ -235,15 +238,30 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ),
     async close() {
       worker.shutdown();
-      await running;
-      await client.connection.close();
-      await connection.close();
-      await payloadHandling.close();
+      // A worker that cannot finish shutting down (a server that stopped answering, a test timed out)
+      // must not keep the browsers and servers of this file running after it.
+      const stopped = running.then(
+        () => 'stopped' as const,
+        (err: unknown) => ({ failed: err }),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const wait = new Promise<'stuck'>(
+        (resolve) => (timer = setTimeout(() => resolve('stuck'), SHUTDOWN_WAIT_MS)),
+      );
+      const end = await Promise.race([stopped, wait]);
+      clearTimeout(timer);
       await launcher.close();
       await receiver.close();
+      if (end !== 'stuck') {
+        await client.connection.close();
+        await connection.close();
+      }
+      await payloadHandling.close();
       await server.stop();
       if (!options.telemetry) await telemetry.shutdown();
       rmSync(dataDir, { recursive: true, force: true });
+      if (end === 'stuck') throw new Error(`the test worker did not stop within ${SHUTDOWN_WAIT_MS} ms`);
+      if (end !== 'stopped') throw end.failed;
     },
   };
 }
