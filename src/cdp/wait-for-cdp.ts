@@ -99,10 +99,8 @@ function getOnce(url: string, signal: AbortSignal): Promise<{ status: number; bo
 
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  if (err.name === 'TimeoutError' || (err.cause instanceof Error && err.cause.name === 'TimeoutError')) {
-    return 'probe timed out';
-  }
   const cause = err.cause instanceof Error ? err.cause : undefined;
+  if (err.name === 'TimeoutError' || cause?.name === 'TimeoutError') return 'probe timed out';
   return cause ? `${err.message}: ${cause.message}` : err.message;
 }
 

@@ -68,8 +68,10 @@ export function startReaper(deps: ReaperDeps, intervalMs: number): Reaper {
    */
   async function judgeProfile(entry: OpenProfile): Promise<Verdict> {
     const lease = await deps.leases.get(entry.profile_id).catch(() => 'unknown' as const);
-    const byLease = lease === 'unknown' ? ({ reap: false } as const) : leaseVerdict(entry, lease);
-    if (byLease.reap) return byLease;
+    if (lease !== 'unknown') {
+      const byLease = leaseVerdict(entry, lease);
+      if (byLease.reap) return byLease;
+    }
     const open = await deps.runIsOpen(entry);
     if (open === false) return { reap: true, reason: 'its run is closed', runClosed: true };
     if (entry.stop_failed)
