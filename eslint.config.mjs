@@ -14,6 +14,42 @@ const downwardOnly = [
 
 const nodeBuiltins = ['fs', 'path', 'http', 'https', 'net', 'child_process', 'crypto', 'os', 'timers'];
 
+// What workflow code may not import: it runs in Temporal's deterministic sandbox.
+const workflowPatterns = [
+  { group: ['node:*'], message: 'Workflow code must not use Node built-ins.' },
+  { group: nodeBuiltins, message: 'Workflow code must not use Node built-ins.' },
+  {
+    group: ['../activities', '../activities/*', '../mlx', '../mlx/*', '../launcher', '../launcher/*'],
+    allowTypeImports: true,
+    message: 'Workflow code may import activity types only.',
+  },
+  {
+    group: ['../tasks', '../tasks/*', '../lease', '../lease/*', '../host', '../host/*'],
+    allowTypeImports: true,
+    message: 'Workflow code may import types only from worker-side folders.',
+  },
+  {
+    group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+    allowTypeImports: true,
+    message: 'Workflow code may import types only from the client, worker and activity SDKs.',
+  },
+  {
+    group: [
+      '../config',
+      '../config/*',
+      '../telemetry',
+      '../telemetry/*',
+      '../client-library',
+      '../client-library/*',
+    ],
+    message: 'Workflow code gets what it needs as input: no configuration, SDK setup or client.',
+  },
+  ...downwardOnly,
+];
+
+// The contract files that set up zod schemas when loaded.
+const ZOD_BACKED = ['job-spec', 'dead-letter', 'policy-schemas', 'validation'].map((f) => `../contract/${f}`);
+
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', '.data', 'eslint.config.mjs'] },
   eslint.configs.recommended,
@@ -57,44 +93,27 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['node:*'], message: 'Workflow code must not use Node built-ins.' },
-            { group: nodeBuiltins, message: 'Workflow code must not use Node built-ins.' },
-            {
-              group: [
-                '../activities',
-                '../activities/*',
-                '../mlx',
-                '../mlx/*',
-                '../launcher',
-                '../launcher/*',
-              ],
-              allowTypeImports: true,
-              message: 'Workflow code may import activity types only.',
-            },
-            {
-              group: ['../tasks', '../tasks/*', '../lease', '../lease/*', '../host', '../host/*'],
-              allowTypeImports: true,
-              message: 'Workflow code may import types only from worker-side folders.',
-            },
-            {
-              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
-              allowTypeImports: true,
-              message: 'Workflow code may import types only from the client, worker and activity SDKs.',
-            },
-            {
-              group: [
-                '../config',
-                '../config/*',
-                '../telemetry',
-                '../telemetry/*',
-                '../client-library',
-                '../client-library/*',
-              ],
-              message: 'Workflow code gets what it needs as input: no configuration, SDK setup or client.',
-            },
-            ...downwardOnly,
-          ],
+          patterns: workflowPatterns,
+        },
+      ],
+    },
+  },
+  {
+    // Temporal sets up the workflow bundle's modules afresh for every run: the workflows and the
+    // dead-letter path take contract and policy files one by one, so zod and the schemas built on it are
+    // loaded only on demand (src/contract/schemas-on-demand.ts).
+    files: ['src/workflows/**/*.ts', 'src/dead-letters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: workflowPatterns,
+          paths: ['../contract', '../policies', 'zod', ...ZOD_BACKED].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message:
+              'Workflow code imports each value from the contract or policy file that holds it; zod only through schemas-on-demand.',
+          })),
         },
       ],
     },

@@ -114,8 +114,3 @@ export function parseJobSpec(value: unknown): JobSpec {
   const problems = formatIssues(parsed.error);
   throw failure('JobSpecInvalid', `invalid job spec: ${problems.join('; ')}`, { details: { problems } });
 }
-
-/** Temporal workflow id for a job: the same job_id always maps to the same workflow. */
-export function workflowIdFor(jobId: string): string {
-  return `mlx-job-${jobId}`;
-}

@@ -4,8 +4,10 @@
  * same code the workflow resolves them with.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { parseJobSpec, workflowIdFor, type JobSpec } from './job-spec';
+import type { JobSpec } from './job-spec';
 import { resolveRelativeDates } from './relative-dates';
+import { jobSpecs } from './schemas-on-demand';
+import { workflowIdFor } from './task-queues';
 
 /** A schedule's part of the workflow input: which schedule started the run, in which time zone. */
 export interface ScheduledRun {
@@ -50,7 +52,7 @@ export function jobIdOfWorkflow(workflowId: string): string {
  * resolved at `at` in `timeZone`, and validated as any JobSpec (throws JobSpecInvalid naming the fields).
  */
 export function resolveScheduledSpec(template: JobSpec, run: ScheduledRun, at: Date): JobSpec {
-  return parseJobSpec({
+  return jobSpecs().parseJobSpec({
     ...template,
     job_id: scheduledJobId(run.schedule_id, at),
     task: { ...template.task, input: resolveRelativeDates(template.task.input, at, run.time_zone) },

@@ -1,5 +1,6 @@
 /**
- * Where each kind of work goes, by name: the routing rules the workflow and the workers share.
+ * Where each kind of work goes, by name: the routing rules the workflow and the workers share, and the
+ * workflow ids jobs and profile queues are found by.
  * - `<queue>`: workflows, releasing leases, webhooks (any worker);
  * - `<queue>-acquire`: leasing a profile; a worker polls it only while it has a free profile slot, so a
  *   job waiting for room costs nothing while it waits;
@@ -17,6 +18,11 @@ export function acquireTaskQueue(taskQueue: string): string {
 
 export function turnsTaskQueue(taskQueue: string): string {
   return `${taskQueue}-turns`;
+}
+
+/** Temporal workflow id for a job: the same job_id always maps to the same workflow. */
+export function workflowIdFor(jobId: string): string {
+  return `mlx-job-${jobId}`;
 }
 
 /** The workflow that hands out one profile's turns, one job at a time, in the order they asked. */

@@ -6,22 +6,18 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import {
-  amendedSpec,
-  DiscardRequestSchema,
-  parseDeadLetterRequest,
-  RetryRequestSchema,
-  type DeadLetterInfo,
-  type DeadLetterKind,
-  type DiscardRequest,
-  type RetryRequest,
-  failure,
-  jobSearchAttributes,
-  SA,
-  type JobFailureInfo,
-  type JobSpec,
-  type MlxSinks,
+import type {
+  DeadLetterInfo,
+  DeadLetterKind,
+  DiscardRequest,
+  RetryRequest,
+  JobFailureInfo,
+  JobSpec,
+  MlxSinks,
 } from '../contract';
+import { failure } from '../contract/failures';
+import { deadLetterRules } from '../contract/schemas-on-demand';
+import { jobSearchAttributes, SA } from '../contract/search-attributes';
 
 export const retryUpdate = defineUpdate<{ action: 'retry' }, [RetryRequest]>('retry');
 export const discardUpdate = defineUpdate<{ action: 'discard' }, [DiscardRequest]>('discard');
@@ -117,7 +113,8 @@ export class DeadLetterDesk {
 
   private validateRetry(value: unknown): void {
     const parked = this.requireParked();
-    const request = parseDeadLetterRequest(RetryRequestSchema, value);
+    const rules = deadLetterRules();
+    const request = rules.parseDeadLetterRequest(rules.RetryRequestSchema, value);
     const amends = request.profile_id ?? request.folder_id ?? request.task_input;
     if (parked.kind === 'webhook' && amends !== undefined) {
       throw failure(
@@ -125,12 +122,13 @@ export class DeadLetterDesk {
         'this job finished; only its webhook failed: a retry redelivers the report and cannot amend the job',
       );
     }
-    amendedSpec(this.spec, request); // throws JobSpecInvalid, naming the field
+    rules.amendedSpec(this.spec, request); // throws JobSpecInvalid, naming the field
   }
 
   private validateDiscard(value: unknown): void {
     this.requireParked();
-    parseDeadLetterRequest(DiscardRequestSchema, value);
+    const rules = deadLetterRules();
+    rules.parseDeadLetterRequest(rules.DiscardRequestSchema, value);
   }
 
   private requireParked(): DeadLetterInfo {

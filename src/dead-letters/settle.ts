@@ -1,14 +1,14 @@
 import { ApplicationFailure, continueAsNew, log, patched } from '@temporalio/workflow';
-import {
-  amendedSpec,
-  failureInfo,
-  type DeadLetterKind,
-  type JobFailureInfo,
-  type JobProgress,
-  type JobResult,
-  type RunJobInput,
-  type StepRecord,
+import type {
+  DeadLetterKind,
+  JobFailureInfo,
+  JobProgress,
+  JobResult,
+  RunJobInput,
+  StepRecord,
 } from '../contract';
+import { failureInfo } from '../contract/failure-info';
+import { deadLetterRules } from '../contract/schemas-on-demand';
 import type { DeadLetterDesk } from './desk';
 
 /** What one pass through the steps left behind. */
@@ -65,7 +65,7 @@ export async function settle(ctx: SettleContext, outcome: Outcome): Promise<JobR
       desk.clearFailure();
       await continueAsNew<(input: RunJobInput) => Promise<JobResult>>({
         ...input,
-        spec: amendedSpec(input.spec, decision.request),
+        spec: deadLetterRules().amendedSpec(input.spec, decision.request),
         dead_letter_retries: retries + 1,
       });
     }

@@ -10,16 +10,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { HostActivities, LeaseGrant, SharedActivities } from '../activities';
-import { acquireTaskQueue, failure, failureInfo, isStepName, type StepName } from '../contract';
+import type { StepName } from '../contract';
+import { failureInfo } from '../contract/failure-info';
+import { failure } from '../contract/failures';
+import { isStepName } from '../contract/steps';
+import { acquireTaskQueue } from '../contract/task-queues';
 import type { Outcome } from '../dead-letters';
-import {
-  activityOptions,
-  isAtCapacity,
-  isBrowserCrashed,
-  isHostLost,
-  localActivityOptions,
-  MAX_HOST_FAILOVERS,
-} from '../policies';
+import { activityOptions, localActivityOptions } from '../policies/activity-options';
+import { isAtCapacity, isBrowserCrashed, isHostLost, MAX_HOST_FAILOVERS } from '../policies/fleet';
 import type { JobContext } from './job-context';
 import { takeProfileTurn, type ProfileTurn } from './profile-turn';
 import { report } from './report';

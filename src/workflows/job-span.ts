@@ -1,6 +1,7 @@
 import { ROOT_CONTEXT, trace, type Context, type Link, type SpanOptions } from '@opentelemetry/api';
 import { proxySinks } from '@temporalio/workflow';
-import { ATTR, type MlxSinks, type RunJobInput } from '../contract';
+import type { MlxSinks, RunJobInput } from '../contract';
+import { ATTR } from '../contract/span-attributes';
 import type { Outcome } from '../dead-letters';
 
 /** The job span's place in the trace: its name, its parent context, and its links. */

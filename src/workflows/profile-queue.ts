@@ -10,13 +10,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SharedActivities } from '../activities';
-import {
-  sameRun,
-  TURN_REQUEST_UPDATE,
-  type ProfileQueueState,
-  type TurnAnswer,
-  type TurnRequest,
-} from '../contract';
+import type { ProfileQueueState, TurnAnswer, TurnRequest } from '../contract';
+import { sameRun, TURN_REQUEST_UPDATE } from '../contract/profile-queue';
 
 /** A job asks for the profile's turn (the job's requestProfileTurn local activity, with start). */
 export const requestTurn = defineUpdate<TurnAnswer, [TurnRequest]>(TURN_REQUEST_UPDATE);

@@ -7,7 +7,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SharedActivities } from '../activities';
-import { profileQueueWorkflowId, type TurnRequest } from '../contract';
+import type { TurnRequest } from '../contract';
+import { profileQueueWorkflowId } from '../contract/task-queues';
 import type { JobContext } from './job-context';
 import { turnGranted, turnReleased } from './profile-queue';
 

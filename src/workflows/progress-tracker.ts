@@ -1,11 +1,6 @@
 import { isCancellation } from '@temporalio/workflow';
-import {
-  failureInfo,
-  type DeadLetterInfo,
-  type JobProgress,
-  type StepName,
-  type StepRecord,
-} from '../contract';
+import type { DeadLetterInfo, JobProgress, StepName, StepRecord } from '../contract';
+import { failureInfo } from '../contract/failure-info';
 
 /** Step timings as the `progress` query shows them; times are workflow time, so replay-safe. */
 export class ProgressTracker {

@@ -2,7 +2,7 @@ import { CancellationScope, patched, proxyActivities, workflowInfo } from '@temp
 import type { SharedActivities } from '../activities';
 import type { WebhookBody } from '../contract';
 import type { Outcome } from '../dead-letters';
-import { activityOptions } from '../policies';
+import { activityOptions } from '../policies/activity-options';
 import type { JobContext } from './job-context';
 
 /** Posts the outcome to callback_url (if any); returns the delivery's failure, if it failed for good. */

@@ -1,6 +1,7 @@
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { defineQuery, patched, setHandler, upsertMemo } from '@temporalio/workflow';
-import { ATTR, jobAttributes, jobRef, type JobProgress, type JobResult, type RunJobInput } from '../contract';
+import type { JobProgress, JobResult, RunJobInput } from '../contract';
+import { ATTR, jobAttributes, jobRef } from '../contract/span-attributes';
 import { DeadLetterDesk, settle, webhookFailure, type Outcome } from '../dead-letters';
 import { driveSteps } from './drive-steps';
 import type { JobContext } from './job-context';

@@ -1,12 +1,8 @@
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import {
-  failure,
-  resolveScheduledSpec,
-  SA,
-  SCHEDULED_START_TIME,
-  scheduledTimeText,
-  type RunJobInput,
-} from '../contract';
+import type { RunJobInput } from '../contract';
+import { failure } from '../contract/failures';
+import { resolveScheduledSpec, SCHEDULED_START_TIME, scheduledTimeText } from '../contract/scheduled-run';
+import { SA } from '../contract/search-attributes';
 
 /**
  * A run a schedule started carries the schedule's template: it becomes this run's job here, once, at the

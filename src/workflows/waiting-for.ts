@@ -1,5 +1,6 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import { SA, type WaitReason } from '../contract';
+import type { WaitReason } from '../contract';
+import { SA } from '../contract/search-attributes';
 
 /** Sets what the run waits for now (undefined: nothing); a call that changes nothing writes nothing. */
 export type WaitingFor = (reason: WaitReason | undefined) => void;
