@@ -1,19 +1,29 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 // Straight from the file: the library's index reaches the workflows, which name these activities.
-import { askForTurn } from '../client-library/profile-turns';
+import { askForTurn, grantTurn, releaseTurn } from '../client-library/profile-turns';
 import type { TurnRequest } from '../contract';
 import type { RunRef } from '../host';
 
 /**
  * The local activities of same-profile waiting: a job asks its profile's queue for a turn (the queue is
- * started when it is not running), and the queue checks whether a holder that went silent is still open.
+ * started when it is not running) and gives it back; the queue tells the next job, and checks whether a holder that went silent is still open.
  */
 export function profileQueueActivities(temporal: Pick<Client, 'workflow' | 'withDeadline'>) {
   return {
     /** One round trip: the queue answers at once whether the turn is the job's (a free profile). */
     requestProfileTurn(input: { profile_id: string; task_queue: string; request: TurnRequest }) {
       return askForTurn(temporal, input);
+    },
+
+    /** Gives the turn back with a signal from here, not from the workflow: no workflow task follows it. */
+    releaseProfileTurn(input: { profile_id: string; request: TurnRequest }) {
+      return releaseTurn(temporal, input);
+    },
+
+    /** The queue tells the next job its turn came (false: that run is gone), from here for the same reason. */
+    grantProfileTurn(run: TurnRequest) {
+      return grantTurn(temporal, run);
     },
 
     async runIsOpen(run: RunRef): Promise<boolean> {

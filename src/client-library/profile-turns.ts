@@ -1,7 +1,9 @@
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   PROFILE_QUEUE_WORKFLOW,
   profileQueueWorkflowId,
+  TURN_GRANTED_SIGNAL,
+  TURN_RELEASED_SIGNAL,
   TURN_REQUEST_UPDATE,
   turnsTaskQueue,
   type ProfileQueueState,
@@ -33,4 +35,36 @@ export async function askForTurn(
     TURN_REQUEST_UPDATE,
     { args: [input.request], startWorkflowOperation },
   );
+}
+
+/**
+ * Gives a run's turn back (or takes it out of the queue while it waits). A queue that is not running
+ * holds nobody, so there is nothing to give back; giving back twice changes nothing.
+ */
+export async function releaseTurn(
+  client: Pick<Client, 'workflow'>,
+  input: { profile_id: string; request: Pick<TurnRequest, 'workflow_id' | 'run_id'> },
+): Promise<void> {
+  const { workflow_id, run_id } = input.request;
+  try {
+    await client.workflow
+      .getHandle(profileQueueWorkflowId(input.profile_id))
+      .signal<[Pick<TurnRequest, 'workflow_id' | 'run_id'>]>(TURN_RELEASED_SIGNAL, { workflow_id, run_id });
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+}
+
+/** Tells a waiting run that its turn came; false when that run is gone (it closed while it waited). */
+export async function grantTurn(
+  client: Pick<Client, 'workflow'>,
+  run: Pick<TurnRequest, 'workflow_id' | 'run_id'>,
+): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(run.workflow_id, run.run_id).signal(TURN_GRANTED_SIGNAL);
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }

@@ -1,8 +1,13 @@
 /** One profile's queue of jobs: who holds the profile's turn and who waits for it, oldest first. */
 
-/** The queue's workflow type and the update that asks it for a turn, by name (the activity that starts it sends it). */
+/**
+ * The queue's workflow type, the update that asks it for a turn, the signal that gives a turn back and
+ * the one that tells a waiting job its turn came, by name (local activities send them).
+ */
 export const PROFILE_QUEUE_WORKFLOW = 'profileQueue';
 export const TURN_REQUEST_UPDATE = 'requestTurn';
+export const TURN_RELEASED_SIGNAL = 'turnReleased';
+export const TURN_GRANTED_SIGNAL = 'turnGranted';
 export interface TurnRequest {
   workflow_id: string;
   run_id: string;

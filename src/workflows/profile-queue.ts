@@ -5,20 +5,26 @@ import {
   defineSignal,
   defineUpdate,
   getExternalWorkflowHandle,
+  patched,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SharedActivities } from '../activities';
 import type { ProfileQueueState, TurnAnswer, TurnRequest } from '../contract';
-import { sameRun, TURN_REQUEST_UPDATE } from '../contract/profile-queue';
+import {
+  sameRun,
+  TURN_GRANTED_SIGNAL,
+  TURN_RELEASED_SIGNAL,
+  TURN_REQUEST_UPDATE,
+} from '../contract/profile-queue';
 
 /** A job asks for the profile's turn (the job's requestProfileTurn local activity, with start). */
 export const requestTurn = defineUpdate<TurnAnswer, [TurnRequest]>(TURN_REQUEST_UPDATE);
 /** A job is done with its turn, or stops waiting for it (cancelled, deadline). */
-export const turnReleased = defineSignal<[Pick<TurnRequest, 'workflow_id' | 'run_id'>]>('turnReleased');
+export const turnReleased = defineSignal<[Pick<TurnRequest, 'workflow_id' | 'run_id'>]>(TURN_RELEASED_SIGNAL);
 /** Sent to a waiting job when its turn comes. */
-export const turnGranted = defineSignal('turnGranted');
+export const turnGranted = defineSignal(TURN_GRANTED_SIGNAL);
 export const queueQuery = defineQuery<ProfileQueueState>('queue');
 
 /** How often a holder that neither releases nor finishes is checked: a terminated job frees its turn. */
@@ -28,7 +34,9 @@ const IDLE_MS = 60_000;
 /** Past this many history events the queue continues as new, carrying its holder and waiters. */
 const HISTORY_LIMIT = 2_000;
 
-const { runIsOpen } = proxyLocalActivities<SharedActivities>({ startToCloseTimeout: '10 seconds' });
+const { runIsOpen, grantProfileTurn } = proxyLocalActivities<SharedActivities>({
+  startToCloseTimeout: '10 seconds',
+});
 
 /**
  * One profile's turns, first come first served (the client asks as it submits, so that is the order of
@@ -74,12 +82,19 @@ export async function profileQueue(state: ProfileQueueState): Promise<void> {
       }
       // Held from now, so no request answered while the signal is on its way takes the turn too.
       holder = next;
-      try {
-        await getExternalWorkflowHandle(next.workflow_id, next.run_id).signal(turnGranted);
-      } catch {
-        // That run is gone (closed before its turn): the next one gets it.
-        if (holder === next) holder = undefined;
-      }
+      // Since `turn-granted-by-activity` the signal goes from a local activity, which also tells a run
+      // that is gone from one that could not be reached (it retries those); a signal the workflow sends
+      // itself is recorded as sent in a workflow task of its own.
+      const told = patched('turn-granted-by-activity')
+        ? await grantProfileTurn(next)
+        : await getExternalWorkflowHandle(next.workflow_id, next.run_id)
+            .signal(turnGranted)
+            .then(
+              () => true,
+              () => false,
+            );
+      // false: that run is gone (closed before its turn), and the next one gets it.
+      if (!told && holder === next) holder = undefined;
       continue;
     }
     const current = holder;

@@ -2,6 +2,7 @@ import {
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
@@ -21,6 +22,12 @@ const { requestProfileTurn } = proxyLocalActivities<SharedActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumInterval: '5 seconds' },
 });
+// Bounded: a release that never lands is made good by the queue itself, which frees a holder whose run
+// has closed (its holder check).
+const { releaseProfileTurn } = proxyLocalActivities<SharedActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumInterval: '5 seconds', maximumAttempts: 5 },
+});
 
 /**
  * Takes this job's turn on its profile: asks the profile's queue (starting it if needed), which answers
@@ -38,11 +45,17 @@ export async function takeProfileTurn(ctx: JobContext): Promise<ProfileTurn> {
     job_id: ctx.spec.job_id,
     asked_at: startTime.getTime(),
   };
-  const queue = getExternalWorkflowHandle(profileQueueWorkflowId(ctx.spec.profile_id));
+  const { profile_id } = ctx.spec;
+  // Since `turn-released-by-activity` the signal goes from a local activity: a signal the workflow sends
+  // itself is recorded as sent in a workflow task of its own, one more per job.
   const release = () =>
-    CancellationScope.nonCancellable(() => queue.signal(turnReleased, request)).catch(() => undefined);
+    CancellationScope.nonCancellable(() =>
+      patched('turn-released-by-activity')
+        ? releaseProfileTurn({ profile_id, request })
+        : getExternalWorkflowHandle(profileQueueWorkflowId(profile_id)).signal(turnReleased, request),
+    ).catch(() => undefined);
   const answer = await requestProfileTurn({
-    profile_id: ctx.spec.profile_id,
+    profile_id,
     task_queue: taskQueue,
     request,
   });

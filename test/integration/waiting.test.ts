@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitForJob } from '../../src/client-library';
-import { waitingQuery, workflowIdFor, type WaitReason } from '../../src/contract';
+import {
+  profileQueueWorkflowId,
+  TURN_RELEASED_SIGNAL,
+  waitingQuery,
+  workflowIdFor,
+  type WaitReason,
+} from '../../src/contract';
 import { startHarness, type Harness } from '../helpers/harness';
 import { waitUntil } from '../helpers/processes';
 
@@ -77,6 +83,22 @@ test('jobs for one profile run one at a time in the order they were submitted, w
     ids,
     'the tasks ran in submission order',
   );
+  // Each job gave its turn back, and the queue told the next one, from local activities: no workflow sent
+  // a signal itself, which would have cost it a workflow task of its own.
+  const history = async (workflowId: string) =>
+    (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const queue = await history(profileQueueWorkflowId('fifo-profile'));
+  const releases = queue.filter(
+    (e) => e.workflowExecutionSignaledEventAttributes?.signalName === TURN_RELEASED_SIGNAL,
+  );
+  assert.equal(releases.length, ids.length, 'the queue was given every turn back');
+  assert.equal(queue.filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes).length, 0);
+  for (const id of ids) {
+    const sent = (await history(workflowIdFor(id))).filter(
+      (e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes,
+    );
+    assert.equal(sent.length, 0, `${id}: the workflow sent no signal itself`);
+  }
 });
 
 test('jobs that find every slot taken wait in the acquire queue: no attempt fails, every job completes', async () => {
