@@ -7,7 +7,8 @@ import type { RunRef } from '../host';
 
 /**
  * The local activities of same-profile waiting: a job asks its profile's queue for a turn (the queue is
- * started when it is not running) and gives it back; the queue tells the next job, and checks whether a holder that went silent is still open.
+ * started when it is not running) and gives it back; the queue tells the next job its turn came, and
+ * checks whether a holder that went silent is still open.
  */
 export function profileQueueActivities(temporal: Pick<Client, 'workflow' | 'withDeadline'>) {
   return {

@@ -1,4 +1,9 @@
-import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import {
   PROFILE_QUEUE_WORKFLOW,
   profileQueueWorkflowId,
@@ -37,34 +42,34 @@ export async function askForTurn(
   );
 }
 
+/** The run a turn belongs to. */
+type TurnRun = Pick<TurnRequest, 'workflow_id' | 'run_id'>;
+
+/** Signals a workflow; false when it is not running (closed, or never started): there is no one to tell. */
+async function signalIfRunning(handle: WorkflowHandle, signal: string, ...args: unknown[]): Promise<boolean> {
+  try {
+    await handle.signal(signal, ...args);
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
 /**
  * Gives a run's turn back (or takes it out of the queue while it waits). A queue that is not running
  * holds nobody, so there is nothing to give back; giving back twice changes nothing.
  */
 export async function releaseTurn(
   client: Pick<Client, 'workflow'>,
-  input: { profile_id: string; request: Pick<TurnRequest, 'workflow_id' | 'run_id'> },
+  input: { profile_id: string; request: TurnRun },
 ): Promise<void> {
   const { workflow_id, run_id } = input.request;
-  try {
-    await client.workflow
-      .getHandle(profileQueueWorkflowId(input.profile_id))
-      .signal<[Pick<TurnRequest, 'workflow_id' | 'run_id'>]>(TURN_RELEASED_SIGNAL, { workflow_id, run_id });
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-  }
+  const queue = client.workflow.getHandle(profileQueueWorkflowId(input.profile_id));
+  await signalIfRunning(queue, TURN_RELEASED_SIGNAL, { workflow_id, run_id } satisfies TurnRun);
 }
 
 /** Tells a waiting run that its turn came; false when that run is gone (it closed while it waited). */
-export async function grantTurn(
-  client: Pick<Client, 'workflow'>,
-  run: Pick<TurnRequest, 'workflow_id' | 'run_id'>,
-): Promise<boolean> {
-  try {
-    await client.workflow.getHandle(run.workflow_id, run.run_id).signal(TURN_GRANTED_SIGNAL);
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
+export function grantTurn(client: Pick<Client, 'workflow'>, run: TurnRun): Promise<boolean> {
+  return signalIfRunning(client.workflow.getHandle(run.workflow_id, run.run_id), TURN_GRANTED_SIGNAL);
 }
