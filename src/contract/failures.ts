@@ -85,6 +85,11 @@ export const ERROR_TYPES = {
   },
   PlatformAuthFailed: { retryable: false, description: 'the platform refused the login' },
   PlatformBanned: { retryable: false, description: 'the platform banned or suspended the account' },
+  PayloadStoreUnavailable: {
+    retryable: true,
+    description:
+      'the claim-check store could not keep or return a payload too large for history (a full disk, an unwritable directory, its Redis down)',
+  },
   WebhookRejected: { retryable: false, description: 'the webhook receiver refused the delivery (4xx)' },
   WebhookUnavailable: { retryable: true, description: 'the webhook receiver is down, slow or overloaded' },
   WebhookTargetNotAllowed: {

@@ -4,6 +4,7 @@ export * from './config-error';
 export * from './dead-letter';
 export * from './failure-info';
 export * from './failures';
+export * from './io-reason';
 export * from './job-spec';
 export * from './metrics-sinks';
 export * from './outcome';

@@ -7,9 +7,13 @@
 import { createHash } from 'node:crypto';
 import { StorageDriverClaim, type Payload, type StorageDriver } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { failure } from '../contract/failures';
+import { ioReason } from '../contract/io-reason';
 
 export interface BlobStore {
   readonly kind: 'fs' | 'redis';
+  /** Where it keeps blobs, for messages: the directory, or the Redis host (never its credentials). */
+  readonly location: string;
   /** Stores `bytes` under `key` (their SHA-256, hex) and records `owner` (a workflow id) as referring to it. */
   put(key: string, bytes: Uint8Array, owner: string): Promise<void>;
   get(key: string): Promise<Buffer | undefined>;
@@ -42,7 +46,9 @@ export function blobStorageDriver(store: BlobStore): StorageDriver {
         payloads.map(async (payload) => {
           const bytes = PayloadProto.encode(payload).finish();
           const key = sha256Hex(bytes);
-          await store.put(key, bytes, owner);
+          await store.put(key, bytes, owner).catch((err: unknown) => {
+            throw unavailable(store, `could not keep a payload of ${mib(bytes.length)}`, err);
+          });
           return new StorageDriverClaim({ key, sha256: key, size: String(bytes.length) });
         }),
       );
@@ -56,7 +62,9 @@ export function blobStorageDriver(store: BlobStore): StorageDriver {
 async function retrieveOne(store: BlobStore, claim: StorageDriverClaim): Promise<Payload> {
   const { key, sha256, size } = claim.claimData;
   if (!key || !BLOB_KEY_PATTERN.test(key)) throw new Error('claim-check reference has no valid key');
-  const bytes = await store.get(key);
+  const bytes = await store.get(key).catch((err: unknown) => {
+    throw unavailable(store, `could not read claim-check blob ${key}`, err);
+  });
   if (!bytes) {
     throw new Error(
       `claim-check blob ${key} is not in the ${store.kind} store (removed after its retention, or written to another store)`,
@@ -67,3 +75,17 @@ async function retrieveOne(store: BlobStore, claim: StorageDriverClaim): Promise
   }
   return PayloadProto.decode(bytes);
 }
+
+/**
+ * A store that cannot be written or read fails the step that made or needs the payload, typed and
+ * retryable: a full disk or a Redis restart usually passes, and the step's retry policy then succeeds.
+ */
+function unavailable(store: BlobStore, what: string, err: unknown) {
+  return failure(
+    'PayloadStoreUnavailable',
+    `the claim-check store (${store.kind}, ${store.location}) ${what}: ${ioReason(err)}`,
+    { cause: err instanceof Error ? err : undefined },
+  );
+}
+
+const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;

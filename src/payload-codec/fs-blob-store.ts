@@ -27,6 +27,7 @@ export function createFsBlobStore(dir: string): BlobStore {
 
   return {
     kind: 'fs',
+    location: dir,
     async put(key, bytes, owner) {
       checkKey(key);
       // The reference first, then the object (written again, whole, by rename): a sweep that removed
@@ -37,8 +38,14 @@ export function createFsBlobStore(dir: string): BlobStore {
       await touch(join(ownerDir(owner), key));
       await mkdir(join(dir, 'objects'), { recursive: true });
       const tmp = `${object(key)}.${randomBytes(6).toString('hex')}.tmp`;
-      await writeFile(tmp, bytes);
-      await rename(tmp, object(key));
+      try {
+        await writeFile(tmp, bytes);
+        await rename(tmp, object(key));
+      } catch (err) {
+        // A write cut short (a full disk) must not hold on to the space it took.
+        await rm(tmp, { force: true });
+        throw err;
+      }
     },
     async get(key) {
       checkKey(key);

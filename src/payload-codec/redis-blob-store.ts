@@ -55,6 +55,7 @@ export function createRedisBlobStore(url: string, prefix = 'mlx'): BlobStore {
 
   return {
     kind: 'redis',
+    location: redisHost(url),
     async put(key, bytes, owner) {
       checkKey(key);
       await connection().eval(
@@ -95,4 +96,13 @@ export function createRedisBlobStore(url: string, prefix = 'mlx'): BlobStore {
       await current?.quit().catch(() => current.disconnect());
     },
   };
+}
+
+/** The Redis a URL names, without its user or password. */
+function redisHost(url: string): string {
+  try {
+    return new URL(url).host || 'redis';
+  } catch {
+    return 'redis';
+  }
 }

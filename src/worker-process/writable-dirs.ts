@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config';
+import { ioReason } from '../contract/io-reason';
 
 /**
  * Refuses to start on a directory the worker cannot write (read-only, not a directory, a full disk):
@@ -14,8 +15,6 @@ export function checkWritableDir(setting: string, dir: string): void {
     writeFileSync(probe, 'mlx-jobs checks that it can write here\n', { flush: true });
     rmSync(probe, { force: true });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'read-only file system' : code;
-    throw new ConfigError(`bad setting ${setting}: cannot write to ${dir} (${why})`);
+    throw new ConfigError(`bad setting ${setting}: cannot write to ${dir} (${ioReason(err)})`);
   }
 }

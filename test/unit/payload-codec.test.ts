@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import {
   blobStorageDriver,
   createEncryptionCodec,
   createFsBlobStore,
   createKeyRing,
+  createRedisBlobStore,
   sweepBlobs,
   UNOWNED,
 } from '../../src/payload-codec';
@@ -88,6 +89,25 @@ void describe('the claim-check driver over the filesystem store', () => {
     await assert.rejects(driver.retrieve({}, [claim!]), /does not match its reference/);
   });
 
+  void it('fails typed, naming the store and the reason, when a blob cannot be read', async () => {
+    const [claim] = await driver.store(workflow('mlx-job-c'), [plain('about to become unreadable')]);
+    const object = join(dir, 'objects', claim!.claimData.key!);
+    rmSync(object);
+    mkdirSync(object); // reading it now fails with EISDIR
+    const err = await driver.retrieve({}, [claim!]).then(
+      () => assert.fail('an unreadable blob must not be returned'),
+      (e: unknown) => e,
+    );
+    rmSync(object, { recursive: true });
+    assert.ok(err instanceof ApplicationFailure);
+    assert.equal(err.type, 'PayloadStoreUnavailable');
+    assert.equal(err.nonRetryable, false, 'retried by the step policy');
+    assert.equal(
+      err.message,
+      `the claim-check store (fs, ${dir}) could not read claim-check blob ${claim!.claimData.key!}: EISDIR`,
+    );
+  });
+
   void it('sweeps blobs of workflows Temporal no longer has, keeping shared and live ones', async () => {
     const shared = plain('the same output in two jobs');
     const [claimShared] = await driver.store(workflow('mlx-job-gone'), [shared]);
@@ -130,5 +150,13 @@ void describe('the claim-check driver over the filesystem store', () => {
       now: () => Date.now() + 5_000,
     });
     await assert.rejects(driver.retrieve({}, [claim!]), /is not in the fs store/);
+  });
+});
+
+void describe('the Redis claim-check store', () => {
+  void it('names its Redis in messages without the credentials of its URL', async () => {
+    const store = createRedisBlobStore('redis://mlx:hunter2-secret@127.0.0.1:6390/2');
+    assert.equal(store.location, '127.0.0.1:6390');
+    await store.close(); // nothing was opened: the connection is made on first use
   });
 });
