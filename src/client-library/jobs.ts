@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { trace } from '@opentelemetry/api';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -184,6 +185,10 @@ export async function waitForJob(
 ): Promise<JobResult> {
   const handle = client.workflow.getHandle<typeof runJob>(workflowIdFor(jobId));
   const stop = new AbortController();
+  // The SDK adds an abort listener to this signal for every long poll of the result (about one per 20 s)
+  // and never removes it: without this, a wait of a few minutes prints a MaxListenersExceededWarning.
+  // They go with the signal when the wait ends.
+  setMaxListeners(0, stop.signal);
   const result = client.withAbortSignal(stop.signal, () => handle.result());
   let done = false;
   let last = '';
