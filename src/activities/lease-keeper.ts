@@ -32,23 +32,15 @@ export function keepLease(
       failure('LeaseLost', `lease on profile ${lease.profile_id} ${why}`, { nonRetryable: true }),
     );
   };
-  const renew = async () => {
-    const sentAt = Date.now();
-    const held = await deps.leases.extend(lease.profile_id, lease.token, deps.leaseTtlMs);
-    if (held) confirmedAt = Math.max(confirmedAt, sentAt);
-    else {
-      options.log.warn('lease lost during the step: stopping it', {
-        profile_id: lease.profile_id,
-        token: lease.token,
-      });
-      lose('was lost during the step (expired or taken over)');
-    }
-  };
-  const timer = setInterval(
-    () => {
-      activity.heartbeat(options.details?.());
-      const unconfirmedMs = Date.now() - confirmedAt;
-      if (unconfirmedMs >= fenceAfterMs) {
+  // The self-fence runs on its own deadline, two thirds of the TTL after the last confirmed renewal was
+  // sent, not on the renewal ticks: checked only at a tick, it could come up to a whole interval late,
+  // as late as the lease's expiry.
+  let fence: NodeJS.Timeout | undefined;
+  const armFence = () => {
+    clearTimeout(fence);
+    fence = setTimeout(
+      () => {
+        const unconfirmedMs = Date.now() - confirmedAt;
         options.log.warn('lease not renewed in time: stopping this step before the lease can expire', {
           profile_id: lease.profile_id,
           token: lease.token,
@@ -58,8 +50,32 @@ export function keepLease(
         lose(
           `could not be renewed for ${unconfirmedMs} ms (lease store unreachable): stopped driving before it could expire`,
         );
-        return;
+      },
+      Math.max(0, confirmedAt + fenceAfterMs - Date.now()),
+    );
+  };
+  const renew = async () => {
+    const sentAt = Date.now();
+    const held = await deps.leases.extend(lease.profile_id, lease.token, deps.leaseTtlMs);
+    if (stopped || lost) return;
+    if (held) {
+      if (sentAt > confirmedAt) {
+        confirmedAt = sentAt;
+        armFence();
       }
+    } else {
+      options.log.warn('lease lost during the step: stopping it', {
+        profile_id: lease.profile_id,
+        token: lease.token,
+      });
+      lose('was lost during the step (expired or taken over)');
+    }
+  };
+  armFence();
+  const timer = setInterval(
+    () => {
+      activity.heartbeat(options.details?.());
+      if (lost) return; // fenced or lost: not ours to renew any more
       renew().catch((err: unknown) => options.log.warn('lease renewal failed', { error: err }));
     },
     renewalIntervalMs(deps.leaseTtlMs, activity.info.heartbeatTimeoutMs),
@@ -68,6 +84,7 @@ export function keepLease(
     stop: () => {
       stopped = true;
       clearInterval(timer);
+      clearTimeout(fence);
     },
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { keepLease } from '../../src/activities/lease-keeper';
 import { profileActivities } from '../../src/activities/profile';
 import { errorTypeOf } from '../../src/contract';
 import { failureOf } from '../helpers/failures';
@@ -62,4 +63,47 @@ test('a profile whose lease was lost is not started, and the step is not retried
   assert.equal(errorTypeOf(err), 'LeaseLost');
   assert.equal(err.nonRetryable, true);
   assert.equal(starts, 0, 'the launcher was not asked');
+});
+
+test('an unreachable lease store fences the step two thirds of the TTL after the last renewal, not at a later tick', async () => {
+  const ttl = 3_000;
+  // A heartbeat timeout of 2.5 s makes renewals every 833 ms, a grid that misses the 2 s fence deadline.
+  const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 2_500 });
+  let lastConfirmedSend = 0;
+  let answering = true;
+  const deps = unitDeps({
+    leaseTtlMs: ttl,
+    leases: {
+      ...createMemoryLeaseStore(),
+      // The first renewal is confirmed; after it the store never answers again.
+      extend: () => {
+        if (!answering) return new Promise<boolean>(() => undefined);
+        answering = false;
+        lastConfirmedSend = Date.now();
+        return Promise.resolve(true);
+      },
+    },
+  });
+  type Lost = { at: number; type?: string };
+  const lost: Lost = await env.run(
+    () =>
+      new Promise<Lost>((resolve) => {
+        const keeper = keepLease(
+          deps,
+          { profile_id: 'profile-1', token: 1 },
+          {
+            log: deps.log,
+            onLost: (err) => {
+              keeper.stop();
+              resolve({ at: Date.now(), type: err.type ?? undefined });
+            },
+          },
+        );
+      }),
+  );
+  assert.equal(lost.type, 'LeaseLost');
+  assert.ok(lastConfirmedSend > 0, 'one renewal was confirmed');
+  const after = lost.at - lastConfirmedSend;
+  // Due at 2000 ms; the next renewal tick after it would be at 2500 ms.
+  assert.ok(after >= 1_950 && after < 2_400, `fenced ${after} ms after the last confirmed renewal`);
 });
