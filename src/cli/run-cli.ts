@@ -244,5 +244,9 @@ export function describeCliError(err: unknown): { message: string; code: number 
     return { message: `refused: ${err.cause?.message ?? err.message}`, code };
   }
   if (errorTypeOf(err) === 'DeadLetterRequestInvalid') return { message: (err as Error).message, code: 2 };
+  // A claim-check blob the answer refers to cannot be read: the message names the blob and the store.
+  const blob = errorTypeOf(err);
+  if (blob === 'PayloadMissing' || blob === 'PayloadStoreUnavailable')
+    return { message: (err as Error).message, code: 1 };
   return undefined;
 }

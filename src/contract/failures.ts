@@ -90,6 +90,11 @@ export const ERROR_TYPES = {
     description:
       'the claim-check store could not keep or return a payload too large for history (a full disk, an unwritable directory, its Redis down)',
   },
+  PayloadMissing: {
+    retryable: false,
+    description:
+      'a claim-check blob a payload refers to is gone or altered (swept after its retention, written to another store, changed on disk)',
+  },
   WebhookRejected: { retryable: false, description: 'the webhook receiver refused the delivery (4xx)' },
   WebhookUnavailable: { retryable: true, description: 'the webhook receiver is down, slow or overloaded' },
   WebhookTargetNotAllowed: {

@@ -61,17 +61,21 @@ export function blobStorageDriver(store: BlobStore): StorageDriver {
 
 async function retrieveOne(store: BlobStore, claim: StorageDriverClaim): Promise<Payload> {
   const { key, sha256, size } = claim.claimData;
-  if (!key || !BLOB_KEY_PATTERN.test(key)) throw new Error('claim-check reference has no valid key');
+  if (!key || !BLOB_KEY_PATTERN.test(key)) throw failure('PayloadMissing', 'a claim-check reference has no valid key');
   const bytes = await store.get(key).catch((err: unknown) => {
     throw unavailable(store, `could not read claim-check blob ${key}`, err);
   });
   if (!bytes) {
-    throw new Error(
-      `claim-check blob ${key} is not in the ${store.kind} store (removed after its retention, or written to another store)`,
+    throw failure(
+      'PayloadMissing',
+      `claim-check blob ${key} is not in the claim-check store (${store.kind}, ${store.location}): removed after its retention, or written to another store`,
     );
   }
   if (String(bytes.length) !== size || sha256Hex(bytes) !== sha256) {
-    throw new Error(`claim-check blob ${key} does not match its reference (size or SHA-256 differ)`);
+    throw failure(
+      'PayloadMissing',
+      `claim-check blob ${key} in the claim-check store (${store.kind}, ${store.location}) does not match its reference (size or SHA-256 differ)`,
+    );
   }
   return PayloadProto.decode(bytes);
 }

@@ -64,6 +64,20 @@ void describe('an output larger than 2 MB on one worker (filesystem store)', () 
     const shown = JSON.parse(status.stdout) as { status: string; result: { output: BigOutput } };
     assert.equal(shown.status, 'COMPLETED');
     assert.equal(shown.result.output.rows.length, ROWS);
+
+    // Blobs deleted by hand: the answer names the missing blob and the store, in one line.
+    const objects = join(h.dataDir, 'blobs', 'objects');
+    for (const name of readdirSync(objects)) rmSync(join(objects, name));
+    const gone = await runCli(['status', 'big-1', '--json'], {
+      TEMPORAL_ADDRESS: h.server.address,
+      MLX_PAYLOAD_KEYS: KEYS,
+      MLX_CLAIM_CHECK_DIR: join(h.dataDir, 'blobs'),
+    });
+    assert.equal(gone.code, 1, gone.stdout);
+    assert.match(
+      gone.stderr.trim(),
+      /^mlx-jobs: claim-check blob [0-9a-f]{64} is not in the claim-check store \(fs, .*blobs\): removed after its retention, or written to another store$/,
+    );
   });
 });
 

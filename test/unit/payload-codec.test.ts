@@ -86,7 +86,12 @@ void describe('the claim-check driver over the filesystem store', () => {
     const bytes = readFileSync(object);
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
     await store.put(claim!.claimData.key!, bytes, 'mlx-job-b');
-    await assert.rejects(driver.retrieve({}, [claim!]), /does not match its reference/);
+    await assert.rejects(driver.retrieve({}, [claim!]), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'PayloadMissing');
+      assert.match(err.message, /in the claim-check store \(fs, .*\) does not match its reference/);
+      return true;
+    });
   });
 
   void it('fails typed, naming the store and the reason, when a blob cannot be read', async () => {
@@ -130,7 +135,15 @@ void describe('the claim-check driver over the filesystem store', () => {
       now: () => later,
     });
     assert.ok(swept.droppedOwners.includes('mlx-job-gone'));
-    await assert.rejects(driver.retrieve({}, [claimGone!]), /is not in the fs store/);
+    await assert.rejects(driver.retrieve({}, [claimGone!]), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'PayloadMissing', 'not retried: the blob will not come back');
+      assert.equal(
+        err.message,
+        `claim-check blob ${claimGone!.claimData.key!} is not in the claim-check store (fs, ${dir}): removed after its retention, or written to another store`,
+      );
+      return true;
+    });
     assert.ok(await driver.retrieve({}, [claimShared!]), 'still referred to by a live job');
     assert.ok(await driver.retrieve({}, [claimYoung!]));
     assert.ok(!(await store.owners()).includes('mlx-job-gone'));
@@ -149,7 +162,7 @@ void describe('the claim-check driver over the filesystem store', () => {
       unownedRetentionMs: 1_000,
       now: () => Date.now() + 5_000,
     });
-    await assert.rejects(driver.retrieve({}, [claim!]), /is not in the fs store/);
+    await assert.rejects(driver.retrieve({}, [claim!]), /is not in the claim-check store \(fs, /);
   });
 });
 
