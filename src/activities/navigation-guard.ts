@@ -1,4 +1,4 @@
-import type { Page, Route } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { failure } from '../contract';
 import { originOf } from '../secrets';
 
@@ -11,24 +11,31 @@ export interface NavigationGuard {
 }
 
 /**
- * Keeps the page's main frame within `origins`: a navigation anywhere else (a link, a redirect, a
- * script) is aborted before a request leaves the browser, so a credential is never typed into a page of
- * another site. Subresources and frames are left alone.
+ * Keeps the page's main frame within `origins`: a navigation anywhere else (a link, a script, each hop
+ * of a redirect) is failed before its request leaves the browser, so a credential is never typed into
+ * a page of another site. Subresources and frames are left alone.
+ *
+ * It pauses document requests only (the CDP Fetch domain, on a session of its own). A Playwright route
+ * would see every request but not the hops of a redirect: the browser follows those without asking it.
  */
 export async function guardNavigation(page: Page, origins: readonly string[]): Promise<NavigationGuard> {
+  const session = await page.context().newCDPSession(page);
+  const { frameTree } = await session.send('Page.getFrameTree');
+  const mainFrame = frameTree.frame.id;
   let blocked: string | undefined;
-  const handler = async (route: Route) => {
-    const request = route.request();
-    const origin = originOf(request.url());
-    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
-      if (!origin || !origins.includes(origin)) {
-        blocked ??= origin ?? new URL(request.url()).protocol;
-        return route.abort('blockedbyclient');
-      }
-    }
-    return route.fallback();
-  };
-  await page.route('**/*', handler);
+  session.on('Fetch.requestPaused', ({ requestId, frameId, request }) => {
+    const origin = originOf(request.url);
+    const refused = frameId === mainFrame && (!origin || !origins.includes(origin));
+    if (refused) blocked ??= origin ?? new URL(request.url).protocol;
+    // The page or its connection may be gone by now: nothing is left to answer then.
+    (refused
+      ? session.send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' })
+      : session.send('Fetch.continueRequest', { requestId })
+    ).catch(() => undefined);
+  });
+  await session.send('Fetch.enable', {
+    patterns: [{ urlPattern: '*', resourceType: 'Document', requestStage: 'Request' }],
+  });
   return {
     blocked: () => blocked,
     refusal: () =>
@@ -37,6 +44,6 @@ export async function guardNavigation(page: Page, origins: readonly string[]): P
         `the task navigated to ${blocked}, outside its credentials' origins (${origins.join(', ')})`,
         { details: { origin: blocked } },
       ),
-    remove: () => page.unroute('**/*', handler).catch(() => undefined),
+    remove: () => session.detach().catch(() => undefined),
   };
 }
