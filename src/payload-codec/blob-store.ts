@@ -61,7 +61,8 @@ export function blobStorageDriver(store: BlobStore): StorageDriver {
 
 async function retrieveOne(store: BlobStore, claim: StorageDriverClaim): Promise<Payload> {
   const { key, sha256, size } = claim.claimData;
-  if (!key || !BLOB_KEY_PATTERN.test(key)) throw failure('PayloadMissing', 'a claim-check reference has no valid key');
+  if (!key || !BLOB_KEY_PATTERN.test(key))
+    throw failure('PayloadMissing', 'a claim-check reference has no valid key');
   const bytes = await store.get(key).catch((err: unknown) => {
     throw unavailable(store, `could not read claim-check blob ${key}`, err);
   });
