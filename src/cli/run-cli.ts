@@ -245,8 +245,8 @@ export function describeCliError(err: unknown): { message: string; code: number 
   }
   if (errorTypeOf(err) === 'DeadLetterRequestInvalid') return { message: (err as Error).message, code: 2 };
   // A claim-check blob the answer refers to cannot be read: the message names the blob and the store.
-  const blob = errorTypeOf(err);
-  if (blob === 'PayloadMissing' || blob === 'PayloadStoreUnavailable')
+  const type = errorTypeOf(err);
+  if (type === 'PayloadMissing' || type === 'PayloadStoreUnavailable')
     return { message: (err as Error).message, code: 1 };
   return undefined;
 }

@@ -69,13 +69,13 @@ async function retrieveOne(store: BlobStore, claim: StorageDriverClaim): Promise
   if (!bytes) {
     throw failure(
       'PayloadMissing',
-      `claim-check blob ${key} is not in the claim-check store (${store.kind}, ${store.location}): removed after its retention, or written to another store`,
+      `claim-check blob ${key} is not in ${named(store)}: removed after its retention, or written to another store`,
     );
   }
   if (String(bytes.length) !== size || sha256Hex(bytes) !== sha256) {
     throw failure(
       'PayloadMissing',
-      `claim-check blob ${key} in the claim-check store (${store.kind}, ${store.location}) does not match its reference (size or SHA-256 differ)`,
+      `claim-check blob ${key} in ${named(store)} does not match its reference (size or SHA-256 differ)`,
     );
   }
   return PayloadProto.decode(bytes);
@@ -86,11 +86,12 @@ async function retrieveOne(store: BlobStore, claim: StorageDriverClaim): Promise
  * retryable: a full disk or a Redis restart usually passes, and the step's retry policy then succeeds.
  */
 function unavailable(store: BlobStore, what: string, err: unknown) {
-  return failure(
-    'PayloadStoreUnavailable',
-    `the claim-check store (${store.kind}, ${store.location}) ${what}: ${ioReason(err)}`,
-    { cause: err instanceof Error ? err : undefined },
-  );
+  return failure('PayloadStoreUnavailable', `${named(store)} ${what}: ${ioReason(err)}`, {
+    cause: err instanceof Error ? err : undefined,
+  });
 }
+
+/** The store as messages name it: its kind and where it keeps blobs. */
+const named = (store: BlobStore) => `the claim-check store (${store.kind}, ${store.location})`;
 
 const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
