@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { type JobRef } from '../contract';
 import { connectProfileBrowser } from '../cdp';
 import { stepSpan } from '../telemetry';
@@ -17,6 +18,9 @@ export interface CdpConnectInput {
   lease_token?: number;
 }
 
+/** Kept between the attach's own deadline and the attempt's start-to-close, for the failure to be sent. */
+const REPORT_MARGIN_MS = 2_000;
+
 export function cdpActivities(deps: ActivityDeps) {
   return {
     /** Proves the profile's browser answers on CDP and can be driven, before the task starts. */
@@ -31,7 +35,13 @@ export function cdpActivities(deps: ActivityDeps) {
           keeper = keepLease(deps, lease, { log: deps.log, onLost: (err) => lost.abort(err) });
         }
         try {
-          const connection = await connectProfileBrowser(deps.cdpHost, port, { signal: lost.signal });
+          // The attach ends within the attempt's start-to-close, so a slow one fails with its own reason
+          // (which phase, after how long) instead of a bare StartToClose timeout.
+          const activity = Context.current();
+          const connection = await connectProfileBrowser(deps.cdpHost, port, {
+            signal: AbortSignal.any([lost.signal, activity.cancellationSignal]),
+            timeoutMs: Math.max(REPORT_MARGIN_MS, activity.info.startToCloseTimeoutMs - REPORT_MARGIN_MS),
+          });
           const { browser, browserVersion } = connection;
           const pages = browser.contexts().reduce((sum, context) => sum + context.pages().length, 0);
           span.setAttribute('mlx.browser.version', browserVersion);

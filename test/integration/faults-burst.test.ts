@@ -22,17 +22,22 @@ after(async () => {
   await h?.close();
 });
 
-// The harness's fast retries, with the default time limits: 160 Chromium starts on two cores can
-// outlast the harness's one-minute caps, and a step timed out by the test's policy is not a lost job.
+// The harness's short retry intervals, with the default time limits and attempt counts: 160 Chromium
+// starts on two cores can outlast the harness's one-minute caps and its two attempts (a CI run saw one
+// cdpConnect time out twice), and a step given up by the test's tighter policy is not a lost job.
 const burstPolicies = (): StepPolicies =>
   Object.fromEntries(
-    Object.entries(h.policies).map(([step, policy]) => [
-      step,
-      {
-        ...policy,
-        schedule_to_close_ms: DEFAULT_STEP_POLICIES[step as keyof StepPolicies].schedule_to_close_ms,
-      },
-    ]),
+    Object.entries(h.policies).map(([step, policy]) => {
+      const defaults = DEFAULT_STEP_POLICIES[step as keyof StepPolicies];
+      return [
+        step,
+        {
+          ...policy,
+          schedule_to_close_ms: defaults.schedule_to_close_ms,
+          retry: { ...policy.retry, maximum_attempts: defaults.retry.maximum_attempts },
+        },
+      ];
+    }),
   ) as StepPolicies;
 
 const launcherStarts = (profileId: string) =>

@@ -106,9 +106,10 @@ test('cdpConnect keeps the lease alive while it waits for the browser', async ()
   };
   const deps = unitDeps({ leases: counted, leaseTtlMs: 3_000 });
   const lease = await leases.acquire('fenced-3', { worker_id: 'w1', job_id: 'j' }, 3_000);
-  // Nothing listens on port 1: the probe waits its full 15 s, far longer than the lease's TTL.
+  // Nothing listens on port 1: the probe waits for as long as the attempt's start-to-close allows
+  // (12 s less the margins, about 9 s), three times the lease's TTL.
   await failureOf(
-    run(() =>
+    new MockActivityEnvironment({ startToCloseTimeoutMs: 12_000 }).run(() =>
       cdpActivities(deps).cdpConnect({ job: jobOf('j', 'fenced-3'), port: 1, lease_token: lease!.token }),
     ),
     'CdpUnreachable',
