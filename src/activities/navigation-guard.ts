@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Browser, CDPSession } from 'playwright-core';
 import { failure } from '../contract';
 import { originOf } from '../secrets';
 
@@ -11,27 +11,32 @@ export interface NavigationGuard {
 }
 
 /**
- * Keeps the page's main frame within `origins`: a navigation anywhere else (a link, a script, each hop
- * of a redirect) is failed before its request leaves the browser, so a credential is never typed into
- * a page of another site. Subresources and frames are left alone.
+ * Keeps the main frame of every tab of the browser within `origins`: the task's page, and any popup it
+ * opens (window.open, a target=_blank link), from the popup's first request on. A navigation anywhere
+ * else (a link, a script, each hop of a redirect) is failed before its request leaves the browser, so a
+ * credential is never typed into a page of another site. Subresources and frames are left alone. The
+ * whole browser is the job's: a profile runs one job at a time.
  *
- * It pauses document requests only (the CDP Fetch domain, on a session of its own). A Playwright route
- * would see every request but not the hops of a redirect: the browser follows those without asking it.
+ * It pauses document requests only, through the CDP Fetch domain on a browser-wide session. A Playwright
+ * route would not see the hops of a redirect (the browser follows them without asking it), and a guard
+ * on the page's own session would not see a popup, whose first request is sent before the task holds it.
  */
-export async function guardNavigation(page: Page, origins: readonly string[]): Promise<NavigationGuard> {
-  const session = await page.context().newCDPSession(page);
-  const { frameTree } = await session.send('Page.getFrameTree');
-  const mainFrame = frameTree.frame.id;
+export async function guardNavigation(
+  browser: Browser,
+  origins: readonly string[],
+): Promise<NavigationGuard> {
+  const session = await browser.newBrowserCDPSession();
+  const isMainFrame = mainFrames(session);
   let blocked: string | undefined;
   session.on('Fetch.requestPaused', ({ requestId, frameId, request }) => {
-    const origin = originOf(request.url);
-    const refused = frameId === mainFrame && (!origin || !origins.includes(origin));
-    if (refused) blocked ??= origin ?? new URL(request.url).protocol;
-    // The page or its connection may be gone by now: nothing is left to answer then.
-    (refused
-      ? session.send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' })
-      : session.send('Fetch.continueRequest', { requestId })
-    ).catch(() => undefined);
+    void (async () => {
+      const origin = originOf(request.url);
+      const refused = (!origin || !origins.includes(origin)) && (await isMainFrame(frameId));
+      if (refused) blocked ??= origin ?? new URL(request.url).protocol;
+      await (refused
+        ? session.send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' })
+        : session.send('Fetch.continueRequest', { requestId }));
+    })().catch(() => undefined); // the tab or the connection may be gone by now: nothing is left to answer
   });
   await session.send('Fetch.enable', {
     patterns: [{ urlPattern: '*', resourceType: 'Document', requestStage: 'Request' }],
@@ -45,5 +50,25 @@ export async function guardNavigation(page: Page, origins: readonly string[]): P
         { details: { origin: blocked } },
       ),
     remove: () => session.detach().catch(() => undefined),
+  };
+}
+
+/**
+ * Whether a frame is the main frame of a tab: a tab's target id is its main frame's id. A frame in its
+ * tab's process has no target of its own, and a frame in another process is an "iframe" target. Any
+ * other answer (the connection failing) counts as a main frame: the guard fails closed.
+ */
+function mainFrames(session: CDPSession): (frameId: string) => Promise<boolean> {
+  const known = new Map<string, boolean>();
+  return async (frameId) => {
+    let main = known.get(frameId);
+    if (main === undefined) {
+      main = await session
+        .send('Target.getTargetInfo', { targetId: frameId })
+        .then(({ targetInfo }) => targetInfo.type === 'page')
+        .catch((err: unknown) => !String(err).includes('No target with given id'));
+      known.set(frameId, main);
+    }
+    return main;
   };
 }

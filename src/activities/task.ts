@@ -81,7 +81,9 @@ export function taskActivities(deps: ActivityDeps) {
           browser.once('disconnected', onDisconnected);
           const context = browser.contexts()[0] ?? (await browser.newContext());
           const page = context.pages()[0] ?? (await context.newPage());
-          const guard = uses.length ? await guardNavigation(page, deps.secrets.originsOf(uses)) : undefined;
+          const guard = uses.length
+            ? await guardNavigation(browser, deps.secrets.originsOf(uses))
+            : undefined;
           try {
             const taskContext: TaskContext = {
               job: { ...job, attempt },

@@ -43,12 +43,15 @@ void describe('the navigation guard', { timeout: 60_000 }, () => {
   let home: Site;
   let away: Site;
   let context: BrowserContext | undefined;
+  let guard: NavigationGuard | undefined;
 
   before(async () => {
     [home, away] = await Promise.all([startSite(), startSite()]);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_FLAGS] });
   });
   afterEach(async () => {
+    await guard?.remove();
+    guard = undefined;
     await context?.close();
     context = undefined;
     away.hits.length = 0;
@@ -59,9 +62,11 @@ void describe('the navigation guard', { timeout: 60_000 }, () => {
   });
 
   async function guarded(): Promise<{ page: Page; guard: NavigationGuard }> {
+    await guard?.remove();
+    await context?.close();
     context = await browser.newContext();
     const page = await context.newPage();
-    const guard = await guardNavigation(page, [home.origin]);
+    guard = await guardNavigation(browser, [home.origin]);
     await page.goto(`${home.origin}/start`);
     return { page, guard };
   }
@@ -81,7 +86,6 @@ void describe('the navigation guard', { timeout: 60_000 }, () => {
     await link.page.waitForLoadState();
     assert.equal(link.guard.blocked(), away.origin);
     assert.match(link.guard.refusal().message, /navigated to http:\/\/127\.0\.0\.1:\d+, outside/);
-    await context?.close();
 
     const script = await guarded();
     await script.page
@@ -89,7 +93,6 @@ void describe('the navigation guard', { timeout: 60_000 }, () => {
       .catch(() => undefined);
     await assert.rejects(script.page.waitForURL(`${away.origin}/by-script`, { timeout: 1_000 }));
     assert.equal(script.guard.blocked(), away.origin);
-    await context?.close();
 
     const redirect = await guarded();
     await redirect.page
@@ -100,17 +103,58 @@ void describe('the navigation guard', { timeout: 60_000 }, () => {
     assert.deepEqual(away.hits, [], 'no request reached the other origin');
   });
 
-  void it('leaves subresources and frames of other origins alone, and goes away when removed', async () => {
+  void it('guards a popup from its first request: window.open, a target=_blank link, a redirect in it', async () => {
+    const opened = await guarded();
+    const byScript = opened.page.waitForEvent('popup');
+    await opened.page.evaluate((to) => void window.open(to), `${away.origin}/by-window-open`);
+    await (await byScript).waitForLoadState();
+    assert.equal(opened.guard.blocked(), away.origin);
+
+    const linked = await guarded();
+    const hop = `${home.origin}/go?to=${encodeURIComponent(`${away.origin}/by-popup-redirect`)}`;
+    await linked.page.setContent(`<a id="away" target="_blank" href="${hop}">away</a>`);
+    const byLink = linked.page.waitForEvent('popup');
+    await linked.page.click('#away');
+    await (await byLink).waitForLoadState();
+    assert.equal(linked.guard.blocked(), away.origin, 'the redirect hop in the popup is checked');
+
+    assert.deepEqual(away.hits, [], 'no request reached the other origin');
+
+    const within = await guarded();
+    const popup = within.page.waitForEvent('popup');
+    await within.page.evaluate((to) => void window.open(to), `${home.origin}/popup`);
+    const page = await popup;
+    await page.waitForLoadState();
+    assert.equal(await page.title(), '/popup', 'a popup within the origins loads');
+    assert.equal(within.guard.blocked(), undefined);
+  });
+
+  void it("holds when the task routes requests itself: both see the page's navigations", async () => {
     const { page, guard } = await guarded();
+    const routed: string[] = [];
+    await page.route('**/*', (route) => {
+      routed.push(new URL(route.request().url()).pathname);
+      return route.continue();
+    });
+    await page.goto(`${home.origin}/routed`);
+    assert.equal(await page.title(), '/routed');
+    await page.goto(`${away.origin}/routed-away`).catch(() => undefined);
+    assert.equal(guard.blocked(), away.origin);
+    assert.deepEqual(away.hits, [], 'no request reached the other origin');
+    assert.ok(routed.includes('/routed'), "the task's route saw its own navigation");
+  });
+
+  void it('leaves subresources and frames of other origins alone, and goes away when removed', async () => {
+    const { page, guard: installed } = await guarded();
     await page.setContent(
       `<img src="${away.origin}/pixel.png"><iframe src="${away.origin}/in-frame"></iframe>`,
     );
     await page.waitForLoadState('load');
     assert.ok(away.hits.includes('/pixel.png'), 'the image loaded');
     assert.ok(away.hits.includes('/in-frame'), 'the frame loaded');
-    assert.equal(guard.blocked(), undefined);
+    assert.equal(installed.blocked(), undefined);
 
-    await guard.remove();
+    await installed.remove();
     await page.goto(`${away.origin}/after-remove`);
     assert.equal(await page.title(), '/after-remove');
   });
