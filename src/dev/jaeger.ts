@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { tiedToParent } from './tied-to-parent';
 import { waitUntilServing } from './wait-ready';
 
 /**
@@ -69,7 +70,8 @@ export async function startJaeger(timeoutMs = 30_000): Promise<Jaeger> {
     JAEGER_QUERY_GRPC_PORT: await freePort(),
     JAEGER_HEALTH_PORT: await freePort(),
   };
-  const child = spawn(jaegerPath(), ['--config', config], {
+  const server = tiedToParent(jaegerPath(), ['--config', config]);
+  const child = spawn(server.command, server.args, {
     env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

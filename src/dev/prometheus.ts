@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { freePort } from './free-port';
+import { tiedToParent } from './tied-to-parent';
 import { waitUntilServing } from './wait-ready';
 
 export interface LocalPrometheus {
@@ -57,17 +58,14 @@ export async function startPrometheus(options: {
     }),
   );
   const port = await freePort();
-  const child = spawn(
-    options.binary ?? 'prometheus',
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--enable-feature=exemplar-storage',
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const server = tiedToParent(options.binary ?? 'prometheus', [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--enable-feature=exemplar-storage',
+    '--log.level=warn',
+  ]);
+  const child = spawn(server.command, server.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_TYPES } from '../contract';
 import { freePort } from './free-port';
+import { findOnPath, tiedToParent } from './tied-to-parent';
 
 /** Must match TEMPORAL_CLI_VERSION in scripts/ensure-tools.sh, which builds and caches it. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -15,10 +16,7 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
   const cacheRoot = env.MLX_TOOLS_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mlx-jobs');
   const cached = join(cacheRoot, `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal');
   if (existsSync(cached)) return cached;
-  const onPath = (env.PATH ?? '')
-    .split(':')
-    .map((dir) => join(dir, 'temporal'))
-    .find((p) => existsSync(p));
+  const onPath = findOnPath('temporal', env);
   if (onPath) return onPath;
   throw new Error(
     `Temporal CLI not found (looked at TEMPORAL_CLI_PATH, ${cached}, PATH): run scripts/ensure-tools.sh`,
@@ -106,7 +104,8 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   for (const [name, type] of Object.entries(options.searchAttributes ?? SEARCH_ATTRIBUTE_TYPES)) {
     args.push('--search-attribute', `${name}=${type}`);
   }
-  const child = spawn(options.cliPath ?? findTemporalCli(), args, {
+  const server = tiedToParent(options.cliPath ?? findTemporalCli(), args);
+  const child = spawn(server.command, server.args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });

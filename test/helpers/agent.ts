@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { tiedToParent } from '../../src/dev/tied-to-parent';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -13,14 +14,12 @@ export interface AgentProcess {
  * outlives its worker and can hang or die on its own. `args` are the launcher's flags (e.g. --faults).
  */
 export async function startAgentProcess(dataDir: string, args: string[] = []): Promise<AgentProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src', 'launcher', 'standalone.ts'), ...args],
-    {
-      env: { ...process.env, MLX_DATA_DIR: dataDir, MLX_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
+  const script = join(ROOT, 'src', 'launcher', 'standalone.ts');
+  const agent = tiedToParent(process.execPath, ['--import', 'tsx', script, ...args]);
+  const child = spawn(agent.command, agent.args, {
+    env: { ...process.env, MLX_DATA_DIR: dataDir, MLX_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', () => reject(new Error('the agent exited')));

@@ -46,3 +46,31 @@ export async function waitUntil(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Live (not zombie) children of `pid`, with their command names, from /proc. */
+export function childrenOf(pid: number): { pid: number; name: string }[] {
+  const found: { pid: number; name: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === pid && state !== 'Z')
+        found.push({ pid: Number(entry), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+/** True once `pid` no longer runs: ended, or a zombie its new parent has not reaped yet. */
+export function processEnded(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}

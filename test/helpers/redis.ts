@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { freePort } from '../../src/dev/free-port';
+import { tiedToParent } from '../../src/dev/tied-to-parent';
 
 export interface RedisServer {
   url: string;
@@ -17,11 +18,9 @@ export async function startRedis(timeoutMs = 10_000, port?: number, aofDir?: str
   const persistence = aofDir
     ? ['--dir', aofDir, '--appendonly', 'yes', '--appendfsync', 'always']
     : ['--appendonly', 'no'];
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
-    { stdio: 'ignore' },
-  );
+  const flags = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence];
+  const server = tiedToParent('redis-server', flags);
+  const child = spawn(server.command, server.args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + timeoutMs;
   while (

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { tiedToParent } from '../../src/dev/tied-to-parent';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -59,7 +60,8 @@ export async function startWorkerProcess(
   timeoutMs = 180_000,
   script = join(ROOT, 'src', 'worker.ts'),
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const worker = tiedToParent(process.execPath, ['--import', 'tsx', script]);
+  const child = spawn(worker.command, worker.args, {
     // Metrics on a free port unless the test picks one: tests run beside each other on one machine.
     env: { MLX_METRICS_ADDRESS: '127.0.0.1:0', ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

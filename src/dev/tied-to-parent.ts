@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The first executable called `name` in the directories of PATH, or undefined. */
+export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return (env.PATH ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((dir) => join(dir, name))
+    .find((path) => existsSync(path));
+}
+
+export interface CommandLine {
+  command: string;
+  args: string[];
+}
+
+/**
+ * The command line that runs `command` so that it is sent SIGTERM when the process that spawns it
+ * dies, however it dies. A test runner stopped by SIGKILL (or a timeout) runs no exit handler, so
+ * without this the servers it started (the Temporal dev server, Redis, Jaeger, a worker) would keep
+ * their ports and CPU until someone found them.
+ *
+ * util-linux's `setpriv --pdeathsig` sets the kernel's parent-death signal and then execs the
+ * command, so the pid the caller gets is the server's own and its own signals reach it as before.
+ * The kernel sends the signal when the thread that spawned the child ends: spawn from the main thread.
+ * Where setpriv is missing (not Linux), the command runs as given, and a killed parent can leave it
+ * behind.
+ */
+export function tiedToParent(command: string, args: readonly string[]): CommandLine {
+  const setpriv = findOnPath('setpriv');
+  if (!setpriv) return { command, args: [...args] };
+  return { command: setpriv, args: ['--pdeathsig', 'TERM', '--', command, ...args] };
+}
