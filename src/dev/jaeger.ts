@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 import { tiedToParent } from './tied-to-parent';
+import { toolsCacheDir } from './tool-paths';
 import { waitUntilServing } from './wait-ready';
 
 /**
@@ -21,9 +22,7 @@ export interface Jaeger {
 
 function jaegerPath(): string {
   if (process.env.JAEGER_PATH) return process.env.JAEGER_PATH;
-  const cache =
-    process.env.MLX_TOOLS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mlx-jobs');
-  const path = join(cache, `jaeger-${JAEGER_MODULE_VERSION}`, 'jaeger');
+  const path = join(toolsCacheDir(), `jaeger-${JAEGER_MODULE_VERSION}`, 'jaeger');
   if (!existsSync(path)) throw new Error(`Jaeger not found at ${path}: run scripts/ensure-tools.sh`);
   return path;
 }

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_TYPES } from '../contract';
 import { freePort } from './free-port';
-import { findOnPath, tiedToParent } from './tied-to-parent';
+import { tiedToParent } from './tied-to-parent';
+import { findOnPath, toolsCacheDir } from './tool-paths';
 
 /** Must match TEMPORAL_CLI_VERSION in scripts/ensure-tools.sh, which builds and caches it. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -13,8 +13,7 @@ export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 /** The Temporal CLI: $TEMPORAL_CLI_PATH, the project's build cache, or `temporal` on PATH. */
 export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
   if (env.TEMPORAL_CLI_PATH) return env.TEMPORAL_CLI_PATH;
-  const cacheRoot = env.MLX_TOOLS_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mlx-jobs');
-  const cached = join(cacheRoot, `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal');
+  const cached = join(toolsCacheDir(env), `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal');
   if (existsSync(cached)) return cached;
   const onPath = findOnPath('temporal', env);
   if (onPath) return onPath;

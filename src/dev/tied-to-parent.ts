@@ -1,19 +1,12 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-
-/** The first executable called `name` in the directories of PATH, or undefined. */
-export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return (env.PATH ?? '')
-    .split(':')
-    .filter(Boolean)
-    .map((dir) => join(dir, name))
-    .find((path) => existsSync(path));
-}
+import { findOnPath } from './tool-paths';
 
 export interface CommandLine {
   command: string;
   args: string[];
 }
+
+/** setpriv's path (null: not found), looked up at the first spawn. */
+let setprivPath: string | null | undefined;
 
 /**
  * The command line that runs `command` so that it is sent SIGTERM when the process that spawns it
@@ -28,7 +21,7 @@ export interface CommandLine {
  * behind.
  */
 export function tiedToParent(command: string, args: readonly string[]): CommandLine {
-  const setpriv = findOnPath('setpriv');
+  const setpriv = (setprivPath ??= findOnPath('setpriv') ?? null);
   if (!setpriv) return { command, args: [...args] };
   return { command: setpriv, args: ['--pdeathsig', 'TERM', '--', command, ...args] };
 }

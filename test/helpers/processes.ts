@@ -14,15 +14,20 @@ export interface ProcessInfo {
   args: string[];
 }
 
+/** The pids /proc lists right now. */
+function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
+}
+
 /** Live processes whose command line contains `needle` (e.g. a profile's user-data dir). */
 export function processesWith(needle: string): ProcessInfo[] {
   const found: ProcessInfo[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of allPids()) {
     try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes(needle))
-        found.push({ pid: Number(entry), args: cmdline.split('\0').filter(Boolean) });
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes(needle)) found.push({ pid, args: cmdline.split('\0').filter(Boolean) });
     } catch {
       // the process ended while we looked
     }
@@ -47,30 +52,30 @@ export async function waitUntil(
   }
 }
 
+/** A process's name, state and parent from /proc/<pid>/stat; undefined once it has ended. */
+function statOf(pid: number): { name: string; state: string; ppid: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+  const close = stat.lastIndexOf(')');
+  const [state = '', ppid] = stat.slice(close + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, close), state, ppid: Number(ppid) };
+}
+
 /** Live (not zombie) children of `pid`, with their command names, from /proc. */
 export function childrenOf(pid: number): { pid: number; name: string }[] {
-  const found: { pid: number; name: string }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === pid && state !== 'Z')
-        found.push({ pid: Number(entry), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
+  return allPids().flatMap((child) => {
+    const stat = statOf(child);
+    return stat && stat.ppid === pid && stat.state !== 'Z' ? [{ pid: child, name: stat.name }] : [];
+  });
 }
 
 /** True once `pid` no longer runs: ended, or a zombie its new parent has not reaped yet. */
 export function processEnded(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
+  const state = statOf(pid)?.state;
+  return state === undefined || state === 'Z';
 }
