@@ -91,7 +91,10 @@ export function keepLease(
 
 /**
  * Confirms the job still holds its lease under `token` before a host step touches the profile: a retry
- * after the lease was lost must not drive a profile another host may already hold.
+ * after the lease was lost must not drive a profile another host may already hold. A lease store that
+ * cannot be reached proves nothing either way, so the step does not touch the profile and fails as
+ * LeaseLost, as a running step's self-fence does: the job stops the profile and leases it again, and
+ * that lease waits for the store (acquireLease's retries) instead of using up this step's attempts.
  */
 export async function confirmLease(
   deps: Pick<ActivityDeps, 'leases' | 'leaseTtlMs'>,
@@ -104,8 +107,9 @@ export async function confirmLease(
     held = await deps.leases.extend(profileId, token, deps.leaseTtlMs);
   } catch (err) {
     throw failure(
-      'LeaseStoreUnavailable',
-      `could not confirm the lease on profile ${profileId}: ${String(err)}`,
+      'LeaseLost',
+      `the lease on profile ${profileId} could not be confirmed before ${step} (lease store unreachable: ${String(err)})`,
+      { nonRetryable: true },
     );
   }
   if (!held) {

@@ -18,11 +18,7 @@ export const ERROR_TYPES = {
   LeaseLost: {
     retryable: false,
     description:
-      "this attempt's lease on the profile expired, was taken over or could not be renewed in time: its host stops driving the profile and the job leases it again",
-  },
-  LeaseStoreUnavailable: {
-    retryable: true,
-    description: 'the lease store could not be reached to confirm the lease',
+      "this attempt's lease on the profile expired, was taken over, or could not be renewed or confirmed in time (the lease store unreachable): its host stops driving the profile and the job leases it again",
   },
   WorkerAtCapacity: {
     retryable: true,

@@ -8,7 +8,8 @@ import type { ActivityDeps } from '../../src/activities';
 import { cdpActivities } from '../../src/activities/cdp';
 import { profileActivities } from '../../src/activities/profile';
 import { taskActivities } from '../../src/activities/task';
-import { getJob, waitForJob } from '../../src/client-library';
+import { waitForJob } from '../../src/client-library';
+import { workflowIdFor } from '../../src/contract/task-queues';
 import { createOpenProfiles } from '../../src/host';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../../src/lease';
@@ -44,11 +45,12 @@ const jobOf = (id: string, profile: string) => ({
 const run = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run(fn);
 const browsers = (profile: string) => processesWith(`--user-data-dir=${join(dir, 'profiles', profile)}`);
 
-function hostDeps(): ActivityDeps {
+function hostDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   return unitDeps({
     launcher: createLauncherClient({ baseUrl: launcher.url }),
     profiles: createOpenProfiles(),
     tasks: createTaskRegistry(testTasks),
+    ...overrides,
   });
 }
 
@@ -91,6 +93,31 @@ test('executeTask checks the lease before it attaches: a retry after the lease w
     'LeaseLost',
   );
   assert.equal(err.nonRetryable, true, 'not retried on this host');
+});
+
+test('a step that cannot reach the lease store does not touch the profile and fails for good on that host', async () => {
+  const leases = createMemoryLeaseStore();
+  const lease = await leases.acquire('fenced-4', { worker_id: 'w1', job_id: 'j' }, 60_000);
+  const unreachable = {
+    ...leases,
+    extend: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+  };
+  const deps = hostDeps({ leases: unreachable });
+  const spec = {
+    ...jobOf('j', 'fenced-4'),
+    folder_id: 'f',
+    task: { name: 'read_title', input: { title: 't' } },
+  };
+  // Port 1 has no browser: an attach attempt would fail as CdpUnreachable instead.
+  const err = await failureOf(
+    run(() => taskActivities(deps).executeTask({ spec, port: 1, lease_token: lease!.token })),
+    'LeaseLost',
+  );
+  assert.equal(err.nonRetryable, true, 'the job leases again instead of retrying here');
+  assert.match(
+    err.message,
+    /could not be confirmed before the task attached \(lease store unreachable: .*ECONNREFUSED/,
+  );
 });
 
 test('cdpConnect keeps the lease alive while it waits for the browser', async () => {
@@ -136,12 +163,17 @@ test('with the lease store unreachable the task stops driving before its lease c
       task: { name: 'hold_browser', input: { ms: 15_000 } },
       policies: { acquireLease: { retry: { maximum_attempts: 10, maximum_interval_ms: 1_000 } } },
     });
+    // Running, not only scheduled: the task confirmed its lease, and its keeper heartbeats (every TTL/3)
+    // and renews. Stopped before that confirmation, the step would fail as LeaseLost without a fence.
+    const handle = h.client.workflow.getHandle(workflowIdFor(job.job_id));
     await waitUntil(
-      async () => (await getJob(h.client, job.job_id)).progress?.current_step === 'executeTask',
+      async () =>
+        ((await handle.describe()).raw.pendingActivities ?? []).some(
+          (a) => a.activityType?.name === 'executeTask' && a.lastHeartbeatTime,
+        ),
       30_000,
-      'the task',
+      "the task's first heartbeat",
     );
-    // The keeper renewed at most one interval (TTL/3) before this.
     const stoppedAt = Date.now();
     await redis.stop();
     const fenced = () => lines.find((l) => l.includes('lease not renewed in time'));
