@@ -45,6 +45,19 @@ const jobOf = (id: string, profile: string) => ({
 const run = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run(fn);
 const browsers = (profile: string) => processesWith(`--user-data-dir=${join(dir, 'profiles', profile)}`);
 
+/**
+ * executeTask of a job on `profileId`, on port 1: no browser listens there, so an attach would fail as
+ * CdpUnreachable.
+ */
+const executeTaskWithoutBrowser = (deps: ActivityDeps, profileId: string, lease_token: number) =>
+  run(() =>
+    taskActivities(deps).executeTask({
+      spec: { ...jobOf('j', profileId), folder_id: 'f', task: { name: 'read_title', input: { title: 't' } } },
+      port: 1,
+      lease_token,
+    }),
+  );
+
 function hostDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   return unitDeps({
     launcher: createLauncherClient({ baseUrl: launcher.url }),
@@ -82,16 +95,7 @@ test('executeTask checks the lease before it attaches: a retry after the lease w
   const deps = hostDeps();
   const lease = await deps.leases.acquire('fenced-2', { worker_id: 'w1', job_id: 'j' }, 60_000);
   await deps.leases.release('fenced-2', lease!.token);
-  const spec = {
-    ...jobOf('j', 'fenced-2'),
-    folder_id: 'f',
-    task: { name: 'read_title', input: { title: 't' } },
-  };
-  // Port 1 has no browser: an attach attempt would fail as CdpUnreachable instead.
-  const err = await failureOf(
-    run(() => taskActivities(deps).executeTask({ spec, port: 1, lease_token: lease!.token })),
-    'LeaseLost',
-  );
+  const err = await failureOf(executeTaskWithoutBrowser(deps, 'fenced-2', lease!.token), 'LeaseLost');
   assert.equal(err.nonRetryable, true, 'not retried on this host');
 });
 
@@ -103,16 +107,7 @@ test('a step that cannot reach the lease store does not touch the profile and fa
     extend: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
   };
   const deps = hostDeps({ leases: unreachable });
-  const spec = {
-    ...jobOf('j', 'fenced-4'),
-    folder_id: 'f',
-    task: { name: 'read_title', input: { title: 't' } },
-  };
-  // Port 1 has no browser: an attach attempt would fail as CdpUnreachable instead.
-  const err = await failureOf(
-    run(() => taskActivities(deps).executeTask({ spec, port: 1, lease_token: lease!.token })),
-    'LeaseLost',
-  );
+  const err = await failureOf(executeTaskWithoutBrowser(deps, 'fenced-4', lease!.token), 'LeaseLost');
   assert.equal(err.nonRetryable, true, 'the job leases again instead of retrying here');
   assert.match(
     err.message,
