@@ -9,7 +9,7 @@ import { cdpActivities } from '../../src/activities/cdp';
 import { profileActivities } from '../../src/activities/profile';
 import { taskActivities } from '../../src/activities/task';
 import { waitForJob } from '../../src/client-library';
-import { workflowIdFor } from '../../src/contract/task-queues';
+import { workflowIdFor } from '../../src/contract';
 import { createOpenProfiles } from '../../src/host';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../../src/lease';
