@@ -1,4 +1,7 @@
-/** The steps of a job, in order, and what the progress query reports of each. */
+/**
+ * The steps of a job, in the design's order, and what the progress query reports of each. A completed
+ * task's report (postWebhook) begins while its profile stops, so it begins before releaseLease.
+ */
 export const STEPS = [
   'acquireLease',
   'startProfile',

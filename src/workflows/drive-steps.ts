@@ -25,8 +25,8 @@ import { waitingFor, type WaitingFor } from './waiting-for';
 
 /**
  * The steps, then the report: lease the profile, drive it on the leasing worker's host, always stop the
- * profile and free the lease, then post the outcome to callback_url. Never throws: whatever happened is
- * in the outcome.
+ * profile and free the lease, and post the outcome to callback_url (while the profile stops, when the
+ * task completed). Never throws: whatever happened is in the outcome.
  */
 export async function driveSteps(ctx: JobContext): Promise<Outcome> {
   const { spec, job, progress } = ctx;
@@ -69,31 +69,53 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
     }
   }
   waiting?.(undefined);
-  const { lease } = held;
-  // A profile whose stop failed keeps its lease: the host's reaper holds it until the browser is stopped.
-  const keepLease = held.stopFailed && patched('failed-stop-keeps-lease');
-  if (lease && !keepLease) {
-    const { token } = lease;
-    // Since `fair-waiting` a local activity: no task to dispatch, and the report follows in the same
-    // workflow task.
-    const { releaseLease } = fair ? localShared(ctx, 'releaseLease') : shared(ctx, 'releaseLease');
-    await cleanup(() => progress.run('releaseLease', () => releaseLease({ job, token })));
+  const outcomeNow = (): Outcome => {
+    const status = error === undefined ? 'completed' : isCancellation(error) ? 'cancelled' : 'failed';
+    const failed =
+      error === undefined ? undefined : { ...failureInfo(error), step: failedStep(error, progress) };
+    return { status, output, error, failure: failed, workerId: held.lease?.worker_id ?? '' };
+  };
+  // The profile is free once it is stopped and its lease released; the next job for it starts then.
+  const freeProfile = async () => {
+    if (held.stopping) held.stopFailed = !(await held.stopping);
+    await releaseLease(ctx, held, fair);
+    await turn?.release();
+  };
+  if (held.stopping) {
+    // The task completed and nothing after it can change that: the report goes out while the profile
+    // stops, so the client hears of the result a stop and a release sooner.
+    const outcome = outcomeNow();
+    [outcome.webhookError] = await Promise.all([report(ctx, outcome), freeProfile()]);
+    return outcome;
   }
-  // The next job for this profile starts now, while this one reports.
-  await turn?.release();
-
-  const status = error === undefined ? 'completed' : isCancellation(error) ? 'cancelled' : 'failed';
-  const failed =
-    error === undefined ? undefined : { ...failureInfo(error), step: failedStep(error, progress) };
-  const outcome: Outcome = { status, output, error, failure: failed, workerId: lease?.worker_id ?? '' };
+  await freeProfile();
+  const outcome = outcomeNow();
   outcome.webhookError = await report(ctx, outcome);
   return outcome;
 }
 
-/** The lease a pass holds, and whether the last stop of its profile failed for good. */
+/** Frees the lease the job holds, unless the profile's stop failed for good (then the reaper keeps it). */
+async function releaseLease(ctx: JobContext, held: HeldProfile, fair: boolean): Promise<void> {
+  const { lease } = held;
+  // A profile whose stop failed keeps its lease: the host's reaper holds it until the browser is stopped.
+  const keepLease = held.stopFailed && patched('failed-stop-keeps-lease');
+  if (!lease || keepLease) return;
+  const { job, progress } = ctx;
+  const { token } = lease;
+  // Since `fair-waiting` a local activity: no task to dispatch, and the report follows in the same
+  // workflow task.
+  const { releaseLease } = fair ? localShared(ctx, 'releaseLease') : shared(ctx, 'releaseLease');
+  await cleanup(() => progress.run('releaseLease', () => releaseLease({ job, token })));
+}
+
+/**
+ * The lease a pass holds, and whether the last stop of its profile failed for good; or, after a completed
+ * task, the stop still under way (resolves whether it succeeded).
+ */
 interface HeldProfile {
   lease?: LeaseGrant;
   stopFailed: boolean;
+  stopping?: Promise<boolean>;
 }
 
 /**
@@ -193,6 +215,7 @@ async function driveProfile(
       summary: ctx.metadata?.activitySummary(step, lease.worker_id),
     });
   let hostLost = false;
+  let completed = false;
   try {
     const { port } = await progress.run('startProfile', () =>
       host('startProfile').startProfile({
@@ -206,7 +229,7 @@ async function driveProfile(
     );
     await progress.run('cdpConnect', () => host('cdpConnect').cdpConnect({ job, port, lease_token }));
     // Wait for the task to wind down after a cancel, so the profile is stopped after its last action.
-    return await progress.run('executeTask', () =>
+    const output = await progress.run('executeTask', () =>
       host('executeTask', ActivityCancellationType.WAIT_CANCELLATION_COMPLETED).executeTask({
         spec,
         job,
@@ -214,6 +237,8 @@ async function driveProfile(
         lease_token,
       }),
     );
+    completed = true;
+    return output;
   } catch (err) {
     hostLost = lostHostStops !== undefined && isHostLost(err);
     throw err;
@@ -222,6 +247,9 @@ async function driveProfile(
       progress.run('stopProfile', () => host('stopProfile').stopProfile({ job, lease_token })),
     );
     if (hostLost) lostHostStops?.push(stop);
+    // Since `report-while-stopping` a completed task's stop is waited for by whoever frees the profile,
+    // alongside the report; before it, the job waited here.
+    else if (completed && patched('report-while-stopping')) held.stopping = stop;
     else held.stopFailed = !(await stop);
   }
 }

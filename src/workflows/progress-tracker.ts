@@ -6,7 +6,8 @@ import { failureInfo } from '../contract/failure-info';
 export class ProgressTracker {
   private readonly records: StepRecord[] = [];
   private state: JobProgress['state'] = 'running';
-  private current?: StepName;
+  /** The steps under way, oldest first: a report can run while the profile stops. */
+  private readonly running: StepRecord[] = [];
   workerId?: string;
   /** The step whose failure ended the job, for the failure report. */
   failedStep?: StepName;
@@ -21,7 +22,7 @@ export class ProgressTracker {
     const started = Date.now();
     const record: StepRecord = { step, status: 'running', started_at: new Date(started).toISOString() };
     this.records.push(record);
-    this.current = step;
+    this.running.push(record);
     this.onChange?.();
     try {
       const result = await fn();
@@ -34,7 +35,7 @@ export class ProgressTracker {
       throw err;
     } finally {
       record.duration_ms = Date.now() - started;
-      this.current = undefined;
+      this.running.splice(this.running.indexOf(record), 1);
       this.onChange?.();
     }
   }
@@ -53,7 +54,7 @@ export class ProgressTracker {
     return {
       job_id: this.jobId,
       state: this.state,
-      current_step: this.current,
+      current_step: this.running.at(-1)?.step,
       worker_id: this.workerId,
       steps: this.steps(),
       ...(deadLetter && { dead_letter: deadLetter }),

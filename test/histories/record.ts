@@ -19,7 +19,7 @@ import { bannedAccounts, countedRuns } from '../helpers/test-tasks';
 import { recordFairWaiting, recordHostFailover, recordScheduledRun, type Recording } from './starters';
 
 /** The recording round: bump it after a workflow change (patch) and record again. */
-const ROUND = 'r4';
+const ROUND = 'r5';
 
 const quickHostTimeouts = { schedule_to_start_ms: 2_000 };
 

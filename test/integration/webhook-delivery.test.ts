@@ -5,10 +5,11 @@ import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webho
 import { freePort } from '../../src/dev/free-port';
 import { signWebhook } from '../../src/webhooks';
 import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
+import { waitUntil } from '../helpers/processes';
 
 let h: Harness;
 before(async () => {
-  h = await startHarness();
+  h = await startHarness({ launcher: { faults: true } });
 });
 after(async () => {
   await h?.close();
@@ -72,8 +73,12 @@ test('a receiver that is down for a while gets the webhook once it is up, exactl
     status.pending.some((p) => p.step === 'postWebhook' && p.attempt >= 2),
     'webhook retried while down',
   );
-  assert.equal(h.launcher.runningProfiles().length, 0, 'the profile is not held while the webhook waits');
-  assert.deepEqual(await h.deps.leases.list(), [], 'nor the lease');
+  // The profile stops while the webhook is tried: it is not held while the webhook waits, nor its lease.
+  await waitUntil(
+    async () => h.launcher.runningProfiles().length === 0 && (await h.deps.leases.list()).length === 0,
+    10_000,
+    'the profile stopped and its lease released while the webhook waits',
+  );
 
   let receiver: WebhookReceiver | undefined;
   try {
@@ -85,4 +90,30 @@ test('a receiver that is down for a while gets the webhook once it is up, exactl
   } finally {
     await receiver?.close();
   }
+});
+
+test('a completed job reports while its profile stops, and still stops and frees it', async () => {
+  const profileId = 'slow-stop-profile';
+  // The launcher holds the stop for 3 s: the report must not wait for it.
+  h.launcher.faults!.set(profileId, { error: 'DELAY', on: 'stop', delay_ms: 3_000 });
+  const job = await h.submit({ job_id: 'report-while-stopping', profile_id: profileId });
+  const delivery = await h.receiver.waitFor(job.job_id, 30_000);
+  assert.equal((delivery.body as { status: string }).status, 'completed');
+  // Reported, and the job still runs its stop: the run shows the step it is in, not the report's end.
+  const during = await getJob(h.client, job.job_id);
+  assert.equal(during.progress?.state, 'running');
+  assert.equal(during.progress?.current_step, 'stopProfile');
+
+  const { steps } = await waitForJob(h.client, job.job_id);
+  const ended = (step: string) => {
+    const record = steps.find((s) => s.step === step);
+    assert.ok(record?.status === 'completed', `${step} completed`);
+    return Date.parse(record.started_at) + (record.duration_ms ?? 0);
+  };
+  const receivedAt = Date.parse(delivery.received_at);
+  assert.ok(receivedAt >= ended('executeTask'), 'reported after the task');
+  assert.ok(receivedAt < ended('stopProfile') - 1_000, 'reported while the profile was stopping');
+  assert.ok(ended('releaseLease') >= ended('stopProfile'), 'the lease released after the stop');
+  assert.equal(h.launcher.runningProfiles().length, 0, 'the profile stopped');
+  assert.equal(await h.deps.leases.get(profileId), undefined, 'its lease released');
 });
