@@ -24,7 +24,10 @@ const LEASE_TTL_MS = 30_000;
 const FLOOR_QUEUE = 'bench-floor-job';
 
 export interface JobRun {
+  /** Submit → result. */
   ms: number;
+  /** Submit → the receiver holding the job's signed webhook: when the client hears of the result. */
+  webhookMs: number;
   /** Per step: workflow time (from the task that scheduled it to the one that saw it end) through
    * Temporal, wall time in the direct script. */
   steps: StepTimes;
@@ -142,14 +145,20 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
   const jobId = () => `bench-${process.pid}-${Date.now().toString(36)}-${sequence++}`;
   // What a run costs in CPU, beside its wall time: on two cores a real job keeps both busy, so CPU the
   // orchestration spends is CPU the browser waits for.
-  const withCpu = async (run: () => Promise<Omit<JobRun, 'cpu'>>): Promise<JobRun> => {
+  // Every arm posts to the same receiver; `run` returns the job_id its webhook carries.
+  const withCpu = async (
+    run: () => Promise<Omit<JobRun, 'cpu' | 'webhookMs'> & { id: string }>,
+  ): Promise<JobRun> => {
     const cpuUsed = cpuSince({
       machine: machineCpuMs,
       bench: () => cpuMs(process.pid),
       server: () => cpuMs(h.server.pid),
     });
-    const result = await run();
-    return { ...result, cpu: cpuUsed() };
+    const submittedAt = Date.now();
+    const { id, ...result } = await run();
+    const cpu = cpuUsed();
+    const delivery = await h.receiver.waitFor(id, 10_000);
+    return { ...result, webhookMs: Date.parse(delivery.received_at) - submittedAt, cpu };
   };
   return {
     temporal: () =>
@@ -161,13 +170,15 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
         const ms = performance.now() - t0;
         if (result.status !== 'completed') throw new Error(`job ${id} ended ${String(result.status)}`);
         ids.push(workflowIdFor(id));
-        return { ms, steps: Object.fromEntries(result.steps.map((s) => [s.step, s.duration_ms ?? 0])) };
+        const steps = Object.fromEntries(result.steps.map((s) => [s.step, s.duration_ms ?? 0]));
+        return { id, ms, steps };
       }),
     direct: () =>
       withCpu(async () => {
+        const id = jobId();
         const t0 = performance.now();
-        const times = await runDirect(steps, { job_id: jobId(), profile_id: profileId }, input);
-        return { ms: performance.now() - t0, steps: times };
+        const times = await runDirect(steps, { job_id: id, profile_id: profileId }, input);
+        return { id, ms: performance.now() - t0, steps: times };
       }),
     floor: () =>
       withCpu(async () => {
@@ -181,7 +192,7 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
         });
         const ms = performance.now() - t0;
         floorIds.push(`floor-${id}`);
-        return { ms, steps: times };
+        return { id, ms, steps: times };
       }),
     gaps: async () => ({
       temporal: await Promise.all(ids.map((id) => dispatchGaps(h.client, id))),

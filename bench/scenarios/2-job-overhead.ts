@@ -58,6 +58,9 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
     const wall = arms3((r) => r.ms);
     const { vsDirect: whole, floorVsDirect: floorOverhead, vsFloor: overFloor } = wall;
     const between = arms3((r) => r.ms - STEPS.reduce((sum, s) => sum + (r.steps[s] ?? 0), 0)).vsDirect;
+    // What the client waits for: the production job posts a completed result while its profile stops,
+    // the floor and the direct script post it last.
+    const webhook = arms3((r) => r.webhookMs);
     const perStep = STEPS.map((step) => ({
       step,
       ...arms3((r) => r.steps[step] ?? 0),
@@ -92,6 +95,9 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
         `overhead is ${ratio(ofFloor)} × the floor's (target where 100 ms is out of reach: ≤ 1.10)`,
       `of which outside any step (workflow tasks between steps, the profile turn, start and result): ` +
         `${interval(between)}`,
+      `submit → webhook received, what the client waits for: Temporal ${ms(webhook.temporal.median)}, floor ` +
+        `${ms(webhook.floor.median)}, direct ${ms(webhook.direct.median)}; Temporal − direct ${interval(webhook.vsDirect)}, ` +
+        `Temporal − floor ${interval(webhook.vsFloor)}`,
       `tasks per job: ${gaps.tasksPerRun} (floor ${floorGaps.tasksPerRun}); dispatch wait per job (sum of ` +
         `scheduled → started): ${ms(gaps.waitPerRunMs.median)} (floor ${ms(floorGaps.waitPerRunMs.median)})`,
       '',
@@ -164,6 +170,7 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
         overFloor,
         ofFloor,
         between,
+        webhook,
         perStep,
         cpu,
         directBusy,
