@@ -21,9 +21,9 @@ export interface DirectDeps {
 
 /**
  * The job's seven steps as plain functions, without Temporal: lease the profile, start it, probe it
- * over CDP (version and pages), run sync_orders on that same connection, stop the profile, free the
- * lease, post the signed webhook. `runDirect` calls them in a row (the baseline of scenario 2); the
- * floor's bare SDK workflow (bench/floor/workflows.ts) calls each as an activity.
+ * over CDP (version and pages), run sync_orders on that same connection, stop the profile and free the
+ * lease while the signed webhook is posted. `runDirect` calls them in that order (the baseline of
+ * scenario 2); the floor's bare SDK workflow (bench/floor/workflows.ts) calls each as an activity.
  */
 export function directSteps(deps: DirectDeps): SevenSteps {
   // The probe's connection, kept for the task that follows, as the production worker keeps it.

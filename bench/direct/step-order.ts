@@ -20,8 +20,9 @@ export interface SevenSteps {
 }
 
 /**
- * Lease, start, probe, task, stop, release, webhook: the production order, with the same clean-up on
- * failure (the profile is stopped and the lease freed whatever happened). Times each step with `now`.
+ * Lease, start, probe, task, then stop and release while the result is posted: the production order,
+ * with the same clean-up on failure (the profile is stopped and the lease freed whatever happened; a
+ * failure is thrown, not posted). Times each step with `now`.
  */
 export async function runSevenSteps(
   steps: SevenSteps,
@@ -39,18 +40,29 @@ export async function runSevenSteps(
     }
   };
   const token = await timed('acquireLease', () => steps.acquireLease(job));
+  const release = () => timed('releaseLease', () => steps.releaseLease(job, token));
+  let port: number;
+  try {
+    port = await timed('startProfile', () => steps.startProfile(job));
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  const stopAndRelease = async () => {
+    try {
+      await timed('stopProfile', () => steps.stopProfile(job));
+    } finally {
+      await release();
+    }
+  };
   let output: unknown;
   try {
-    const port = await timed('startProfile', () => steps.startProfile(job));
-    try {
-      await timed('cdpConnect', () => steps.cdpConnect(job, port));
-      output = await timed('executeTask', () => steps.executeTask(job, input));
-    } finally {
-      await timed('stopProfile', () => steps.stopProfile(job));
-    }
-  } finally {
-    await timed('releaseLease', () => steps.releaseLease(job, token));
+    await timed('cdpConnect', () => steps.cdpConnect(job, port));
+    output = await timed('executeTask', () => steps.executeTask(job, input));
+  } catch (err) {
+    await stopAndRelease();
+    throw err;
   }
-  await timed('postWebhook', () => steps.postWebhook(job, output));
+  await Promise.all([timed('postWebhook', () => steps.postWebhook(job, output)), stopAndRelease()]);
   return times;
 }

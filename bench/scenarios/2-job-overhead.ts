@@ -58,8 +58,7 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
     const wall = arms3((r) => r.ms);
     const { vsDirect: whole, floorVsDirect: floorOverhead, vsFloor: overFloor } = wall;
     const between = arms3((r) => r.ms - STEPS.reduce((sum, s) => sum + (r.steps[s] ?? 0), 0)).vsDirect;
-    // What the client waits for: the production job posts a completed result while its profile stops,
-    // the floor and the direct script post it last.
+    // What the client waits for: every arm posts a completed result while its profile stops.
     const webhook = arms3((r) => r.webhookMs);
     const perStep = STEPS.map((step) => ({
       step,
