@@ -8,6 +8,8 @@ export interface TaskGap {
   /** The activity type, or "workflow task". */
   name: string;
   gapMs: number;
+  /** A workflow task's started → completed: the worker's time on it (absent if it failed or timed out). */
+  runMs?: number;
 }
 
 /** Every workflow and activity task of one run, from its history (local activities are not tasks). */
@@ -18,6 +20,12 @@ export async function dispatchGaps(client: Client, workflowId: string, runId?: s
 
 export function gapsOf(events: readonly HistoryEvent[]): TaskGap[] {
   const byId = new Map(events.map((e) => [String(e.eventId), e]));
+  const completedAt = new Map(
+    events.flatMap((e) => {
+      const started = e.workflowTaskCompletedEventAttributes?.startedEventId;
+      return started ? [[String(started), eventTimeMs(e.eventTime)] as const] : [];
+    }),
+  );
   const gaps: TaskGap[] = [];
   for (const e of events) {
     const activity = e.activityTaskStartedEventAttributes;
@@ -28,7 +36,11 @@ export function gapsOf(events: readonly HistoryEvent[]): TaskGap[] {
     if (activity) {
       const name = scheduled.activityTaskScheduledEventAttributes?.activityType?.name ?? 'activity';
       gaps.push({ kind: 'activity task', name, gapMs });
-    } else gaps.push({ kind: 'workflow task', name: 'workflow task', gapMs });
+    } else {
+      const completed = completedAt.get(String(e.eventId));
+      const runMs = completed === undefined ? undefined : completed - eventTimeMs(e.eventTime);
+      gaps.push({ kind: 'workflow task', name: 'workflow task', gapMs, runMs });
+    }
   }
   return gaps;
 }
@@ -41,6 +53,8 @@ export interface GapReport {
   tasksPerRun: number;
   /** Sum of a run's gaps, median: the time a run spends waiting for dispatch. */
   waitPerRunMs: Summary;
+  /** Sum of a run's workflow tasks' started → completed, median: the worker's time on them. */
+  workflowTaskRunPerRunMs: Summary;
 }
 
 export function reportGaps(runs: readonly TaskGap[][]): GapReport {
@@ -54,5 +68,6 @@ export function reportGaps(runs: readonly TaskGap[][]): GapReport {
     byName: group((g) => g.name),
     tasksPerRun: summarize(runs.map((r) => r.length)).median,
     waitPerRunMs: summarize(runs.map((r) => r.reduce((sum, g) => sum + g.gapMs, 0))),
+    workflowTaskRunPerRunMs: summarize(runs.map((r) => r.reduce((sum, g) => sum + (g.runMs ?? 0), 0))),
   };
 }

@@ -98,7 +98,9 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
         `${ms(webhook.floor.median)}, direct ${ms(webhook.direct.median)}; Temporal − direct ${interval(webhook.vsDirect)}, ` +
         `Temporal − floor ${interval(webhook.vsFloor)}`,
       `tasks per job: ${gaps.tasksPerRun} (floor ${floorGaps.tasksPerRun}); dispatch wait per job (sum of ` +
-        `scheduled → started): ${ms(gaps.waitPerRunMs.median)} (floor ${ms(floorGaps.waitPerRunMs.median)})`,
+        `scheduled → started): ${ms(gaps.waitPerRunMs.median)} (floor ${ms(floorGaps.waitPerRunMs.median)}); ` +
+        `the worker's time on the job's workflow tasks (sum of started → completed, local activities ` +
+        `included): ${ms(gaps.workflowTaskRunPerRunMs.median)} (floor ${ms(floorGaps.workflowTaskRunPerRunMs.median)})`,
       '',
       ...table(
         [

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { gapsOf, reportGaps } from '../../bench/lib/dispatch-gaps';
 import { armOrder, comparePaired } from '../../bench/lib/stats';
+import type { HistoryEvent } from '../helpers/history';
 
 test('armOrder puts each arm in each position equally often over every permutation', () => {
   const arms = ['temporal', 'floor', 'direct'];
@@ -28,4 +30,26 @@ test('comparePaired reports the median of the paired differences, not the differ
   assert.equal(paired.medianDifference, 1);
   assert.equal(paired.pairs, 3);
   assert.throws(() => comparePaired([1], [1, 2]), /differ in length/);
+});
+
+test('gapsOf reads how long each workflow task waited for dispatch and how long the worker took on it', () => {
+  const at = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+  const events = [
+    { eventId: 1, eventTime: at(1_000), workflowTaskScheduledEventAttributes: {} },
+    { eventId: 2, eventTime: at(1_005), workflowTaskStartedEventAttributes: { scheduledEventId: 1 } },
+    { eventId: 3, eventTime: at(1_017), workflowTaskCompletedEventAttributes: { startedEventId: 2 } },
+    {
+      eventId: 4,
+      eventTime: at(1_017),
+      activityTaskScheduledEventAttributes: { activityType: { name: 'a' } },
+    },
+    { eventId: 5, eventTime: at(1_020), activityTaskStartedEventAttributes: { scheduledEventId: 4 } },
+  ] as unknown as HistoryEvent[];
+  assert.deepEqual(gapsOf(events), [
+    { kind: 'workflow task', name: 'workflow task', gapMs: 5, runMs: 12 },
+    { kind: 'activity task', name: 'a', gapMs: 3 },
+  ]);
+  const report = reportGaps([gapsOf(events), gapsOf(events)]);
+  assert.equal(report.workflowTaskRunPerRunMs.median, 12);
+  assert.equal(report.waitPerRunMs.median, 8);
 });
