@@ -102,8 +102,8 @@ async function releaseLease(ctx: JobContext, held: HeldProfile, fair: boolean): 
   if (!lease || keepLease) return;
   const { job, progress } = ctx;
   const { token } = lease;
-  // Since `fair-waiting` a local activity: no task to dispatch, and the report follows in the same
-  // workflow task.
+  // Since `fair-waiting` a local activity: no activity task to dispatch, and what follows (the turn's
+  // release, a failed job's report) goes on in the same workflow task.
   const { releaseLease } = fair ? localShared(ctx, 'releaseLease') : shared(ctx, 'releaseLease');
   await cleanup(() => progress.run('releaseLease', () => releaseLease({ job, token })));
 }
