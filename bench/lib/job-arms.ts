@@ -143,10 +143,10 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
   const floorIds: string[] = [];
   let sequence = 0;
   const jobId = () => `bench-${process.pid}-${Date.now().toString(36)}-${sequence++}`;
-  // What a run costs in CPU, beside its wall time: on two cores a real job keeps both busy, so CPU the
-  // orchestration spends is CPU the browser waits for.
-  // Every arm posts to the same receiver; `run` returns the job_id its webhook carries.
-  const withCpu = async (
+  // Beside a run's wall time: what it cost in CPU (on two cores a real job keeps both busy, so CPU the
+  // orchestration spends is CPU the browser waits for), and when the receiver, which every arm posts to,
+  // held its webhook. `run` returns the job_id that webhook carries.
+  const measured = async (
     run: () => Promise<Omit<JobRun, 'cpu' | 'webhookMs'> & { id: string }>,
   ): Promise<JobRun> => {
     const cpuUsed = cpuSince({
@@ -162,7 +162,7 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
   };
   return {
     temporal: () =>
-      withCpu(async () => {
+      measured(async () => {
         const id = jobId();
         const t0 = performance.now();
         await h.submit({ job_id: id, profile_id: profileId, task: { name: 'sync_orders', input } });
@@ -174,14 +174,14 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
         return { id, ms, steps };
       }),
     direct: () =>
-      withCpu(async () => {
+      measured(async () => {
         const id = jobId();
         const t0 = performance.now();
         const times = await runDirect(steps, { job_id: id, profile_id: profileId }, input);
         return { id, ms: performance.now() - t0, steps: times };
       }),
     floor: () =>
-      withCpu(async () => {
+      measured(async () => {
         const floor = floorWorker ?? (await startFloor());
         const id = jobId();
         const t0 = performance.now();

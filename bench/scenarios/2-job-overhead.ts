@@ -92,7 +92,8 @@ export async function jobOverhead(sizes: Sizes): Promise<ScenarioResult> {
       `the floor's overhead (bare SDK workflow − direct): ${interval(floorOverhead)}, ratio ` +
         `${ratio(floorOverhead.medianRatio)}; production over the floor: ${interval(overFloor)}; production's ` +
         `overhead is ${ratio(ofFloor)} × the floor's (target where 100 ms is out of reach: ≤ 1.10)`,
-      `of which outside any step (workflow tasks between steps, the profile turn, start and result): ` +
+      `of which outside any step (workflow tasks between steps, the profile turn, start and result; the ` +
+        `report runs beside the stop, so its time is counted twice and this reads that much low): ` +
         `${interval(between)}`,
       `submit → webhook received, what the client waits for: Temporal ${ms(webhook.temporal.median)}, floor ` +
         `${ms(webhook.floor.median)}, direct ${ms(webhook.direct.median)}; Temporal − direct ${interval(webhook.vsDirect)}, ` +

@@ -78,7 +78,7 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
   // The profile is free once it is stopped and its lease released; the next job for it starts then.
   const freeProfile = async () => {
     if (held.stopping) held.stopFailed = !(await held.stopping);
-    await releaseLease(ctx, held, fair);
+    await releaseHeldLease(ctx, held, fair);
     await turn?.release();
   };
   if (held.stopping) {
@@ -95,7 +95,7 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
 }
 
 /** Frees the lease the job holds, unless the profile's stop failed for good (then the reaper keeps it). */
-async function releaseLease(ctx: JobContext, held: HeldProfile, fair: boolean): Promise<void> {
+async function releaseHeldLease(ctx: JobContext, held: HeldProfile, fair: boolean): Promise<void> {
   const { lease } = held;
   // A profile whose stop failed keeps its lease: the host's reaper holds it until the browser is stopped.
   const keepLease = held.stopFailed && patched('failed-stop-keeps-lease');
