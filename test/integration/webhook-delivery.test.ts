@@ -99,8 +99,19 @@ test('a completed job reports while its profile stops, and still stops and frees
   const job = await h.submit({ job_id: 'report-while-stopping', profile_id: profileId });
   const delivery = await h.receiver.waitFor(job.job_id, 30_000);
   assert.equal((delivery.body as { status: string }).status, 'completed');
-  // Reported, and the job still runs its stop: the run shows the step it is in, not the report's end.
-  const during = await getJob(h.client, job.job_id);
+  // Reported, and the job still runs its stop: once the run has seen the report's step end (its workflow
+  // task follows the delivery), it shows the step it is in, not the report's end.
+  let during = await getJob(h.client, job.job_id);
+  await waitUntil(
+    async () => {
+      during = await getJob(h.client, job.job_id);
+      return (
+        during.progress?.steps.some((s) => s.step === 'postWebhook' && s.status === 'completed') ?? false
+      );
+    },
+    2_000,
+    'the run to record the report',
+  );
   assert.equal(during.progress?.state, 'running');
   assert.equal(during.progress?.current_step, 'stopProfile');
 
