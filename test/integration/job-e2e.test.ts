@@ -1,7 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { getJob, waitForJob, temporalUiLink } from '../../src/client-library';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  getJob,
+  jobFailureOf,
+  startJob,
+  temporalUiLink,
+  waitForJob,
+  type StartedJob,
+} from '../../src/client-library';
+import type { JobResult } from '../../src/contract';
+import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
+import { decodedHistoryText } from '../helpers/history';
+import { TEST_PAYLOAD_KEY } from '../helpers/payload';
 import { startSellerCentre } from '../../src/demo/seller-centre';
 import { loopbackCredential } from '../helpers/credentials';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -29,21 +42,30 @@ interface SyncOrdersOutput {
   rows: { id: string; created_at: string }[];
 }
 
-test('sync_orders runs end to end on real Chromium and its result reaches the webhook receiver', async () => {
-  const job = await h.submit({
-    job_id: 'sync-1',
-    task: {
-      name: 'sync_orders',
-      input: {
-        seller_centre_url: sellerCentre.url,
-        account: 'shop-42',
-        from: '2024-01-01',
-        to: '2024-01-30',
+let synced: Promise<{ job: StartedJob; result: JobResult }> | undefined;
+/** The sync_orders job of this file, run once by whichever test needs it first (each also runs alone). */
+function syncJob() {
+  synced ??= (async () => {
+    const job = await h.submit({
+      job_id: 'sync-1',
+      task: {
+        name: 'sync_orders',
+        input: {
+          seller_centre_url: sellerCentre.url,
+          account: 'shop-42',
+          from: '2024-01-01',
+          to: '2024-01-30',
+        },
       },
-    },
-  });
+    });
+    return { job, result: await waitForJob(h.client, job.job_id) };
+  })();
+  return synced;
+}
+
+test('sync_orders runs end to end on real Chromium and its result reaches the webhook receiver', async () => {
+  const { job, result } = await syncJob();
   assert.equal(job.created, true);
-  const result = await waitForJob(h.client, job.job_id);
   const output = result.output as SyncOrdersOutput;
   assert.ok(output.count > 20, `more than one page of orders (${output.count})`);
   assert.equal(output.export_count, output.count);
@@ -79,8 +101,17 @@ test('sync_orders runs end to end on real Chromium and its result reaches the we
 });
 
 test('the password never reaches Temporal history', async () => {
-  const history = await h.client.workflow.getHandle(`mlx-job-sync-1`).fetchHistory();
-  assert.doesNotMatch(JSON.stringify(history), /correct horse|Y29ycmVjdCBob3JzZ/);
+  const { job, result } = await syncJob();
+  // The job signed in with the password: the worker held it and typed it into the site.
+  const output = result.output as SyncOrdersOutput;
+  assert.ok(output.count > 0, 'orders were read after signing in');
+  const codec = createEncryptionCodec(createKeyRing([TEST_PAYLOAD_KEY]));
+  const { raw, decoded } = await decodedHistoryText(h.client, job.job_id, codec);
+  // The search can see what payloads hold: the task's input and its output are readable once decoded,
+  // and hidden in the raw (encrypted) history, where a search would find nothing whatever they held.
+  assert.ok(decoded.includes('shop-42') && decoded.includes(output.rows[0]!.id), 'the decoded payloads');
+  assert.ok(!raw.includes('shop-42'), 'the raw history is encrypted');
+  assert.doesNotMatch(decoded, /correct horse|Y29ycmVjdCBob3JzZ|correct%20horse/);
 });
 
 test('submitting the same job_id twice runs it once', async () => {
@@ -105,7 +136,9 @@ test('submitting the same job_id twice runs it once', async () => {
 });
 
 test("the dev server's Web UI shows a finished run as Completed", async () => {
-  const status = await getJob(h.client, 'sync-1');
+  const job = await h.submit({ job_id: 'ui-1' });
+  await waitForJob(h.client, job.job_id);
+  const status = await getJob(h.client, job.job_id);
   assert.equal(status.status, 'COMPLETED');
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_FLAGS] });
   try {
@@ -116,4 +149,129 @@ test("the dev server's Web UI shows a finished run as Completed", async () => {
   } finally {
     await browser.close();
   }
+});
+
+/** A duration cell of the docs' policy table ("90 s", "10 min", "–") in ms; undefined for "–". */
+function tableMs(cell: string): number | undefined {
+  const m = /^(\d+) (s|min)$/.exec(cell);
+  if (cell === '–') return undefined;
+  assert.ok(m, `a duration in the docs' table: "${cell}"`);
+  return Number(m[1]) * (m[2] === 's' ? 1_000 : 60_000);
+}
+
+/** The rows of the first markdown table in `text` after the line starting with `heading`. */
+function docsTable(text: string, heading: string): string[][] {
+  const lines = text.slice(text.indexOf(heading)).split('\n');
+  const start = lines.findIndex((l) => l.startsWith('|'));
+  const rows = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
+  }
+  return rows;
+}
+
+const durationMs = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  d ? Number(d.seconds ?? 0) * 1_000 + (d.nanos ?? 0) / 1e6 : undefined;
+
+test('a job submitted with the default policies runs its steps with the options docs/operations.md documents', async () => {
+  const docs = readFileSync(join(__dirname, '../../docs/operations.md'), 'utf8');
+  // The failure types the docs say are never retried ("no", "no, on that host")…
+  const nonRetryable = docsTable(docs, '| type ')
+    // …and those that are no step's failure ("–"), which no step retries either.
+    .filter(([, retried]) => retried?.startsWith('no') || retried === '–')
+    .flatMap(([types]) => [...types!.matchAll(/`(\w+)`/g)].map((m) => m[1]!))
+    .sort();
+  assert.ok(nonRetryable.includes('PlatformBanned'), 'the failure table was read');
+  const documented = new Map(
+    docsTable(docs, '## Step policies').map(
+      ([step, , startToClose, scheduleToClose, scheduleToStart, heartbeat, first, max, attempts]) => [
+        step!,
+        {
+          startToClose: tableMs(startToClose!),
+          scheduleToClose: tableMs(scheduleToClose!),
+          scheduleToStart: tableMs(scheduleToStart!),
+          heartbeat: tableMs(heartbeat!),
+          retry: {
+            initialInterval: tableMs(first!),
+            // "intervals double on each retry"
+            backoffCoefficient: 2,
+            maximumInterval: tableMs(max!),
+            maximumAttempts: attempts === 'unlimited' ? 0 : Number(attempts),
+            nonRetryableErrorTypes: nonRetryable,
+          },
+        },
+      ],
+    ),
+  );
+  assert.equal(documented.size, 7, 'a row per step');
+
+  // No policy option: the client resolves the built-in defaults, as a plain submit does.
+  const defaults = { ...h.startOptions, policy: undefined };
+  const job = await startJob(h.client, { ...h.jobFields('defaults-1'), job_id: 'defaults-1' }, defaults);
+  await waitForJob(h.client, job.job_id);
+  const history = await h.client.workflow.getHandle(job.workflow_id).fetchHistory();
+  const scheduled = (history.events ?? []).flatMap((e) => {
+    const a = e.activityTaskScheduledEventAttributes;
+    return a ? [a] : [];
+  });
+  const seen = new Set<string>();
+  for (const a of scheduled) {
+    const step = a.activityType!.name!;
+    const doc = documented.get(step);
+    if (!doc) continue; // not a step of the table (a queue's own bookkeeping)
+    seen.add(step);
+    const scheduleToClose = durationMs(a.scheduleToCloseTimeout) || undefined;
+    assert.deepEqual(
+      {
+        startToClose: durationMs(a.startToCloseTimeout),
+        scheduleToClose,
+        // Unset, the server fills in the schedule-to-close (or nothing without one).
+        scheduleToStart: durationMs(a.scheduleToStartTimeout) || undefined,
+        heartbeat: durationMs(a.heartbeatTimeout) || undefined,
+        retry: {
+          initialInterval: durationMs(a.retryPolicy?.initialInterval),
+          backoffCoefficient: a.retryPolicy?.backoffCoefficient,
+          maximumInterval: durationMs(a.retryPolicy?.maximumInterval),
+          maximumAttempts: a.retryPolicy?.maximumAttempts ?? 0,
+          nonRetryableErrorTypes: [...(a.retryPolicy?.nonRetryableErrorTypes ?? [])].sort(),
+        },
+      },
+      { ...doc, scheduleToStart: doc.scheduleToStart ?? doc.scheduleToClose },
+      step,
+    );
+  }
+  for (const step of ['acquireLease', 'startProfile', 'cdpConnect', 'executeTask', 'stopProfile'])
+    assert.ok(seen.has(step), `${step} ran as an activity with its options in the history`);
+});
+
+test('a worker with the default egress rules refuses a callback to 127.0.0.1: WebhookTargetNotAllowed', async () => {
+  // Every harness worker allows its loopback receiver; this one job runs with the defaults instead
+  // (MLX_WEBHOOK_ALLOW_HOSTS unset), on the same real worker.
+  const allowed = h.deps.webhookEgress;
+  h.deps.webhookEgress = undefined;
+  try {
+    // https, so it is the address that is refused, not the scheme.
+    const callback = new URL(h.receiver.url);
+    callback.protocol = 'https:';
+    const job = await h.submit({ job_id: 'private-callback-1', callback_url: callback.href });
+    const failure = await waitForJob(h.client, job.job_id).then(
+      () => assert.fail('the job completed'),
+      (err: unknown) => jobFailureOf(err),
+    );
+    assert.equal(failure.type, 'WebhookTargetNotAllowed');
+    assert.equal(failure.step, 'postWebhook');
+    assert.match(failure.message, /private, loopback/);
+  } finally {
+    h.deps.webhookEgress = allowed;
+  }
+  const arrivals = h.receiver
+    .arrivals()
+    .filter((d) => (d.body as { job_id: string }).job_id === 'private-callback-1');
+  assert.deepEqual(arrivals, [], 'nothing was posted');
 });
