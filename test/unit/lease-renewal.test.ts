@@ -18,18 +18,38 @@ function setup(leases: LeaseStore = createMemoryLeaseStore()) {
 }
 
 test('a held slot keeps its lease alive between steps, for several TTLs', async (t) => {
-  const { slots, leases, renewal } = setup();
+  // The store's clock moves only when the test moves it, so a late timer cannot expire the lease.
+  let now = 0;
+  const store = createMemoryLeaseStore(() => now);
+  let renewals = 0;
+  const { slots, leases, renewal } = setup({
+    ...store,
+    extend: async (...args) => {
+      const held = await store.extend(...args);
+      if (args[0] === 'p1') renewals += 1;
+      return held;
+    },
+  });
   t.after(() => renewal.stop());
   const lease = await leases.acquire('p1', owner, TTL);
   slots.take({ job_id: 'job-1', profile_id: 'p1', ...run });
   slots.leased('job-1', lease!.token);
-  const until = Date.now() + 4 * TTL;
-  await waitUntil(() => Date.now() > until, 10_000, 'four TTLs');
-  assert.equal((await leases.get('p1'))?.token, lease!.token, 'still held by the job');
+  // Four times: the renewal timer renews the lease, then 90% of a TTL passes.
+  for (let i = 0; i < 4; i++) {
+    const before = renewals;
+    await waitUntil(() => renewals > before, 10_000, `renewal ${i + 1}`);
+    now += TTL * 0.9;
+  }
+  assert.equal((await leases.get('p1'))?.token, lease!.token, 'still held by the job after 3.6 TTLs');
 
-  // Freed (the job stopped its profile): no longer renewed, so it lapses.
+  // Freed (the job stopped its profile): a renewal round leaves it alone, so it lapses.
   slots.free('job-1');
-  await waitUntil(async () => (await leases.get('p1')) === undefined, 10_000, 'the lease to lapse');
+  await renewal.renew(); // a round begun before the free ends first
+  const before = renewals;
+  await renewal.renew();
+  assert.equal(renewals, before, 'not renewed once freed');
+  now += TTL;
+  assert.equal(await leases.get('p1'), undefined, 'the lease lapsed');
 });
 
 test('a lease taken over is no longer renewed, the slot forgets it and the worker says so', async (t) => {
