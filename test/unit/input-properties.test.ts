@@ -93,16 +93,42 @@ test('property: a number setting is a plain decimal integer within its bounds, o
     }),
     { numRuns: 300 },
   );
+  // The documented rule (docs/operations.md): a plain decimal number of ms up to 30 days, 7 days when
+  // unset. Each value's outcome is predicted, so a refusal of a good value fails as much as an acceptance
+  // of a bad one.
+  const DAY = 24 * 3600 * 1000;
+  const outcomes = { accepted: 0, refused: 0 };
   fc.assert(
-    fc.property(fc.string(), (value) => {
-      try {
-        loadClientConfig({ MLX_DEAD_LETTER_RETENTION_MS: value });
-      } catch (err) {
-        assert.ok(err instanceof ConfigError);
-        assert.match(err.message, /MLX_DEAD_LETTER_RETENTION_MS/);
-      }
-    }),
-    { numRuns: 200 },
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        fc.integer({ min: -10, max: 30 * DAY + 10 }).map(String),
+        fc.constantFrom('0', String(30 * DAY), String(30 * DAY + 1), '1e9', ' 60000', '60000.0', '0x10'),
+      ),
+      (value) => {
+        const expected =
+          value === ''
+            ? 7 * DAY
+            : /^\d+$/.test(value) && Number(value) <= 30 * DAY
+              ? Number(value)
+              : 'refused';
+        let got: number | 'refused';
+        try {
+          got = loadClientConfig({ MLX_DEAD_LETTER_RETENTION_MS: value }).deadLetterRetentionMs;
+        } catch (err) {
+          assert.ok(err instanceof ConfigError, `a ConfigError, not ${String(err)}`);
+          assert.match(err.message, /^bad setting MLX_DEAD_LETTER_RETENTION_MS: /);
+          got = 'refused';
+        }
+        assert.equal(got, expected, `MLX_DEAD_LETTER_RETENTION_MS=${JSON.stringify(value)}`);
+        outcomes[got === 'refused' ? 'refused' : 'accepted'] += 1;
+      },
+    ),
+    { numRuns: 300 },
+  );
+  assert.ok(
+    outcomes.accepted > 50 && outcomes.refused > 50,
+    `both outcomes were tried: ${JSON.stringify(outcomes)}`,
   );
 });
 
