@@ -6,6 +6,7 @@ import {
   Runtime,
   Worker,
   type NativeConnection,
+  type WorkerOptions,
   type WorkflowBundle,
 } from '@temporalio/worker';
 import {
@@ -53,8 +54,9 @@ export interface MlxWorkerOptions {
 
 export interface MlxWorker {
   /**
-   * Stops what the launcher still has open from an earlier run, then polls; resolves once both pollers
-   * stopped and every profile this worker opened is stopped.
+   * Stops what the launcher still has open from an earlier run, then creates its Temporal workers and
+   * polls; resolves once every poller stopped and every profile this worker opened is stopped. After a
+   * shutdown requested before run() or during that first sweep it polls nothing and resolves at once.
    */
   run(): Promise<void>;
   /** Drains (takes no new jobs, lets the hosted ones finish up to the drain grace), then stops. */
@@ -94,7 +96,7 @@ export function createConfiguredWorker(
  * reaper stops and frees what no live job owns.
  */
 export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWorker> {
-  const { connection, namespace, taskQueue, deps } = options;
+  const { connection, namespace, deps } = options;
   // Jobs are started with these and parked dead letters are found by them.
   await ensureSearchAttributes(connection, namespace, deps.log);
   const plugin = new OpenTelemetryPlugin(options.telemetry);
@@ -107,9 +109,6 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
   };
   // Reads the runs' progress and answers updates, so it decodes payloads as the workers do.
   const temporal = new Client({ connection, namespace, dataConverter: options.dataConverter });
-  const replaced = options.replaceActivities ?? {};
-  const sharedActivities = { ...createSharedActivities(deps, temporal), ...replaced.shared };
-  const leases = leaseActivities(deps);
   // Bundled once for both workflow workers; the plugin puts the tracing interceptors in.
   const workflowBundle =
     options.workflowBundle ??
@@ -118,6 +117,95 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
       plugins: [plugin],
       logger: Runtime.instance().logger,
     }));
+  const reaper = startReaper(
+    { ...deps, runIsOpen: (run) => runIsOpen(temporal, run) },
+    options.reaperIntervalMs ?? 5_000,
+  );
+  const renewal = startLeaseRenewal(deps);
+  let workers: Worker[] = [];
+  const stopPolling = () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  let draining: Promise<void> | undefined;
+  let forced = false;
+  const stop = () => {
+    draining ??= drainThenStop();
+  };
+  const drainThenStop = async () => {
+    deps.slots.drain();
+    const until = Date.now() + (options.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS);
+    const runs = deps.slots.holders();
+    const waitFor = async (what: string, done: () => Promise<boolean> | boolean, deadline = until) => {
+      while (!forced && Date.now() < deadline && !(await done())) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      if (!forced && !(await done()))
+        deps.log.warn(`drain grace ended before ${what}`, { jobs: runs.length });
+    };
+    if (runs.length > 0)
+      deps.log.info('draining: waiting for the jobs this worker hosts', { jobs: runs.length });
+    await waitFor('the hosted jobs stopped their profiles', () => deps.slots.holders().length === 0);
+    // Their last steps (release, report) run on the shared queue: give them a moment here too, so a lone
+    // worker's deploy does not leave every report to the next start.
+    await waitFor(
+      'the hosted jobs reported',
+      async () => (await Promise.all(runs.map((run) => runIsSettled(temporal, run)))).every(Boolean),
+      Math.min(until, Date.now() + REPORT_GRACE_MS),
+    );
+    stopPolling();
+  };
+
+  return {
+    async run() {
+      let results: PromiseSettledResult<void>[] = [];
+      try {
+        // Before polling: a host step arriving now would find its fresh browser stopped.
+        if (!draining) await reaper.sweep();
+        // A shutdown requested before run() or during the sweep: nothing is polled.
+        if (!draining) workers = await createTemporalWorkers(options, common, workflowBundle, temporal);
+        // If one poller dies the other must stop too, or the process would half-serve its queues.
+        const polling = Promise.allSettled(
+          workers.map((worker) =>
+            worker.run().catch((err: unknown) => {
+              stopPolling();
+              throw err;
+            }),
+          ),
+        );
+        // A shutdown while they were being created found none to stop: they stop as they start.
+        if (draining) stopPolling();
+        results = await polling;
+      } finally {
+        await reaper.stop();
+        await stopOpenProfiles(deps);
+        await renewal.stop();
+      }
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+    shutdown: stop,
+    shutdownNow() {
+      forced = true;
+      stop();
+    },
+    isPolling: () => workers.length > 0 && workers.every((worker) => worker.getState() === 'RUNNING'),
+  };
+}
+
+/**
+ * The four Temporal workers of one worker process. Created when it starts polling, not before: a worker
+ * that never ran cannot be stopped, and would hold its connection open for good.
+ */
+async function createTemporalWorkers(
+  options: MlxWorkerOptions,
+  common: Pick<WorkerOptions, 'connection' | 'namespace' | 'shutdownGraceTime' | 'plugins' | 'dataConverter'>,
+  workflowBundle: WorkflowBundle,
+  temporal: Client,
+): Promise<Worker[]> {
+  const { taskQueue, deps } = options;
+  const replaced = options.replaceActivities ?? {};
+  const sharedActivities = { ...createSharedActivities(deps, temporal), ...replaced.shared };
+  const leases = leaseActivities(deps);
   const shared = await Worker.create({
     ...common,
     taskQueue,
@@ -157,69 +245,7 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     identity: `${deps.workerId}/host`,
     activities: { ...createHostActivities(deps), ...replaced.host },
   });
-  const reaper = startReaper(
-    { ...deps, runIsOpen: (run) => runIsOpen(temporal, run) },
-    options.reaperIntervalMs ?? 5_000,
-  );
-  const renewal = startLeaseRenewal(deps);
-  const workers = [shared, turns, acquire, host];
-  const stopPolling = () => {
-    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-  };
-  let draining: Promise<void> | undefined;
-  let forced = false;
-  const drainThenStop = async () => {
-    deps.slots.drain();
-    const until = Date.now() + (options.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS);
-    const runs = deps.slots.holders();
-    const waitFor = async (what: string, done: () => Promise<boolean> | boolean, deadline = until) => {
-      while (!forced && Date.now() < deadline && !(await done())) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      if (!forced && !(await done()))
-        deps.log.warn(`drain grace ended before ${what}`, { jobs: runs.length });
-    };
-    if (runs.length > 0)
-      deps.log.info('draining: waiting for the jobs this worker hosts', { jobs: runs.length });
-    await waitFor('the hosted jobs stopped their profiles', () => deps.slots.holders().length === 0);
-    // Their last steps (release, report) run on the shared queue: give them a moment here too, so a lone
-    // worker's deploy does not leave every report to the next start.
-    await waitFor(
-      'the hosted jobs reported',
-      async () => (await Promise.all(runs.map((run) => runIsSettled(temporal, run)))).every(Boolean),
-      Math.min(until, Date.now() + REPORT_GRACE_MS),
-    );
-    stopPolling();
-  };
-
-  return {
-    async run() {
-      // Before polling: a host step arriving now would find its fresh browser stopped.
-      await reaper.sweep();
-      // If one poller dies the other must stop too, or the process would half-serve its queues.
-      const results = await Promise.allSettled(
-        workers.map((worker) =>
-          worker.run().catch((err: unknown) => {
-            stopPolling();
-            throw err;
-          }),
-        ),
-      );
-      await reaper.stop();
-      await stopOpenProfiles(deps);
-      await renewal.stop();
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    },
-    shutdown() {
-      draining ??= drainThenStop();
-    },
-    shutdownNow() {
-      forced = true;
-      draining ??= drainThenStop();
-    },
-    isPolling: () => workers.every((worker) => worker.getState() === 'RUNNING'),
-  };
+  return [shared, turns, acquire, host];
 }
 
 /** A run that has ended its steps: closed, or its progress says it finished or is parked. */
