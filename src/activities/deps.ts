@@ -1,6 +1,6 @@
 import type { CredentialStore, ProfileOwners } from '../secrets';
 import type { LeaseStore } from '../lease';
-import type { OpenProfiles, ProfileSlots } from '../host';
+import type { LeaseRecords, OpenProfiles, ProfileSlots } from '../host';
 import type { Logger } from '../telemetry';
 import type { LauncherClient } from '../mlx';
 import type { KeptConnections } from '../cdp';
@@ -15,6 +15,8 @@ export interface ActivityDeps {
   hostTaskQueue: string;
   leases: LeaseStore;
   leaseTtlMs: number;
+  /** What the host's lease renewal last learnt of each lease a running step watches. */
+  leaseRecords: LeaseRecords;
   launcher: LauncherClient;
   /**
    * Several workers drive this launcher (one MLX agent, several workers on its machine): a profile the

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
 import { failure } from '../contract';
-import { renewalIntervalMs } from '../lease';
+import { heartbeatIntervalMs } from '../lease';
 import type { Logger } from '../telemetry';
 import type { ActivityDeps } from './deps';
 
@@ -10,13 +10,14 @@ export interface LeaseKeeper {
 }
 
 /**
- * While a host step runs, heartbeats and renews the job's profile lease on one timer. `onLost` is called
- * once, with a LeaseLost failure, when a renewal finds the lease gone (expired or taken over), or when no
- * renewal has been confirmed for two thirds of the TTL (the lease store is unreachable): the holder then
- * stops driving the profile before its lease can expire and pass to someone else (self-fencing).
+ * While a host step runs, heartbeats, and watches its lease through the host's renewal (which renews it,
+ * once per interval, from now until stop). `onLost` is called once, with a LeaseLost failure, when a
+ * renewal finds the lease gone (expired or taken over), or when no renewal has been confirmed for two
+ * thirds of the TTL (the lease store is unreachable): the holder then stops driving the profile before
+ * its lease can expire and pass to someone else (self-fencing).
  */
 export function keepLease(
-  deps: Pick<ActivityDeps, 'leases' | 'leaseTtlMs'>,
+  deps: Pick<ActivityDeps, 'leaseRecords' | 'leaseTtlMs'>,
   lease: { profile_id: string; token: number },
   options: { log: Logger; onLost: (err: ApplicationFailure) => void; details?: () => unknown },
 ): LeaseKeeper {
@@ -33,8 +34,7 @@ export function keepLease(
     );
   };
   // The self-fence runs on its own deadline, two thirds of the TTL after the last confirmed renewal was
-  // sent, not on the renewal ticks: checked only at a tick, it could come up to a whole interval late,
-  // as late as the lease's expiry.
+  // sent, not on the renewal rounds: checked only at a round, it could come up to a whole interval late.
   let fence: NodeJS.Timeout | undefined;
   const armFence = () => {
     clearTimeout(fence);
@@ -54,35 +54,28 @@ export function keepLease(
       Math.max(0, confirmedAt + fenceAfterMs - Date.now()),
     );
   };
-  const renew = async () => {
-    const sentAt = Date.now();
-    const held = await deps.leases.extend(lease.profile_id, lease.token, deps.leaseTtlMs);
+  armFence();
+  const unwatch = deps.leaseRecords.watch(lease, (record) => {
     if (stopped || lost) return;
-    if (held) {
-      if (sentAt > confirmedAt) {
-        confirmedAt = sentAt;
-        armFence();
-      }
-    } else {
+    if (record.lost) {
       options.log.warn('lease lost during the step: stopping it', {
         profile_id: lease.profile_id,
         token: lease.token,
       });
       lose('was lost during the step (expired or taken over)');
+    } else if (record.confirmedAt > confirmedAt) {
+      confirmedAt = record.confirmedAt;
+      armFence();
     }
-  };
-  armFence();
+  });
   const timer = setInterval(
-    () => {
-      activity.heartbeat(options.details?.());
-      if (lost) return; // fenced or lost: not ours to renew any more
-      renew().catch((err: unknown) => options.log.warn('lease renewal failed', { error: err }));
-    },
-    renewalIntervalMs(deps.leaseTtlMs, activity.info.heartbeatTimeoutMs),
+    () => activity.heartbeat(options.details?.()),
+    heartbeatIntervalMs(deps.leaseTtlMs, activity.info.heartbeatTimeoutMs),
   );
   return {
     stop: () => {
       stopped = true;
+      unwatch();
       clearInterval(timer);
       clearTimeout(fence);
     },

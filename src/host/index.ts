@@ -3,3 +3,4 @@ export * from './open-profiles';
 export * from './profile-slots';
 export * from './reaper';
 export * from './lease-renewal';
+export * from './lease-records';

@@ -1,5 +1,5 @@
 // Lease stores: who may drive which profile (in-memory for one worker; Redis for a fleet).
 export * from './lease-store';
-export { renewalIntervalMs } from './renewal-interval';
+export { heartbeatIntervalMs, renewalIntervalMs } from './renewal-interval';
 export { createMemoryLeaseStore } from './memory-store';
 export { createRedisLeaseStore } from './redis-store';

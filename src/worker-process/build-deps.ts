@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { ConfigError, secretsForClient, type WorkerConfig } from '../config';
 import { hostTaskQueue } from '../contract';
-import { createOpenProfiles, createProfileSlots } from '../host';
+import { createLeaseRecords, createOpenProfiles, createProfileSlots } from '../host';
 import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
 import type { Logger } from '../telemetry';
@@ -78,6 +78,7 @@ export async function buildActivityDeps(
     launcherShared: local === undefined && config.launcherShared,
     profiles: createOpenProfiles(),
     slots: createProfileSlots(config.maxOpenProfiles),
+    leaseRecords: createLeaseRecords(),
     headless: config.headless,
     connections: createKeptConnections(),
     cdpHost: config.cdpHost,

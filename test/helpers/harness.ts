@@ -9,7 +9,7 @@ import type { ActivityDeps } from '../../src/activities';
 import { startJob, type StartedJob, type StartJobOptions, connectClient } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
 import { hostTaskQueue } from '../../src/contract';
-import { createOpenProfiles, createProfileSlots } from '../../src/host';
+import { createLeaseRecords, createOpenProfiles, createProfileSlots } from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
@@ -161,6 +161,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     launcherShared: false,
     profiles: createOpenProfiles(),
     slots: createProfileSlots(options.maxOpenProfiles ?? 8),
+    leaseRecords: createLeaseRecords(),
     headless: true,
     connections: createKeptConnections(),
     cdpHost: '127.0.0.1',

@@ -4,7 +4,7 @@ import type { ActivityDeps } from '../../src/activities';
 import { createMemoryLeaseStore } from '../../src/lease';
 import { silentLogger } from '../../src/telemetry';
 import type { LauncherClient } from '../../src/mlx';
-import { createOpenProfiles, createProfileSlots } from '../../src/host';
+import { createLeaseRecords, createOpenProfiles, createProfileSlots } from '../../src/host';
 
 /** A launcher that starts and stops instantly: for unit tests of activities that do not drive a browser. */
 export const instantLauncher: LauncherClient = {
@@ -26,6 +26,7 @@ export function unitDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
     launcherShared: false,
     profiles: createOpenProfiles(),
     slots: createProfileSlots(4),
+    leaseRecords: createLeaseRecords(),
     headless: true,
     connections: createKeptConnections(),
     cdpHost: '127.0.0.1',

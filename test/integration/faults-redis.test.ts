@@ -137,7 +137,8 @@ test('Redis loses its data (FLUSHALL) while a lease is held: the holder fences i
 
   assert.equal((await waitForJob(h.client, holder.job_id)).status, 'completed');
   assert.equal((await waitForJob(h.client, waiter.job_id)).status, 'completed');
-  // The holder stopped driving: its keeper found the lease gone at its next renewal (LeaseLost), or,
+  // The holder stopped driving: the worker's next renewal found the lease gone and the task's keeper
+  // stopped it (LeaseLost), or,
   // sooner, the reaper saw the waiter holding the lease and stopped the holder's browser (BrowserCrashed).
   // Either way it leased the profile again and ran its task on a fresh browser.
   const [fenced, ...rest] = await taskAttempts(holder.job_id);

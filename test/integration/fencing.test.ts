@@ -10,13 +10,19 @@ import { profileActivities } from '../../src/activities/profile';
 import { taskActivities } from '../../src/activities/task';
 import { waitForJob } from '../../src/client-library';
 import { workflowIdFor } from '../../src/contract';
-import { createOpenProfiles } from '../../src/host';
+import { createOpenProfiles, startLeaseRenewal } from '../../src/host';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
-import { createMemoryLeaseStore, createRedisLeaseStore } from '../../src/lease';
+import {
+  createMemoryLeaseStore,
+  createRedisLeaseStore,
+  renewalIntervalMs,
+  type LeaseStore,
+} from '../../src/lease';
 import { createLauncherClient } from '../../src/mlx';
 import { createLogger } from '../../src/telemetry';
 import { createTaskRegistry } from '../../src/tasks';
 import { failureOf } from '../helpers/failures';
+import { eventTimeMs } from '../helpers/history';
 import { startHarness } from '../helpers/harness';
 import { processesWith, waitUntil } from '../helpers/processes';
 import { startRedis } from '../helpers/redis';
@@ -115,7 +121,7 @@ test('a step that cannot reach the lease store does not touch the profile and fa
   );
 });
 
-test('cdpConnect keeps the lease alive while it waits for the browser', async () => {
+test("cdpConnect keeps the lease alive while it waits for the browser, through the host's renewal", async (t) => {
   const leases = createMemoryLeaseStore();
   let renewals = 0;
   const counted = {
@@ -127,6 +133,8 @@ test('cdpConnect keeps the lease alive while it waits for the browser', async ()
     },
   };
   const deps = unitDeps({ leases: counted, leaseTtlMs: 3_000 });
+  const renewal = startLeaseRenewal(deps);
+  t.after(() => renewal.stop());
   const lease = await leases.acquire('fenced-3', { worker_id: 'w1', job_id: 'j' }, 3_000);
   // Nothing listens on port 1: the probe waits for as long as the attempt's start-to-close allows
   // (12 s less the margins, about 9 s), three times the lease's TTL.
@@ -159,7 +167,7 @@ test('with the lease store unreachable the task stops driving before its lease c
       policies: { acquireLease: { retry: { maximum_attempts: 10, maximum_interval_ms: 1_000 } } },
     });
     // Running, not only scheduled: the task confirmed its lease, and its keeper heartbeats (every TTL/3)
-    // and renews. Stopped before that confirmation, the step would fail as LeaseLost without a fence.
+    // and watches the worker's renewals. Stopped before that confirmation, the step would fail as LeaseLost without a fence.
     const handle = h.client.workflow.getHandle(workflowIdFor(job.job_id));
     await waitUntil(
       async () =>
@@ -186,5 +194,47 @@ test('with the lease store unreachable the task stops driving before its lease c
     await h.close();
     await leases.close();
     await (restarted ?? redis).stop();
+  }
+});
+
+test('while a task runs its lease is extended once per renewal interval: the host renews it, the step only watches', async () => {
+  const store = createMemoryLeaseStore();
+  const profile = 'profile-one-renewal';
+  const extendedAt: number[] = [];
+  const counted: LeaseStore = {
+    ...store,
+    extend: (profileId, ...rest) => {
+      if (profileId === profile) extendedAt.push(Date.now());
+      return store.extend(profileId, ...rest);
+    },
+  };
+  const ttl = 3_000;
+  const h = await startHarness({ leases: counted, leaseTtlMs: ttl });
+  try {
+    const job = await h.submit({
+      job_id: 'one-renewal-path',
+      profile_id: profile,
+      task: { name: 'hold_browser', input: { ms: 4 * ttl } },
+    });
+    assert.equal((await waitForJob(h.client, job.job_id)).status, 'completed');
+    const events = (await h.client.workflow.getHandle(workflowIdFor(job.job_id)).fetchHistory()).events!;
+    const scheduled = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'executeTask',
+    )!;
+    const ofTask = (e: (typeof events)[number]) =>
+      [e.activityTaskStartedEventAttributes, e.activityTaskCompletedEventAttributes].some(
+        (a) => a?.scheduledEventId?.toString() === scheduled.eventId?.toString(),
+      );
+    const [startedAt, endedAt] = events.filter(ofTask).map((e) => eventTimeMs(e.eventTime));
+    const during = extendedAt.filter((at) => at > startedAt! && at < endedAt!).length;
+    const intervals = Math.floor((endedAt! - startedAt!) / renewalIntervalMs(ttl));
+    // One renewal a round, plus the step's confirmation of its lease as it began and a round at the edge.
+    assert.ok(
+      during <= intervals + 2,
+      `${during} extends in ${endedAt! - startedAt!} ms: at most one per ${renewalIntervalMs(ttl)} ms`,
+    );
+    assert.ok(during >= intervals - 1, `renewed all along the task (${during} extends)`);
+  } finally {
+    await h.close();
   }
 });

@@ -7,7 +7,7 @@ import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NativeConnection } from '@temporalio/worker';
 import { hostTaskQueue } from '../../src/contract';
-import { createOpenProfiles, createProfileSlots } from '../../src/host';
+import { createLeaseRecords, createOpenProfiles, createProfileSlots } from '../../src/host';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { createLauncherClient } from '../../src/mlx';
 import { silentLogger } from '../../src/telemetry';
@@ -50,6 +50,7 @@ async function workerOn(queue: string): Promise<MlxWorker> {
       launcher: createLauncherClient({ baseUrl: launcher.url }),
       profiles: createOpenProfiles(),
       slots: createProfileSlots(2),
+      leaseRecords: createLeaseRecords(),
     },
     workflowBundle: await workflowBundle(),
     shutdownGraceTimeMs: 2_000,

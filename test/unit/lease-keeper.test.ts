@@ -6,13 +6,14 @@ import { profileActivities } from '../../src/activities/profile';
 import { errorTypeOf } from '../../src/contract';
 import { failureOf } from '../helpers/failures';
 import { createMemoryLeaseStore } from '../../src/lease';
+import { startLeaseRenewal } from '../../src/host';
 import { waitUntil } from '../helpers/processes';
 import { instantLauncher, unitDeps } from '../helpers/unit-deps';
 
 const job = { job_id: 'job-1', profile_id: 'profile-1', platform: 'shopee_my', client_id: 'c' };
 const owner = { worker_id: 'w1', job_id: 'job-1' };
 
-test('a slow profile start keeps the lease alive past its TTL', async () => {
+test("a slow profile start keeps the lease alive past its TTL, through the host's renewal", async (t) => {
   const leases = createMemoryLeaseStore();
   let renewals = 0;
   const counted = {
@@ -35,6 +36,9 @@ test('a slow profile start keeps the lease alive past its TTL', async () => {
       },
     },
   });
+  // The worker's renewal: the only thing that extends the lease; no slot here, the running step asks it.
+  const renewal = startLeaseRenewal(deps);
+  t.after(() => renewal.stop());
   const lease = await deps.leases.acquire('profile-1', owner, deps.leaseTtlMs);
   const profiles = profileActivities(deps);
   await new MockActivityEnvironment().run(() =>
@@ -65,26 +69,32 @@ test('a profile whose lease was lost is not started, and the step is not retried
   assert.equal(starts, 0, 'the launcher was not asked');
 });
 
-test('an unreachable lease store fences the step two thirds of the TTL after the last renewal, not at a later tick', async (t) => {
+test('an unreachable lease store fences the step two thirds of the TTL after the last confirmed renewal', async (t) => {
   // On mocked timers and clock: the fence's moment is exact, however busy the machine is.
   t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 0 });
   const ttl = 3_000;
-  // A heartbeat timeout of 2.5 s makes renewals every 833 ms, a grid that misses the 2 s fence deadline.
   const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 2_500 });
   let lastConfirmedSend = 0;
   let answering = true;
+  // Unanswered renewals are answered (refused) when the test ends, so the renewal can stop.
+  const unanswered: ((held: boolean) => void)[] = [];
   const deps = unitDeps({
     leaseTtlMs: ttl,
     leases: {
       ...createMemoryLeaseStore(),
       // The first renewal is confirmed; after it the store never answers again.
       extend: () => {
-        if (!answering) return new Promise<boolean>(() => undefined);
+        if (!answering) return new Promise<boolean>((resolve) => unanswered.push(resolve));
         answering = false;
         lastConfirmedSend = Date.now();
         return Promise.resolve(true);
       },
     },
+  });
+  const renewal = startLeaseRenewal(deps);
+  t.after(async () => {
+    for (const answer of unanswered) answer(false);
+    await renewal.stop();
   });
   type Lost = { at: number; type?: string };
   let lost: Lost | undefined;
@@ -113,6 +123,34 @@ test('an unreachable lease store fences the step two thirds of the TTL after the
   await running;
   assert.equal(lost?.type, 'LeaseLost');
   assert.ok(lastConfirmedSend > 0, 'one renewal was confirmed');
-  // Due 2000 ms after it (two thirds of the TTL); the renewal tick after that comes at 2500 ms.
+  // Due 2000 ms after it (two thirds of the TTL), on the fence's own timer: not at a heartbeat (every
+  // 833 ms) nor at a later renewal round (every 750 ms; the one after the confirmed renewal hangs).
   assert.equal(lost.at - lastConfirmedSend, 2_000, 'fenced two thirds of the TTL after the last renewal');
+});
+
+test("a lease the host's renewal finds lost stops the step at once", async (t) => {
+  const deps = unitDeps({ leaseTtlMs: 60_000 });
+  const renewal = startLeaseRenewal(deps);
+  t.after(() => renewal.stop());
+  const lease = await deps.leases.acquire('profile-2', owner, deps.leaseTtlMs);
+  const lost = new MockActivityEnvironment().run(
+    () =>
+      new Promise<string | undefined>((resolve) => {
+        const keeper = keepLease(
+          deps,
+          { profile_id: 'profile-2', token: lease!.token },
+          {
+            log: deps.log,
+            onLost: (err) => {
+              keeper.stop();
+              resolve(err.message);
+            },
+          },
+        );
+      }),
+  );
+  // Taken over (another host, another token) while the step runs.
+  await deps.leases.acquire('profile-2', { worker_id: 'w2', job_id: 'job-1' }, 60_000);
+  await renewal.renew();
+  assert.match(String(await lost), /was lost during the step/);
 });

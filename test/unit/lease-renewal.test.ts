@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createProfileSlots, startLeaseRenewal } from '../../src/host';
+import { createLeaseRecords, createProfileSlots, startLeaseRenewal, type LeaseRecord } from '../../src/host';
 import { createMemoryLeaseStore, type LeaseStore } from '../../src/lease';
 import { createLogger } from '../../src/telemetry';
 import { waitUntil } from '../helpers/processes';
@@ -13,8 +13,9 @@ function setup(leases: LeaseStore = createMemoryLeaseStore()) {
   const lines: string[] = [];
   const slots = createProfileSlots(2);
   const log = createLogger({ level: 'info', write: (line) => lines.push(line) });
-  const renewal = startLeaseRenewal({ slots, leases, leaseTtlMs: TTL, log });
-  return { lines, slots, leases, renewal };
+  const leaseRecords = createLeaseRecords();
+  const renewal = startLeaseRenewal({ slots, leaseRecords, leases, leaseTtlMs: TTL, log });
+  return { lines, slots, leases, leaseRecords, renewal };
 }
 
 test('a held slot keeps its lease alive between steps, for several TTLs', async (t) => {
@@ -89,4 +90,61 @@ test('an unreachable lease store is logged once per job until a renewal succeeds
   down = false;
   await renewal.renew();
   assert.equal(lines.filter((l) => l.includes('lease renewed again')).length, 1);
+});
+
+/** `store` with every extend counted, by profile. */
+function countingExtends(store: LeaseStore) {
+  const extends_ = new Map<string, number>();
+  const counted: LeaseStore = {
+    ...store,
+    extend: (profileId, ...rest) => {
+      extends_.set(profileId, (extends_.get(profileId) ?? 0) + 1);
+      return store.extend(profileId, ...rest);
+    },
+  };
+  return { counted, extendsOf: (profileId: string) => extends_.get(profileId) ?? 0 };
+}
+
+test("a running step's lease is renewed once a round, with or without a slot, and its record says when", async (t) => {
+  const { counted, extendsOf } = countingExtends(createMemoryLeaseStore());
+  const { slots, leaseRecords, renewal } = setup(counted);
+  t.after(() => renewal.stop());
+  const lease = await counted.acquire('p4', owner, 60_000);
+  const ref = { profile_id: 'p4', token: lease!.token };
+  const heard: LeaseRecord[] = [];
+  // A step on a worker restarted under its job: no slot here, still renewed.
+  const unwatch = leaseRecords.watch(ref, (record) => heard.push(record));
+  const before = Date.now();
+  await renewal.renew();
+  assert.equal(extendsOf('p4'), 1);
+  assert.equal(heard.length, 1);
+  assert.ok(heard[0]!.confirmedAt >= before && !heard[0]!.lost, 'the confirmed renewal is recorded');
+
+  // The job's slot and its running step refer to the same lease: still one renewal a round.
+  slots.take({ job_id: 'job-1', profile_id: 'p4', ...run });
+  slots.leased('job-1', lease!.token);
+  await renewal.renew();
+  assert.equal(extendsOf('p4'), 2);
+
+  // The step ended, the slot is freed: nothing renews it any more.
+  unwatch();
+  slots.free('job-1');
+  await renewal.renew();
+  assert.equal(extendsOf('p4'), 2);
+  assert.deepEqual(leaseRecords.watched(), []);
+});
+
+test('a lease taken over while a step runs is recorded lost, once', async (t) => {
+  const { leases, leaseRecords, renewal } = setup();
+  t.after(() => renewal.stop());
+  const lease = await leases.acquire('p5', owner, TTL);
+  const heard: LeaseRecord[] = [];
+  leaseRecords.watch({ profile_id: 'p5', token: lease!.token }, (record) => heard.push(record));
+  await leases.acquire('p5', { ...owner, worker_id: 'w2' }, 60_000);
+  await renewal.renew();
+  await renewal.renew();
+  assert.deepEqual(
+    heard.map((r) => r.lost),
+    [true],
+  );
 });
