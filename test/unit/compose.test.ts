@@ -26,10 +26,13 @@ interface Service {
   volumes?: string[];
   ports?: string[];
 }
+// docker-compose takes seconds to start: the file as it renders it, rendered once for the whole file.
+let renderedText: string | undefined;
+const renderedConfig = () => parse((renderedText ??= compose('config'))) as unknown;
 const rendered = (): Record<string, Service> =>
-  (parse(compose('config')) as { services: Record<string, Service> }).services;
+  (renderedConfig() as { services: Record<string, Service> }).services;
 const secretFile = (name: string): string => {
-  const { secrets } = parse(compose('config')) as { secrets: Record<string, { file: string }> };
+  const { secrets } = renderedConfig() as { secrets: Record<string, { file: string }> };
   const file = secrets[name]?.file;
   assert.ok(file, `compose declares the secret ${name}`);
   return file;
