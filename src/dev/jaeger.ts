@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { freePort } from './free-port';
 import { tiedToParent } from './tied-to-parent';
 import { toolsCacheDir } from './tool-paths';
-import { waitUntilServing } from './wait-ready';
+import { retryWhenExitedDuringStart, waitUntilServing } from './wait-ready';
 
 /**
  * Jaeger v2 all-in-one for the tests and the demo. Must match JAEGER_MODULE_VERSION in
@@ -58,7 +58,12 @@ exporters:
   jaeger_storage_exporter: { trace_storage: mem }
 `;
 
-export async function startJaeger(timeoutMs = 30_000): Promise<Jaeger> {
+/** Jaeger on five free ports (picked again when one was taken before Jaeger bound it). */
+export function startJaeger(timeoutMs = 30_000): Promise<Jaeger> {
+  return retryWhenExitedDuringStart(() => startJaegerOnce(timeoutMs));
+}
+
+async function startJaegerOnce(timeoutMs: number): Promise<Jaeger> {
   const dir = mkdtempSync(join(tmpdir(), 'mlx-jaeger-'));
   const config = join(dir, 'jaeger.yaml');
   writeFileSync(config, CONFIG);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { freePort } from './free-port';
 import { tiedToParent } from './tied-to-parent';
-import { waitUntilServing } from './wait-ready';
+import { retryWhenExitedDuringStart, waitUntilServing } from './wait-ready';
 
 export interface LocalPrometheus {
   url: string;
@@ -36,16 +36,22 @@ const ExemplarsResponse = z.object({
 /**
  * Debian's Prometheus (installed by scripts/ensure-tools.sh) on a free loopback port, with exemplar
  * storage on, scraping `targets` (host:port) every `scrapeIntervalS` seconds; its data in a temporary
- * directory removed on stop.
+ * directory removed on stop. Started again on another port when its port was taken before it bound it.
  */
-export async function startPrometheus(options: {
+export function startPrometheus(options: PrometheusOptions): Promise<LocalPrometheus> {
+  return retryWhenExitedDuringStart(() => startPrometheusOnce(options));
+}
+
+interface PrometheusOptions {
   targets: string[];
   scrapeIntervalS?: number;
   /** Rule files to load, as absolute paths. */
   ruleFiles?: string[];
   binary?: string;
   timeoutMs?: number;
-}): Promise<LocalPrometheus> {
+}
+
+async function startPrometheusOnce(options: PrometheusOptions): Promise<LocalPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'mlx-prometheus-'));
   const interval = `${options.scrapeIntervalS ?? 1}s`;
   const config = join(dir, 'prometheus.yml');

@@ -6,6 +6,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../contract';
 import { freePort } from './free-port';
 import { tiedToParent } from './tied-to-parent';
 import { findOnPath, toolsCacheDir } from './tool-paths';
+import { ExitedDuringStart, retryWhenExitedDuringStart } from './wait-ready';
 
 /** Must match TEMPORAL_CLI_VERSION in scripts/ensure-tools.sh, which builds and caches it. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -71,16 +72,8 @@ export interface DevServer {
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const fixedPorts = options.port !== undefined || options.uiPort !== undefined;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(options);
-    } catch (err) {
-      if (fixedPorts || attempt >= 3 || !(err instanceof ExitedDuringStart)) throw err;
-    }
-  }
+  return fixedPorts ? startOnce(options) : retryWhenExitedDuringStart(() => startOnce(options));
 }
-
-class ExitedDuringStart extends Error {}
 
 async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const port = options.port ?? (await freePort());
