@@ -8,6 +8,7 @@ import { closedLoop, type LoopResult } from '../lib/closed-loop';
 import { dispatchGaps, type TaskGap } from '../lib/dispatch-gaps';
 import * as activities from './activities';
 import { noOpSteps } from './production-steps';
+import { createMemoryLeaseStore } from '../../src/lease';
 
 /** The two arms of the orchestration benchmark, on one dev server, each with its own worker. */
 export interface NoOpArms {
@@ -28,6 +29,8 @@ export async function startNoOpArms(
 ): Promise<NoOpArms> {
   const harness = await startHarness({
     maxOpenProfiles: 64,
+    // The no-op steps take no lease: the in-memory store keeps Redis out of what is measured.
+    leases: createMemoryLeaseStore(),
     reaperIntervalMs: 5_000, // the worker's default, not the tests' 500 ms
     replaceActivities: noOpSteps,
     devServer: options.devServer,

@@ -14,6 +14,8 @@ export interface CliIo {
   tty: boolean;
   /** The tasks this installation knows: specs naming another task, or bad input for one, are refused. */
   tasks: TaskRegistry;
+  /** Where the settings come from (the process environment; tests run commands with their own). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface CliContext extends CliIo {

@@ -14,12 +14,11 @@ export function runCliProcess(argv: string[], tasks?: TaskRegistry): void {
       .catch(() => undefined)
       // Output to a pipe is written asynchronously: exit once a large `--json` answer is all out.
       .finally(() => process.stdout.write('', () => process.exit(code)));
-  void import('./run-cli').then(({ runCli, describeCliError }) =>
+  void import('./run-cli').then(({ runCli, cliFailure }) =>
     runCli(argv, undefined, { tasks }).then(exit, (err: unknown) => {
-      const known = describeCliError(err);
-      console.error(`mlx-jobs: ${known?.message ?? String(err)}`);
-      if (!known) console.error(err);
-      exit(known?.code ?? 1);
+      const failure = cliFailure(err);
+      for (const line of failure.stderr) console.error(line);
+      exit(failure.code);
     }),
   );
 }

@@ -41,7 +41,7 @@ const consoleOut = (line: string) => console.log(line);
 
 /** Runs `fn` with a client connected as the environment says, closing it after. */
 async function withClient(io: CliIo, fn: (ctx: CliContext) => Promise<number>): Promise<number> {
-  const config = loadClientConfig();
+  const config = loadClientConfig(io.env);
   const client = await connectClient(config);
   try {
     return await fn({ ...io, client, config });
@@ -58,6 +58,7 @@ export async function runCli(argv: string[], out = consoleOut, io: Partial<CliIo
     write: io.write ?? ((text) => void process.stdout.write(text)),
     tty: io.tty ?? (out === consoleOut && process.stdout.isTTY === true),
     tasks: io.tasks ?? createDefaultTaskRegistry(),
+    env: io.env ?? process.env,
   };
   const [command = 'help', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
@@ -71,7 +72,7 @@ export async function runCli(argv: string[], out = consoleOut, io: Partial<CliIo
       out(TRACES_HELP);
       return 0;
     }
-    return runTraces(rest, { config: loadClientConfig(), out });
+    return runTraces(rest, { config: loadClientConfig(cli.env), out });
   }
   const help =
     command === 'schedule'
@@ -97,7 +98,7 @@ export async function runCli(argv: string[], out = consoleOut, io: Partial<CliIo
     out(HELP[command]!);
     return 0;
   }
-  const config = loadClientConfig();
+  const config = loadClientConfig(cli.env);
   if (command === 'leases') return runLeases({ config, out, json: values.json ?? false });
   if (command === 'codec-server') return runCodecServer(config, out);
   const target = positionals[0];
@@ -226,6 +227,18 @@ async function traceCommand(ctx: CommandContext, jobId: string): Promise<number>
   ctx.out(`trace ${trace_id}${urlTemplate ? `  ${traceLink(urlTemplate, trace_id)}` : ''}`);
   ctx.out(spans.length ? renderWaterfall(spans) : '(the trace backend has no spans for it yet)');
   return 0;
+}
+
+/**
+ * What the process prints on stderr (`mlx-jobs: …` for an error a user can act on; the whole error too
+ * for any other) and exits with, for a command that threw `err`.
+ */
+export function cliFailure(err: unknown): { code: number; stderr: unknown[] } {
+  const known = describeCliError(err);
+  return {
+    code: known?.code ?? 1,
+    stderr: [`mlx-jobs: ${known?.message ?? String(err)}`, ...(known ? [] : [err])],
+  };
 }
 
 /** One line for errors a user can act on (bad spec, bad setting, bad arguments). */

@@ -7,7 +7,7 @@ import {
   Worker,
   type NativeConnection,
   type WorkerOptions,
-  type WorkflowBundle,
+  type WorkflowBundleOption,
 } from '@temporalio/worker';
 import {
   createHostActivities,
@@ -34,7 +34,7 @@ export interface MlxWorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   /** A prebuilt bundle (tests build one for many workers); by default the workflows are bundled here. */
-  workflowBundle?: WorkflowBundle;
+  workflowBundle?: WorkflowBundleOption;
   /**
    * How long a shutdown waits for the jobs this worker hosts to finish their host steps (it takes no new
    * ones meanwhile) before it stops polling. Default 30 minutes, executeTask's start-to-close.
@@ -77,9 +77,11 @@ export function createConfiguredWorker(
   runtime: RuntimeDeps,
   connection: NativeConnection,
   telemetry: MlxWorkerOptions['telemetry'],
+  workflowBundle?: MlxWorkerOptions['workflowBundle'],
 ): Promise<MlxWorker> {
   return createMlxWorker({
     connection,
+    workflowBundle,
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueue,
     deps: runtime.deps,
@@ -199,7 +201,7 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
 async function createTemporalWorkers(
   options: MlxWorkerOptions,
   common: Pick<WorkerOptions, 'connection' | 'namespace' | 'shutdownGraceTime' | 'plugins' | 'dataConverter'>,
-  workflowBundle: WorkflowBundle,
+  workflowBundle: WorkflowBundleOption,
   temporal: Client,
 ): Promise<Worker[]> {
   const { taskQueue, deps } = options;

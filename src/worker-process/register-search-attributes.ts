@@ -32,6 +32,6 @@ export async function ensureSearchAttributes(
 }
 
 /** The operator service's enum for a search attribute type: the SDK's type names are its suffixes. */
-function indexedValueType(type: SearchAttributeType): temporal.api.enums.v1.IndexedValueType {
+export function indexedValueType(type: SearchAttributeType): temporal.api.enums.v1.IndexedValueType {
   return temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}`];
 }

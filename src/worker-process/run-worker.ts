@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { loadWorkerConfig } from '../config';
 import { createLogger, startTelemetry } from '../telemetry';
 import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
@@ -11,9 +11,13 @@ import { checkWritableDir } from './writable-dirs';
 /**
  * The worker process from configuration: telemetry, activity dependencies (the embedded launcher unless
  * MLX_LAUNCHER_URL is set), both Temporal workers and the metrics endpoint; returns once they stopped
- * (SIGINT/SIGTERM).
+ * (SIGINT/SIGTERM). `workflowBundle`: a prebuilt one (the tests build it once per run); by default the
+ * workflows are bundled at start.
  */
-export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry()): Promise<void> {
+export async function runWorker(
+  tasks: TaskRegistry = createDefaultTaskRegistry(),
+  workflowBundle?: WorkflowBundleOption,
+): Promise<void> {
   const config = loadWorkerConfig();
   checkWritableDir('MLX_DATA_DIR', config.dataDir);
   checkWritableDir('MLX_ARTIFACTS_DIR', config.artifactsDir);
@@ -41,7 +45,7 @@ export async function runWorker(tasks: TaskRegistry = createDefaultTaskRegistry(
         log,
       });
       try {
-        const started = await createConfiguredWorker(config, runtime, connection, telemetry);
+        const started = await createConfiguredWorker(config, runtime, connection, telemetry, workflowBundle);
         worker = started;
         const retention = startBlobRetention(config, runtime.payload.store, connection, log);
         if (config.webhook.defaultSecrets.length === 0) {

@@ -4,17 +4,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
 import { startJob, type StartedJob, type StartJobOptions, connectClient } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
 import { hostTaskQueue } from '../../src/contract';
 import { createLeaseRecords, createOpenProfiles, createProfileSlots } from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
-import { startDevServer, type DevServer, type DevServerOptions } from '../../src/dev/temporal-dev-server';
+import type { DevServerOptions } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
 import { startLocalLauncher, type LocalLauncher, type LocalLauncherOptions } from '../../src/launcher';
-import { createMemoryLeaseStore, type LeaseStore } from '../../src/lease';
+import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
 import {
   createLogger,
   setOutputFilter,
@@ -37,11 +37,11 @@ import {
 import { fastPolicies } from './policies';
 import { testTasks } from './test-tasks';
 import type { Tracer } from '@opentelemetry/api';
-import { Resource } from '@opentelemetry/resources';
-import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { workflowBundle } from './workflow-bundle';
 import { createPayloadHandling, type PayloadSettings } from '../../src/payload-codec';
 import { testPayloadEnv, testPayloadSettings } from './payload';
+import { redisForTest, type RedisServer } from './redis';
+import { startTestTemporal, type TestTemporal } from './temporal';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
 Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
@@ -50,7 +50,8 @@ Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 
 export interface Harness {
-  server: DevServer;
+  /** The dev server (the run's shared one, unless `devServer` options are given) and this harness's namespace. */
+  server: TestTemporal;
   client: Client;
   launcher: LocalLauncher;
   receiver: WebhookReceiver;
@@ -78,28 +79,7 @@ export interface Harness {
 /** How long close() waits for the worker to stop before it stops the rest anyway. */
 const SHUTDOWN_WAIT_MS = 60_000;
 
-let bundle: Promise<WorkflowBundle> | undefined;
-/** Bundled once per test file: webpack takes seconds. */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    // With a prebuilt bundle, the tracing interceptors are bundled in here (the worker's plugin cannot).
-    plugins: [
-      new OpenTelemetryPlugin({ resource: new Resource({}), spanProcessor: new NoopSpanProcessor() }),
-    ],
-    logger: quietLogger,
-  });
-  return bundle;
-}
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+export { workflowBundle } from './workflow-bundle';
 
 export interface HarnessOptions {
   /** Task credentials in the secrets file's format (docs/security.md). */
@@ -120,14 +100,20 @@ export interface HarnessOptions {
   startRetry?: StartRetryRules;
   /** Payload encryption and claim-check store; by default testPayloadSettings(dataDir). */
   payload?: (dataDir: string) => PayloadSettings;
-  /** The worker's lease store (default: in memory) and lease TTL (default 30 s). */
+  /**
+   * The worker's lease store (default: the fleet's Redis store, on the run's Redis under a key prefix of
+   * this harness's own) and lease TTL (default 30 s).
+   */
   leases?: LeaseStore;
   leaseTtlMs?: number;
   /** The worker's MLX_MAX_OPEN_PROFILES (default 8). */
   maxOpenProfiles?: number;
   /** How often the worker's reaper runs (default 500 ms, so leaks show within a test). */
   reaperIntervalMs?: number;
-  /** The dev server's port, database file (to restart it) and dynamic configuration (bench/ compares settings). */
+  /**
+   * The dev server's port, database file (to restart it) and dynamic configuration (bench/ compares
+   * settings): given, the harness starts a server of its own instead of using the run's shared one.
+   */
   devServer?: Pick<DevServerOptions, 'port' | 'dbFile' | 'dynamicConfig'>;
   /** Steps run instead of the real ones (bench/ measures orchestration with no-op steps). */
   replaceActivities?: (deps: ActivityDeps) => MlxWorkerOptions['replaceActivities'];
@@ -135,10 +121,19 @@ export interface HarnessOptions {
   webhookTimeoutMs?: number;
 }
 
-/** A real Temporal dev server, the local launcher with real Chromium, one worker and a webhook receiver. */
+/**
+ * A real Temporal dev server (a namespace of its own), the local launcher with real Chromium, one worker
+ * with a Redis lease store and a webhook receiver.
+ */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-'));
-  const server = await startDevServer(options.devServer);
+  const server = await startTestTemporal(options.devServer);
+  let redis: (RedisServer & { prefix: string }) | undefined;
+  let leases = options.leases;
+  if (!leases) {
+    redis = await redisForTest();
+    leases = createRedisLeaseStore(redis.url, redis.prefix);
+  }
   const launcher = await startLocalLauncher({ dataDir, log: silentLogger, ...options.launcher });
   const receiver = await startWebhookReceiver({ tracer: options.receiverTracer, secret: WEBHOOK_SECRET });
   const telemetry = options.telemetry ?? startTelemetry({ serviceName: 'mlx-worker', env: {} });
@@ -146,7 +141,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const payload = (options.payload ?? testPayloadSettings)(dataDir);
   const payloadHandling = createPayloadHandling(payload);
   const client = await connectClient({
-    temporal: loadClientConfig({ TEMPORAL_ADDRESS: server.address }).temporal,
+    temporal: loadClientConfig(server.env).temporal,
     payload,
   });
   const taskQueue = 'mlx-jobs-test';
@@ -155,7 +150,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const deps: ActivityDeps = {
     workerId,
     hostTaskQueue: hostTaskQueue(taskQueue, workerId),
-    leases: options.leases ?? createMemoryLeaseStore(),
+    leases,
     leaseTtlMs: options.leaseTtlMs ?? 30_000,
     launcher: options.launcherClient?.(launcher.url) ?? createLauncherClient({ baseUrl: launcher.url }),
     launcherShared: false,
@@ -182,7 +177,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   setOutputFilter(registry.redact);
   const worker: MlxWorker = await createMlxWorker({
     connection,
-    namespace: 'default',
+    namespace: server.namespace,
     taskQueue,
     deps,
     workflowBundle: await workflowBundle(),
@@ -224,7 +219,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     startOptions,
     jobFields,
     cliEnv: {
-      TEMPORAL_ADDRESS: server.address,
+      ...server.env,
       MLX_TEMPORAL_UI_URL: server.uiUrl,
       MLX_TASK_QUEUE: taskQueue,
       MLX_DEAD_LETTER_RETENTION_MS: '0',
@@ -258,6 +253,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         await connection.close();
       }
       await payloadHandling.close();
+      if (redis) {
+        await leases.close();
+        await redis.stop();
+      }
       await server.stop();
       if (!options.telemetry) await telemetry.shutdown();
       rmSync(dataDir, { recursive: true, force: true });

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { freePort } from '../../src/dev/free-port';
 import { tiedToParent } from '../../src/dev/tied-to-parent';
+import { ExitedDuringStart, retryWhenExitedDuringStart } from '../../src/dev/wait-ready';
+import { testFileStem } from './test-file';
 
 export interface RedisServer {
   url: string;
@@ -13,8 +15,13 @@ export interface RedisServer {
  * is given: then every write is appended to an AOF there and fsynced before it is acknowledged
  * (`appendfsync always`), so a restart on the same directory keeps every lease.
  */
-export async function startRedis(timeoutMs = 10_000, port?: number, aofDir?: string): Promise<RedisServer> {
-  port ??= await freePort();
+export function startRedis(timeoutMs = 10_000, port?: number, aofDir?: string): Promise<RedisServer> {
+  if (port !== undefined) return startRedisOnce(timeoutMs, port, aofDir);
+  // On a port picked free just before: picked again when another process took it first.
+  return retryWhenExitedDuringStart(async () => startRedisOnce(timeoutMs, await freePort(), aofDir));
+}
+
+async function startRedisOnce(timeoutMs: number, port: number, aofDir?: string): Promise<RedisServer> {
   const persistence = aofDir
     ? ['--dir', aofDir, '--appendonly', 'yes', '--appendfsync', 'always']
     : ['--appendonly', 'no'];
@@ -32,8 +39,12 @@ export async function startRedis(timeoutMs = 10_000, port?: number, aofDir?: str
       socket.once('error', () => resolve(false));
     }))
   ) {
-    if (child.exitCode !== null || Date.now() > deadline)
+    if (child.exitCode !== null)
+      throw new ExitedDuringStart(`redis-server exited during start-up on ${port}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
       throw new Error(`redis-server did not start on ${String(port)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
@@ -43,4 +54,20 @@ export async function startRedis(timeoutMs = 10_000, port?: number, aofDir?: str
       await exited;
     },
   };
+}
+
+/** What test/suite/run.ts passes to every test file: the run's one Redis. */
+export const SHARED_REDIS_ENV = 'MLX_TEST_REDIS_URL';
+
+let prefixes = 0;
+
+/**
+ * The run's shared Redis with a key prefix of this caller's own (`t:<file>:<pid>:<n>`), or, for a file
+ * run alone, a Redis of its own. stop() stops only a server this call started.
+ */
+export async function redisForTest(): Promise<RedisServer & { prefix: string }> {
+  const prefix = `t:${testFileStem()}:${process.pid}:${++prefixes}`;
+  const url = process.env[SHARED_REDIS_ENV];
+  if (url) return { url, prefix, stop: () => Promise.resolve() };
+  return { ...(await startRedis()), prefix };
 }

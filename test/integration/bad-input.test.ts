@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { getJob, startJob } from '../../src/client-library';
 import { errorTypeOf } from '../../src/contract';
 import { startHarness, type Harness } from '../helpers/harness';
+import { runCliHere } from '../helpers/cli';
 import { runCli } from '../helpers/spawn';
 
 // The bad-input corpus, through the CLI (bin/mlx-jobs as a user runs it) and through the library: each
@@ -133,7 +134,7 @@ test('the bad-input corpus: the CLI exits 2 naming the field, before it connects
   for (let i = 0; i < runs.length; i += 4) {
     await Promise.all(
       runs.slice(i, i + 4).map(async ({ c, file }) => {
-        const run = await runCli(['submit', file], nowhere());
+        const run = await runCliHere(['submit', file], nowhere());
         assert.equal(run.code, 2, `${c.name}: exit 2 (${run.stderr})`);
         assert.match(run.stderr, c.field, c.name);
         assert.doesNotMatch(run.stderr, /^\s+at /m, `${c.name}: no stack trace`);
@@ -145,7 +146,7 @@ test('the bad-input corpus: the CLI exits 2 naming the field, before it connects
   const broken = await runCli(['submit', notJson], nowhere());
   assert.equal(broken.code, 2);
   assert.match(broken.stderr, /not-json\.json is not valid JSON/);
-  const missing = await runCli(['submit', join(h.dataDir, 'nope.json')], nowhere());
+  const missing = await runCliHere(['submit', join(h.dataDir, 'nope.json')], nowhere());
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nope\.json: cannot read it \(ENOENT\)/);
   for (const { jobId } of runs)
@@ -170,7 +171,7 @@ test("a profile of another client is refused at submit, from the client's MLX_PR
   const file = join(h.dataDir, 'other-client.json');
   writeFileSync(file, JSON.stringify(spec('other-client', { client_id: 'client-43' })));
   const owners = JSON.stringify({ folders: { 'folder-test': 'client-42' } });
-  const run = await runCli(['submit', file], { ...nowhere(), MLX_PROFILE_OWNERS: owners });
+  const run = await runCliHere(['submit', file], { ...nowhere(), MLX_PROFILE_OWNERS: owners });
   assert.equal(run.code, 2);
   assert.match(
     run.stderr,
@@ -188,14 +189,14 @@ test('a job_id submitted again: the same spec gets the existing run, another spe
   };
   const first = { job_id: jobId, ...h.jobFields(jobId), task: { name: 'read_title', input: { title: 'a' } } };
   const original = write('resubmit-1.json', first);
-  const created = await runCli(['submit', original, '--json'], h.cliEnv);
+  const created = await runCliHere(['submit', original, '--json'], h.cliEnv);
   assert.equal(created.code, 0, created.stderr);
   const started = JSON.parse(created.stdout) as { created: boolean; run_id: string };
   assert.equal(started.created, true);
 
   // The same spec with its keys in another order is the same spec.
   const reordered = write('resubmit-2.json', Object.fromEntries(Object.entries(first).reverse()));
-  const again = await runCli(['submit', reordered, '--json'], h.cliEnv);
+  const again = await runCliHere(['submit', reordered, '--json'], h.cliEnv);
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(
     { created: false, run_id: started.run_id },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { batchOf, describeJobRun, submitBatch, waitForJob } from '../../src/client-library';
 import { startHarness, type Harness } from '../helpers/harness';
+import { runCliHere } from '../helpers/cli';
 import { runCli } from '../helpers/spawn';
 import { bannedAccounts } from '../helpers/test-tasks';
 
@@ -45,7 +46,7 @@ const mixed = () =>
   ]);
 
 test('a batch with bad lines names every bad line and field and starts nothing', async () => {
-  const run = await runCli(['submit', '--batch', mixed()], env);
+  const run = await runCliHere(['submit', '--batch', mixed()], env);
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /^line 2: not valid JSON/m);
   assert.match(run.stderr, /^line 4: platform: /m);
@@ -78,7 +79,7 @@ test('CSV rows on a template; submitting the same file again starts nothing and 
     csv,
     'job_id,profile_id,task.input.title\ncsv-1,profile-csv-1,shop one\ncsv-2,profile-csv-2,\n',
   );
-  const first = await runCli(['submit', '--batch', csv, '--template', template, '--wait', '--json'], env);
+  const first = await runCliHere(['submit', '--batch', csv, '--template', template, '--wait', '--json'], env);
   assert.equal(first.code, 0, first.stderr);
   const submitted = JSON.parse(first.stdout) as {
     jobs: { job_id: string; run_id: string; created: boolean; outcome: { state: string } }[];
@@ -96,7 +97,7 @@ test('CSV rows on a template; submitting the same file again starts nothing and 
   );
   assert.deepEqual(outputs, [{ title: 'shop one' }, { title: 'from the template' }]);
 
-  const again = await runCli(['submit', '--batch', csv, '--template', template], env);
+  const again = await runCliHere(['submit', '--batch', csv, '--template', template], env);
   assert.equal(again.code, 0, again.stderr);
   for (const job of submitted.jobs) {
     assert.match(
@@ -116,7 +117,7 @@ test('a parked job counts as parked and sets the exit code', async () => {
   const path = file('parked.jsonl', [
     spec('batch-parked', { name: 'banned_while_flagged', input: { account: 'batch-banned' } }),
   ]);
-  const run = await runCli(['submit', '--batch', path, '--wait'], {
+  const run = await runCliHere(['submit', '--batch', path, '--wait'], {
     ...env,
     MLX_DEAD_LETTER_RETENTION_MS: '600000',
   });

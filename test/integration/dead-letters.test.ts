@@ -9,6 +9,7 @@ import { workflowIdFor, SA } from '../../src/contract';
 import { parkedAs } from '../helpers/failures';
 import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
 import { waitUntil } from '../helpers/processes';
+import { runCliHere } from '../helpers/cli';
 import { runCli } from '../helpers/spawn';
 import { testPayloadEnv } from '../helpers/payload';
 import { bannedAccounts } from '../helpers/test-tasks';
@@ -17,7 +18,7 @@ let h: Harness;
 let env: NodeJS.ProcessEnv;
 before(async () => {
   h = await startHarness();
-  env = { TEMPORAL_ADDRESS: h.server.address, OTEL_SDK_DISABLED: 'true', ...testPayloadEnv(h.dataDir) };
+  env = { ...h.server.env, OTEL_SDK_DISABLED: 'true', ...testPayloadEnv(h.dataDir) };
 });
 after(async () => {
   await h?.close();
@@ -81,19 +82,19 @@ test('dlq list finds parked jobs by platform and type; dlq retry after the fault
   assert.ok(!(await listed({ platform: 'shopee_th' })).includes('dlq-retry'), 'other platforms filtered');
   assert.ok(!(await listed({ failureType: 'TaskFailed' })).includes('dlq-retry'), 'other types filtered');
 
-  const list = await runCli(['dlq', 'list', '--platform', 'shopee_vn', '--type', 'PlatformBanned'], env);
+  const list = await runCliHere(['dlq', 'list', '--platform', 'shopee_vn', '--type', 'PlatformBanned'], env);
   assert.equal(list.code, 0, list.stderr);
   assert.match(
     list.stdout,
     /dlq-retry {2}run [0-9a-f-]{36} {2}shopee_vn {2}client client-42 {2}PlatformBanned at executeTask/,
   );
-  const show = await runCli(['dlq', 'show', 'dlq-retry'], env);
+  const show = await runCliHere(['dlq', 'show', 'dlq-retry'], env);
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, /DEAD LETTER \(the job failed\)/);
   assert.match(show.stdout, /failure: PlatformBanned at executeTask: account acct-dlq-retry is suspended/);
 
   bannedAccounts.delete('acct-dlq-retry');
-  const retry = await runCli(['dlq', 'retry', 'dlq-retry', '--reason', 'account reinstated'], env);
+  const retry = await runCliHere(['dlq', 'retry', 'dlq-retry', '--reason', 'account reinstated'], env);
   assert.equal(retry.code, 0, retry.stderr);
   const result = await waitForJob(h.client, 'dlq-retry');
   assert.deepEqual(result.output, { account: 'acct-dlq-retry', profile_id: 'profile-dlq-retry' });
@@ -115,7 +116,7 @@ test('dlq list finds parked jobs by platform and type; dlq retry after the fault
 
 test('a retry may move the job to another profile and amend its input; bad amendments are refused and lose nothing', async () => {
   await parkBannedJob('dlq-amend');
-  const badProfile = await runCli(['dlq', 'retry', 'dlq-amend', '--profile', 'bad profile!'], env);
+  const badProfile = await runCliHere(['dlq', 'retry', 'dlq-amend', '--profile', 'bad profile!'], env);
   assert.equal(badProfile.code, 2, badProfile.stdout);
   assert.match(badProfile.stderr, /profile_id may hold letters/);
   const badInput = await runCli(['dlq', 'retry', 'dlq-amend', '--input', '-'], env, '["acct-x"]');
@@ -140,7 +141,10 @@ test('dlq discard closes the job as failed with the reason; a job that is not pa
   assert.equal(noReason.code, 2);
   assert.match(noReason.stderr, /--reason/);
 
-  const discard = await runCli(['dlq', 'discard', 'dlq-discard', '--reason', 'client closed the shop'], env);
+  const discard = await runCliHere(
+    ['dlq', 'discard', 'dlq-discard', '--reason', 'client closed the shop'],
+    env,
+  );
   assert.equal(discard.code, 0, discard.stderr);
   const closed = await waitForJob(h.client, 'dlq-discard').catch((err: unknown) => err);
   assert.ok(closed instanceof WorkflowFailedError);
@@ -148,7 +152,7 @@ test('dlq discard closes the job as failed with the reason; a job that is not pa
     outcome: 'discarded',
     reason: 'client closed the shop',
   });
-  const status = await runCli(['status', 'dlq-discard'], env);
+  const status = await runCliHere(['status', 'dlq-discard'], env);
   assert.equal(status.code, 1, 'status exits 1 for a job that failed');
   assert.match(
     status.stdout,
@@ -156,13 +160,13 @@ test('dlq discard closes the job as failed with the reason; a job that is not pa
   );
 
   // A closed job refuses a retry, saying it is closed; the same discard again is answered, not re-applied.
-  const retry = await runCli(['dlq', 'retry', 'dlq-discard'], env);
+  const retry = await runCliHere(['dlq', 'retry', 'dlq-discard'], env);
   assert.equal(retry.code, 2);
   assert.match(
     retry.stderr.trim(),
     /^mlx-jobs: job dlq-discard is closed \(run \S+ failed\): there is nothing to retry$/,
   );
-  const again = await runCli(['dlq', 'discard', 'dlq-discard', '--reason', 'again'], env);
+  const again = await runCliHere(['dlq', 'discard', 'dlq-discard', '--reason', 'again'], env);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /was already discarded: nothing changed/);
   assert.deepEqual(
@@ -177,13 +181,13 @@ test('dlq discard closes the job as failed with the reason; a job that is not pa
 test('dlq retry acts on the run the operator names; repeating it is answered, not applied to the next run', async () => {
   await parkBannedJob('dlq-target');
   const parkedRun = (await getJob(h.client, 'dlq-target')).run_id;
-  const missing = await runCli(['dlq', 'retry', 'dlq-target', '--input', '/nonexistent/input.json'], env);
+  const missing = await runCliHere(['dlq', 'retry', 'dlq-target', '--input', '/nonexistent/input.json'], env);
   assert.equal(missing.code, 2);
   assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
   assert.match(missing.stderr, /--input \/nonexistent\/input.json: cannot read it \(ENOENT\)/);
 
   // Still banned: the retried run parks again, as a new run of the same job.
-  const first = await runCli(['dlq', 'retry', 'dlq-target', '--run', parkedRun], env);
+  const first = await runCliHere(['dlq', 'retry', 'dlq-target', '--run', parkedRun], env);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, new RegExp(`\\(run ${parkedRun}\\): retry accepted`));
   await waitUntil(
@@ -194,18 +198,18 @@ test('dlq retry acts on the run the operator names; repeating it is answered, no
     30_000,
     'the retried run to park again',
   );
-  const repeated = await runCli(['dlq', 'retry', 'dlq-target', '--run', parkedRun], env);
+  const repeated = await runCliHere(['dlq', 'retry', 'dlq-target', '--run', parkedRun], env);
   assert.equal(repeated.code, 0, repeated.stderr);
   assert.match(repeated.stdout, /was already retried: nothing changed/);
   const latest = await getJob(h.client, 'dlq-target');
   assert.equal(latest.progress?.dead_letter?.retries, 1, 'the second run was not retried by the repeat');
   bannedAccounts.delete('acct-dlq-target');
-  await runCli(['dlq', 'discard', 'dlq-target', '--reason', 'done with the test'], env);
+  await runCliHere(['dlq', 'discard', 'dlq-target', '--reason', 'done with the test'], env);
 });
 
 test('a job_id submitted again after a discard reports under a new idempotency key', async () => {
   await parkBannedJob('dlq-resubmit');
-  await runCli(['dlq', 'discard', 'dlq-resubmit', '--reason', 'first submission'], env);
+  await runCliHere(['dlq', 'discard', 'dlq-resubmit', '--reason', 'first submission'], env);
   await waitForJob(h.client, 'dlq-resubmit').catch(() => undefined);
   await parkBannedJob('dlq-resubmit');
   const keys = h.receiver
@@ -219,7 +223,7 @@ test('a job_id submitted again after a discard reports under a new idempotency k
     2,
     'and neither was dropped as a repeat',
   );
-  await runCli(['dlq', 'discard', 'dlq-resubmit', '--reason', 'done with the test'], env);
+  await runCliHere(['dlq', 'discard', 'dlq-resubmit', '--reason', 'done with the test'], env);
 });
 
 test('a dead letter nobody acts on closes as failed when its retention ends', async () => {
@@ -252,13 +256,13 @@ test('a report that cannot be delivered parks the job with its result; dlq retry
   );
   const parked = await waitForJob(h.client, 'dlq-webhook').catch((err: unknown) => err);
   assert.deepEqual(parkedAs(parked), { kind: 'webhook', type: 'WebhookUnavailable', step: 'postWebhook' });
-  const amend = await runCli(['dlq', 'retry', 'dlq-webhook', '--profile', 'profile-other'], env);
+  const amend = await runCliHere(['dlq', 'retry', 'dlq-webhook', '--profile', 'profile-other'], env);
   assert.equal(amend.code, 2, 'a finished job cannot be amended, only redelivered');
 
   let receiver: WebhookReceiver | undefined;
   try {
     receiver = await startWebhookReceiver({ port, secret: WEBHOOK_SECRET });
-    const retry = await runCli(['dlq', 'retry', 'dlq-webhook'], env);
+    const retry = await runCliHere(['dlq', 'retry', 'dlq-webhook'], env);
     assert.equal(retry.code, 0, retry.stderr);
     const result = await waitForJob(h.client, 'dlq-webhook');
     assert.deepEqual(result.output, { title: 'hello' }, 'the kept result');

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, startJob, waitForJob } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
-import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
 import { builtinTasks, createTaskRegistry } from '../../src/tasks';
 import { fastPolicies } from '../helpers/policies';
@@ -17,17 +17,17 @@ import { startWorkerProcess, TEST_WORKER } from '../helpers/spawn';
 // Fault 7 of the reliability suite (docs/reliability.md): the worker's data directory cannot be
 // written (not a directory, a full disk). The worker refuses to start with one line naming the setting;
 // a job accepted meanwhile waits in Temporal and completes once a worker with a good directory runs.
-let server: DevServer;
+let server: TestTemporal;
 let client: Client;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlx-faults-data-dir-'));
-  server = await startDevServer();
-  client = await connectClient(loadClientConfig({ TEMPORAL_ADDRESS: server.address }));
+  server = await startTestTemporal();
+  client = await connectClient(loadClientConfig(server.env));
   env = {
-    TEMPORAL_ADDRESS: server.address,
+    ...server.env,
     MLX_TASK_QUEUE: 'faults-data-dir',
     MLX_WORKER_ID: 'data-dir-worker',
     OTEL_SDK_DISABLED: 'true',

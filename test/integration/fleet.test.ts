@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, startJob, waitForJob } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
-import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
 import { fastPolicies } from '../helpers/policies';
 import { builtinTasks, createTaskRegistry } from '../../src/tasks';
@@ -18,7 +18,7 @@ import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/
 
 // A fleet on one machine: worker processes sharing one Redis lease store, each with its embedded launcher
 // and real Chromium. Host steps time out in seconds here, so a dead host is noticed quickly.
-let server: DevServer;
+let server: TestTemporal;
 let redis: RedisServer;
 let client: Client;
 let dir: string;
@@ -26,8 +26,8 @@ const workers = new Map<string, WorkerProcess>();
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlx-jobs-fleet-'));
-  [server, redis] = await Promise.all([startDevServer(), startRedis()]);
-  client = await connectClient(loadClientConfig({ TEMPORAL_ADDRESS: server.address }));
+  [server, redis] = await Promise.all([startTestTemporal(), startRedis()]);
+  client = await connectClient(loadClientConfig(server.env));
   // Each worker bundles the workflows at start (seconds): start them together.
   await Promise.all([startWorker('host-a'), startWorker('host-b')]);
 });
@@ -71,7 +71,7 @@ const TASKS = createTaskRegistry([...builtinTasks, ...testTasks]);
 async function startWorker(id: string): Promise<WorkerProcess> {
   const worker = await startWorkerProcess(
     {
-      TEMPORAL_ADDRESS: server.address,
+      ...server.env,
       MLX_TASK_QUEUE: QUEUE,
       MLX_WORKER_ID: id,
       MLX_DATA_DIR: dir,

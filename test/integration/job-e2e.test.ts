@@ -143,7 +143,7 @@ test("the dev server's Web UI shows a finished run as Completed", async () => {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_FLAGS] });
   try {
     const page = await browser.newPage();
-    await page.goto(temporalUiLink(h.server.uiUrl, 'default', status.workflow_id, status.run_id));
+    await page.goto(temporalUiLink(h.server.uiUrl, h.server.namespace, status.workflow_id, status.run_id));
     await page.getByText('Completed', { exact: true }).first().waitFor({ timeout: 30_000 });
     assert.ok(await page.getByText(status.workflow_id).first().isVisible());
   } finally {

@@ -8,11 +8,12 @@ import type { Client } from '@temporalio/client';
 import { waitForJob } from '../../src/client-library';
 import { workflowIdFor } from '../../src/contract';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
-import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 import { startHarness, type Harness } from '../helpers/harness';
 import { TEST_PAYLOAD_KEY } from '../helpers/payload';
 import { processesMatching } from '../helpers/processes';
 import { startRedis, type RedisServer } from '../helpers/redis';
+import { runCliHere } from '../helpers/cli';
 import { runCli, startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
 
 // sync_orders may return every row of 93 days: well above Temporal's 2 MB payload limit. Outputs this
@@ -27,7 +28,7 @@ interface BigOutput {
 /** The run's history as the server stores it: no data converter, no claim-check retrieval. */
 async function rawHistory(client: Client, workflowId: string): Promise<string> {
   const response = await client.connection.workflowService.getWorkflowExecutionHistory({
-    namespace: 'default',
+    namespace: client.options.namespace,
     execution: { workflowId },
   });
   return JSON.stringify(response.history);
@@ -55,8 +56,8 @@ void describe('an output larger than 2 MB on one worker (filesystem store)', () 
     assert.ok(readdirSync(join(h.dataDir, 'blobs', 'objects')).length >= 1, 'blobs were written');
 
     // The CLI, another process, reads the same store with the same key.
-    const status = await runCli(['status', 'big-1', '--json'], {
-      TEMPORAL_ADDRESS: h.server.address,
+    const status = await runCliHere(['status', 'big-1', '--json'], {
+      ...h.server.env,
       MLX_PAYLOAD_KEYS: KEYS,
       MLX_CLAIM_CHECK_DIR: join(h.dataDir, 'blobs'),
     });
@@ -68,8 +69,8 @@ void describe('an output larger than 2 MB on one worker (filesystem store)', () 
     // Blobs deleted by hand: the answer names the missing blob and the store, in one line.
     const objects = join(h.dataDir, 'blobs', 'objects');
     for (const name of readdirSync(objects)) rmSync(join(objects, name));
-    const gone = await runCli(['status', 'big-1', '--json'], {
-      TEMPORAL_ADDRESS: h.server.address,
+    const gone = await runCliHere(['status', 'big-1', '--json'], {
+      ...h.server.env,
       MLX_PAYLOAD_KEYS: KEYS,
       MLX_CLAIM_CHECK_DIR: join(h.dataDir, 'blobs'),
     });
@@ -82,7 +83,7 @@ void describe('an output larger than 2 MB on one worker (filesystem store)', () 
 });
 
 void describe('outputs larger than 2 MB on two workers sharing Redis', () => {
-  let server: DevServer;
+  let server: TestTemporal;
   let redis: RedisServer;
   let receiver: WebhookReceiver;
   let dir: string;
@@ -92,12 +93,12 @@ void describe('outputs larger than 2 MB on two workers sharing Redis', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mlx-jobs-big-'));
     [server, redis, receiver] = await Promise.all([
-      startDevServer(),
+      startTestTemporal(),
       startRedis(),
       startWebhookReceiver({ secret: 'big-fleet-webhook-secret' }),
     ]);
     env = {
-      TEMPORAL_ADDRESS: server.address,
+      ...server.env,
       MLX_TASK_QUEUE: 'big-fleet',
       MLX_REDIS_URL: redis.url,
       MLX_PAYLOAD_KEYS: KEYS,
@@ -160,7 +161,7 @@ void describe('outputs larger than 2 MB on two workers sharing Redis', () => {
       ran.add(outcome.result.worker_id);
       const delivery = await receiver.waitFor(specs[index]!.jobId);
       assert.equal((delivery.body as { output: BigOutput }).output.rows.length, ROWS);
-      const status = await runCli(['status', specs[index]!.jobId, '--json'], cliEnv);
+      const status = await runCliHere(['status', specs[index]!.jobId, '--json'], cliEnv);
       assert.equal(
         (JSON.parse(status.stdout) as { result: { output: BigOutput } }).result.output.rows.length,
         ROWS,

@@ -58,6 +58,7 @@ test("a lost host's browser is stopped by its own reaper once the job moved on, 
   hostA = await startWorkerProcess(
     {
       TEMPORAL_ADDRESS: link.address,
+      TEMPORAL_NAMESPACE: h.server.namespace,
       MLX_TASK_QUEUE: h.taskQueue,
       MLX_WORKER_ID: 'host-a',
       MLX_WEBHOOK_UNSIGNED: 'true',

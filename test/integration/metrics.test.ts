@@ -10,7 +10,7 @@ import { discardDeadLetter } from '../../src/client-library';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { freePort } from '../../src/dev/free-port';
 import { startPrometheus, type LocalPrometheus } from '../../src/dev/prometheus';
-import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 import type { JobSpecInput } from '../../src/contract';
 import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
 import { builtinTasks, createTaskRegistry } from '../../src/tasks';
@@ -22,7 +22,7 @@ import { metricNamesInRepo, scrapedFamilies } from '../helpers/metric-names';
 
 // A real worker process serves /metrics; a real Prometheus (Debian's, exemplar storage on) scrapes it
 // after real jobs on a real Temporal dev server.
-let server: DevServer;
+let server: TestTemporal;
 let receiver: WebhookReceiver;
 let worker: WorkerProcess;
 let prometheus: LocalPrometheus;
@@ -32,25 +32,25 @@ const taskQueue = 'metrics-test';
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlx-jobs-metrics-'));
-  server = await startDevServer();
+  server = await startTestTemporal();
   receiver = await startWebhookReceiver();
-  const metricsPort = await freePort();
   worker = await startWorkerProcess(
     {
-      TEMPORAL_ADDRESS: server.address,
+      ...server.env,
       MLX_TASK_QUEUE: taskQueue,
       MLX_WORKER_ID: 'metrics-worker',
       // The receivers here listen on loopback and verify no signature.
       MLX_WEBHOOK_UNSIGNED: 'true',
       MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
       MLX_DATA_DIR: dir,
-      MLX_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+      // Bound by the worker on a port the system picks (no free port picked here for it to lose).
+      MLX_METRICS_ADDRESS: '127.0.0.1:0',
     },
     undefined,
     TEST_WORKER,
   );
-  prometheus = await startPrometheus({ targets: [`127.0.0.1:${metricsPort}`] });
-  client = await connectClient(loadClientConfig({ TEMPORAL_ADDRESS: server.address }));
+  prometheus = await startPrometheus({ targets: [new URL(worker.metricsUrl).host] });
+  client = await connectClient(loadClientConfig(server.env));
 });
 after(async () => {
   await client?.connection.close();

@@ -27,7 +27,7 @@ before(async () => {
   h = await startHarness({ telemetry });
   // The in-process CLI reads the environment: the harness's server, and its payload key (payloads are encrypted).
   Object.assign(process.env, {
-    TEMPORAL_ADDRESS: h.server.address,
+    ...h.server.env,
     MLX_TRACE_QUERY_URL: jaeger.queryUrl,
     ...testPayloadEnv(h.dataDir),
   });

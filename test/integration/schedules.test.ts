@@ -24,6 +24,7 @@ import { startTelemetry, type Telemetry } from '../../src/telemetry';
 import { startHarness, type Harness } from '../helpers/harness';
 import { startJaeger, type Jaeger } from '../helpers/jaeger';
 import { waitUntil } from '../helpers/processes';
+import { runCliHere } from '../helpers/cli';
 import { runCli } from '../helpers/spawn';
 
 // Schedules on the dev server's Temporal Schedules, runs on the harness worker with real Chromium, spans
@@ -110,7 +111,7 @@ test('a triggered run is an ordinary job: its job_id, its dates in the zone, its
 
   // `schedule list` shows the last run's outcome with its links.
   // Trace links are printed only with a link template (a local Jaeger has no web UI to link to).
-  const listed = await runCli(['schedule', 'list', '--json'], {
+  const listed = await runCliHere(['schedule', 'list', '--json'], {
     ...env,
     MLX_TRACE_URL_TEMPLATE: 'http://127.0.0.1:16686/trace/{trace_id}',
   });
@@ -121,7 +122,7 @@ test('a triggered run is an ordinary job: its job_id, its dates in the zone, its
   const last = mine?.last_run as Record<string, string>;
   assert.equal(last.state, 'completed');
   assert.equal(last.job_id, jobId);
-  const runPage = `${h.server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(`mlx-job-${jobId}`)}/`;
+  const runPage = `${h.server.uiUrl}/namespaces/${h.server.namespace}/workflows/${encodeURIComponent(`mlx-job-${jobId}`)}/`;
   assert.ok(last.ui_url?.startsWith(runPage), last.ui_url);
   assert.equal(last.trace_url, `http://127.0.0.1:16686/trace/${trace_id}`);
 
@@ -129,7 +130,7 @@ test('a triggered run is an ordinary job: its job_id, its dates in the zone, its
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_FLAGS] });
   try {
     const page = await browser.newPage();
-    await page.goto(temporalUiScheduleLink(h.server.uiUrl, 'default', 'tokyo-today'));
+    await page.goto(temporalUiScheduleLink(h.server.uiUrl, h.server.namespace, 'tokyo-today'));
     const summary =
       'read_title for client client-42 on shopee_my (profile profile-tokyo-today); dates in Asia/Tokyo';
     await page.getByText(summary).first().waitFor({ timeout: 30_000 });
@@ -230,11 +231,11 @@ test('the CLI creates, lists, pauses (all of a platform), unpauses and deletes s
   );
   lazada.template.platform = 'lazada_id';
   writeFileSync(file, [shopee, lazada].map((d) => JSON.stringify(d)).join('\n'));
-  const created = await runCli(['schedule', 'create', file], env);
+  const created = await runCliHere(['schedule', 'create', file], env);
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /created schedule cli-shopee/);
   assert.match(created.stdout, /created schedule cli-lazada/);
-  const twice = await runCli(['schedule', 'create', file], env);
+  const twice = await runCliHere(['schedule', 'create', file], env);
   assert.equal(twice.code, 0);
   assert.match(twice.stdout, /exists {2}schedule cli-shopee: left as it is/);
 
@@ -246,7 +247,7 @@ test('the CLI creates, lists, pauses (all of a platform), unpauses and deletes s
     30_000,
     'both schedules listed',
   );
-  const paused = await runCli(
+  const paused = await runCliHere(
     ['schedule', 'pause', '--all', '--platform', 'lazada_id', '--reason', 'Lazada outage'],
     env,
   );
@@ -254,7 +255,7 @@ test('the CLI creates, lists, pauses (all of a platform), unpauses and deletes s
   assert.match(paused.stdout, /schedule cli-lazada paused: Lazada outage/);
   assert.doesNotMatch(paused.stdout, /cli-shopee/);
   const lazadaNow = JSON.parse(
-    (await runCli(['schedule', 'describe', 'cli-lazada', '--json'], env)).stdout,
+    (await runCliHere(['schedule', 'describe', 'cli-lazada', '--json'], env)).stdout,
   ) as {
     paused: boolean;
     note: string;
@@ -266,12 +267,12 @@ test('the CLI creates, lists, pauses (all of a platform), unpauses and deletes s
   assert.ok(shopeeNow.next_runs.length > 0, 'an active schedule lists its next runs');
   assert.equal(new Date(shopeeNow.next_runs[0]!).getUTCHours(), 21, '06:00 in Tokyo');
 
-  const unpaused = await runCli(['schedule', 'unpause', 'cli-lazada'], env);
+  const unpaused = await runCliHere(['schedule', 'unpause', 'cli-lazada'], env);
   assert.equal(unpaused.code, 0, unpaused.stderr);
   assert.equal((await describeSchedule(h.client, 'cli-lazada')).paused, false);
 
   for (const id of ['cli-shopee', 'cli-lazada']) {
-    const deleted = await runCli(['schedule', 'delete', id], env);
+    const deleted = await runCliHere(['schedule', 'delete', id], env);
     assert.equal(deleted.code, 0, deleted.stderr);
   }
   const gone = await runCli(['schedule', 'describe', 'cli-shopee'], env);
@@ -288,7 +289,7 @@ test('a bad definition is refused before anything is created, every bad field na
   };
   const file = join(h.dataDir, 'bad.jsonl');
   writeFileSync(file, `${JSON.stringify(good)}\n${JSON.stringify(bad)}\n{oops\n`);
-  const run = await runCli(['schedule', 'create', file], env);
+  const run = await runCliHere(['schedule', 'create', file], env);
   assert.equal(run.code, 2);
   for (const field of [
     /line 2: schedule_id: /,
@@ -302,7 +303,7 @@ test('a bad definition is refused before anything is created, every bad field na
   }
   assert.match(run.stderr, /nothing was created/);
   assert.doesNotMatch(run.stderr, /line 1:/);
-  const missing = await runCli(['schedule', 'describe', 'would-be-created'], env);
+  const missing = await runCliHere(['schedule', 'describe', 'would-be-created'], env);
   assert.equal(missing.code, 1);
 });
 
@@ -312,7 +313,7 @@ test('every schedule action has --help', async () => {
     assert.equal(await runCliInProcess(['schedule', action, '--help'], (line) => out.push(line)), 0, action);
     assert.match(out.join('\n'), new RegExp(`^Usage: mlx-jobs schedule ${action}`), action);
   }
-  const all = await runCli(['schedule', '--help'], env);
+  const all = await runCliHere(['schedule', '--help'], env);
   assert.equal(all.code, 0);
   assert.match(all.stdout, /schedule backfill ID\|--all/);
 });

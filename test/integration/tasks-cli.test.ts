@@ -4,14 +4,17 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parseJobSpec } from '../../src/contract';
 import { builtinTasks, describeTask, type TaskDescription } from '../../src/tasks';
+import { runCliHere as runCliInProcess } from '../helpers/cli';
 import { runCli as runAnyCli } from '../helpers/spawn';
 
 // Neither Temporal nor a browser: nothing listens on the address, and there is no Chromium to start.
 const env = { TEMPORAL_ADDRESS: '127.0.0.1:1', MLX_CHROMIUM_PATH: '/nonexistent/chromium' };
 
-/** bin/mlx-jobs itself: the installation's tasks, without the test ones. */
+/** bin/mlx-jobs itself: the installation's tasks, without the test ones (in this process: what it prints). */
 const runCli = (args: string[], environment: NodeJS.ProcessEnv) =>
   runAnyCli(args, environment, undefined, { testTasks: false });
+const runCliHere = (args: string[], environment: NodeJS.ProcessEnv) =>
+  runCliInProcess(args, environment, { testTasks: false });
 
 function validator(schema: Record<string, unknown>) {
   const ajv = new Ajv2020({ allErrors: true });
@@ -20,11 +23,11 @@ function validator(schema: Record<string, unknown>) {
 }
 
 test('mlx-jobs tasks lists the registered tasks without Temporal or a browser', async () => {
-  const run = await runCli(['tasks'], env);
+  const run = await runCliHere(['tasks'], env);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^sync_orders {2}reads the orders of a date range/m);
   assert.match(run.stdout, /input: seller_centre_url\*, account\*, from\*, to\*, status$/m);
-  const json = JSON.parse((await runCli(['tasks', '--json'], env)).stdout) as { name: string }[];
+  const json = JSON.parse((await runCliHere(['tasks', '--json'], env)).stdout) as { name: string }[];
   assert.deepEqual(
     json.map((t) => t.name),
     builtinTasks.map((t) => t.name),
@@ -32,7 +35,7 @@ test('mlx-jobs tasks lists the registered tasks without Temporal or a browser', 
 });
 
 test('tasks show prints JSON Schema of input and output, and an example spec that validates against it', async () => {
-  const run = await runCli(['tasks', 'show', 'sync_orders', '--json'], env);
+  const run = await runCliHere(['tasks', 'show', 'sync_orders', '--json'], env);
   assert.equal(run.code, 0, run.stderr);
   const task = JSON.parse(run.stdout) as TaskDescription;
   const example = task.example_spec!;
@@ -45,7 +48,7 @@ test('tasks show prints JSON Schema of input and output, and an example spec tha
   assert.equal(validInput({ ...example.task.input, seller_centre_url: 'not a url' }), false);
   assert.ok(validator(task.output_schema), 'the output schema compiles');
 
-  const text = await runCli(['tasks', 'show', 'sync_orders'], env);
+  const text = await runCliHere(['tasks', 'show', 'sync_orders'], env);
   assert.match(text.stdout, /^input \(task\.input\), JSON Schema:$/m);
   assert.match(text.stdout, /^example spec \(mlx-jobs submit FILE\):$/m);
   const unknown = await runCli(['tasks', 'show', 'no_such_task'], env);

@@ -152,7 +152,7 @@ test('a failed task marks its step and mlx.job.run as ERROR, with its type and s
 
 test('mlx-jobs trace draws the waterfall from the trace backend', async () => {
   Object.assign(process.env, {
-    TEMPORAL_ADDRESS: h.server.address,
+    ...h.server.env,
     MLX_TRACE_QUERY_URL: jaeger.queryUrl,
     ...testPayloadEnv(h.dataDir),
   });

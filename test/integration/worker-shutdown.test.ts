@@ -41,7 +41,7 @@ async function workerOn(queue: string): Promise<MlxWorker> {
   const workerId = `${queue}-worker`;
   return createMlxWorker({
     connection,
-    namespace: 'default',
+    namespace: h.server.namespace,
     taskQueue: queue,
     deps: {
       ...h.deps,

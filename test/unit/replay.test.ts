@@ -6,6 +6,7 @@ import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { workflowBundle } from '../helpers/workflow-bundle';
 import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
 import { TEST_PAYLOAD_KEY } from '../helpers/payload';
 
@@ -26,7 +27,7 @@ test('recorded histories replay against the current workflow code without non-de
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories(
     {
-      workflowsPath: require.resolve('../../src/workflows'),
+      workflowBundle: await workflowBundle(),
       replayName: 'mlx-jobs-replay',
       // Histories recorded with payload encryption decode with the harness's key; older, plain ones pass.
       dataConverter: { payloadCodecs: [createEncryptionCodec(createKeyRing([TEST_PAYLOAD_KEY]))] },

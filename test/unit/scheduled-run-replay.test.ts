@@ -6,6 +6,7 @@ import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { workflowBundle } from '../helpers/workflow-bundle';
 
 Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 
@@ -26,10 +27,10 @@ const file = join(__dirname, '..', 'histories', 'scheduled-run.json');
 const decode = (p: Payload) => JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as unknown;
 const load = () => JSON.parse(readFileSync(file, 'utf8')) as { events: HistoryEvent[] };
 
-function replay(history: unknown) {
+async function replay(history: unknown) {
   return Worker.runReplayHistory(
     {
-      workflowsPath: require.resolve('../../src/workflows'),
+      workflowBundle: await workflowBundle(),
       replayName: 'mlx-jobs-scheduled-run-replay',
       plugins: [
         new OpenTelemetryPlugin({ resource: new Resource({}), spanProcessor: new NoopSpanProcessor() }),

@@ -1,0 +1,39 @@
+import { formatWithOptions } from 'node:util';
+import { cliFailure, runCli } from '../../src/cli/run-cli';
+import { builtinTasks, createDefaultTaskRegistry, createTaskRegistry } from '../../src/tasks';
+import type { CliRun } from './spawn';
+import { testTasks } from './test-tasks';
+
+const withTestTasks = createTaskRegistry([...builtinTasks, ...testTasks]);
+const installed = createDefaultTaskRegistry();
+
+/**
+ * Runs an mlx-jobs command in this process, with `env` as its whole environment on top of this process's
+ * (as runCli of ./spawn passes it; the test tasks known too unless `testTasks` is false), and answers as that spawned run would: the exit code the process
+ * would exit with and its stdout and stderr. For tests of what a command prints; one spawned run per
+ * command still proves the process itself (exit codes, stdin, flushing).
+ */
+export async function runCliHere(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { testTasks?: boolean } = { testTasks: true },
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const line = (text: string) => `${text}\n`;
+  const io = {
+    err: (text: string) => (stderr += line(text)),
+    write: (text: string) => void (stdout += text),
+    tty: false,
+    tasks: options.testTasks ? withTestTasks : installed,
+    env: { ...process.env, ...env },
+  };
+  try {
+    const code = await runCli(args, (text) => (stdout += line(text)), io);
+    return { code, stdout, stderr };
+  } catch (err) {
+    const failure = cliFailure(err);
+    for (const item of failure.stderr) stderr += line(formatWithOptions({ colors: false }, item));
+    return { code: failure.code, stdout, stderr };
+  }
+}
