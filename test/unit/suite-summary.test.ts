@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileResult, summary } from '../suite/summary';
+
+const tap = (pass: number, fail: number, skipped = 0, cancelled = 0) =>
+  `TAP version 13\nok 1 - a\n# tests ${pass + fail}\n# pass ${pass}\n# fail ${fail}\n# cancelled ${cancelled}\n# skipped ${skipped}\n# todo 0\n`;
+
+test("a file's counts come from its TAP report; cancelled tests count as failed", () => {
+  assert.deepEqual(fileResult('a.test.ts', 1200, tap(3, 1, 2, 1), { code: 1, timedOut: false }), {
+    file: 'a.test.ts',
+    ms: 1200,
+    passed: 3,
+    failed: 2,
+    skipped: 2,
+    problem: 'exited 1',
+  });
+  assert.deepEqual(fileResult('b.test.ts', 5, tap(4, 0), { code: 0, timedOut: false }), {
+    file: 'b.test.ts',
+    ms: 5,
+    passed: 4,
+    failed: 0,
+    skipped: 0,
+  });
+});
+
+test('a file that exits non-zero or times out with no failed test counts as one failure', () => {
+  const crashed = fileResult('c.test.ts', 10, '', { code: 1, timedOut: false });
+  assert.equal(crashed.failed, 1);
+  assert.equal(crashed.problem, 'exited 1');
+  const hung = fileResult('d.test.ts', 10, tap(2, 0), { code: null, timedOut: true });
+  assert.deepEqual([hung.passed, hung.failed, hung.problem], [2, 1, 'timed out']);
+});
+
+test('the summary lists the ten slowest files, slowest first, the failed ones, and the totals', () => {
+  const results = Array.from({ length: 12 }, (_, i) =>
+    fileResult(`f${i}.test.ts`, (i + 1) * 1000, tap(1, 0), { code: 0, timedOut: false }),
+  );
+  results.push(fileResult('bad.test.ts', 500, tap(1, 2), { code: 1, timedOut: false }));
+  const lines = summary(results, 65_000).split('\n');
+  const slowest = lines.slice(
+    lines.indexOf('slowest test files:') + 1,
+    lines.indexOf('slowest test files:') + 11,
+  );
+  assert.deepEqual(
+    slowest.map((line) => line.trim().split(/\s+/)[0]),
+    [
+      'f11.test.ts',
+      'f10.test.ts',
+      'f9.test.ts',
+      'f8.test.ts',
+      'f7.test.ts',
+      'f6.test.ts',
+      'f5.test.ts',
+      'f4.test.ts',
+      'f3.test.ts',
+      'f2.test.ts',
+    ],
+  );
+  assert.match(slowest[0]!, /12\.0 s$/);
+  assert.ok(lines.includes('  bad.test.ts: 2 failed (exited 1)'), lines.join('\n'));
+  assert.equal(lines.at(-2), '13 files in 65.0 s');
+  assert.equal(lines.at(-1), '13 passed, 2 failed, 0 skipped');
+});
