@@ -26,7 +26,6 @@ export async function lastAttemptOf(client: Client, jobId: string, activityType:
     lastFailure: attrs.lastFailure ?? undefined,
     retryPolicy: scheduled.activityTaskScheduledEventAttributes?.retryPolicy ?? undefined,
     waitedMs: eventTimeMs(started.eventTime) - eventTimeMs(scheduled.eventTime),
-    history: historyText(history),
   };
 }
 
