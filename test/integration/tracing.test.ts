@@ -2,12 +2,21 @@ import assert from 'node:assert/strict';
 import { testPayloadEnv } from '../helpers/payload';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { getJob, waitForJob, fetchTrace, type TraceSpan } from '../../src/client-library';
+import {
+  fetchTrace,
+  getJob,
+  traceQl,
+  waitForJob,
+  type TraceSearch,
+  type TraceSpan,
+} from '../../src/client-library';
 import { runCli } from '../../src/cli/run-cli';
 import type { Harness } from '../helpers/harness';
 import type { Jaeger } from '../helpers/jaeger';
 import { startTracedHarness, type TracedHarness } from '../helpers/traced-harness';
 import { waitUntil } from '../helpers/processes';
+import { once } from '../helpers/once';
+import { traceQlMatches } from '../helpers/traceql';
 
 // A real Jaeger v2 receives OTLP over gRPC from the worker (service mlx-worker) and from the example
 // webhook receiver (its own service); traces are read back through Jaeger's query API.
@@ -33,6 +42,10 @@ const STEP_SPANS = [
   'mlx.lease.release',
   'mlx.webhook.post',
 ];
+
+const FAILING = { job_id: 'traced-fail', task: { name: 'always_fails', input: {} } };
+/** The failed job's trace, shared by the tests that read it. */
+const failedTrace = once(() => runAndFetchTrace(FAILING));
 
 /** Runs a job to its end, flushes every exporter and reads the job's whole trace back from Jaeger. */
 async function runAndFetchTrace(spec: Parameters<Harness['submit']>[0]) {
@@ -113,6 +126,12 @@ test('a completed job is one trace: the recipe span tree, Temporal spans and the
   assert.match(post.attributes['server.port'] ?? '', /^\d+$/);
   assert.equal(post.attributes['error.type'], undefined);
 
+  // The W3C trace context on the POST: version 00, the job's trace, the POST span as parent, sampled.
+  const { headers } = await h.receiver.waitFor('traced-ok');
+  const traceparent = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(headers.traceparent));
+  assert.ok(traceparent, `a W3C traceparent header: ${String(headers.traceparent)}`);
+  assert.deepEqual([traceparent[1], traceparent[2]], [trace_id, post.spanId]);
+
   const received = one('mlx.webhook.receive');
   assert.equal(received.service, 'mlx-webhook-receiver');
   assert.equal(received.kind, 'server');
@@ -130,10 +149,7 @@ test('a completed job is one trace: the recipe span tree, Temporal spans and the
 });
 
 test('a failed task marks its step and mlx.job.run as ERROR, with its type and screenshot', async () => {
-  const { byName, one } = await runAndFetchTrace({
-    job_id: 'traced-fail',
-    task: { name: 'always_fails', input: {} },
-  });
+  const { byName, one } = await failedTrace();
   const attempts = byName('mlx.task.execute');
   assert.equal(attempts.length, 2, 'one span per attempt');
   for (const span of attempts) {
@@ -151,6 +167,7 @@ test('a failed task marks its step and mlx.job.run as ERROR, with its type and s
 });
 
 test('mlx-jobs trace draws the waterfall from the trace backend', async () => {
+  await failedTrace();
   Object.assign(process.env, {
     ...h.server.env,
     MLX_TRACE_QUERY_URL: jaeger.queryUrl,
@@ -164,4 +181,33 @@ test('mlx-jobs trace draws the waterfall from the trace backend', async () => {
     assert.ok(text.includes(name), name);
   assert.match(text, /mlx\.task\.execute .*ERROR TaskFailed/);
   assert.match(text, /mlx-webhook-receiver/);
+});
+
+test("the recipe's TraceQL queries select the failed job by the attributes its spans carry in Jaeger", async () => {
+  const { spans } = await failedTrace();
+  const base = { sinceMs: 3_600_000, limit: 20 };
+  const cases: [TraceSearch, boolean][] = [
+    [{ ...base, platform: 'shopee_my', failed: true }, true],
+    [{ ...base, platform: 'shopee_my', clientId: 'client-42', failureType: 'TaskFailed' }, true],
+    [{ ...base, step: 'executeTask', failureType: 'TaskFailed', clientId: 'client-42', failed: true }, true],
+    [{ ...base, step: 'startProfile', minDurationMs: 1 }, true],
+    [{ ...base, platform: 'lazada_id', failed: true }, false],
+    [{ ...base, step: 'executeTask', failureType: 'PlatformBanned' }, false],
+    [{ ...base, step: 'startProfile', failed: true }, false],
+    [{ ...base, step: 'startProfile', minDurationMs: 3_600_000 }, false],
+  ];
+  for (const [search, expected] of cases) {
+    const query = traceQl(search);
+    assert.equal(traceQlMatches(query, spans).matches, expected, query);
+  }
+  // What it selects is on the job's span: its id, outcome and failure type (mlx.dead_letter.retry is on
+  // a retried run's span only, read back from Jaeger in operator-views.test.ts).
+  const job = spans.find((s) => s.name === 'mlx.job.run')!;
+  const { selected } = traceQlMatches(traceQl(base), spans);
+  assert.ok(selected.length >= 3, selected.join(', '));
+  for (const attribute of selected.filter((a) => a !== 'span.mlx.dead_letter.retry'))
+    assert.ok(
+      job.attributes[attribute.replace(/^span\./, '')] !== undefined,
+      `${attribute} is on mlx.job.run`,
+    );
 });
