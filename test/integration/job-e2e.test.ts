@@ -3,17 +3,10 @@ import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  getJob,
-  jobFailureOf,
-  startJob,
-  temporalUiLink,
-  waitForJob,
-  type StartedJob,
-} from '../../src/client-library';
-import type { JobResult } from '../../src/contract';
+import { getJob, jobFailureOf, startJob, temporalUiLink, waitForJob } from '../../src/client-library';
 import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
 import { decodedHistoryText } from '../helpers/history';
+import { once } from '../helpers/once';
 import { TEST_PAYLOAD_KEY } from '../helpers/payload';
 import { startSellerCentre } from '../../src/demo/seller-centre';
 import { loopbackCredential } from '../helpers/credentials';
@@ -42,26 +35,22 @@ interface SyncOrdersOutput {
   rows: { id: string; created_at: string }[];
 }
 
-let synced: Promise<{ job: StartedJob; result: JobResult }> | undefined;
-/** The sync_orders job of this file, run once by whichever test needs it first (each also runs alone). */
-function syncJob() {
-  synced ??= (async () => {
-    const job = await h.submit({
-      job_id: 'sync-1',
-      task: {
-        name: 'sync_orders',
-        input: {
-          seller_centre_url: sellerCentre.url,
-          account: 'shop-42',
-          from: '2024-01-01',
-          to: '2024-01-30',
-        },
+/** The sync_orders job of this file. */
+const syncJob = once(async () => {
+  const job = await h.submit({
+    job_id: 'sync-1',
+    task: {
+      name: 'sync_orders',
+      input: {
+        seller_centre_url: sellerCentre.url,
+        account: 'shop-42',
+        from: '2024-01-01',
+        to: '2024-01-30',
       },
-    });
-    return { job, result: await waitForJob(h.client, job.job_id) };
-  })();
-  return synced;
-}
+    },
+  });
+  return { job, result: await waitForJob(h.client, job.job_id) };
+});
 
 test('sync_orders runs end to end on real Chromium and its result reaches the webhook receiver', async () => {
   const { job, result } = await syncJob();

@@ -106,12 +106,14 @@ test("the browser's environment holds none of the worker's secrets, and only wha
   process.env.MLX_WEBHOOK_SECRET = secret;
   try {
     const host = { host: `127.0.0.1:${launcher.port}` };
+    // Room under the cap of one, whatever ran before: this test starts its own browser.
+    assert.equal(await call('/api/v1/profile/stop_all', { ...host, ...auth }), 200);
     const started = await call(
       '/api/v2/profile/f/f1/p/env-1/start?automation_type=playwright&headless_mode=true',
       { ...host, ...auth },
     );
     assert.equal(started, 200);
-    const [running] = launcher.runningProfiles();
+    const running = launcher.runningProfiles().find((p) => p.profileId === 'env-1');
     const environ = readFileSync(`/proc/${running!.pid}/environ`, 'utf8');
     assert.ok(!environ.includes(secret), 'no secret in the browser environment');
     const keys = environ

@@ -16,6 +16,7 @@ import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
 import { builtinTasks, createTaskRegistry } from '../../src/tasks';
 import { testTasks } from '../helpers/test-tasks';
 import { fastPolicies } from '../helpers/policies';
+import { once } from '../helpers/once';
 import { waitUntil } from '../helpers/processes';
 import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
 import { metricNamesInRepo, scrapedFamilies } from '../helpers/metric-names';
@@ -93,10 +94,15 @@ const parked = (jobId: string) =>
     `${jobId} parked`,
   );
 
-test('Prometheus stores the trace id of a real job as the exemplar of mlx_job_duration_seconds', async () => {
+/** The one completed job of this file. */
+const completedJob = once(async () => {
   const job = await submit({ job_id: 'metrics-ok' });
   await waitForJob(client, job.job_id);
-  const { trace_id } = await getJob(client, job.job_id);
+  return job.job_id;
+});
+
+test('Prometheus stores the trace id of a real job as the exemplar of mlx_job_duration_seconds', async () => {
+  const { trace_id } = await getJob(client, await completedJob());
   assert.match(trace_id ?? '', /^[0-9a-f]{32}$/);
   let exemplars: Awaited<ReturnType<LocalPrometheus['exemplars']>> = [];
   await waitUntil(
@@ -119,6 +125,7 @@ test('Prometheus stores the trace id of a real job as the exemplar of mlx_job_du
 });
 
 test('/metrics speaks both formats, with the SDK worker metrics; /healthz and /readyz answer', async () => {
+  await completedJob();
   const openMetrics = await fetch(worker.metricsUrl, {
     headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;q=0.5' },
   });
@@ -142,14 +149,20 @@ test('/metrics speaks both formats, with the SDK worker metrics; /healthz and /r
   assert.equal(ready.status, 200, await ready.text());
   assert.equal((await fetch(`${base}/nothing`)).status, 404);
 
-  // Prometheus itself parsed every scrape (OpenMetrics, merged with the SDK's).
-  const up = (await (await fetch(`${prometheus.url}/api/v1/query?query=up`)).json()) as {
-    data: { result: { value: [number, string] }[] };
-  };
-  assert.deepEqual(
-    up.data.result.map((r) => r.value[1]),
-    ['1'],
+  // Prometheus itself parsed every scrape (OpenMetrics, merged with the SDK's), once it has scraped.
+  let up: string[] = [];
+  await waitUntil(
+    async () => {
+      const answer = (await (await fetch(`${prometheus.url}/api/v1/query?query=up`)).json()) as {
+        data: { result: { value: [number, string] }[] };
+      };
+      up = answer.data.result.map((r) => r.value[1]);
+      return up.length > 0;
+    },
+    60_000,
+    "Prometheus's first scrape",
   );
+  assert.deepEqual(up, ['1']);
 });
 
 test('failures, webhook deliveries and dead letters are counted; every metric the rules and dashboards use exists', async () => {

@@ -11,6 +11,7 @@ import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
 import { startHarness, type Harness } from '../helpers/harness';
 import { TEST_PAYLOAD_KEY, testPayloadEnv } from '../helpers/payload';
 import { startJaeger, type Jaeger } from '../helpers/jaeger';
+import { once } from '../helpers/once';
 import { waitUntil } from '../helpers/processes';
 import { bannedAccounts } from '../helpers/test-tasks';
 
@@ -71,15 +72,44 @@ async function activitySummaries(jobId: string): Promise<string[]> {
   );
 }
 
-test('the Temporal UI shows what a run is, the step it runs and its trace; each activity names profile and worker', async () => {
+// The jobs of this file, each run by whichever test needs it first.
+/** A job that completed. */
+const okJob = once(async () => {
   const job = await h.submit({ job_id: 'views-ok' });
+  await waitForJob(h.client, job.job_id);
+  return job;
+});
+/** A job parked as a dead letter (its account suspended). */
+const parkedJob = once(async () => {
+  bannedAccounts.add('views-1');
+  const job = await h.submit(
+    { job_id: 'views-parked', task: { name: 'banned_while_flagged', input: { account: 'views-1' } } },
+    { deadLetterRetentionMs: 600_000 },
+  );
+  await waitUntil(async () => (await getJob(h.client, job.job_id)).progress?.state === 'dead_letter', 30_000);
+  return job;
+});
+/** That job retried by an operator (`dlq retry`, the account reinstated) and completed. */
+const retriedJob = once(async () => {
+  const job = await parkedJob();
+  bannedAccounts.delete('views-1');
+  const out: string[] = [];
+  assert.equal(
+    await runCli(['dlq', 'retry', job.job_id, '--reason', 'account reinstated'], (l) => out.push(l)),
+    0,
+  );
+  await waitForJob(h.client, job.job_id);
+  return job;
+});
+
+test('the Temporal UI shows what a run is, the step it runs and its trace; each activity names profile and worker', async () => {
+  const job = await okJob();
   const handle = h.client.workflow.getHandle(job.workflow_id);
   const description = await handle.describe();
   assert.equal(await description.staticSummary(), 'read_title · shopee_my · client client-42');
   const details = (await description.staticDetails()) ?? '';
   assert.match(details, /- job: `views-ok` \(`mlx-jobs status views-ok`\)/);
   assert.match(details, /- trace: `[0-9a-f]{32}` \(`mlx-jobs trace views-ok`\)/);
-  await waitForJob(h.client, job.job_id);
   const { trace_id } = await getJob(h.client, job.job_id);
   assert.ok(details.includes(trace_id!), 'the static details name the trace the run is in');
   const current = (await metadata(job.job_id)).currentDetails ?? '';
@@ -95,12 +125,7 @@ test('the Temporal UI shows what a run is, the step it runs and its trace; each 
 });
 
 test('a parked job: its details say "dead letter" and how to act; its trace has no missing parent while it waits', async () => {
-  bannedAccounts.add('views-1');
-  const job = await h.submit(
-    { job_id: 'views-parked', task: { name: 'banned_while_flagged', input: { account: 'views-1' } } },
-    { deadLetterRetentionMs: 600_000 },
-  );
-  await waitUntil(async () => (await getJob(h.client, job.job_id)).progress?.state === 'dead_letter', 30_000);
+  const job = await parkedJob();
   const current = (await metadata(job.job_id)).currentDetails ?? '';
   assert.match(current, /^\*\*dead letter: PlatformBanned at executeTask\*\*/);
   assert.match(current, /account views-1 is suspended/);
@@ -127,13 +152,7 @@ test('a parked job: its details say "dead letter" and how to act; its trace has 
   );
 
   // The operator retries: the command's span links to the job; the new run reads as a retry of the first.
-  bannedAccounts.delete('views-1');
-  const out: string[] = [];
-  assert.equal(
-    await runCli(['dlq', 'retry', job.job_id, '--reason', 'account reinstated'], (l) => out.push(l)),
-    0,
-  );
-  await waitForJob(h.client, job.job_id);
+  await retriedJob();
   const retried = await spansOf(
     trace_id!,
     (spans) => spans.some((s) => s.name === 'mlx.job.retry' && s.attributes['mlx.outcome'] === 'completed'),
@@ -176,6 +195,8 @@ async function waitForOperatorSpan(jobSpanId: string): Promise<{ traceId: string
 }
 
 test('mlx-jobs traces finds jobs by platform, failure type, step and duration in Jaeger', async () => {
+  await okJob();
+  await retriedJob();
   await spansOf(
     (await getJob(h.client, 'views-parked')).trace_id!,
     (spans) => spans.some((s) => s.name === 'mlx.job.retry'),
