@@ -116,6 +116,8 @@ interface LogLine {
   profile_id?: string;
   token?: number;
   released?: boolean;
+  /** On the embedded launcher's own lines: the browser's process. */
+  pid?: number;
 }
 
 function logLines(...ids: string[]): LogLine[] {
@@ -135,23 +137,32 @@ function openBrowsers(workerId: string): Set<string> {
   return new Set(dirs);
 }
 
+/**
+ * The most browsers of these profiles a worker's launcher had open at once, from its own start and stop
+ * lines in the order it wrote them: every start and stop is counted, none can fall between two samples.
+ */
+function mostOpenAtOnce(workerId: string, profilePrefix: string): number {
+  let open = 0;
+  let most = 0;
+  for (const line of logLines(workerId)) {
+    if (line.pid === undefined || !line.profile_id?.startsWith(profilePrefix)) continue;
+    if (line.msg === 'profile started') most = Math.max(most, ++open);
+    else if (line.msg === 'profile stopped' || line.msg === 'browser exited by itself') open -= 1;
+  }
+  return most;
+}
+
 test('with MLX_MAX_OPEN_PROFILES=2 on two workers, five jobs wait for slots: never more than two browsers per worker, all complete', async () => {
   // Two attempts per acquireLease round: waiting for a slot must not use up the job's attempts.
   const policies = withPolicy(POLICIES, { acquireLease: { retry: fast.acquireLease.retry } });
   const jobs = await Promise.all(
     [1, 2, 3, 4, 5].map((n) => submit(`cap-${n}`, `cap-profile-${n}`, 1_500, policies)),
   );
-  const most = { 'host-a': 0, 'host-b': 0 };
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      for (const id of ['host-a', 'host-b'] as const) most[id] = Math.max(most[id], openBrowsers(id).size);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  })();
   const results = await Promise.all(jobs.map((job) => waitForJob(client, job.job_id)));
-  sampling = false;
-  await sampler;
+  const most = {
+    'host-a': mostOpenAtOnce('host-a', 'cap-profile-'),
+    'host-b': mostOpenAtOnce('host-b', 'cap-profile-'),
+  };
   assert.deepEqual(
     results.map((r) => r.status),
     ['completed', 'completed', 'completed', 'completed', 'completed'],
