@@ -36,7 +36,11 @@ async function browserPidDuringTask(profileId: string): Promise<number> {
 
 async function assertProfileClosed(profileId: string, pid: number) {
   await waitUntil(() => !processAlive(pid), 10_000, `chromium ${pid} to exit`);
-  assert.deepEqual(processesMatching(`profiles/${profileId}`), [], 'no process of the profile is left');
+  assert.deepEqual(
+    processesMatching(join(h.dataDir, 'profiles', profileId)),
+    [],
+    'no process of the profile is left',
+  );
   assert.equal(h.launcher.runningProfiles().length, 0);
   assert.deepEqual(await h.deps.leases.list(), [], 'the lease is free');
   assert.equal(h.deps.profiles.size, 0);
