@@ -3,6 +3,7 @@ import type { HostActivities, SharedActivities } from '../../src/activities';
 /**
  * The production workflow's steps, each doing nothing: what is left of a job's time is orchestration
  * (the real runJob, its profile turn, the real interceptors and the three task queues of a real worker).
+ * releaseLease stays the real one: it also gives the profile's turn back, which is orchestration.
  */
 export function noOpSteps(worker: { workerId: string; hostTaskQueue: string }): {
   shared: Partial<SharedActivities>;
@@ -17,7 +18,6 @@ export function noOpSteps(worker: { workerId: string; hostTaskQueue: string }): 
           token: 1,
           expires_at: Date.now() + 60_000,
         }),
-      releaseLease: () => Promise.resolve({ released: true }),
       postWebhook: () => Promise.resolve({ status: 204 }),
     },
     host: {

@@ -11,10 +11,9 @@ import type { ActivityDeps } from './deps';
 export function checkJobAccess(
   deps: Pick<ActivityDeps, 'profileOwners' | 'secrets' | 'tasks'>,
   job: JobRef & { folder_id: string },
-  task: { name: string; input: Record<string, unknown> } | undefined,
+  task: { name: string; input: Record<string, unknown> },
 ): CredentialUse[] {
   checkProfileOwner(deps.profileOwners, job);
-  if (!task) return [];
   const uses = credentialUses(deps.tasks.get(task.name), task.input);
   for (const use of uses) deps.secrets.check(use, job.client_id);
   return uses;

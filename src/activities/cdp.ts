@@ -14,8 +14,8 @@ export interface CdpInfo {
 export interface CdpConnectInput {
   job: JobRef;
   port: number;
-  /** The job's lease, confirmed and kept alive while the browser is probed (absent in older runs). */
-  lease_token?: number;
+  /** The job's lease, confirmed and kept alive while the browser is probed. */
+  lease_token: number;
 }
 
 /** Kept between the attach's own deadline and the attempt's start-to-close, for the failure to be sent. */
@@ -28,12 +28,9 @@ export function cdpActivities(deps: ActivityDeps) {
       return stepSpan('mlx.cdp.connect', job, deps.workerId, async (span) => {
         span.setAttribute('mlx.cdp.port', port);
         const lost = new AbortController();
-        let keeper;
-        if (lease_token !== undefined) {
-          await confirmLease(deps, job.profile_id, lease_token, 'the browser was probed');
-          const lease = { profile_id: job.profile_id, token: lease_token };
-          keeper = keepLease(deps, lease, { log: deps.log, onLost: (err) => lost.abort(err) });
-        }
+        await confirmLease(deps, job.profile_id, lease_token, 'the browser was probed');
+        const lease = { profile_id: job.profile_id, token: lease_token };
+        const keeper = keepLease(deps, lease, { log: deps.log, onLost: (err) => lost.abort(err) });
         try {
           // The attach ends within the attempt's start-to-close, so a slow one fails with its own reason
           // (which phase, after how long) instead of a bare StartToClose timeout.
@@ -49,7 +46,7 @@ export function cdpActivities(deps: ActivityDeps) {
           deps.connections.keep(job.profile_id, port, connection);
           return { port, browser_version: browserVersion, pages };
         } finally {
-          keeper?.stop();
+          keeper.stop();
         }
       });
     },

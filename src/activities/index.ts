@@ -2,7 +2,8 @@
 import type { Client } from '@temporalio/client';
 import { cdpActivities } from './cdp';
 import type { ActivityDeps } from './deps';
-import { leaseActivities } from './lease';
+import { releaseTurn } from '../client-library/profile-turns';
+import { leaseActivities, type GiveBackTurn } from './lease';
 import { profileActivities } from './profile';
 import { profileQueueActivities } from './profile-queue';
 import { taskActivities } from './task';
@@ -18,7 +19,12 @@ export function createSharedActivities(
   deps: ActivityDeps,
   temporal: Pick<Client, 'workflow' | 'withDeadline'>,
 ) {
-  return { ...leaseActivities(deps), ...webhookActivities(deps), ...profileQueueActivities(temporal) };
+  const giveBackTurn: GiveBackTurn = (input) => releaseTurn(temporal, input);
+  return {
+    ...leaseActivities(deps, giveBackTurn),
+    ...webhookActivities(deps),
+    ...profileQueueActivities(temporal),
+  };
 }
 
 /** Steps bound to the machine whose browser they drive: they go to the leasing worker's own queue. */

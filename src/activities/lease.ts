@@ -1,4 +1,4 @@
-import { failure, type JobRef } from '../contract';
+import { failure, type JobRef, type TurnRun } from '../contract';
 import { CAPACITY_RETRY_DELAY_MS } from '../policies';
 import type { ActivityDeps } from './deps';
 import { stepSpan } from '../telemetry';
@@ -12,7 +12,10 @@ export interface LeaseGrant {
   expires_at: number;
 }
 
-export function leaseActivities(deps: ActivityDeps) {
+/** Gives a job's turn on its profile back to the profile's queue. */
+export type GiveBackTurn = (input: { profile_id: string; run: TurnRun }) => Promise<void>;
+
+export function leaseActivities(deps: ActivityDeps, giveBackTurn?: GiveBackTurn) {
   return {
     acquireLease({ job }: { job: JobRef }): Promise<LeaseGrant> {
       return stepSpan('mlx.lease.acquire', job, deps.workerId, async (span) => {
@@ -62,12 +65,26 @@ export function leaseActivities(deps: ActivityDeps) {
       });
     },
 
-    releaseLease({ job, token }: { job: JobRef; token: number }): Promise<{ released: boolean }> {
+    /**
+     * Gives the profile back: its lease (when the job holds one the reaper does not keep) and then its
+     * turn, so the next job in the profile's line finds the lease free. One local activity for both.
+     */
+    releaseLease({ job, token }: { job: JobRef; token?: number }): Promise<{ released: boolean }> {
       return stepSpan('mlx.lease.release', job, deps.workerId, async (span) => {
-        const released = await deps.leases.release(job.profile_id, token);
-        span.setAttribute('mlx.lease.released', released);
-        deps.log.info('lease released', { job_id: job.job_id, profile_id: job.profile_id, token, released });
-        return { released };
+        try {
+          if (token === undefined) return { released: false };
+          const released = await deps.leases.release(job.profile_id, token);
+          span.setAttribute('mlx.lease.released', released);
+          deps.log.info('lease released', {
+            job_id: job.job_id,
+            profile_id: job.profile_id,
+            token,
+            released,
+          });
+          return { released };
+        } finally {
+          await giveBackTurn?.({ profile_id: job.profile_id, run: currentRun() });
+        }
       });
     },
   };

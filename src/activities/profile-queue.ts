@@ -1,36 +1,35 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 // Straight from the file: the library's index reaches the workflows, which name these activities.
-import { askForTurn, grantTurn, releaseTurn } from '../client-library/profile-turns';
-import type { TurnRequest } from '../contract';
+import { askTurn, grantTurn, holderNeedsTurn } from '../client-library/profile-turns';
+import type { TurnPosition, TurnRequest, TurnRun } from '../contract';
 import type { RunRef } from '../host';
 
+type Temporal = Pick<Client, 'workflow' | 'withDeadline'>;
+
 /**
- * The local activities of same-profile waiting: a job asks its profile's queue for a turn (the queue is
- * started when it is not running) and gives it back; the queue tells the next job its turn came, and
- * checks whether a holder that went silent is still open.
+ * The local activities of same-profile waiting, each one round trip to Temporal from here rather than a
+ * command of the workflow: a job asks where it stands in its profile's line; the queue tells the next
+ * job its turn came and asks a silent holder whether it still needs the profile. (A job gives its turn
+ * back in releaseLease.)
  */
-export function profileQueueActivities(temporal: Pick<Client, 'workflow' | 'withDeadline'>) {
+export function profileQueueActivities(temporal: Temporal) {
   return {
-    /** One round trip: the queue answers at once whether the turn is the job's (a free profile). */
-    requestProfileTurn(input: { profile_id: string; task_queue: string; request: TurnRequest }) {
-      return askForTurn(temporal, input);
+    askProfileTurn(input: {
+      profile_id: string;
+      task_queue: string;
+      request: TurnRequest;
+    }): Promise<TurnPosition> {
+      return askTurn(temporal, input);
     },
 
-    /** Gives the turn back with a signal from here, not from the workflow: no workflow task follows it. */
-    releaseProfileTurn(input: { profile_id: string; request: TurnRequest }) {
-      return releaseTurn(temporal, input);
-    },
-
-    /** The queue tells the next job its turn came (false: that run is gone), from here for the same reason. */
-    grantProfileTurn(run: TurnRequest) {
+    /** false: that job has no open run. */
+    grantProfileTurn(run: TurnRun): Promise<boolean> {
       return grantTurn(temporal, run);
     },
 
-    async runIsOpen(run: RunRef): Promise<boolean> {
-      const open = await runIsOpen(temporal, run);
-      if (open === undefined) throw new Error(`could not ask Temporal whether ${run.workflow_id} is open`);
-      return open;
+    holderNeedsTurn(holder: TurnRun): Promise<boolean> {
+      return holderNeedsTurn(temporal, holder);
     },
   };
 }
@@ -39,10 +38,7 @@ export function profileQueueActivities(temporal: Pick<Client, 'workflow' | 'with
 const RUN_CHECK_TIMEOUT_MS = 5_000;
 
 /** Whether a run is still open; undefined when Temporal could not be asked (or did not answer in time). */
-export async function runIsOpen(
-  temporal: Pick<Client, 'workflow' | 'withDeadline'>,
-  run: RunRef,
-): Promise<boolean | undefined> {
+export async function runIsOpen(temporal: Temporal, run: RunRef): Promise<boolean | undefined> {
   try {
     const { status } = await temporal.withDeadline(Date.now() + RUN_CHECK_TIMEOUT_MS, () =>
       temporal.workflow.getHandle(run.workflow_id, run.run_id).describe(),

@@ -12,32 +12,29 @@ export interface StartProfileInput {
   job: JobRef;
   folder_id: string;
   headless?: boolean;
-  /** The job's lease, renewed while the launcher starts the browser (absent in runs recorded before). */
-  lease_token?: number;
-  /** The job's task, whose credentials are checked before the browser starts (absent in older runs). */
-  task?: { name: string; input: Record<string, unknown> };
+  /** The job's lease, confirmed first and renewed while the launcher starts the browser. */
+  lease_token: number;
+  /** The job's task, whose credentials are checked before the browser starts. */
+  task: { name: string; input: Record<string, unknown> };
 }
 
 export interface StopProfileInput {
   job: JobRef;
-  /** The job's lease; a stop is refused when another job holds the profile (absent in older runs). */
-  lease_token?: number;
+  /** The job's lease; a stop is refused when another job holds the profile. */
+  lease_token: number;
 }
 
 export function profileActivities(deps: ActivityDeps) {
   /** Starts the browser, keeping the lease alive meanwhile (a core download can take minutes). */
-  async function launch(input: StartProfileInput, leaseToken: number | undefined) {
+  async function launch(input: StartProfileInput) {
     const { job } = input;
     const activity = Context.current();
     const log = deps.log.child({ job_id: job.job_id, profile_id: job.profile_id });
-    const keeper =
-      leaseToken === undefined
-        ? undefined
-        : keepLease(
-            deps,
-            { profile_id: job.profile_id, token: leaseToken },
-            { log, onLost: () => log.warn('lease lost while the profile was starting') },
-          );
+    const keeper = keepLease(
+      deps,
+      { profile_id: job.profile_id, token: input.lease_token },
+      { log, onLost: () => log.warn('lease lost while the profile was starting') },
+    );
     const request = {
       folderId: input.folder_id,
       profileId: job.profile_id,
@@ -57,7 +54,7 @@ export function profileActivities(deps: ActivityDeps) {
       const rules = deps.startRetry ?? DEFAULT_START_RETRY_RULES;
       throw applyStartRetryRules(err, activity.info.attempt, rules);
     } finally {
-      keeper?.stop();
+      keeper.stop();
     }
   }
 
@@ -74,11 +71,9 @@ export function profileActivities(deps: ActivityDeps) {
               `job ${job.job_id} stopped profile ${job.profile_id} before this start ran`,
             );
           }
-          if (lease_token !== undefined) {
-            await confirmLease(deps, job.profile_id, lease_token, 'the profile started');
-          }
+          await confirmLease(deps, job.profile_id, lease_token, 'the profile started');
           checkJobAccess(deps, { ...job, folder_id: input.folder_id }, input.task);
-          const started = await launch(input, lease_token);
+          const started = await launch(input);
           const activity = Context.current();
           if (activity.cancellationSignal.aborted) {
             // Cancelled while the launcher started it: stop it here, nobody else knows it exists.
@@ -93,7 +88,7 @@ export function profileActivities(deps: ActivityDeps) {
             profile_id: job.profile_id,
             job_id: job.job_id,
             ...run,
-            lease_token: lease_token ?? 0,
+            lease_token,
             since: Date.now(),
           });
           span.setAttributes({

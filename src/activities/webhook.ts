@@ -10,8 +10,8 @@ export interface PostWebhookInput {
   job: JobRef;
   url: string;
   body: WebhookBody;
-  /** Same for every delivery of one report; runs recorded before it was passed use job_id:status. */
-  idempotency_key?: string;
+  /** Same for every delivery of one report (the receiver drops repeats by it). */
+  idempotency_key: string;
 }
 
 /** Statuses worth trying again: the receiver is down, slow or asks us to back off. */
@@ -40,10 +40,9 @@ export function webhookActivities(deps: ActivityDeps) {
             details: { target },
           });
         }
-        const key = idempotency_key ?? `${body.job_id}:${body.status}`;
         const headers: Record<string, string> = {
           'content-type': 'application/json',
-          'idempotency-key': key,
+          'idempotency-key': idempotency_key,
           'user-agent': 'mlx-jobs',
         };
         // traceparent, tracestate and baggage, so the receiver continues this trace.
@@ -52,7 +51,7 @@ export function webhookActivities(deps: ActivityDeps) {
         // Signed afresh on every attempt, so a retry after an outage is not refused as stale; with one
         // signature per secret while the client's secret is rotated.
         const secrets = deps.webhookSecrets?.(job.client_id) ?? [];
-        if (secrets.length) Object.assign(headers, signWebhook(secrets, key, payload));
+        if (secrets.length) Object.assign(headers, signWebhook(secrets, idempotency_key, payload));
         span.setAttribute('mlx.webhook.signed', secrets.length > 0);
         const result = await deliver(checked, headers, payload, deps.webhookTimeoutMs);
         // Messages say no more than "status N" or "no connection": they reach the client's webhook and

@@ -1,5 +1,5 @@
 import { QUERY_TIMEOUT_MS, type JobStatus } from '../client-library';
-import { printable, type StepRecord } from '../contract';
+import { printable, type JobWait, type StepRecord } from '../contract';
 
 const MARK: Record<StepRecord['status'], string> = {
   running: '…',
@@ -22,6 +22,12 @@ export function formatStep(step: StepRecord, attempt?: number, lastFailure?: str
 export function createProgressPrinter(write: (line: string) => void): (status: JobStatus) => void {
   const printed = new Set<string>();
   return (status) => {
+    const { waiting } = status.progress ?? {};
+    const waitKey = waiting && `wait:${waiting.behind_job_id ?? ''}:${waiting.ahead}`;
+    if (waiting && waitKey && !printed.has(waitKey)) {
+      printed.add(waitKey);
+      write(formatWait(waiting));
+    }
     status.progress?.steps.forEach((step, index) => {
       const pending = status.pending.find((p) => p.step === step.step);
       const key = `${index}:${step.status}:${step.status === 'running' ? (pending?.attempt ?? 1) : ''}`;
@@ -68,6 +74,14 @@ export function formatOutput(output: unknown, jobId: string): string[] {
   return lines;
 }
 
+/** A job waiting in its profile's line: behind which job, how many ahead, since when. */
+export function formatWait(waiting: JobWait): string {
+  const behind = waiting.behind_job_id
+    ? ` behind job ${printable(waiting.behind_job_id, 200)}${waiting.behind_since ? ` (holding it since ${waiting.behind_since})` : ''},`
+    : '';
+  return `waiting for its turn on profile ${printable(waiting.profile_id, 200)}:${behind} ${waiting.ahead} ahead, since ${waiting.since}`;
+}
+
 export function formatStatus(status: JobStatus, uiLink: string, trace?: string): string {
   const lines = [
     `job ${status.job_id}: ${status.status}`,
@@ -75,6 +89,7 @@ export function formatStatus(status: JobStatus, uiLink: string, trace?: string):
     `  started ${status.started_at}${status.closed_at ? `  closed ${status.closed_at}` : ''}`,
   ];
   if (status.progress?.worker_id) lines.push(`  worker ${status.progress.worker_id}`);
+  if (status.progress?.waiting) lines.push(`  ${formatWait(status.progress.waiting)}`);
   if (status.progress) {
     lines.push('  steps:');
     for (const step of status.progress.steps) {

@@ -16,5 +16,6 @@ export * from './schedule-backfill';
 export * from './schedule-create';
 export * from './schedule-definition';
 export * from './schedules';
+export * from './slot-waits';
 export * from './trace-query';
 export * from './trace-search';

@@ -18,13 +18,15 @@ import {
   type JobProgress,
   type JobResult,
   jobSearchAttributes,
+  positionIn,
   type DeadLetterInfo,
+  TRACE_ID_MEMO,
 } from '../contract';
 import { progressQuery, runJob } from '../workflows';
 import { checkedSpec, runJobInput, type SubmitSettings } from './check-spec';
 import { ATTR, jobAttributes } from '../contract';
 import { inSpan } from '../telemetry';
-import { askForTurn } from './profile-turns';
+import { enqueueTurn, queueState } from './profile-turns';
 import { boundedQuery } from './bounded-query';
 import { runDetails, runSummary } from './run-summary';
 import { checkSameSpec, SPEC_DIGEST_MEMO, specDigest } from './spec-digest';
@@ -70,19 +72,20 @@ export async function startJob(client: Client, spec: unknown, options: StartJobO
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         staticSummary: runSummary(job),
         staticDetails: runDetails(job, traced ? traceId : undefined, options.traceUrlTemplate),
-        memo: { [SPEC_DIGEST_MEMO]: digest },
+        // The job's span is in this trace: the run need not write the id to its memo itself.
+        memo: { [SPEC_DIGEST_MEMO]: digest, ...(traced && { [TRACE_ID_MEMO]: traceId }) },
       });
       const run_id = handle.firstExecutionRunId;
-      // In the profile's queue now, so turns follow the order of submission, not the order in which the
-      // runs' first workflow tasks happen to be dispatched. The job asks again itself (and alone when
-      // this fails, or for runs a schedule starts). Bounded: a fleet whose workers do not run the queue
-      // yet must not hold up submissions.
+      // In the profile's line now, so turns follow the order of submission, not the order in which the
+      // runs' first workflow tasks happen to be dispatched. The job asks where it stands itself, and
+      // joins the line when this failed (or for runs a schedule starts). Bounded: a Temporal that is
+      // slow to answer must not hold up submissions.
       const request = { workflow_id: workflowId, run_id, job_id: job.job_id, asked_at: Date.now() };
       await client
         .withAbortSignal(AbortSignal.timeout(QUEUE_ASK_TIMEOUT_MS), () =>
-          askForTurn(client, { profile_id: job.profile_id, task_queue: options.taskQueue, request }),
+          enqueueTurn(client, { profile_id: job.profile_id, task_queue: options.taskQueue, request }),
         )
-        .catch((err: unknown) => span.addEvent('profile queue not asked', { 'error.type': errorName(err) }));
+        .catch((err: unknown) => span.addEvent('profile line not joined', { 'error.type': errorName(err) }));
       return { job_id: job.job_id, workflow_id: workflowId, run_id, created: true };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -135,7 +138,8 @@ export async function getJob(client: Client, jobId: string): Promise<JobStatus> 
     started_at: description.startTime.toISOString(),
     closed_at: description.closeTime?.toISOString(),
     pending,
-    trace_id: typeof description.memo?.trace_id === 'string' ? description.memo.trace_id : undefined,
+    trace_id:
+      typeof description.memo?.[TRACE_ID_MEMO] === 'string' ? description.memo[TRACE_ID_MEMO] : undefined,
     trace_span_id: typeof description.memo?.span_id === 'string' ? description.memo.span_id : undefined,
   };
   if (description.status.name === 'COMPLETED') {
@@ -145,6 +149,7 @@ export async function getJob(client: Client, jobId: string): Promise<JobStatus> 
     status.progress = { job_id: jobId, state: 'completed', worker_id: result.worker_id, steps: result.steps };
   } else {
     status.progress = await boundedQuery(client, () => handle.query(progressQuery));
+    if (status.progress?.waiting) await refreshWait(client, status.progress, status);
   }
   if (description.status.name === 'FAILED') {
     status.failure = await handle.result().then(
@@ -153,6 +158,24 @@ export async function getJob(client: Client, jobId: string): Promise<JobStatus> 
     );
   }
   return status;
+}
+
+/**
+ * A waiting job's place in its profile's line, asked of the line now (the job's own record is as of its
+ * last ask): behind which job, how many ahead.
+ */
+async function refreshWait(client: Client, progress: JobProgress, run: JobStatus): Promise<void> {
+  const { waiting } = progress;
+  if (!waiting) return;
+  const state = await boundedQuery(client, () => queueState(client, waiting.profile_id));
+  const position = state && positionIn(state, { workflow_id: run.workflow_id, run_id: run.run_id });
+  if (!position || position.granted) return;
+  progress.waiting = {
+    ...waiting,
+    ahead: position.ahead,
+    behind_job_id: position.holder_job_id,
+    behind_since: position.holder_since ? new Date(position.holder_since).toISOString() : undefined,
+  };
 }
 
 export interface WaitOptions {
@@ -203,7 +226,8 @@ export async function waitForJob(
     const status = await getJob(client, jobId).catch(() => undefined);
     parked = status?.progress?.dead_letter;
     if (parked) stop.abort();
-    const key = JSON.stringify([status?.progress?.steps.map((s) => s.status), status?.pending]);
+    const progress = status?.progress;
+    const key = JSON.stringify([progress?.steps.map((s) => s.status), status?.pending, progress?.waiting]);
     if (status && key !== last) {
       last = key;
       options.onProgress(status);

@@ -9,6 +9,21 @@ export interface JobProgress {
   current_step?: StepName;
   worker_id?: string;
   steps: StepRecord[];
+  /** While the job waits for its profile's turn: behind which job, since when. */
+  waiting?: JobWait;
   /** While the job is parked: why, since when, until when. */
   dead_letter?: DeadLetterInfo;
+}
+
+/** A job waiting in its profile's line. */
+export interface JobWait {
+  for: 'profile';
+  profile_id: string;
+  /** When the job started waiting (ISO 8601). */
+  since: string;
+  /** How many jobs are ahead of it, the holder included (as last asked). */
+  ahead: number;
+  /** The job holding the profile, and since when, as last asked. */
+  behind_job_id?: string;
+  behind_since?: string;
 }

@@ -12,16 +12,19 @@ export const SA = {
   deadLetter: defineSearchAttributeKey('MlxDeadLetter', SearchAttributeType.BOOL),
   failureType: defineSearchAttributeKey('MlxFailureType', SearchAttributeType.KEYWORD),
   failedStep: defineSearchAttributeKey('MlxFailedStep', SearchAttributeType.KEYWORD),
-  /** What a running job waits for (`profile`: its turn; `slot`: a worker with room); unset otherwise. */
+  /** `profile` while a running job waits for its profile's turn; unset otherwise. */
   waitingFor: defineSearchAttributeKey('MlxWaitingFor', SearchAttributeType.KEYWORD),
 } as const;
 
-/** What a job can wait for before it leases: its profile's turn, or a free slot on some worker. */
+/**
+ * What a job can wait for before it leases: its profile's turn (marked in `MlxWaitingFor`), or a free
+ * slot on some worker (its acquireLease task waits in the acquire queue; see jobsWaitingForSlot).
+ */
 export type WaitReason = 'profile' | 'slot';
 export const WAIT_REASONS: readonly WaitReason[] = ['profile', 'slot'];
 
-/** The visibility query for the jobs waiting for `reason` now (paste it into the Temporal UI too). */
-export function waitingQuery(reason: WaitReason): string {
+/** The visibility query for the jobs waiting for their profile's turn now (paste it into the Temporal UI too). */
+export function waitingQuery(reason: 'profile'): string {
   return `MlxWaitingFor = '${reason}' AND ExecutionStatus = 'Running'`;
 }
 

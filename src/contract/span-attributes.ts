@@ -31,6 +31,10 @@ export const ATTR = {
   linkReason: 'mlx.link.reason',
 } as const;
 
+/** The run's memo keys for its trace: the job's trace id, and (once parked) its job span's id. */
+export const TRACE_ID_MEMO = 'trace_id';
+export const SPAN_ID_MEMO = 'span_id';
+
 export function jobRef(spec: JobRef, scheduleId?: string): JobRef {
   return {
     job_id: spec.job_id,

@@ -1,8 +1,10 @@
 import {
+  allHandlersFinished,
   condition,
   defineUpdate,
   proxySinks,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -18,6 +20,7 @@ import type {
 import { failure } from '../contract/failures';
 import { deadLetterRules } from '../contract/schemas-on-demand';
 import { jobSearchAttributes, SA } from '../contract/search-attributes';
+import { SPAN_ID_MEMO } from '../contract/span-attributes';
 
 export const retryUpdate = defineUpdate<{ action: 'retry' }, [RetryRequest]>('retry');
 export const discardUpdate = defineUpdate<{ action: 'discard' }, [DiscardRequest]>('discard');
@@ -32,28 +35,39 @@ export type Decision =
 export class DeadLetterDesk {
   private parked?: DeadLetterInfo;
   private decision?: Decision;
+  private jobSpanId?: string;
 
   constructor(
     private readonly spec: JobSpec,
     /** Called when the job is parked and when it leaves the desk. */
     private readonly onChange?: () => void,
   ) {
+    // Each answer waits until the desk has closed (its timer cancelled, its search attributes written),
+    // so the update's completion always follows those commands, whatever instruments the handler: the
+    // order replays the same on any worker (an early refused update must not change it).
     setHandler(
       retryUpdate,
-      (request) => {
+      async (request) => {
         this.decision = { action: 'retry', request };
+        await condition(() => this.parked === undefined);
         return { action: 'retry' };
       },
       { validator: (request) => this.validateRetry(request) },
     );
     setHandler(
       discardUpdate,
-      (request) => {
+      async (request) => {
         this.decision = { action: 'discard', reason: request.reason };
+        await condition(() => this.parked === undefined);
         return { action: 'discard' };
       },
       { validator: (request) => this.validateDiscard(request) },
     );
+  }
+
+  /** The job span, which an operator's retry or discard links to: written to the memo when it parks. */
+  linkTrace(spanId: string): void {
+    this.jobSpanId = spanId;
   }
 
   get info(): DeadLetterInfo | undefined {
@@ -82,6 +96,7 @@ export class DeadLetterDesk {
       { key: SA.failureType, value: failed.type },
       { key: SA.failedStep, value: failed.step ?? '' },
     ]);
+    if (this.jobSpanId) upsertMemo({ [SPAN_ID_MEMO]: this.jobSpanId });
     // Counted by the worker's metrics (a sink, so never again on replay).
     const { mlxMetrics } = proxySinks<MlxSinks>();
     const count = (action: 'parked' | 'retried' | 'discarded' | 'expired') =>
@@ -92,7 +107,6 @@ export class DeadLetterDesk {
     try {
       const decided = await condition(() => this.decision !== undefined, options.retentionMs);
       if (decided) decision = this.decision!;
-      return decision;
     } finally {
       this.parked = undefined;
       upsertSearchAttributes([{ key: SA.deadLetter, value: false }]);
@@ -101,6 +115,9 @@ export class DeadLetterDesk {
       );
       this.onChange?.();
     }
+    // The operator's answer goes out before what the decision leads to (continue-as-new, the end).
+    await condition(allHandlersFinished);
+    return decision;
   }
 
   /** A retried job runs as a new run; the failure of the old run must not stick to it. */

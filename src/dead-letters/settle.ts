@@ -1,4 +1,4 @@
-import { ApplicationFailure, continueAsNew, log, patched } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log } from '@temporalio/workflow';
 import type {
   DeadLetterKind,
   JobFailureInfo,
@@ -35,7 +35,7 @@ export interface SettleContext {
 export async function settle(ctx: SettleContext, outcome: Outcome): Promise<JobResult> {
   const { input, desk, progress } = ctx;
   const retentionMs = input.dead_letter_retention_ms ?? 0;
-  const parks = outcome.status !== 'cancelled' && retentionMs > 0 && patched('dead-letter');
+  const parks = outcome.status !== 'cancelled' && retentionMs > 0;
   // The job's own failure outranks the webhook's.
   let kind: DeadLetterKind = outcome.status === 'failed' ? 'job' : 'webhook';
   if (outcome.status === 'completed' && outcome.webhookError === undefined) {

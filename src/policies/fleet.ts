@@ -7,6 +7,11 @@ import type { ErrorType } from '../contract';
 
 /** A full worker asks for the job again this soon, whatever the lease backoff: a slot may free at once. */
 export const CAPACITY_RETRY_DELAY_MS = 1_000;
+/**
+ * The longest pause between two rounds of acquireLease when a policy bounds its attempts and every one
+ * met a full worker (the pause starts at CAPACITY_RETRY_DELAY_MS and doubles).
+ */
+export const CAPACITY_BACKOFF_MAX_MS = 30_000;
 
 /**
  * How many times one job may move to another worker after losing its host (so at most

@@ -1,4 +1,4 @@
-import { Client } from '@temporalio/client';
+import { Client, QueryRejectCondition } from '@temporalio/client';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import type { DataConverter } from '@temporalio/common';
 import {
@@ -12,7 +12,6 @@ import {
 import {
   createHostActivities,
   createSharedActivities,
-  leaseActivities,
   profileQueueActivities,
   runIsOpen,
   type ActivityDeps,
@@ -110,7 +109,13 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     dataConverter: options.dataConverter,
   };
   // Reads the runs' progress and answers updates, so it decodes payloads as the workers do.
-  const temporal = new Client({ connection, namespace, dataConverter: options.dataConverter });
+  // A query to a closed run (a profile queue that went idle) is refused at once, not answered by replay.
+  const temporal = new Client({
+    connection,
+    namespace,
+    dataConverter: options.dataConverter,
+    workflow: { queryRejectCondition: QueryRejectCondition.NOT_OPEN },
+  });
   // Bundled once for both workflow workers; the plugin puts the tracing interceptors in.
   const workflowBundle =
     options.workflowBundle ??
@@ -206,14 +211,15 @@ async function createTemporalWorkers(
 ): Promise<Worker[]> {
   const { taskQueue, deps } = options;
   const replaced = options.replaceActivities ?? {};
-  const sharedActivities = { ...createSharedActivities(deps, temporal), ...replaced.shared };
-  const leases = leaseActivities(deps);
+  const { acquireLease, ...sharedActivities } = {
+    ...createSharedActivities(deps, temporal),
+    ...replaced.shared,
+  };
   const shared = await Worker.create({
     ...common,
     taskQueue,
     identity: `${deps.workerId}/shared`,
     workflowBundle,
-    // acquireLease stays here too, for runs started before the acquire queue existed.
     activities: sharedActivities,
     // The workflow's metric events (job outcomes, dead letters): recorded here, never on replay.
     sinks: metricsSinks(),
@@ -224,7 +230,7 @@ async function createTemporalWorkers(
     ...common,
     taskQueue: acquireTaskQueue(taskQueue),
     identity: `${deps.workerId}/acquire`,
-    activities: { acquireLease: replaced.shared?.acquireLease ?? leases.acquireLease.bind(leases) },
+    activities: { acquireLease },
     tuner: {
       activityTaskSlotSupplier: profileSlotGate(deps.slots),
       workflowTaskSlotSupplier: fixed(1),

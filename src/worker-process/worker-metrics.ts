@@ -2,6 +2,7 @@ import { Runtime, type NativeConnection } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../config';
 import { deadLetterQuery, waitingQuery, type WaitReason } from '../contract';
+import { jobsWaitingForSlot } from '../client-library/slot-waits';
 import { freePort } from '../dev/free-port';
 import { addWorkerGauges, startMetricsServer, type Logger, type MetricsServer } from '../telemetry';
 import { temporalLogger } from './temporal-logger';
@@ -34,7 +35,7 @@ const VISIBILITY_COUNT_TTL_MS = 15_000;
  * parked dead letters (visibility counts, cached for 15 s).
  */
 export async function startWorkerMetrics(options: {
-  config: Pick<WorkerConfig, 'metrics' | 'temporal'>;
+  config: Pick<WorkerConfig, 'metrics' | 'temporal' | 'taskQueue'>;
   deps: ActivityDeps;
   connection: NativeConnection;
   /** Why the worker does not take work yet, or undefined once it polls. */
@@ -59,7 +60,14 @@ export async function startWorkerMetrics(options: {
     });
   const waiting: Record<WaitReason, () => Promise<number | undefined>> = {
     profile: count('the jobs waiting for their profile', waitingQuery('profile')),
-    slot: count('the jobs waiting for a slot', waitingQuery('slot')),
+    slot: cachedCount(() =>
+      jobsWaitingForSlot(connection.workflowService, config.temporal.namespace, config.taskQueue).catch(
+        (err: unknown) => {
+          options.log.warn('could not count the jobs waiting for a slot', { error: err });
+          return undefined;
+        },
+      ),
+    ),
   };
   const removeGauges = addWorkerGauges({
     workerId: deps.workerId,

@@ -4,9 +4,9 @@ import {
   CancellationScope,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { HostActivities, LeaseGrant, SharedActivities } from '../activities';
@@ -17,48 +17,41 @@ import { isStepName } from '../contract/steps';
 import { acquireTaskQueue } from '../contract/task-queues';
 import type { Outcome } from '../dead-letters';
 import { activityOptions, localActivityOptions } from '../policies/activity-options';
-import { isAtCapacity, isBrowserCrashed, isHostLost, MAX_HOST_FAILOVERS } from '../policies/fleet';
+import {
+  CAPACITY_BACKOFF_MAX_MS,
+  CAPACITY_RETRY_DELAY_MS,
+  isAtCapacity,
+  isBrowserCrashed,
+  isHostLost,
+  MAX_HOST_FAILOVERS,
+} from '../policies/fleet';
 import type { JobContext } from './job-context';
-import { takeProfileTurn, type ProfileTurn } from './profile-turn';
+import { ProfileTurn } from './profile-turn';
 import { report } from './report';
-import { waitingFor, type WaitingFor } from './waiting-for';
 
 /**
- * The steps, then the report: lease the profile, drive it on the leasing worker's host, always stop the
- * profile and free the lease, and post the outcome to callback_url (while the profile stops, when the
- * task completed). Never throws: whatever happened is in the outcome.
+ * The steps, then the report: take the profile's turn, lease the profile, drive it on the leasing
+ * worker's host, always stop the profile and give it back (lease and turn), and post the outcome to
+ * callback_url (while the profile stops, when the task completed). Never throws: whatever happened is
+ * in the outcome.
  */
 export async function driveSteps(ctx: JobContext): Promise<Outcome> {
-  const { spec, job, progress } = ctx;
+  const { spec } = ctx;
   let output: unknown;
   let error: unknown;
   const held: HeldProfile = { stopFailed: false };
-  // Since `fair-waiting`: the job waits for its profile's turn in the profile's queue (FIFO), then for a
-  // free slot in the acquire queue; neither wait costs an attempt.
-  const fair = patched('fair-waiting');
-  // While it waits, the run says for what in its search attributes (fair waiting only).
-  const waiting = fair ? waitingFor() : undefined;
-  let turn: ProfileTurn | undefined;
+  // Created before anything can be cancelled: the client queued the job as it submitted it, so the
+  // turn is given back below whatever happens from here on.
+  const turn = new ProfileTurn(spec.profile_id);
   const steps = async () => {
-    if (waiting) {
-      waiting('profile');
-      turn = await takeProfileTurn(ctx);
-    }
-    if (patched('host-failover')) {
-      output = await leaseAndDrive(ctx, held, waiting);
-      return;
-    }
-    held.lease = await progress.run('acquireLease', () => acquirer(ctx, fair).acquireLease({ job }));
-    progress.workerId = held.lease.worker_id;
-    output = await driveProfile(ctx, held.lease, held);
+    await turn.take(spec.job_id, (position) => ctx.waiting.forTurn(position));
+    ctx.waiting.done();
+    output = await leaseAndDrive(ctx, held);
   };
   try {
     // The deadline cancels the running step; cleanup below still stops the profile and frees the lease.
-    if (spec.deadline_ms && patched('job-deadline')) {
-      await CancellationScope.withTimeout(spec.deadline_ms, steps);
-    } else {
-      await steps();
-    }
+    if (spec.deadline_ms) await CancellationScope.withTimeout(spec.deadline_ms, steps);
+    else await steps();
   } catch (err) {
     error = err;
     if (isCancellation(err) && spec.deadline_ms && !CancellationScope.current().consideredCancelled) {
@@ -68,18 +61,17 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
       );
     }
   }
-  waiting?.(undefined);
+  ctx.waiting.done();
   const outcomeNow = (): Outcome => {
     const status = error === undefined ? 'completed' : isCancellation(error) ? 'cancelled' : 'failed';
     const failed =
-      error === undefined ? undefined : { ...failureInfo(error), step: failedStep(error, progress) };
+      error === undefined ? undefined : { ...failureInfo(error), step: failedStep(error, ctx.progress) };
     return { status, output, error, failure: failed, workerId: held.lease?.worker_id ?? '' };
   };
-  // The profile is free once it is stopped and its lease released; the next job for it starts then.
+  // The profile is free once it is stopped and given back; the next job for it starts then.
   const freeProfile = async () => {
     if (held.stopping) held.stopFailed = !(await held.stopping);
-    await releaseHeldLease(ctx, held, fair);
-    await turn?.release();
+    await giveBack(ctx, held, turn);
   };
   if (held.stopping) {
     // The task completed and nothing after it can change that: the report goes out while the profile
@@ -94,18 +86,21 @@ export async function driveSteps(ctx: JobContext): Promise<Outcome> {
   return outcome;
 }
 
-/** Frees the lease the job holds, unless the profile's stop failed for good (then the reaper keeps it). */
-async function releaseHeldLease(ctx: JobContext, held: HeldProfile, fair: boolean): Promise<void> {
-  const { lease } = held;
-  // A profile whose stop failed keeps its lease: the host's reaper holds it until the browser is stopped.
-  const keepLease = held.stopFailed && patched('failed-stop-keeps-lease');
-  if (!lease || keepLease) return;
+/**
+ * Gives the profile back in one local activity: the lease the job holds (unless its stop failed for
+ * good: then the host's reaper keeps the lease until the browser is stopped) and the job's turn, which
+ * it holds, waits for or was queued for at submit.
+ */
+async function giveBack(ctx: JobContext, held: HeldProfile, turn: ProfileTurn): Promise<void> {
   const { job, progress } = ctx;
-  const { token } = lease;
-  // Since `fair-waiting` a local activity: no activity task to dispatch, and what follows (the turn's
-  // release, a failed job's report) goes on in the same workflow task.
-  const { releaseLease } = fair ? localShared(ctx, 'releaseLease') : shared(ctx, 'releaseLease');
-  await cleanup(() => progress.run('releaseLease', () => releaseLease({ job, token })));
+  turn.giveBack();
+  const token = held.lease && !held.stopFailed ? held.lease.token : undefined;
+  const { releaseLease } = proxyLocalActivities<SharedActivities>({
+    ...localActivityOptions(ctx.policies.releaseLease),
+    summary: ctx.metadata.activitySummary('releaseLease'),
+  });
+  const release = () => releaseLease({ job, token });
+  await cleanup(() => (token === undefined ? release() : progress.run('releaseLease', release)));
 }
 
 /**
@@ -128,59 +123,35 @@ function failedStep(error: unknown, progress: JobContext['progress']): StepName 
   return progress.failedStep;
 }
 
-const shared = (ctx: JobContext, step: StepName) =>
+/**
+ * acquireLease, on the acquire queue (polled only by workers with room). A cancel waits for an attempt
+ * under way to end, so a lease it won is seen, and given back, instead of being left to the host.
+ */
+const acquirer = (ctx: JobContext) =>
   proxyActivities<SharedActivities>({
-    ...activityOptions(ctx.policies[step]),
-    summary: ctx.metadata?.activitySummary(step),
-  });
-
-const localShared = (ctx: JobContext, step: StepName) =>
-  proxyLocalActivities<SharedActivities>({
-    ...localActivityOptions(ctx.policies[step]),
-    summary: ctx.metadata?.activitySummary(step),
-  });
-
-/** acquireLease: on the acquire queue (polled only by workers with room) since `fair-waiting`. */
-const acquirer = (ctx: JobContext, fair: boolean) =>
-  proxyActivities<SharedActivities>({
-    ...activityOptions(
-      ctx.policies.acquireLease,
-      fair ? acquireTaskQueue(workflowInfo().taskQueue) : undefined,
-    ),
-    summary: ctx.metadata?.activitySummary('acquireLease'),
+    ...activityOptions(ctx.policies.acquireLease, acquireTaskQueue(workflowInfo().taskQueue)),
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    summary: ctx.metadata.activitySummary('acquireLease'),
   });
 
 /**
  * Lease, then drive the profile on the leasing worker; when that host is lost (see isHostLost), lease
  * again from the shared queue, so another worker becomes host, and run the attempt there; when the
  * profile's browser crashed under the task (its stop already done on that host), the same: a fresh
- * start. At most MAX_HOST_FAILOVERS times in all. A worker at capacity is not a failure: its acquireLease is asked again.
+ * start. At most MAX_HOST_FAILOVERS times in all.
  */
-async function leaseAndDrive(ctx: JobContext, held: HeldProfile, waiting?: WaitingFor): Promise<unknown> {
-  const { job, policies, progress } = ctx;
-  const { acquireLease } = acquirer(ctx, waiting !== undefined);
-  const waitUntil = Date.now() + (policies.acquireLease.schedule_to_close_ms ?? Infinity);
+async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknown> {
   // Stops sent to lost hosts: waited for at the end, not before the job moves on.
   const lostHostStops: Promise<boolean>[] = [];
   try {
     for (let failovers = 0; ; failovers++) {
-      let lease: LeaseGrant | undefined;
-      waiting?.('slot');
-      while (!lease) {
-        try {
-          lease = await progress.run('acquireLease', () => acquireLease({ job }));
-        } catch (err) {
-          if (!isAtCapacity(err) || Date.now() >= waitUntil) throw err;
-        }
-      }
-      waiting?.(undefined);
+      const lease = await leaseProfile(ctx);
       held.lease = lease;
-      progress.workerId = lease.worker_id;
+      ctx.progress.workerId = lease.worker_id;
       try {
         return await driveProfile(ctx, lease, held, lostHostStops);
       } catch (err) {
-        // Patched: before it, a crashed browser failed the job.
-        const crashed = isBrowserCrashed(err) && patched('browser-crash-restart');
+        const crashed = isBrowserCrashed(err);
         if (failovers >= MAX_HOST_FAILOVERS || !(crashed || isHostLost(err))) throw err;
         log.warn(
           crashed
@@ -188,7 +159,7 @@ async function leaseAndDrive(ctx: JobContext, held: HeldProfile, waiting?: Waiti
             : 'host lost; running the attempt again on another worker',
           { lost_worker_id: lease.worker_id, failover: failovers + 1, error: failureInfo(err) },
         );
-        progress.failedStep = undefined;
+        ctx.progress.failedStep = undefined;
       }
     }
   } finally {
@@ -197,14 +168,33 @@ async function leaseAndDrive(ctx: JobContext, held: HeldProfile, waiting?: Waiti
 }
 
 /**
- * The browser lives on the leasing worker's machine: every step here goes to its own task queue. With
- * `lostHostStops`, the stop sent to a host found lost is not waited for but left in that list.
+ * Leases the profile on a worker with room. A worker at capacity is not a failure: when a policy bounds
+ * acquireLease's attempts and they all met full workers, the lease is asked for again after a pause
+ * that grows (up to CAPACITY_BACKOFF_MAX_MS), until acquireLease's schedule-to-close, if any.
+ */
+async function leaseProfile(ctx: JobContext): Promise<LeaseGrant> {
+  const { job, policies, progress } = ctx;
+  const { acquireLease } = acquirer(ctx);
+  const waitUntil = Date.now() + (policies.acquireLease.schedule_to_close_ms ?? Infinity);
+  for (let pause = CAPACITY_RETRY_DELAY_MS; ; pause = Math.min(pause * 2, CAPACITY_BACKOFF_MAX_MS)) {
+    try {
+      return await progress.run('acquireLease', () => acquireLease({ job }));
+    } catch (err) {
+      if (!isAtCapacity(err) || Date.now() + pause >= waitUntil) throw err;
+    }
+    await sleep(pause);
+  }
+}
+
+/**
+ * The browser lives on the leasing worker's machine: every step here goes to its own task queue. The
+ * stop sent to a host found lost is not waited for but left in `lostHostStops`.
  */
 async function driveProfile(
   ctx: JobContext,
   lease: LeaseGrant,
   held: HeldProfile,
-  lostHostStops?: Promise<boolean>[],
+  lostHostStops: Promise<boolean>[],
 ): Promise<unknown> {
   const { spec, job, policies, progress } = ctx;
   const lease_token = lease.token;
@@ -212,7 +202,7 @@ async function driveProfile(
     proxyActivities<HostActivities>({
       ...activityOptions(policies[step], lease.task_queue),
       cancellationType,
-      summary: ctx.metadata?.activitySummary(step, lease.worker_id),
+      summary: ctx.metadata.activitySummary(step, lease.worker_id),
     });
   let hostLost = false;
   let completed = false;
@@ -224,7 +214,7 @@ async function driveProfile(
         headless: spec.headless,
         lease_token,
         // The host checks the task's credentials (origins, clients) before it starts the browser.
-        ...(patched('access-check') && { task: spec.task }),
+        task: spec.task,
       }),
     );
     await progress.run('cdpConnect', () => host('cdpConnect').cdpConnect({ job, port, lease_token }));
@@ -240,16 +230,15 @@ async function driveProfile(
     completed = true;
     return output;
   } catch (err) {
-    hostLost = lostHostStops !== undefined && isHostLost(err);
+    hostLost = isHostLost(err);
     throw err;
   } finally {
     const stop = cleanup(() =>
       progress.run('stopProfile', () => host('stopProfile').stopProfile({ job, lease_token })),
     );
-    if (hostLost) lostHostStops?.push(stop);
-    // Since `report-while-stopping` a completed task's stop is waited for by whoever frees the profile,
-    // alongside the report; before it, the job waited here.
-    else if (completed && patched('report-while-stopping')) held.stopping = stop;
+    if (hostLost) lostHostStops.push(stop);
+    // A completed task's stop is waited for by whoever frees the profile, alongside the report.
+    else if (completed) held.stopping = stop;
     else held.stopFailed = !(await stop);
   }
 }

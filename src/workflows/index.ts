@@ -1,3 +1,3 @@
 // Workflows: deterministic code only (no Node APIs, no I/O); activities are imported as types.
 export { runJob, progressQuery, type RunJobInput } from './run-job';
-export { profileQueue, queueQuery } from './profile-queue';
+export { profileQueue, queueQuery, turnQuery } from './profile-queue';

@@ -1,6 +1,7 @@
 import type { JobRef, JobSpec, RunJobInput, StepPolicies } from '../contract';
 import type { ProgressTracker } from './progress-tracker';
 import type { RunMetadata } from './run-metadata';
+import type { WaitingFor } from './waiting-for';
 
 /** What every part of one run works from: its input, the job it runs and the record of its steps. */
 export interface JobContext {
@@ -9,6 +10,8 @@ export interface JobContext {
   job: JobRef;
   policies: StepPolicies;
   progress: ProgressTracker;
-  /** The run's user metadata in the Temporal UI (absent for runs from before the `run-metadata` patch). */
-  metadata?: RunMetadata;
+  /** The run's user metadata in the Temporal UI. */
+  metadata: RunMetadata;
+  /** What the run waits for, where operators see it. */
+  waiting: WaitingFor;
 }

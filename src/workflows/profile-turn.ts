@@ -1,69 +1,69 @@
-import {
-  CancellationScope,
-  condition,
-  getExternalWorkflowHandle,
-  patched,
-  proxyLocalActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { condition, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SharedActivities } from '../activities';
-import type { TurnRequest } from '../contract';
-import { profileQueueWorkflowId } from '../contract/task-queues';
-import type { JobContext } from './job-context';
-import { turnGranted, turnReleased } from './profile-queue';
+import type { TurnPosition, TurnRequest, TurnState } from '../contract';
+import { turnGranted, turnQuery } from './profile-queue';
 
-export interface ProfileTurn {
-  /** Gives the profile to the next job in its queue. Never throws. */
-  release(): Promise<void>;
-}
+/**
+ * How long a waiting job trusts its queue before it asks again (doubling up to TURN_CHECK_MAX_MS): a
+ * queue that was terminated or reset forgets its line, and the job then joins the line of the new one
+ * (asking is idempotent).
+ */
+const TURN_CHECK_MS = 30_000;
+const TURN_CHECK_MAX_MS = 5 * 60_000;
 
-const { requestProfileTurn } = proxyLocalActivities<SharedActivities>({
+const { askProfileTurn } = proxyLocalActivities<SharedActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumInterval: '5 seconds' },
 });
-// Bounded: a release that never lands is made good by the queue itself, which frees a holder whose run
-// has closed (its holder check).
-const { releaseProfileTurn } = proxyLocalActivities<SharedActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumInterval: '5 seconds', maximumAttempts: 5 },
-});
 
 /**
- * Takes this job's turn on its profile: asks the profile's queue (starting it if needed), which answers
- * at once when the profile is free; otherwise waits, costing nothing, for the queue's signal. A cancel or a passed deadline while waiting withdraws from the queue.
+ * This job's turn on its profile. The client put the job in the profile's line as it submitted it; the
+ * job asks the line where it stands (a query, joining the line only if the line lacks it) and, unless
+ * the turn is already its own, waits for the queue's signal. Whatever happens after it was created,
+ * the job's cleanup gives the turn back (`giveBack`), so a job never holds a profile it no longer
+ * drives, even one cancelled before it asked.
  */
-export async function takeProfileTurn(ctx: JobContext): Promise<ProfileTurn> {
-  let granted = false;
-  setHandler(turnGranted, () => {
-    granted = true;
-  });
-  const { workflowId, runId, startTime, taskQueue } = workflowInfo();
-  const request: TurnRequest = {
-    workflow_id: workflowId,
-    run_id: runId,
-    job_id: ctx.spec.job_id,
-    asked_at: startTime.getTime(),
-  };
-  const { profile_id } = ctx.spec;
-  // Since `turn-released-by-activity` the signal goes from a local activity: a signal the workflow sends
-  // itself is recorded as sent in a workflow task of its own, one more per job.
-  const release = () =>
-    CancellationScope.nonCancellable(() =>
-      patched('turn-released-by-activity')
-        ? releaseProfileTurn({ profile_id, request })
-        : getExternalWorkflowHandle(profileQueueWorkflowId(profile_id)).signal(turnReleased, request),
-    ).catch(() => undefined);
-  const answer = await requestProfileTurn({
-    profile_id,
-    task_queue: taskQueue,
-    request,
-  });
-  try {
-    if (!answer.granted) await condition(() => granted);
-  } catch (err) {
-    await release();
-    throw err;
+export class ProfileTurn {
+  private current: TurnState = 'asking';
+
+  constructor(private readonly profileId: string) {
+    setHandler(turnGranted, () => {
+      if (this.current === 'asking' || this.current === 'waiting') this.current = 'holding';
+    });
+    setHandler(turnQuery, () => this.current);
   }
-  return { release };
+
+  get state(): TurnState {
+    return this.current;
+  }
+
+  /** Resolves once the turn is this job's; `onWait` hears where the job stands while it waits. */
+  async take(jobId: string, onWait: (position: TurnPosition) => void): Promise<void> {
+    const { workflowId, runId, startTime, taskQueue } = workflowInfo();
+    const request: TurnRequest = {
+      workflow_id: workflowId,
+      run_id: runId,
+      job_id: jobId,
+      asked_at: startTime.getTime(),
+    };
+    const holding = () => this.current === 'holding';
+    // The queue may have granted the turn before the run's first task (the client queued it at submit).
+    if (holding()) return;
+    for (let check = TURN_CHECK_MS; ; check = Math.min(check * 2, TURN_CHECK_MAX_MS)) {
+      const position = await askProfileTurn({ profile_id: this.profileId, task_queue: taskQueue, request });
+      if (position.granted) this.current = 'holding';
+      if (holding()) return;
+      this.current = 'waiting';
+      onWait(position);
+      if (await condition(holding, check)) return;
+    }
+  }
+
+  /**
+   * Marks the turn given back, so the queue's check of a silent holder frees it even if the signal that
+   * gives it back is lost; the release activity then tells the queue.
+   */
+  giveBack(): void {
+    this.current = 'released';
+  }
 }

@@ -1,5 +1,5 @@
 import { isCancellation } from '@temporalio/workflow';
-import type { DeadLetterInfo, JobProgress, StepName, StepRecord } from '../contract';
+import type { DeadLetterInfo, JobProgress, JobWait, StepName, StepRecord } from '../contract';
 import { failureInfo } from '../contract/failure-info';
 
 /** Step timings as the `progress` query shows them; times are workflow time, so replay-safe. */
@@ -11,6 +11,7 @@ export class ProgressTracker {
   workerId?: string;
   /** The step whose failure ended the job, for the failure report. */
   failedStep?: StepName;
+  private waiting?: JobWait;
 
   constructor(
     private readonly jobId: string,
@@ -40,6 +41,11 @@ export class ProgressTracker {
     }
   }
 
+  setWaiting(waiting: JobWait | undefined): void {
+    this.waiting = waiting;
+    this.onChange?.();
+  }
+
   finish(state: JobProgress['state']): void {
     this.state = state;
     this.onChange?.();
@@ -57,6 +63,7 @@ export class ProgressTracker {
       current_step: this.running.at(-1)?.step,
       worker_id: this.workerId,
       steps: this.steps(),
+      ...(this.waiting && { waiting: { ...this.waiting } }),
       ...(deadLetter && { dead_letter: deadLetter }),
     };
   }

@@ -1,4 +1,4 @@
-import { CancellationScope, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { SharedActivities } from '../activities';
 import type { WebhookBody } from '../contract';
 import type { Outcome } from '../dead-letters';
@@ -22,16 +22,15 @@ export async function report(ctx: JobContext, outcome: Outcome): Promise<unknown
     workflow_id: workflowId,
     run_id: runId,
   };
-  // One key per outcome of each retry from a dead letter; redeliveries of the same report reuse it. Since
-  // `submission-idempotency-key` it names the submission (its first run), so a job_id submitted again
-  // after a discard or an expiry reports under a new key that a deduplicating receiver does not drop.
+  // One key per outcome of each retry from a dead letter; redeliveries of the same report reuse it. It
+  // names the submission (its first run), so a job_id submitted again after a discard or an expiry
+  // reports under a new key that a deduplicating receiver does not drop.
   const retries = ctx.input.dead_letter_retries ?? 0;
-  const submission = patched('submission-idempotency-key') ? `:${firstExecutionRunId}` : '';
-  const idempotency_key = `${spec.job_id}${submission}:${outcome.status}${retries ? `:retry-${retries}` : ''}`;
+  const idempotency_key = `${spec.job_id}:${firstExecutionRunId}:${outcome.status}${retries ? `:retry-${retries}` : ''}`;
   const url = spec.callback_url;
   const { postWebhook } = proxyActivities<SharedActivities>({
     ...activityOptions(policies.postWebhook),
-    summary: ctx.metadata?.activitySummary('postWebhook'),
+    summary: ctx.metadata.activitySummary('postWebhook'),
   });
   try {
     await CancellationScope.nonCancellable(() =>

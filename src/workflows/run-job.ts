@@ -1,7 +1,7 @@
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { defineQuery, patched, setHandler, upsertMemo } from '@temporalio/workflow';
+import { defineQuery, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { JobProgress, JobResult, RunJobInput } from '../contract';
-import { ATTR, jobAttributes, jobRef } from '../contract/span-attributes';
+import { ATTR, jobAttributes, jobRef, TRACE_ID_MEMO } from '../contract/span-attributes';
 import { DeadLetterDesk, settle, webhookFailure, type Outcome } from '../dead-letters';
 import { driveSteps } from './drive-steps';
 import type { JobContext } from './job-context';
@@ -10,6 +10,7 @@ import { ProgressTracker } from './progress-tracker';
 import { report } from './report';
 import { RunMetadata } from './run-metadata';
 import { scheduledRunInput } from './scheduled-run';
+import { WaitingFor } from './waiting-for';
 
 export type { RunJobInput };
 
@@ -26,18 +27,21 @@ export async function runJob(started: RunJobInput): Promise<JobResult> {
   const input = scheduledRunInput(started);
   const { spec } = input;
   const startedAt = Date.now();
-  // The run's user metadata in the Temporal UI. Patched: older runs set none.
-  const metadata = patched('run-metadata')
-    ? new RunMetadata(spec, () => ({ progress: ctx.progress.snapshot(desk.info), deadLetter: desk.info }))
-    : undefined;
-  const onChange = () => metadata?.refresh();
+  // The run's user metadata in the Temporal UI: its current details and a summary per activity.
+  const metadata = new RunMetadata(spec, () => ({
+    progress: ctx.progress.snapshot(desk.info),
+    deadLetter: desk.info,
+  }));
+  const onChange = () => metadata.refresh();
+  const progress = new ProgressTracker(spec.job_id, onChange);
   const ctx: JobContext = {
     input,
     spec,
     job: jobRef(spec, input.schedule?.schedule_id),
     policies: input.policies,
-    progress: new ProgressTracker(spec.job_id, onChange),
+    progress,
     metadata,
+    waiting: new WaitingFor(progress, spec.profile_id),
   };
   const desk = new DeadLetterDesk(spec, onChange);
   setHandler(progressQuery, () => ctx.progress.snapshot(desk.info));
@@ -57,17 +61,18 @@ export async function runJob(started: RunJobInput): Promise<JobResult> {
     async (span) => {
       const { traceId, spanId } = span.spanContext();
       const traced = trace.isSpanContextValid(span.spanContext());
-      // Shown in the Temporal UI, so an operator goes from a run to its trace. Patched: older runs lack it.
-      // Since `trace-id-memo-always` it is written whatever the worker's tracing (empty when off), so a
-      // run's history never depends on how the worker that ran it was set up.
-      if (patched('trace-id-memo')) {
-        const memo = { trace_id: traced ? traceId : '', ...(metadata && traced && { span_id: spanId }) };
-        if (patched('trace-id-memo-always')) upsertMemo(memo);
-        else if (traced) upsertMemo(memo);
+      // In the memo, shown in the Temporal UI, so an operator goes from a run to its trace. A client that
+      // traces the submit writes it as it starts the run (the job's span is in the submit's trace): then
+      // nothing is written here.
+      const traceIdNow = traced ? traceId : '';
+      if (workflowInfo().memo?.[TRACE_ID_MEMO] !== traceIdNow) upsertMemo({ [TRACE_ID_MEMO]: traceIdNow });
+      if (traced) {
+        metadata.setTrace(traceId);
+        // A retry from a dead letter continues as new with this input: its span links to this one; and
+        // an operator's dlq command links to it (the desk writes it to the memo when the job parks).
+        settling = { ...input, retried_run: { trace_id: traceId, span_id: spanId } };
+        desk.linkTrace(spanId);
       }
-      if (traced) metadata?.setTrace(traceId);
-      // A retry from a dead letter continues as new with this input: its span links to this one.
-      if (traced && metadata) settling = { ...input, retried_run: { trace_id: traceId, span_id: spanId } };
       try {
         const result = await driveSteps(ctx);
         recordOutcome(span, result);

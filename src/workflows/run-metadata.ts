@@ -4,8 +4,7 @@ import type { DeadLetterInfo, JobProgress, JobSpec, StepName } from '../contract
 /**
  * What the Temporal UI shows of a run beyond its history (user metadata): the run's current details
  * (Markdown: the step running, or "dead letter: <type> at <step>" with the commands that act on it)
- * and a summary per activity (profile, worker). Behind the `run-metadata` patch: runs recorded before
- * it set none.
+ * and a summary per activity (profile, worker).
  */
 export class RunMetadata {
   private trace?: { traceId: string };
@@ -54,6 +53,13 @@ export function renderDetails(
       `- retry: \`mlx-jobs dlq retry ${job}\`${deadLetter.kind === 'job' ? ' (options: `--profile P`, `--input FILE`)' : ''}`,
       `- discard: \`mlx-jobs dlq discard ${job} --reason "…"\``,
       `- inspect: \`mlx-jobs dlq show ${job}\``,
+    );
+  } else if (progress.waiting) {
+    const { waiting } = progress;
+    lines.push(
+      `**waiting for its turn on profile ${waiting.profile_id}**`,
+      '',
+      `${waiting.behind_job_id ? `behind job ${waiting.behind_job_id}, ` : ''}${waiting.ahead} ahead, since ${waiting.since}`,
     );
   } else if (progress.state === 'running') {
     const step = progress.current_step;

@@ -1,4 +1,4 @@
-import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RunJobInput } from '../contract';
 import { failure } from '../contract/failures';
 import { resolveScheduledSpec, SCHEDULED_START_TIME, scheduledTimeText } from '../contract/scheduled-run';
@@ -14,7 +14,7 @@ import { SA } from '../contract/search-attributes';
  */
 export function scheduledRunInput(input: RunJobInput): RunJobInput {
   const { schedule } = input;
-  if (!schedule || schedule.scheduled_at !== undefined || !patched('scheduled-run')) return input;
+  if (!schedule || schedule.scheduled_at !== undefined) return input;
   const at = workflowInfo().typedSearchAttributes.get(SCHEDULED_START_TIME);
   if (!at) {
     throw failure(

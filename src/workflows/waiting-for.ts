@@ -1,19 +1,42 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import type { WaitReason } from '../contract';
+import type { TurnPosition } from '../contract';
 import { SA } from '../contract/search-attributes';
-
-/** Sets what the run waits for now (undefined: nothing); a call that changes nothing writes nothing. */
-export type WaitingFor = (reason: WaitReason | undefined) => void;
+import type { ProgressTracker } from './progress-tracker';
 
 /**
- * Keeps the run's `MlxWaitingFor` search attribute: visibility then answers who waits for what (the
- * Temporal UI's list, `mlx_jobs_waiting`) without asking any worker or queue.
+ * What the run waits for, told where operators look: the `MlxWaitingFor` search attribute (the Temporal
+ * UI's list, `mlx_jobs_waiting`) and the progress (the `progress` query, the run's details: behind which
+ * job, since when). Written only for a real wait: a job whose turn is free at once writes nothing.
  */
-export function waitingFor(): WaitingFor {
-  let current: WaitReason | undefined;
-  return (reason) => {
-    if (reason === current) return;
-    current = reason;
-    upsertSearchAttributes([{ key: SA.waitingFor, value: reason ?? null }]);
-  };
+export class WaitingFor {
+  private since?: number;
+
+  constructor(
+    private readonly progress: ProgressTracker,
+    private readonly profileId: string,
+  ) {}
+
+  /** The job waits in its profile's line at `position`. */
+  forTurn(position: TurnPosition): void {
+    if (this.since === undefined) {
+      this.since = Date.now();
+      upsertSearchAttributes([{ key: SA.waitingFor, value: 'profile' }]);
+    }
+    this.progress.setWaiting({
+      for: 'profile',
+      profile_id: this.profileId,
+      since: new Date(this.since).toISOString(),
+      ahead: position.ahead,
+      ...(position.holder_job_id && { behind_job_id: position.holder_job_id }),
+      ...(position.holder_since && { behind_since: new Date(position.holder_since).toISOString() }),
+    });
+  }
+
+  /** The wait is over (the turn came, or the job ends). */
+  done(): void {
+    if (this.since === undefined) return;
+    this.since = undefined;
+    upsertSearchAttributes([{ key: SA.waitingFor, value: null }]);
+    this.progress.setWaiting(undefined);
+  }
 }

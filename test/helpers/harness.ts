@@ -66,6 +66,8 @@ export interface Harness {
   startOptions: StartJobOptions;
   /** A job's fields but its job_id, with test defaults (a profile of its own named after `key`). */
   jobFields(key: string): Omit<JobSpecInput, 'job_id'>;
+  /** Starts polling, for a harness made with `deferWorker`. */
+  startWorker(): void;
   /** The environment that points bin/mlx-jobs at this server and queue. */
   cliEnv: NodeJS.ProcessEnv;
   /** Starts a job with test defaults; `deadLetterRetentionMs` 0 (the default) fails jobs at once. */
@@ -119,6 +121,8 @@ export interface HarnessOptions {
   replaceActivities?: (deps: ActivityDeps) => MlxWorkerOptions['replaceActivities'];
   /** How long a webhook POST may take (default 5 s). */
   webhookTimeoutMs?: number;
+  /** Creates the worker but starts polling only at `startWorker()` (jobs submitted before wait). */
+  deferWorker?: boolean;
 }
 
 /**
@@ -188,7 +192,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataConverter: payloadHandling.dataConverter,
     replaceActivities: options.replaceActivities?.(deps),
   });
-  const running = worker.run();
+  let running = options.deferWorker ? undefined : worker.run();
   const policies = fastPolicies();
   const startOptions = {
     taskQueue,
@@ -218,6 +222,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     policies,
     startOptions,
     jobFields,
+    startWorker: () => {
+      running ??= worker.run();
+    },
     cliEnv: {
       ...server.env,
       MLX_TEMPORAL_UI_URL: server.uiUrl,
@@ -233,6 +240,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         { ...startOptions, deadLetterRetentionMs: submitOptions.deadLetterRetentionMs ?? 0 },
       ),
     async close() {
+      running ??= worker.run();
       worker.shutdown();
       // A worker that cannot finish shutting down (a server that stopped answering, a test timed out)
       // must not keep the browsers and servers of this file running after it.

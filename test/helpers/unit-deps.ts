@@ -1,10 +1,11 @@
-import assert from 'node:assert/strict';
 import { createKeptConnections } from '../../src/cdp';
 import type { ActivityDeps } from '../../src/activities';
 import { createMemoryLeaseStore } from '../../src/lease';
 import { silentLogger } from '../../src/telemetry';
 import type { LauncherClient } from '../../src/mlx';
 import { createLeaseRecords, createOpenProfiles, createProfileSlots } from '../../src/host';
+import { createTaskRegistry } from '../../src/tasks';
+import { testTasks } from './test-tasks';
 
 /** A launcher that starts and stops instantly: for unit tests of activities that do not drive a browser. */
 export const instantLauncher: LauncherClient = {
@@ -15,7 +16,10 @@ export const instantLauncher: LauncherClient = {
   version: () => Promise.resolve({ version: 'fake' }),
 };
 
-/** Activity dependencies of one worker "w1" with an in-memory lease store and no tasks. */
+/** A task with no credentials, for unit tests of host steps that check the job's access first. */
+export const UNIT_TASK = { name: 'read_title', input: { title: 'unit' } };
+
+/** Activity dependencies of one worker "w1" with an in-memory lease store and the test tasks. */
 export function unitDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   return {
     workerId: 'w1',
@@ -30,7 +34,7 @@ export function unitDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
     headless: true,
     connections: createKeptConnections(),
     cdpHost: '127.0.0.1',
-    tasks: { get: () => assert.fail('no tasks here'), names: () => [] },
+    tasks: createTaskRegistry(testTasks),
     secrets: { get: () => undefined } as unknown as ActivityDeps['secrets'],
     webhookTimeoutMs: 1_000,
     artifactsDir: '/tmp',

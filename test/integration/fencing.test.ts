@@ -28,7 +28,7 @@ import { startHarness, type Harness } from '../helpers/harness';
 import { processesWith, waitUntil } from '../helpers/processes';
 import { startRedis } from '../helpers/redis';
 import { testTasks } from '../helpers/test-tasks';
-import { unitDeps } from '../helpers/unit-deps';
+import { UNIT_TASK, unitDeps } from '../helpers/unit-deps';
 
 // Only the lease holder drives or stops a profile. The first four tests prove each activity's own check
 // on its own: run through Temporal's mock activity environment, against the memory lease store and (for
@@ -88,7 +88,12 @@ test("a late stop of a job that lost the profile is refused: it does not kill th
   await deps.leases.release('fenced-1', old!.token);
   const current = await deps.leases.acquire('fenced-1', owner('new-job'), 60_000);
   await run(() =>
-    profiles.startProfile({ job: jobOf('new-job', 'fenced-1'), folder_id: 'f', lease_token: current!.token }),
+    profiles.startProfile({
+      job: jobOf('new-job', 'fenced-1'),
+      folder_id: 'f',
+      task: UNIT_TASK,
+      lease_token: current!.token,
+    }),
   );
   assert.ok(browsers('fenced-1').length > 0);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { waitForJob } from '../../src/client-library';
+import { jobsWaitingForSlot, waitForJob } from '../../src/client-library';
 import {
   profileQueueWorkflowId,
   TURN_RELEASED_SIGNAL,
@@ -27,6 +27,7 @@ type Event = NonNullable<
 >[number];
 /** How many jobs visibility says wait for `reason` now (what the mlx_jobs_waiting gauge reports). */
 async function waitingNow(reason: WaitReason): Promise<number> {
+  if (reason === 'slot') return jobsWaitingForSlot(h.client.workflowService, 'default', h.taskQueue);
   return (await h.client.workflow.count(waitingQuery(reason))).count;
 }
 
@@ -111,7 +112,7 @@ test('jobs that find every slot taken wait in the acquire queue: no attempt fail
   await Promise.all(
     ids.map((id) => h.submit({ job_id: id, task: { name: 'hold_browser', input: { ms: 1500 } } })),
   );
-  await waitUntil(async () => (await waitingNow('slot')) >= 1, 30_000, 'a job marked as waiting for a slot');
+  await waitUntil(async () => (await waitingNow('slot')) >= 1, 30_000, 'a job counted as waiting for a slot');
   for (const id of ids) assert.equal((await waitForJob(h.client, id)).status, 'completed');
   await waitUntil(async () => (await waitingNow('slot')) === 0, 30_000, 'no finished job counted as waiting');
   for (const id of ids) {

@@ -8,7 +8,7 @@ import { failureOf } from '../helpers/failures';
 import { createMemoryLeaseStore } from '../../src/lease';
 import { startLeaseRenewal } from '../../src/host';
 import { waitUntil } from '../helpers/processes';
-import { instantLauncher, unitDeps } from '../helpers/unit-deps';
+import { instantLauncher, UNIT_TASK, unitDeps } from '../helpers/unit-deps';
 
 const job = { job_id: 'job-1', profile_id: 'profile-1', platform: 'shopee_my', client_id: 'c' };
 const owner = { worker_id: 'w1', job_id: 'job-1' };
@@ -42,7 +42,7 @@ test("a slow profile start keeps the lease alive past its TTL, through the host'
   const lease = await deps.leases.acquire('profile-1', owner, deps.leaseTtlMs);
   const profiles = profileActivities(deps);
   await new MockActivityEnvironment().run(() =>
-    profiles.startProfile({ job, folder_id: 'f', lease_token: lease!.token }),
+    profiles.startProfile({ job, folder_id: 'f', task: UNIT_TASK, lease_token: lease!.token }),
   );
   const [held] = await deps.leases.list();
   assert.equal(held?.token, lease!.token, 'still held under the same token after several TTLs');
@@ -60,7 +60,7 @@ test('a profile whose lease was lost is not started, and the step is not retried
   const profiles = profileActivities(deps);
   const err = await failureOf(
     new MockActivityEnvironment().run(() =>
-      profiles.startProfile({ job, folder_id: 'f', lease_token: lease!.token }),
+      profiles.startProfile({ job, folder_id: 'f', task: UNIT_TASK, lease_token: lease!.token }),
     ),
     'LeaseLost',
   );

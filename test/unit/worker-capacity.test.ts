@@ -46,7 +46,9 @@ test('a full worker answers WorkerAtCapacity with a short retry delay; stopProfi
   assert.equal(full.nextRetryDelay, 1_000);
   assert.equal((await deps.leases.list()).length, 1, 'a refused job takes no lease');
 
-  await new MockActivityEnvironment().run(() => profiles.stopProfile({ job: job(1) }));
+  await new MockActivityEnvironment().run(() =>
+    profiles.stopProfile({ job: job(1), lease_token: first.token }),
+  );
   assert.equal((await acquire(2)).worker_id, 'w1');
 });
 
