@@ -26,6 +26,8 @@ export interface Recording {
   operate?: (h: Harness, jobId: string) => Promise<void>;
   /** Starts the job some other way than h.submit (see recordHostFailover). */
   start?: (h: Harness, recording: Recording) => Promise<StartedJob>;
+  /** The histories of the job's profile queue to record after it, by name (see saveQueue). */
+  queues?: string[];
 }
 
 /**

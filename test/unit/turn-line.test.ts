@@ -78,7 +78,7 @@ test('a job is signalled its turn when it waited or joined the line itself, not 
   assert.equal(line.holder?.tell, false, 'queued by its submit: it learns the turn when it asks');
   line.enqueue({ ...run('a'), asked_by: 'job' }, 2);
   assert.equal(line.holder?.tell, true, 'it asked before the queue knew it, and now waits for the signal');
-  line.told(line.holder!);
+  line.told(line.holder);
   assert.equal(line.holder?.tell, false);
   line.enqueue(run('b'), 3);
   line.release(run('a'));
