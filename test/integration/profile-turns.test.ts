@@ -149,7 +149,7 @@ test('a reset job keeps its turn: the job behind it waits until the reset run is
   const events = (await handle.fetchHistory()).events ?? [];
   const firstTask = events.find((e) => e.workflowTaskCompletedEventAttributes)!;
   await h.client.workflowService.resetWorkflowExecution({
-    namespace: 'default',
+    namespace: h.server.namespace,
     workflowExecution: { workflowId: workflowIdFor('turn-reset'), runId },
     reason: 'test: reset to the first workflow task',
     workflowTaskFinishEventId: firstTask.eventId,

@@ -27,7 +27,7 @@ type Event = NonNullable<
 >[number];
 /** How many jobs visibility says wait for `reason` now (what the mlx_jobs_waiting gauge reports). */
 async function waitingNow(reason: WaitReason): Promise<number> {
-  if (reason === 'slot') return jobsWaitingForSlot(h.client.workflowService, 'default', h.taskQueue);
+  if (reason === 'slot') return jobsWaitingForSlot(h.client.workflowService, h.server.namespace, h.taskQueue);
   return (await h.client.workflow.count(waitingQuery(reason))).count;
 }
 
