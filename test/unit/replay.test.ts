@@ -63,3 +63,49 @@ for (const release of releases) {
     assert.deepEqual(failures, []);
   });
 }
+
+/** The patch ids a history's markers record (core_patch markers carry `{"id": ...}` as their data). */
+function patchesIn(path: string): string[] {
+  const history = JSON.parse(readFileSync(path, 'utf8')) as {
+    events: {
+      markerRecordedEventAttributes?: {
+        markerName?: string;
+        details?: Record<string, { payloads: { data: string }[] }>;
+      };
+    }[];
+  };
+  return history.events.flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return [];
+    return Object.values(marker.details ?? {}).flatMap((detail) =>
+      detail.payloads.map(
+        (p) => (JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as { id: string }).id,
+      ),
+    );
+  });
+}
+
+/** Every `patched('…')` name in the code the workflow bundle takes in. */
+function patchNamesInCode(): string[] {
+  const names = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) {
+        for (const m of readFileSync(path, 'utf8').matchAll(/\bpatched\('([^']+)'\)/g)) names.add(m[1]!);
+      }
+    }
+  };
+  walk(join(__dirname, '..', '..', 'src'));
+  return [...names].sort();
+}
+
+test('every patch in the workflow code has a recorded history that takes its new branch', () => {
+  const recorded = new Set(releases.flatMap((release) => corpus(release).flatMap((h) => patchesIn(h.path))));
+  assert.deepEqual(
+    patchNamesInCode().filter((name) => !recorded.has(name)),
+    [],
+    "record the release's corpus with a history through each new patch: npm run record-histories",
+  );
+});
