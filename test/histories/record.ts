@@ -38,6 +38,15 @@ const parked = (h: Harness, jobId: string) =>
 const atStep = (h: Harness, jobId: string, step: string) =>
   waitUntil(async () => (await getJob(h.client, jobId)).progress?.current_step === step, 30_000);
 
+/** Cancels the job once its step reached the gate `<kind>:<job_id>`, then lets the step go on. */
+const cancelAtGate =
+  (kind: 'ask' | 'lease' | 'cdp') =>
+  async (h: Harness, jobId: string): Promise<void> => {
+    await waitUntil(() => gate(`${kind}:${jobId}`).entered, 30_000);
+    await cancelJob(h.client, jobId);
+    gate(`${kind}:${jobId}`).open();
+  };
+
 const RECORDINGS: Recording[] = [
   { name: 'completed', spec: { job_id: 'replay-completed' }, queues: ['queue-idle-close'] },
   { name: 'completed-no-webhook', spec: { job_id: 'replay-no-webhook', callback_url: undefined } },
@@ -83,11 +92,7 @@ const RECORDINGS: Recording[] = [
   {
     name: 'cancel-requesting-turn',
     spec: { job_id: 'replay-cancel-requesting' },
-    async operate(h, jobId) {
-      await waitUntil(() => gate(`ask:${jobId}`).entered, 30_000);
-      await cancelJob(h.client, jobId);
-      gate(`ask:${jobId}`).open();
-    },
+    operate: cancelAtGate('ask'),
   },
   {
     name: 'cancel-waiting-for-turn',
@@ -102,11 +107,7 @@ const RECORDINGS: Recording[] = [
   {
     name: 'cancel-acquire-lease',
     spec: { job_id: 'replay-cancel-acquire', profile_id: 'replay-cancel-acquire' },
-    async operate(h, jobId) {
-      await waitUntil(() => gate(`lease:${jobId}`).entered, 30_000);
-      await cancelJob(h.client, jobId);
-      gate(`lease:${jobId}`).open();
-    },
+    operate: cancelAtGate('lease'),
   },
   {
     name: 'cancel-start-profile',
@@ -119,11 +120,7 @@ const RECORDINGS: Recording[] = [
   {
     name: 'cancel-cdp-connect',
     spec: { job_id: 'replay-cancel-cdp' },
-    async operate(h, jobId) {
-      await waitUntil(() => gate(`cdp:${jobId}`).entered, 30_000);
-      await cancelJob(h.client, jobId);
-      gate(`cdp:${jobId}`).open();
-    },
+    operate: cancelAtGate('cdp'),
   },
   {
     name: 'cancel-execute-task',

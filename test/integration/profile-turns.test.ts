@@ -15,6 +15,7 @@ import { createMemoryLeaseStore } from '../../src/lease';
 import { workflowMetadataQuery } from '@temporalio/workflow';
 import { startHarness, type Harness } from '../helpers/harness';
 import { gate, gatedLeases } from '../helpers/gates';
+import { eventTimeMs } from '../helpers/history';
 import { waitUntil } from '../helpers/processes';
 
 let h: Harness;
@@ -63,11 +64,20 @@ const closedAs = async (harness: Harness, jobId: string, name: JobStatus['status
 
 const hold = (ms: number) => ({ name: 'hold_browser', input: { ms } });
 
+/** Submits a job that holds its profile for `ms`, and waits until its task drives the browser. */
+async function holdProfile(jobId: string, profileId: string, ms: number): Promise<void> {
+  await h.submit({ job_id: jobId, profile_id: profileId, task: hold(ms) });
+  await waitUntil(
+    async () => (await status(h, jobId)).progress?.current_step === 'executeTask',
+    30_000,
+    'the first job driving its profile',
+  );
+}
+
 /** When each executeTask of a job started and ended (ms), from its history. */
 async function taskRuns(jobId: string): Promise<{ started: number; ended: number }[]> {
   const events = (await h.client.workflow.getHandle(workflowIdFor(jobId)).fetchHistory()).events ?? [];
-  const at = (e: (typeof events)[number]) =>
-    Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  const at = (e: (typeof events)[number]) => eventTimeMs(e.eventTime);
   const scheduled = new Map<string, number>();
   const runs: { started: number; ended: number }[] = [];
   for (const event of events) {
@@ -137,12 +147,7 @@ test('a job waiting for its turn outlives its profile queue: it asks again and r
 });
 
 test('a reset job keeps its turn: the job behind it waits until the reset run is done', async () => {
-  await h.submit({ job_id: 'turn-reset', profile_id: 'turn-p4', task: hold(4_000) });
-  await waitUntil(
-    async () => (await status(h, 'turn-reset')).progress?.current_step === 'executeTask',
-    30_000,
-    'the first job driving its profile',
-  );
+  await holdProfile('turn-reset', 'turn-p4', 4_000);
   await h.submit({ job_id: 'turn-behind-reset', profile_id: 'turn-p4' });
   const handle = h.client.workflow.getHandle(workflowIdFor('turn-reset'));
   const { runId } = await handle.describe();
@@ -204,7 +209,7 @@ test('when every attempt of a bounded acquireLease meets full workers, the job a
   const rounds = async () =>
     ((await handle.fetchHistory()).events ?? [])
       .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'acquireLease')
-      .map((e) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6);
+      .map((e) => eventTimeMs(e.eventTime));
   await waitUntil(async () => (await rounds()).length >= 4, 60_000, 'four rounds of acquireLease');
   const times = await rounds();
   fleetFull.delete('turn-full');
@@ -220,12 +225,7 @@ test('when every attempt of a bounded acquireLease meets full workers, the job a
 });
 
 test('a job waiting for its turn says behind which job, and since when', async () => {
-  await h.submit({ job_id: 'turn-holder', profile_id: 'turn-p8', task: hold(6_000) });
-  await waitUntil(
-    async () => (await status(h, 'turn-holder')).progress?.current_step === 'executeTask',
-    30_000,
-    'the first job driving its profile',
-  );
+  await holdProfile('turn-holder', 'turn-p8', 6_000);
   await h.submit({ job_id: 'turn-waiter', profile_id: 'turn-p8' });
   await waitUntil(
     async () => (await status(h, 'turn-waiter')).progress?.waiting !== undefined,
