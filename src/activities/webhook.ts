@@ -57,8 +57,10 @@ export function webhookActivities(deps: ActivityDeps) {
         // Messages say no more than "status N" or "no connection": they reach the client's webhook and
         // the Temporal UI, and must not map the network behind the URL.
         if (!result.connected) {
-          metrics.webhookDelivery(job.platform, 'unavailable');
-          span.setAttribute('error.type', 'connection');
+          // The operator's side (span, metrics) tells a receiver that hangs from one that is not there;
+          // the failure's message does not.
+          metrics.webhookDelivery(job.platform, result.timedOut ? 'timeout' : 'unavailable');
+          span.setAttribute('error.type', result.timedOut ? 'timeout' : 'connection');
           throw failure('WebhookUnavailable', `webhook ${target}: delivery failed: no connection`, {
             details: { target },
           });

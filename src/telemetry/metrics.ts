@@ -63,7 +63,7 @@ const stepFailures = new Counter({
 });
 const webhookDeliveries = new Counter({
   name: 'mlx_webhook_deliveries_total',
-  help: 'Webhook POSTs: delivered (2xx), unavailable (retried: 5xx, 408, 425, 429, no answer), rejected (other 4xx)',
+  help: 'Webhook POSTs: delivered (2xx), unavailable (retried: 5xx, 408, 425, 429, no connection), timeout (retried: no answer in time), rejected (other 4xx)',
   labelNames: ['platform', 'result'] as const,
   registers: [metricsRegistry],
 });
@@ -197,7 +197,7 @@ export const metrics = {
     }
   },
 
-  webhookDelivery(platform: string, result: 'delivered' | 'unavailable' | 'rejected'): void {
+  webhookDelivery(platform: string, result: 'delivered' | 'unavailable' | 'timeout' | 'rejected'): void {
     webhookDeliveries.inc({ platform, result });
   },
 

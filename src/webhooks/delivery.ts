@@ -1,14 +1,18 @@
 /**
  * One webhook POST to a checked target: connects to the checked address (the URL's host is kept for
  * the Host header and TLS), follows no redirect, reads at most a few KiB of the answer, and gives up
- * at the deadline. What it returns says only "status N" or "no connection", nothing about why.
+ * at the deadline. What it returns says only "status N", "no connection" or "no answer in time", nothing
+ * about why.
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { CheckedTarget } from './egress';
 
-export type DeliveryResult = { connected: true; status: number; retryAfter?: string } | { connected: false };
+export type DeliveryResult =
+  | { connected: true; status: number; retryAfter?: string }
+  /** `timedOut`: the deadline passed first (a receiver that hangs), else the connection failed. */
+  | { connected: false; timedOut: boolean };
 
 const MAX_RESPONSE_BYTES = 16 * 1024;
 
@@ -55,9 +59,9 @@ export function deliver(
     );
     const timer = setTimeout(() => {
       req.destroy();
-      done({ connected: false });
+      done({ connected: false, timedOut: true });
     }, timeoutMs);
-    req.on('error', () => done({ connected: false }));
+    req.on('error', () => done({ connected: false, timedOut: false }));
     req.end(body);
   });
 }

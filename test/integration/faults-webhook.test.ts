@@ -3,6 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { getJob, JobParkedError, waitForJob } from '../../src/client-library';
+import { metricsRegistry } from '../../src/telemetry';
 import { parkedAs } from '../helpers/failures';
 import { startHarness, type Harness } from '../helpers/harness';
 import { processesWith } from '../helpers/processes';
@@ -79,6 +80,12 @@ test('a webhook receiver that never answers: each delivery times out, is retried
     // A receiver that hangs reads as one that is not there: the message maps no internal port.
     assert.match(parked.deadLetter.failure.message, /delivery failed: no connection$/);
     assert.equal(receiver.seen.length, 3, 'three deliveries, as the policy allows, then parked');
+    // The operator's side tells it from a closed port or a 5xx: its own outcome (and error.type =
+    // timeout on the mlx.webhook.post span, test/integration/alerts.test.ts).
+    assert.match(
+      await metricsRegistry.metrics(),
+      /^mlx_webhook_deliveries_total\{platform="shopee_my",result="timeout"\} 3$/m,
+    );
     const nothingHeld = { browsers: 0, open: false, lease: false, slot: false };
     // The report does not wait for the stop, nor the stop for the report: freed before the retries end.
     assert.deepEqual(receiver.seen.at(-1), nothingHeld, 'freed while the deliveries were still tried');
