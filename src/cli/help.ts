@@ -25,6 +25,7 @@ Commands:
   schedule create|list|describe|…   recurring jobs on Temporal Schedules (see help schedule)
   tasks [show NAME]                 the tasks, their input and output as JSON Schema, an example spec
   help [COMMAND]                    show help
+  --version                         print the version of mlx-jobs
 
 Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TASK_QUEUE, ...): see README.
 Set OTEL_EXPORTER_OTLP_ENDPOINT as on the workers, so the CLI's spans (StartWorkflow, dlq commands) join

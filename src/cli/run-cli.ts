@@ -34,6 +34,7 @@ import { createProgressPrinter, formatOutput, formatStatus } from './format';
 import { runSchedule, scheduleHelp } from './schedule';
 import { runTasks } from './tasks';
 import { UsageError } from './usage-error';
+import { packageVersion } from './version';
 import { runTraces, TRACES_HELP } from './traces';
 import { renderWaterfall } from './waterfall';
 
@@ -63,6 +64,10 @@ export async function runCli(argv: string[], out = consoleOut, io: Partial<CliIo
   const [command = 'help', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
     out(HELP[rest[0] ?? 'main'] ?? HELP.main!);
+    return 0;
+  }
+  if (command === '--version' || command === '-V') {
+    out(packageVersion());
     return 0;
   }
   if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; see mlx-jobs --help`);

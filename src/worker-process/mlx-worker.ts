@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, QueryRejectCondition } from '@temporalio/client';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import type { DataConverter } from '@temporalio/common';
@@ -66,6 +68,15 @@ export interface MlxWorker {
   isPolling(): boolean;
 }
 
+/**
+ * The bundle an installed package ships (dist/workflow-bundle.js, made by its build from the same
+ * workflow sources), so a production worker starts without webpack; absent in a checkout of the sources.
+ */
+function shippedBundle(): WorkflowBundleOption | undefined {
+  const codePath = join(__dirname, '..', 'workflow-bundle.js');
+  return existsSync(codePath) ? { codePath } : undefined;
+}
+
 export const DEFAULT_DRAIN_GRACE_MS = 30 * 60 * 1000;
 /** How long a drain waits, once hosted jobs stopped their profiles, for their release and report. */
 const REPORT_GRACE_MS = 30_000;
@@ -119,6 +130,7 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
   // Bundled once for both workflow workers; the plugin puts the tracing interceptors in.
   const workflowBundle =
     options.workflowBundle ??
+    shippedBundle() ??
     (await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
       plugins: [plugin],

@@ -37,7 +37,7 @@ import {
 import { fastPolicies } from './policies';
 import { testTasks } from './test-tasks';
 import type { Tracer } from '@opentelemetry/api';
-import { workflowBundle } from './workflow-bundle';
+import { workflowBundle } from '../../src/dev/workflow-bundle';
 import { createPayloadHandling, type PayloadSettings } from '../../src/payload-codec';
 import { testPayloadEnv, testPayloadSettings } from './payload';
 import { redisForTest, type RedisServer } from './redis';
@@ -81,7 +81,7 @@ export interface Harness {
 /** How long close() waits for the worker to stop before it stops the rest anyway. */
 const SHUTDOWN_WAIT_MS = 60_000;
 
-export { workflowBundle } from './workflow-bundle';
+export { workflowBundle } from '../../src/dev/workflow-bundle';
 
 export interface HarnessOptions {
   /** Task credentials in the secrets file's format (docs/security.md). */

@@ -3,7 +3,7 @@
  * process, with what the files share built or started once per run, and closes with the ten slowest
  * files and `N passed, N failed, N skipped`.
  *
- * Shared per run: the workflow bundle (test/helpers/workflow-bundle.ts, cached across runs by the hash of
+ * Shared per run: the workflow bundle (src/dev/workflow-bundle.ts, cached across runs by the hash of
  * its sources), one Temporal dev server (a namespace per harness, test/helpers/temporal.ts) and one Redis
  * (a key prefix per harness, test/helpers/redis.ts), passed to the files by environment. A file run alone
  * starts its own. The servers are tied to this process (src/dev/tied-to-parent.ts): they stop with it,
@@ -19,7 +19,7 @@ import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-serve
 import { tiedToParent } from '../../src/dev/tied-to-parent';
 import { SHARED_REDIS_ENV, startRedis, type RedisServer } from '../helpers/redis';
 import { SHARED_TEMPORAL_ENV } from '../helpers/temporal';
-import { workflowBundlePath } from '../helpers/workflow-bundle';
+import { workflowBundlePath } from '../../src/dev/workflow-bundle';
 import { fileResult, summary, type FileResult } from './summary';
 
 const ROOT = join(__dirname, '..', '..');

@@ -8,7 +8,7 @@ import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
 import { TEST_PAYLOAD_KEY } from '../helpers/payload';
-import { workflowBundle } from '../helpers/workflow-bundle';
+import { workflowBundle } from '../../src/dev/workflow-bundle';
 
 Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import vm from 'node:vm';
-import { workflowBundle } from '../helpers/workflow-bundle';
+import { workflowBundle } from '../../src/dev/workflow-bundle';
 
 interface BundleApi {
   importWorkflows(): Record<string, unknown>;

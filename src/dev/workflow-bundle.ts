@@ -1,3 +1,7 @@
+/**
+ * The workflows bundled (webpack) with the tracing interceptors, cached by the hash of their sources and
+ * package-lock.json: the test run's shared bundle, and the one the package ships (scripts/build.ts).
+ */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

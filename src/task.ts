@@ -1,0 +1,16 @@
+/**
+ * `mlx-jobs/task`: what a task author writes against. `defineTask` and the context a task runs with.
+ * A task module is loaded by the worker (and by the CLI, to describe and check it), never by the
+ * workflows: task code runs in the `executeTask` activity only.
+ */
+export {
+  defineTask,
+  DEFAULT_TASK_LIMITS,
+  syncOrders,
+  type TaskContext,
+  type TaskDefinition,
+  type TaskJobInfo,
+  type TaskLimits,
+} from './tasks';
+export type { Credential, CredentialUse, SecretStore } from './secrets';
+export type { Logger } from './telemetry';
