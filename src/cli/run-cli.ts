@@ -22,7 +22,7 @@ import {
 } from '../client-library';
 import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
 import { errorTypeOf, type JobFailureInfo, type JobResult } from '../contract';
-import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
+import { configuredTasks, type TaskRegistry } from '../tasks';
 import { runBatch } from './batch';
 import type { CliContext, CliIo } from './cli-context';
 import { DLQ_HELP, runDlq } from './dlq';
@@ -58,8 +58,10 @@ export async function runCli(argv: string[], out = consoleOut, io: Partial<CliIo
     err: io.err ?? ((line) => console.error(line)),
     write: io.write ?? ((text) => void process.stdout.write(text)),
     tty: io.tty ?? (out === consoleOut && process.stdout.isTTY === true),
-    tasks: io.tasks ?? createDefaultTaskRegistry(),
     env: io.env ?? process.env,
+    get tasks() {
+      return io.tasks ?? configuredTasks(this.env);
+    },
   };
   const [command = 'help', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {

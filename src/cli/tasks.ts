@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createDefaultTaskRegistry, describeTask, type TaskRegistry } from '../tasks';
+import { describeTask, type TaskRegistry } from '../tasks';
 import { UsageError } from './usage-error';
 
 export const TASKS_HELP = `Usage: mlx-jobs tasks [--json]
@@ -14,7 +14,7 @@ against the input schema), submit it.`;
 export function runTasks(
   args: string[],
   out: (line: string) => void,
-  registry: TaskRegistry = createDefaultTaskRegistry(),
+  registry: TaskRegistry,
 ): number {
   const { values, positionals } = parseArgs({
     args,

@@ -15,7 +15,7 @@ import {
   type PolicyConfig,
 } from '../policies';
 import { profileProblem, type ProfileOwners } from '../secrets';
-import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
+import { configuredTasks, type TaskRegistry } from '../tasks';
 
 /** What a client resolves for every job it starts: the configured policies and the dead-letter retention. */
 export interface SubmitSettings {
@@ -23,7 +23,7 @@ export interface SubmitSettings {
   policy?: PolicyConfig;
   /** How long a job that cannot succeed waits for an operator (Config.deadLetterRetentionMs); 0: never. */
   deadLetterRetentionMs?: number;
-  /** The tasks the workers run, to refuse unknown names and bad input at submit; the built-in ones by default. */
+  /** The tasks the workers run, to refuse unknown names and bad input at submit; by default those of MLX_TASKS_MODULE, else the built-in ones. */
   tasks?: TaskRegistry;
   /** Which client owns which profile (Config.profileOwners): a job on another client's profile is refused. */
   profileOwners?: ProfileOwners;
@@ -77,7 +77,7 @@ export function runJobInput(spec: JobSpec, settings: SubmitSettings): RunJobInpu
   };
 }
 
-function taskProblems(job: JobSpec, tasks: TaskRegistry = createDefaultTaskRegistry()): string[] {
+function taskProblems(job: JobSpec, tasks: TaskRegistry = configuredTasks()): string[] {
   let task;
   try {
     task = tasks.get(job.task.name);

@@ -10,7 +10,7 @@ import { ConfigError } from '../contract';
 import type { MlxSignIn } from '../mlx';
 import { DEFAULT_START_RETRY_RULES, type StartRetryRules } from '../policies';
 import type { ProfileOwners } from '../secrets';
-import { DEFAULT_TASK_LIMITS, type TaskLimits } from '../tasks';
+import { DEFAULT_TASK_LIMITS, TASKS_MODULE_SETTING, type TaskLimits } from '../tasks';
 import {
   bool,
   httpUrl,
@@ -76,15 +76,16 @@ const WorkerEnvSchema = sharedSchema.extend({
 });
 
 /**
- * Whether the worker reads this variable: its own settings, the Temporal connection's (envconfig) and
- * OpenTelemetry's. For checking deployment files: a variable nobody reads is a typo.
+ * Whether the worker reads this variable: its own settings, the Temporal connection's (envconfig),
+ * OpenTelemetry's and its task module (MLX_TASKS_MODULE). For checking deployment files: a variable nobody reads is a typo.
  */
 export function isWorkerSetting(name: string): boolean {
   return (
     name in WorkerEnvSchema.shape ||
     TEMPORAL_SETTINGS.includes(name) ||
     name.startsWith('TEMPORAL_GRPC_META_') ||
-    OTEL_SETTINGS.includes(name)
+    OTEL_SETTINGS.includes(name) ||
+    name === TASKS_MODULE_SETTING
   );
 }
 

@@ -1,15 +1,8 @@
-// Tasks: how a task is defined, the registry the worker looks tasks up in, and the built-in tasks.
-import { createTaskRegistry, type TaskRegistry } from './registry';
-import { syncOrders } from './sync-orders';
-import type { TaskDefinition } from './task-definition';
-
+// Tasks: how a task is defined, the registry the worker looks tasks up in, the installation's task
+// module, and the built-in tasks.
+export * from './defaults';
 export * from './describe';
 export * from './registry';
 export * from './task-definition';
-export { syncOrders };
-
-export const builtinTasks: TaskDefinition[] = [syncOrders];
-
-export function createDefaultTaskRegistry(): TaskRegistry {
-  return createTaskRegistry(builtinTasks);
-}
+export * from './task-module';
+export { syncOrders } from './sync-orders';

@@ -1,7 +1,7 @@
 import { NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { loadWorkerConfig } from '../config';
 import { createLogger, startTelemetry } from '../telemetry';
-import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
+import { configuredTasks, type TaskRegistry } from '../tasks';
 import { buildActivityDeps } from './build-deps';
 import { createConfiguredWorker, type MlxWorker } from './mlx-worker';
 import { installWorkerRuntime, startWorkerMetrics } from './worker-metrics';
@@ -11,14 +11,15 @@ import { checkWritableDir } from './writable-dirs';
 /**
  * The worker process from configuration: telemetry, activity dependencies (the embedded launcher unless
  * MLX_LAUNCHER_URL is set), both Temporal workers and the metrics endpoint; returns once they stopped
- * (SIGINT/SIGTERM). `workflowBundle`: a prebuilt one (the tests build it once per run); by default the
+ * (SIGINT/SIGTERM). `tasks`: those of MLX_TASKS_MODULE (else the built-in ones) by default. `workflowBundle`: a prebuilt one (the tests build it once per run); by default the
  * workflows are bundled at start.
  */
 export async function runWorker(
-  tasks: TaskRegistry = createDefaultTaskRegistry(),
+  tasks?: TaskRegistry,
   workflowBundle?: WorkflowBundleOption,
 ): Promise<void> {
   const config = loadWorkerConfig();
+  const registry = tasks ?? configuredTasks();
   checkWritableDir('MLX_DATA_DIR', config.dataDir);
   checkWritableDir('MLX_ARTIFACTS_DIR', config.artifactsDir);
   const telemetry = startTelemetry({
@@ -31,7 +32,7 @@ export async function runWorker(
   });
   // Signals are ours: the first drains (no new jobs, hosted ones finish), a second stops at once.
   const sdkMetricsUrl = await installWorkerRuntime(log, { shutdownSignals: [] });
-  const runtime = await buildActivityDeps(config, log, tasks);
+  const runtime = await buildActivityDeps(config, log, registry);
   try {
     const connection = await NativeConnection.connect(config.temporal.connection);
     try {

@@ -1,11 +1,10 @@
 import { formatWithOptions } from 'node:util';
 import { cliFailure, runCli } from '../../src/cli/run-cli';
-import { builtinTasks, createDefaultTaskRegistry, createTaskRegistry } from '../../src/tasks';
+import { builtinTasks, createTaskRegistry } from '../../src/tasks';
 import type { CliRun } from './spawn';
 import { testTasks } from './test-tasks';
 
 const withTestTasks = createTaskRegistry([...builtinTasks, ...testTasks]);
-const installed = createDefaultTaskRegistry();
 
 /**
  * Runs an mlx-jobs command in this process, with `env` as its whole environment on top of this process's
@@ -25,7 +24,8 @@ export async function runCliHere(
     err: (text: string) => (stderr += line(text)),
     write: (text: string) => void (stdout += text),
     tty: false,
-    tasks: options.testTasks ? withTestTasks : installed,
+    // Without the test tasks: the installation's, as bin/mlx-jobs finds them (MLX_TASKS_MODULE or built-in).
+    tasks: options.testTasks ? withTestTasks : undefined,
     env: { ...process.env, ...env },
   };
   try {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -64,4 +67,48 @@ test("every built-in task's example passes its own zod schema and its JSON Schem
     assert.ok(task.input.safeParse(input).success, task.name);
     assert.ok(validator(described.input_schema)(input), task.name);
   }
+});
+
+test("MLX_TASKS_MODULE: the CLI describes and checks the module's tasks, not the built-in ones", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlx-tasks-module-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A user's module, outside the repository: zod by its path, as its own node_modules would give it.
+  writeFileSync(
+    join(dir, 'tasks.js'),
+    `const { z } = require(${JSON.stringify(require.resolve('zod'))});
+     exports.tasks = [{
+       name: 'read_wallet', description: 'reads the wallet balance',
+       input: z.object({ shop_url: z.url(), account: z.string() }),
+       output: z.object({ balance_cents: z.number().int() }),
+       example: { shop_url: 'https://seller.example', account: 'shop-42' },
+       run: async () => ({ balance_cents: 1 }),
+     }];`,
+  );
+  const withModule = { ...env, MLX_TASKS_MODULE: join(dir, 'tasks.js') };
+  const listed = await runCli(['tasks', '--json'], withModule);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(JSON.parse(listed.stdout), [
+    { name: 'read_wallet', description: 'reads the wallet balance' },
+  ]);
+
+  const shown = await runCliHere(['tasks', 'show', 'read_wallet', '--json'], withModule);
+  const spec = (JSON.parse(shown.stdout) as TaskDescription).example_spec;
+  const submit = (task: unknown) => {
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify({ ...spec, task }));
+    return runCliHere(['submit', join(dir, 'spec.json')], withModule);
+  };
+  const builtin = await submit({ name: 'sync_orders', input: {} });
+  assert.equal(builtin.code, 2);
+  assert.match(builtin.stderr, /no task named "sync_orders"; known: read_wallet/);
+  const badInput = await submit({ name: 'read_wallet', input: { shop_url: 'nope', account: 'shop-42' } });
+  assert.equal(badInput.code, 2);
+  assert.match(badInput.stderr, /task\.input\.shop_url/);
+
+  writeFileSync(join(dir, 'empty.js'), 'exports.tasks = [];');
+  const empty = await runCliHere(['tasks'], { ...env, MLX_TASKS_MODULE: join(dir, 'empty.js') });
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /bad setting MLX_TASKS_MODULE: .*empty\.js exports no tasks/);
+  const missing = await runCliHere(['tasks'], { ...env, MLX_TASKS_MODULE: join(dir, 'nope.js') });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /bad setting MLX_TASKS_MODULE: .*nope\.js cannot be loaded/);
 });
