@@ -11,11 +11,7 @@ Build a spec from the example: change the ids, put the task input your job needs
 against the input schema), submit it.`;
 
 /** `mlx-jobs tasks …`: args are what follows `tasks`. */
-export function runTasks(
-  args: string[],
-  out: (line: string) => void,
-  registry: TaskRegistry,
-): number {
+export function runTasks(args: string[], out: (line: string) => void, registry: TaskRegistry): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,

@@ -14,10 +14,7 @@ import { checkWritableDir } from './writable-dirs';
  * (SIGINT/SIGTERM). `tasks`: those of MLX_TASKS_MODULE (else the built-in ones) by default. `workflowBundle`: a prebuilt one (the tests build it once per run); by default the
  * workflows are bundled at start.
  */
-export async function runWorker(
-  tasks?: TaskRegistry,
-  workflowBundle?: WorkflowBundleOption,
-): Promise<void> {
+export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowBundleOption): Promise<void> {
   const config = loadWorkerConfig();
   const registry = tasks ?? configuredTasks();
   checkWritableDir('MLX_DATA_DIR', config.dataDir);
