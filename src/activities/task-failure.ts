@@ -1,13 +1,16 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { failure, isErrorType, printable } from '../contract';
+import { BUILTIN_TASK_FAILURES, TaskError, type FailureClass } from '../tasks';
 
 /**
  * The failure a task's error becomes. A taxonomy failure the task threw on purpose is kept (without
- * its cause chain). Anything else, a Playwright error above all, becomes a TaskFailed with a fixed
+ * its cause chain). A TaskError keeps its type and message when the type is one a task may throw or one
+ * the task declares (`declared`, retried as the declaration says); an undeclared one is a TaskFailed
+ * that names it. Anything else, a Playwright error above all, becomes a TaskFailed with a fixed
  * message: the action that failed and the selector it waited for. Playwright's call log, which quotes
  * the values it typed (`- fill("<password>")`), and the original error never leave the task.
  */
-export function taskFailure(err: unknown): ApplicationFailure {
+export function taskFailure(err: unknown, declared: readonly FailureClass[] = []): ApplicationFailure {
   if (err instanceof ApplicationFailure && isErrorType(err.type)) {
     return ApplicationFailure.create({
       type: err.type,
@@ -17,7 +20,28 @@ export function taskFailure(err: unknown): ApplicationFailure {
       nonRetryable: err.nonRetryable ?? undefined,
     });
   }
+  if (err instanceof TaskError) return thrownFailure(err, declared);
   return failure('TaskFailed', describeTaskError(err));
+}
+
+function thrownFailure(err: TaskError, declared: readonly FailureClass[]): ApplicationFailure {
+  const message = printable(err.message, 1_000) || err.type;
+  const builtin = BUILTIN_TASK_FAILURES.find((known) => known.type === err.type);
+  if (builtin && isErrorType(builtin.type)) return failure(builtin.type, message, { details: err.details });
+  const own = declared.find((known) => known.type === err.type);
+  if (!own) {
+    return failure(
+      'TaskFailed',
+      `the task threw ${printable(err.type, 64)}, a failure type it does not declare: ${message}`,
+      { details: err.details },
+    );
+  }
+  return ApplicationFailure.create({
+    type: own.type,
+    message,
+    details: err.details ? [err.details] : undefined,
+    nonRetryable: !own.retryable,
+  });
 }
 
 /**

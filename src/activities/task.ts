@@ -131,7 +131,7 @@ export function taskActivities(deps: ActivityDeps) {
               'mlx.page.url': filterOutput(evidence.url),
               'mlx.page.title': filterOutput(evidence.title),
             });
-            const failed = guard?.blocked() ? guard.refusal() : taskFailure(err);
+            const failed = guard?.blocked() ? guard.refusal() : taskFailure(err, task.failures);
             log.warn('task failed', { type: failed.type, error: failed.message, evidence });
             throw withEvidence(failed, evidence);
           } finally {

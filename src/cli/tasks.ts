@@ -42,6 +42,11 @@ export function runTasks(args: string[], out: (line: string) => void, registry: 
   out(`${task.name}: ${task.description}`);
   out(`\ninput (task.input), JSON Schema:\n${JSON.stringify(task.input_schema, null, 2)}`);
   out(`\noutput, JSON Schema:\n${JSON.stringify(task.output_schema, null, 2)}`);
+  for (const failure of task.failures) {
+    out(
+      `\nfailure ${failure.type} (${failure.retryable ? 'retried' : 'not retried'}): ${failure.description}`,
+    );
+  }
   out(
     task.example_spec
       ? `\nexample spec (mlx-jobs submit FILE):\n${JSON.stringify(task.example_spec, null, 2)}`

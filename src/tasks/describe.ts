@@ -12,6 +12,8 @@ export interface TaskDescription {
   output_schema: Record<string, unknown>;
   /** A JobSpec running the task on its example input; absent when the task defines no example. */
   example_spec?: JobSpecInput;
+  /** The failure types of the task's own (defineFailure), and whether each is retried. */
+  failures: { type: string; retryable: boolean; description: string }[];
 }
 
 /**
@@ -27,6 +29,11 @@ export function describeTask(task: TaskDefinition): TaskDescription {
     input_schema: schema(task.input, 'input'),
     output_schema: schema(task.output, 'output'),
     ...(task.example !== undefined && { example_spec: exampleSpec(task.name, task.example) }),
+    failures: (task.failures ?? []).map(({ type, retryable, description }) => ({
+      type,
+      retryable,
+      description,
+    })),
   };
 }
 

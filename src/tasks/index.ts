@@ -4,5 +4,6 @@ export * from './defaults';
 export * from './describe';
 export * from './registry';
 export * from './task-definition';
+export * from './task-error';
 export * from './task-module';
 export { syncOrders } from './sync-orders';

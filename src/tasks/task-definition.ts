@@ -2,6 +2,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { z } from 'zod';
 import type { CredentialUse, SecretStore } from '../secrets';
 import type { Logger } from '../telemetry';
+import { isErrorType } from '../contract';
+import type { FailureClass } from './task-error';
 
 /** Caps on the work one task run does (MLX_TASK_MAX_*): a page never decides how much a job does. */
 export interface TaskLimits {
@@ -61,6 +63,12 @@ export interface TaskDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
    * of these credentials. A task that uses none leaves it out.
    */
   credentials?(input: z.output<I>): CredentialUse[];
+  /**
+   * The task's own failure types (defineFailure), each retried or not as it says. A task may also throw
+   * TaskError (TaskFailed, retried), PlatformAuthFailed, PlatformBanned and TaskLimitExceeded; any other
+   * error is a TaskFailed whose message names only the Playwright action that failed.
+   */
+  readonly failures?: readonly FailureClass[];
   run(ctx: TaskContext, input: z.output<I>): Promise<z.input<O>>;
 }
 
@@ -68,5 +76,12 @@ export interface TaskDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
 export function defineTask<I extends z.ZodType, O extends z.ZodType>(
   task: TaskDefinition<I, O>,
 ): TaskDefinition<I, O> {
+  for (const failure of task.failures ?? []) {
+    if (isErrorType(failure.type)) {
+      throw new Error(
+        `task ${task.name}: ${failure.type} is a built-in failure type; throw its class, do not declare it`,
+      );
+    }
+  }
   return task;
 }
