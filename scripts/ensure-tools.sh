@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, idempotently, with a cache:
 #   npm packages (when node_modules is missing or older than package-lock.json),
-#   Debian's chromium, docker-compose, redis-server and prometheus (apt), Jaeger v2 (built from Go modules,
-#   cached), the Temporal CLI (go install, cached by version outside the repo).
+#   Debian's chromium, docker-compose, redis-server, prometheus and prometheus-alertmanager (apt), Jaeger v2
+#   (built from Go modules, cached, with the spanmetrics connector and the prometheus exporter), the
+#   Temporal CLI (go install, cached by version outside the repo).
 # Prints `export` lines for the paths it found, so callers can `eval "$(scripts/ensure-tools.sh)"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,8 @@ command -v docker-compose >/dev/null || apt_install --no-install-recommends dock
 command -v redis-server >/dev/null || apt_install --no-install-recommends redis-server
 # Prometheus (the metrics test and the demo) and promtool (the alert-rule tests).
 command -v prometheus >/dev/null && command -v promtool >/dev/null || apt_install --no-install-recommends prometheus
+# Alertmanager (the alert delivery test): Prometheus sends it the firing alerts.
+command -v prometheus-alertmanager >/dev/null || apt_install --no-install-recommends prometheus-alertmanager
 
 # Temporal CLI, built from Go modules once per version
 temporal_bin="$CACHE/temporal-$TEMPORAL_CLI_VERSION/temporal"
@@ -89,6 +92,13 @@ if [ -z "${JAEGER_PATH:-}" ] && ! [ -x "$jaeger_bin" ]; then
   (cd "$src" && GOTOOLCHAIN=local GOFLAGS=-p=2 go build -mod=mod -trimpath -ldflags='-s -w' -o "$jaeger_bin.tmp" \
     github.com/jaegertracing/jaeger/cmd/jaeger) >&2
   mv "$jaeger_bin.tmp" "$jaeger_bin"
+fi
+# The trace-derived alerts need these two components of the OpenTelemetry Collector in the build.
+if [ -z "${JAEGER_PATH:-}" ]; then
+  components=$("$jaeger_bin" components 2>/dev/null)
+  for component in spanmetrics prometheus; do
+    grep -q "name: $component\$" <<<"$components" || { log "Jaeger at $jaeger_bin lacks the $component component"; exit 1; }
+  done
 fi
 
 echo "export TEMPORAL_CLI_PATH=${TEMPORAL_CLI_PATH:-$temporal_bin}"

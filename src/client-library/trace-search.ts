@@ -13,7 +13,6 @@ export const STEP_SPANS: Readonly<Record<StepName, string>> = {
   postWebhook: 'mlx.webhook.post',
 };
 const JOB_SPANS = ['mlx.job.run', 'mlx.job.retry'];
-const SERVICE = 'mlx-worker';
 
 /** The recipe's questions: jobs of a platform or client, failed with a type, slow or failed at a step. */
 export interface TraceSearch {
@@ -46,10 +45,15 @@ export interface FoundTrace {
 
 const quote = (value: string) => JSON.stringify(value);
 
-/** TraceQL for Tempo's /api/search: the matching spans, with the job's span of the same trace. */
+/**
+ * TraceQL for Tempo's /api/search: the matching spans, with the job's span of the same trace. By span
+ * name, whatever service sent them: the workers' service.name is theirs to choose (OTEL_SERVICE_NAME),
+ * and only they open these spans.
+ */
 export function traceQl(search: TraceSearch): string {
-  const conditions = [`resource.service.name = ${quote(SERVICE)}`];
-  conditions.push(search.step ? `name = ${quote(STEP_SPANS[search.step])}` : `name =~ "mlx.job.(run|retry)"`);
+  const conditions = [
+    search.step ? `name = ${quote(STEP_SPANS[search.step])}` : `name =~ "mlx.job.(run|retry)"`,
+  ];
   if (search.platform) conditions.push(`span.${ATTR.platform} = ${quote(search.platform)}`);
   if (search.clientId) conditions.push(`span.${ATTR.clientId} = ${quote(search.clientId)}`);
   if (search.failureType) conditions.push(`span.${ATTR.failureType} = ${quote(search.failureType)}`);
@@ -61,28 +65,33 @@ export function traceQl(search: TraceSearch): string {
 }
 
 /**
- * Jaeger's tag search (/api/traces), once per span name it must look at. Jaeger v2 cannot search by
- * status, so `failed` is applied to its answer (parseJaegerSearch).
+ * Jaeger's tag search (/api/traces), once per service it knows (Jaeger searches one service at a time;
+ * the workers' service.name is theirs to choose) and span name it must look at. Jaeger v2 cannot search
+ * by status, so `failed` is applied to its answer (parseJaegerSearch).
  */
-export function jaegerQueries(search: TraceSearch, nowMs: number): URLSearchParams[] {
+export function jaegerQueries(search: TraceSearch, nowMs: number, services: string[]): URLSearchParams[] {
   const tags: Record<string, string> = {};
   if (search.platform) tags[ATTR.platform] = search.platform;
   if (search.clientId) tags[ATTR.clientId] = search.clientId;
   if (search.failureType) tags[ATTR.failureType] = search.failureType;
   const operations = search.step ? [STEP_SPANS[search.step]] : JOB_SPANS;
-  return operations.map((operation) => {
-    const params = new URLSearchParams({
-      service: SERVICE,
-      operation,
-      limit: String(search.limit),
-      start: String((nowMs - search.sinceMs) * 1000),
-      end: String(nowMs * 1000),
-    });
-    if (Object.keys(tags).length) params.set('tags', JSON.stringify(tags));
-    if (search.minDurationMs !== undefined) params.set('minDuration', `${search.minDurationMs}ms`);
-    return params;
-  });
+  return services.flatMap((service) =>
+    operations.map((operation) => {
+      const params = new URLSearchParams({
+        service,
+        operation,
+        limit: String(search.limit),
+        start: String((nowMs - search.sinceMs) * 1000),
+        end: String(nowMs * 1000),
+      });
+      if (Object.keys(tags).length) params.set('tags', JSON.stringify(tags));
+      if (search.minDurationMs !== undefined) params.set('minDuration', `${search.minDurationMs}ms`);
+      return params;
+    }),
+  );
 }
+
+const JaegerServices = z.object({ data: z.array(z.string()).nullable() });
 
 const JaegerTag = z.object({ key: z.string(), value: z.unknown() });
 const JaegerTraces = z.object({
@@ -218,7 +227,8 @@ export async function searchTraces(
     });
     found = parseTempoSearch(await get(`/api/search?${params}`));
   } else {
-    const queries = jaegerQueries(search, nowMs);
+    const services = JaegerServices.parse(await get('/api/services')).data ?? [];
+    const queries = jaegerQueries(search, nowMs, services);
     const answers = await Promise.all(
       queries.map(async (p) =>
         parseJaegerSearch(

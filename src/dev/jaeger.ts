@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { spanMetricsConnector } from './span-metrics';
 import { tiedToParent } from './tied-to-parent';
 import { toolsCacheDir } from './tool-paths';
 import { retryWhenExitedDuringStart, waitUntilServing } from './wait-ready';
@@ -17,10 +18,18 @@ export interface Jaeger {
   otlpGrpcEndpoint: string;
   otlpHttpEndpoint: string;
   queryUrl: string;
+  /** host:port of the span metrics for Prometheus to scrape, when started with `spanMetrics`. */
+  spanMetricsTarget?: string;
   stop(): Promise<void>;
 }
 
-function jaegerPath(): string {
+export interface JaegerOptions {
+  timeoutMs?: number;
+  /** Also derive metrics from the spans (./span-metrics.ts), flushed every second. */
+  spanMetrics?: boolean;
+}
+
+export function jaegerPath(): string {
   if (process.env.JAEGER_PATH) return process.env.JAEGER_PATH;
   const path = join(toolsCacheDir(), `jaeger-${JAEGER_MODULE_VERSION}`, 'jaeger');
   if (!existsSync(path)) throw new Error(`Jaeger not found at ${path}: run scripts/ensure-tools.sh`);
@@ -28,11 +37,14 @@ function jaegerPath(): string {
 }
 
 /** All-in-one, in-memory storage, every listener on 127.0.0.1 on a free port. */
-const CONFIG = `
+function config(spanMetrics: boolean): string {
+  const traceExporters = spanMetrics ? '[jaeger_storage_exporter, spanmetrics]' : '[jaeger_storage_exporter]';
+  return `
 service:
   extensions: [jaeger_storage, jaeger_query, healthcheckv2]
   pipelines:
-    traces: { receivers: [otlp], processors: [batch], exporters: [jaeger_storage_exporter] }
+    traces: { receivers: [otlp], processors: [batch], exporters: ${traceExporters} }
+${spanMetrics ? '    metrics/spanmetrics: { receivers: [spanmetrics], exporters: [prometheus] }' : ''}
   telemetry:
     metrics: { level: none }
     logs: { level: warn }
@@ -56,25 +68,34 @@ processors:
   batch: { timeout: 200ms }
 exporters:
   jaeger_storage_exporter: { trace_storage: mem }
+${
+  spanMetrics
+    ? `  prometheus: { endpoint: "127.0.0.1:\${env:JAEGER_SPAN_METRICS_PORT}", enable_open_metrics: true }
+connectors:
+  spanmetrics: ${JSON.stringify(spanMetricsConnector(1))}`
+    : ''
+}
 `;
-
-/** Jaeger on five free ports (picked again when one was taken before Jaeger bound it). */
-export function startJaeger(timeoutMs = 30_000): Promise<Jaeger> {
-  return retryWhenExitedDuringStart(() => startJaegerOnce(timeoutMs));
 }
 
-async function startJaegerOnce(timeoutMs: number): Promise<Jaeger> {
+/** Jaeger on free ports (picked again when one was taken before Jaeger bound it). */
+export function startJaeger(options: JaegerOptions = {}): Promise<Jaeger> {
+  return retryWhenExitedDuringStart(() => startJaegerOnce(options));
+}
+
+async function startJaegerOnce({ timeoutMs = 30_000, spanMetrics = false }: JaegerOptions): Promise<Jaeger> {
   const dir = mkdtempSync(join(tmpdir(), 'mlx-jaeger-'));
-  const config = join(dir, 'jaeger.yaml');
-  writeFileSync(config, CONFIG);
-  const ports = {
+  const configFile = join(dir, 'jaeger.yaml');
+  writeFileSync(configFile, config(spanMetrics));
+  const ports: Record<string, number> = {
     JAEGER_OTLP_GRPC_PORT: await freePort(),
     JAEGER_OTLP_HTTP_PORT: await freePort(),
     JAEGER_QUERY_HTTP_PORT: await freePort(),
     JAEGER_QUERY_GRPC_PORT: await freePort(),
     JAEGER_HEALTH_PORT: await freePort(),
+    ...(spanMetrics && { JAEGER_SPAN_METRICS_PORT: await freePort() }),
   };
-  const server = tiedToParent(jaegerPath(), ['--config', config]);
+  const server = tiedToParent(jaegerPath(), ['--config', configFile]);
   const child = spawn(server.command, server.args, {
     env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -95,6 +116,7 @@ async function startJaegerOnce(timeoutMs: number): Promise<Jaeger> {
     otlpGrpcEndpoint: `http://127.0.0.1:${ports.JAEGER_OTLP_GRPC_PORT}`,
     otlpHttpEndpoint: `http://127.0.0.1:${ports.JAEGER_OTLP_HTTP_PORT}`,
     queryUrl,
+    ...(spanMetrics && { spanMetricsTarget: `127.0.0.1:${ports.JAEGER_SPAN_METRICS_PORT}` }),
     stop,
   };
 }

@@ -25,7 +25,8 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
   });
   const log = createLogger({
     level: config.logLevel,
-    fields: { service: 'mlx-worker', worker_id: config.workerId },
+    // OTEL_SERVICE_NAME's, as on the spans, so logs and traces of one worker name it alike.
+    fields: { service: String(telemetry.resource.attributes['service.name']), worker_id: config.workerId },
   });
   // Signals are ours: the first drains (no new jobs, hosted ones finish), a second stops at once.
   const sdkMetricsUrl = await installWorkerRuntime(log, { shutdownSignals: [] });

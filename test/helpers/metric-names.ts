@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const METRIC = /\b((?:mlx|temporal)_[a-z0-9_]+)\b/g;
 
 /** Every sample name in a Prometheus text exposition (histograms as _bucket, _sum and _count). */
 export function scrapedFamilies(text: string): Set<string> {
@@ -26,9 +25,14 @@ function files(dir: string, ext: string): string[] {
 
 /**
  * The metric names the alert rules and the Grafana dashboards query (their PromQL only: rule `expr`s
- * and panel targets), so a test can check each against a real worker's scrape.
+ * and panel targets) that start with one of `prefixes` (the worker's own by default), so a test can check
+ * each against a real scrape of whatever serves them.
  */
-export function metricNamesInRepo(): Set<string> {
+export function metricNamesInRepo(...prefixes: string[]): Set<string> {
+  const METRIC = new RegExp(
+    `\\b((?:${(prefixes.length ? prefixes : ['mlx', 'temporal']).join('|')})_[a-z0-9_]+)\\b`,
+    'g',
+  );
   const names = new Set<string>();
   const add = (expr: string) => {
     for (const m of expr.matchAll(METRIC)) names.add(m[1]!);

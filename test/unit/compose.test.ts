@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { isWorkerSetting, loadWorkerConfig } from '../../src/config';
+import { SPAN_METRICS_CONNECTOR } from '../../src/dev/span-metrics';
 import { DISPATCH_SETTINGS } from '../../src/dev/temporal-dev-server';
+import { jaegerPath } from '../../src/dev/jaeger';
 
 // No Docker engine runs here: the file is validated offline by docker-compose (installed by
 // ensure-tools.sh), the configurations it mounts by parsing them and following their references. Tempo
@@ -43,7 +45,9 @@ test('docker-compose.yml is valid and has the production shape, every image pinn
   assert.doesNotThrow(() => compose('config', '-q'));
   const services = rendered();
   assert.deepEqual(Object.keys(services).sort(), [
+    'alertmanager',
     'grafana',
+    'otel-collector',
     'postgresql',
     'prometheus',
     'redis',
@@ -61,7 +65,9 @@ test('docker-compose.yml is valid and has the production shape, every image pinn
     }
   }
   assert.equal(services.temporal?.environment?.DB, 'postgres12', 'Temporal stores its state in PostgreSQL');
-  assert.ok(services.prometheus?.command?.includes('--enable-feature=exemplar-storage'));
+  assert.ok(
+    services.prometheus?.command?.includes('--enable-feature=exemplar-storage,expand-external-labels'),
+  );
 });
 
 test('every variable set on the workers is one the worker reads, and the worker accepts them', () => {
@@ -80,17 +86,34 @@ test('every variable set on the workers is one the worker reads, and the worker 
     assert.equal(config.redis?.url, 'redis://redis:6379', 'the fleet shares its leases in Redis');
     assert.equal(config.launcherUrl, undefined, 'an empty MLX_LAUNCHER_URL selects the embedded launcher');
     assert.deepEqual(config.metrics, { host: '0.0.0.0', port: 9464 });
-    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://tempo:4317', 'traces go to Tempo');
+    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4317', 'spans go to the Collector');
   }
 });
 
-test('Prometheus scrapes both workers on their metrics port and loads the alert rules', () => {
+test('Prometheus scrapes both workers and the span metrics, loads the alert rules and sends to Alertmanager', () => {
   const prometheus = readYaml('deploy/prometheus/prometheus.yml') as {
+    global: { external_labels: Record<string, string> };
     rule_files: string[];
     scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
   };
-  const workers = prometheus.scrape_configs.find((c) => c.job_name === 'mlx-worker');
-  assert.deepEqual(workers?.static_configs[0]?.targets, ['worker-1:9464', 'worker-2:9464']);
+  const targets = (job: string) =>
+    prometheus.scrape_configs.find((c) => c.job_name === job)?.static_configs[0]?.targets;
+  assert.deepEqual(targets('mlx-worker'), ['worker-1:9464', 'worker-2:9464']);
+  assert.deepEqual(targets('mlx-span-metrics'), ['otel-collector:8889']);
+  assert.deepEqual(prometheus.alerting.alertmanagers[0]?.static_configs[0]?.targets, ['alertmanager:9093']);
+  // The links in the alerts: one setting each, expanded by Prometheus from its environment.
+  assert.deepEqual(prometheus.global.external_labels, {
+    grafana_url: '${MLX_GRAFANA_URL}',
+    temporal_ui_url: '${MLX_TEMPORAL_UI_URL}',
+    docs_url: '${MLX_DOCS_URL}',
+  });
+  const service = rendered().prometheus!;
+  assert.ok(service.command?.includes('--enable-feature=exemplar-storage,expand-external-labels'));
+  for (const value of Object.values(prometheus.global.external_labels)) {
+    const variable = /^\$\{(\w+)\}$/.exec(value)?.[1] ?? '';
+    assert.ok(variable in (service.environment ?? {}), `compose sets ${variable} for Prometheus`);
+  }
   assert.deepEqual(prometheus.rule_files, ['rules/*.rules.yml']);
   const check = execFileSync(
     'promtool',
@@ -103,7 +126,54 @@ test('Prometheus scrapes both workers on their metrics port and loads the alert 
   );
 });
 
-test('Tempo receives OTLP where the workers send it and serves the query port Grafana reads', () => {
+test('the Collector derives the span metrics as the tests do, passes the spans on to Tempo, and validates', () => {
+  const collector = readYaml('deploy/otel-collector/config.yaml') as {
+    connectors: { spanmetrics: Record<string, unknown> };
+    exporters: Record<string, { endpoint: string }>;
+    service: { pipelines: Record<string, { receivers: string[]; exporters: string[] }> };
+  };
+  const { metrics_flush_interval, ...connector } = collector.connectors.spanmetrics;
+  assert.deepEqual(connector, SPAN_METRICS_CONNECTOR, 'the settings of src/dev/span-metrics.ts');
+  assert.equal(metrics_flush_interval, '15s', 'flushed as often as Prometheus scrapes');
+  assert.equal(collector.exporters['otlp/tempo']?.endpoint, 'tempo:4317');
+  assert.equal(collector.exporters.prometheus?.endpoint, '0.0.0.0:8889');
+  assert.deepEqual(collector.service.pipelines.traces?.exporters, ['otlp/tempo', 'spanmetrics']);
+  assert.deepEqual(collector.service.pipelines['metrics/spanmetrics'], {
+    receivers: ['spanmetrics'],
+    exporters: ['prometheus'],
+  });
+  // Jaeger v2 is an OpenTelemetry Collector build with these components: it validates the file.
+  execFileSync(jaegerPath(), ['validate', '--config', join(root, 'deploy/otel-collector/config.yaml')], {
+    stdio: 'pipe',
+  });
+  const service = rendered()['otel-collector']!;
+  assert.ok(service.volumes?.some((v) => v.endsWith(':/etc/otelcol/config.yaml:ro')));
+  assert.ok(
+    service.ports?.some((p) => String(p).startsWith('127.0.0.1:4317:4317')),
+    'the CLI on the host sends its spans here too',
+  );
+});
+
+test('Alertmanager: the route groups by platform and delivers to the example webhook (amtool)', () => {
+  const config = readYaml('deploy/alertmanager/alertmanager.yml') as {
+    route: { receiver: string; group_by: string[] };
+    receivers: { name: string; webhook_configs: { url: string }[] }[];
+  };
+  assert.deepEqual(config.route.group_by, ['alertname', 'platform']);
+  assert.match(
+    config.receivers.find((r) => r.name === config.route.receiver)?.webhook_configs[0]?.url ?? '',
+    /^http/,
+  );
+  assert.match(
+    execFileSync('amtool', ['check-config', join(root, 'deploy/alertmanager/alertmanager.yml')], {
+      encoding: 'utf8',
+    }),
+    /SUCCESS/,
+  );
+  assert.ok(rendered().alertmanager?.volumes?.some((v) => v.endsWith(':/etc/alertmanager:ro')));
+});
+
+test('Tempo receives OTLP from the Collector and serves the query port Grafana reads', () => {
   const tempo = readYaml('deploy/tempo/tempo.yaml') as {
     server: { http_listen_port: number };
     distributor: { receivers: { otlp: { protocols: { grpc: { endpoint: string } } } } };

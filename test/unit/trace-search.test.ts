@@ -19,23 +19,29 @@ test('values are quoted, so a client id cannot break out of the TraceQL string',
   );
 });
 
-test("Jaeger's tag search asks for the step's span, or for both job spans, with the same filters", () => {
+test("Jaeger's tag search asks each service for the step's span, or for both job spans, with the same filters", () => {
   const now = 1_700_000_000_000;
   const [step] = jaegerQueries(
     { ...base, step: 'cdpConnect', failed: true, platform: 'shopee_my', minDurationMs: 500 },
     now,
+    ['shop-worker'],
   );
-  assert.equal(step?.get('service'), 'mlx-worker');
+  assert.equal(step?.get('service'), 'shop-worker');
   assert.equal(step?.get('operation'), 'mlx.cdp.connect');
   // Jaeger v2 cannot search by status: `failed` filters its answer instead.
   assert.deepEqual(JSON.parse(step?.get('tags') ?? '{}'), { 'mlx.platform': 'shopee_my' });
   assert.equal(step?.get('minDuration'), '500ms');
   assert.equal(step?.get('end'), String(now * 1000));
   assert.equal(step?.get('start'), String((now - 3_600_000) * 1000));
-  const jobs = jaegerQueries(base, now);
+  const jobs = jaegerQueries(base, now, ['mlx-worker', 'mlx-client']);
   assert.deepEqual(
-    jobs.map((p) => p.get('operation')),
-    ['mlx.job.run', 'mlx.job.retry'],
+    jobs.map((p) => `${p.get('service')} ${p.get('operation')}`),
+    [
+      'mlx-worker mlx.job.run',
+      'mlx-worker mlx.job.retry',
+      'mlx-client mlx.job.run',
+      'mlx-client mlx.job.retry',
+    ],
   );
   assert.equal(jobs[0]?.get('tags'), null);
 });
