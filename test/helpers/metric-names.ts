@@ -35,7 +35,11 @@ export function metricNamesInRepo(...prefixes: string[]): Set<string> {
   );
   const names = new Set<string>();
   const add = (expr: string) => {
-    for (const m of expr.matchAll(METRIC)) names.add(m[1]!);
+    // Label names (mlx_platform of the span metrics) are no metrics: leave out matchers and groupings.
+    const metricsOnly = expr
+      .replace(/\{[^}]*\}/g, '')
+      .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+    for (const m of metricsOnly.matchAll(METRIC)) names.add(m[1]!);
   };
   for (const file of files(join(ROOT, 'deploy', 'prometheus'), '.rules.yml')) {
     for (const m of readFileSync(file, 'utf8').matchAll(
