@@ -40,7 +40,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { workflowBundle } from '../../src/dev/workflow-bundle';
 import { createPayloadHandling, type PayloadSettings } from '../../src/payload-codec';
 import { testPayloadEnv, testPayloadSettings } from './payload';
-import { redisForTest, type RedisServer } from './redis';
+import { redisForTest, type TestRedis } from './redis';
 import { startTestTemporal, type TestTemporal } from './temporal';
 
 // Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
@@ -132,7 +132,7 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-'));
   const server = await startTestTemporal(options.devServer);
-  let redis: (RedisServer & { prefix: string }) | undefined;
+  let redis: TestRedis | undefined;
   let leases = options.leases;
   if (!leases) {
     redis = await redisForTest();

@@ -61,11 +61,14 @@ export const SHARED_REDIS_ENV = 'MLX_TEST_REDIS_URL';
 
 let prefixes = 0;
 
+/** A Redis for one test file: the run's shared one, or its own, and the key prefix it must use. */
+export type TestRedis = RedisServer & { prefix: string };
+
 /**
  * The run's shared Redis with a key prefix of this caller's own (`t:<file>:<pid>:<n>`), or, for a file
  * run alone, a Redis of its own. stop() stops only a server this call started.
  */
-export async function redisForTest(): Promise<RedisServer & { prefix: string }> {
+export async function redisForTest(): Promise<TestRedis> {
   const prefix = `t:${testFileStem()}:${process.pid}:${++prefixes}`;
   const url = process.env[SHARED_REDIS_ENV];
   if (url) return { url, prefix, stop: () => Promise.resolve() };

@@ -76,10 +76,10 @@ export const bannedWhileFlagged = defineTask({
   },
 });
 
-/** Heartbeats for `ms` unless aborted; how long it held. */
-async function holdFor(ctx: TaskContext, ms: number): Promise<number> {
+/** Heartbeats for `ms`, and on while `more()` says so, unless aborted; how long it held. */
+async function holdFor(ctx: TaskContext, ms: number, more: () => boolean = () => false): Promise<number> {
   const started = Date.now();
-  while (Date.now() - started < ms) {
+  while (Date.now() - started < ms || more()) {
     if (ctx.signal.aborted) throw new Error('aborted');
     ctx.heartbeat({ held_ms: Date.now() - started });
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -175,8 +175,13 @@ export const navigateAway = defineTask({
 
 /** Runs of counted_hold per job id, counted on the task's side (not in Temporal). */
 export const countedRuns = new Map<string, number>();
+/** Job ids whose counted_hold keeps its browser, past its `ms`, until the test deletes them here. */
+export const heldJobs = new Set<string>();
 
-/** Counts its run, then keeps the browser for `ms`, heartbeating (0: a quick task). */
+/**
+ * Counts its run, then keeps the browser for `ms`, heartbeating (0: a quick task), and on while its job
+ * is in heldJobs.
+ */
 export const countedHold = defineTask({
   name: 'counted_hold',
   description: 'counts each run by job id, then holds the browser for `ms` milliseconds',
@@ -185,7 +190,7 @@ export const countedHold = defineTask({
   async run(ctx, input) {
     const runs = (countedRuns.get(ctx.job.job_id) ?? 0) + 1;
     countedRuns.set(ctx.job.job_id, runs);
-    await holdFor(ctx, input.ms);
+    await holdFor(ctx, input.ms, () => heldJobs.has(ctx.job.job_id));
     await ctx.page.title(); // the browser still answers at the end
     return { runs };
   },

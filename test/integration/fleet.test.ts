@@ -13,20 +13,20 @@ import { fastPolicies } from '../helpers/policies';
 import { builtinTasks, createTaskRegistry } from '../../src/tasks';
 import { testTasks } from '../helpers/test-tasks';
 import { processesMatching, processesWith, waitUntil } from '../helpers/processes';
-import { startRedis, type RedisServer } from '../helpers/redis';
+import { redisForTest, type TestRedis } from '../helpers/redis';
 import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
 
 // A fleet on one machine: worker processes sharing one Redis lease store, each with its embedded launcher
 // and real Chromium. Host steps time out in seconds here, so a dead host is noticed quickly.
 let server: TestTemporal;
-let redis: RedisServer;
+let redis: TestRedis;
 let client: Client;
 let dir: string;
 const workers = new Map<string, WorkerProcess>();
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlx-jobs-fleet-'));
-  [server, redis] = await Promise.all([startTestTemporal(), startRedis()]);
+  [server, redis] = await Promise.all([startTestTemporal(), redisForTest()]);
   client = await connectClient(loadClientConfig(server.env));
   // Each worker bundles the workflows at start (seconds): start them together.
   await Promise.all([startWorker('host-a'), startWorker('host-b')]);
@@ -76,6 +76,7 @@ async function startWorker(id: string): Promise<WorkerProcess> {
       MLX_WORKER_ID: id,
       MLX_DATA_DIR: dir,
       MLX_REDIS_URL: redis.url,
+      MLX_REDIS_PREFIX: redis.prefix,
       MLX_LEASE_TTL_MS: '10000',
       MLX_MAX_OPEN_PROFILES: '2',
       MLX_WEBHOOK_UNSIGNED: 'true',

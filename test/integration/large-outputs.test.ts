@@ -14,7 +14,7 @@ import { startHarness, type Harness } from '../helpers/harness';
 import { decodedHistoryText } from '../helpers/history';
 import { TEST_PAYLOAD_KEY } from '../helpers/payload';
 import { processesMatching } from '../helpers/processes';
-import { startRedis, type RedisServer } from '../helpers/redis';
+import { redisForTest, type TestRedis } from '../helpers/redis';
 import { runCliHere } from '../helpers/cli';
 import { runCli, startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
 
@@ -94,7 +94,7 @@ void describe('an output larger than 2 MB on one worker (filesystem store)', () 
 
 void describe('outputs larger than 2 MB on two workers sharing Redis', () => {
   let server: TestTemporal;
-  let redis: RedisServer;
+  let redis: TestRedis;
   let receiver: WebhookReceiver;
   let dir: string;
   const workers: WorkerProcess[] = [];
@@ -104,13 +104,14 @@ void describe('outputs larger than 2 MB on two workers sharing Redis', () => {
     dir = mkdtempSync(join(tmpdir(), 'mlx-jobs-big-'));
     [server, redis, receiver] = await Promise.all([
       startTestTemporal(),
-      startRedis(),
+      redisForTest(),
       startWebhookReceiver({ secret: 'big-fleet-webhook-secret' }),
     ]);
     env = {
       ...server.env,
       MLX_TASK_QUEUE: 'big-fleet',
       MLX_REDIS_URL: redis.url,
+      MLX_REDIS_PREFIX: redis.prefix,
       MLX_PAYLOAD_KEYS: KEYS,
       // One profile per worker: two jobs at once run on both.
       MLX_MAX_OPEN_PROFILES: '1',
@@ -181,9 +182,9 @@ void describe('outputs larger than 2 MB on two workers sharing Redis', () => {
 
     const client = new Redis(redis.url);
     try {
-      const blobs = await client.keys('mlx:blob:*');
+      const blobs = await client.keys(`${redis.prefix}:blob:*`);
       assert.ok(blobs.length >= 2, `blobs in Redis: ${blobs.length}`);
-      const owners = await client.smembers('mlx:blob-owners');
+      const owners = await client.smembers(`${redis.prefix}:blob-owners`);
       assert.deepEqual(owners.sort(), specs.map((s) => workflowIdFor(s.jobId)).sort());
     } finally {
       await client.quit();

@@ -10,7 +10,7 @@ import { startAgentProcess } from '../helpers/agent';
 import { startHarness, type Harness } from '../helpers/harness';
 import { testPayloadEnv } from '../helpers/payload';
 import { processesWith, waitUntil } from '../helpers/processes';
-import { startRedis, type RedisServer } from '../helpers/redis';
+import { redisForTest, type TestRedis } from '../helpers/redis';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
 
@@ -19,7 +19,7 @@ import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/
 // the browser outlives the step. The lost host's reaper sees the lease passed to the new host and stops it
 // at once: the lease decides, so it does not wait on the run check that Temporal cannot answer.
 let dir: string;
-let redis: RedisServer;
+let redis: TestRedis;
 let leases: LeaseStore;
 let h: Harness;
 let agent: ChildProcess | undefined;
@@ -28,8 +28,8 @@ let link: TcpProxy | undefined;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlx-lost-host-'));
-  redis = await startRedis();
-  leases = createRedisLeaseStore(redis.url, 'mlx');
+  redis = await redisForTest();
+  leases = createRedisLeaseStore(redis.url, redis.prefix);
   h = await startHarness({ leases, leaseTtlMs: 10_000 });
 });
 after(async () => {
@@ -66,6 +66,7 @@ test("a lost host's browser is stopped by its own reaper once the job moved on, 
       MLX_DATA_DIR: join(dir, 'host-a'),
       MLX_LAUNCHER_URL: agentUrl,
       MLX_REDIS_URL: redis.url,
+      MLX_REDIS_PREFIX: redis.prefix,
       MLX_LEASE_TTL_MS: '10000',
       MLX_REAPER_INTERVAL_MS: '500',
       MLX_LOG_LEVEL: 'info',

@@ -3,19 +3,19 @@ import { after, before, test } from 'node:test';
 import { runCli } from '../../src/cli/run-cli';
 import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
 import { checkLeaseContract } from '../helpers/lease-contract';
-import { startRedis, type RedisServer } from '../helpers/redis';
+import { redisForTest, type TestRedis } from '../helpers/redis';
 
-let redis: RedisServer;
+let redis: TestRedis;
 const stores: LeaseStore[] = [];
 before(async () => {
-  redis = await startRedis();
+  redis = await redisForTest();
 });
 after(async () => {
   for (const store of stores) await store.close();
   await redis?.stop();
 });
 const store = () => {
-  const created = createRedisLeaseStore(redis.url, 'test');
+  const created = createRedisLeaseStore(redis.url, redis.prefix);
   stores.push(created);
   return created;
 };
@@ -39,7 +39,7 @@ test('workers racing for one profile through separate connections: exactly one w
 
 test('mlx-jobs leases lists who holds what', async () => {
   await store().acquire('shop-42-profile', { worker_id: 'host-a', job_id: 'orders-42' }, 60_000);
-  Object.assign(process.env, { MLX_REDIS_URL: redis.url, MLX_REDIS_PREFIX: 'test' });
+  Object.assign(process.env, { MLX_REDIS_URL: redis.url, MLX_REDIS_PREFIX: redis.prefix });
   const out: string[] = [];
   assert.equal(await runCli(['leases'], (line) => out.push(line)), 0);
   assert.ok(

@@ -9,7 +9,8 @@ import { loopbackCredential } from '../helpers/credentials';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import { processesMatching, waitUntil } from '../helpers/processes';
-import { runCli, startWorkerProcess } from '../helpers/spawn';
+import { runCliHere } from '../helpers/cli';
+import { runCli, startWorkerProcess, TEST_WORKER } from '../helpers/spawn';
 
 // The worker and the CLI as separate processes, configured only through the environment.
 let server: DevServer;
@@ -69,14 +70,17 @@ function jobFile(jobId: string, extra: Record<string, unknown> = {}): string {
 }
 
 test('every command has --help', async () => {
+  // The process itself once; what each command prints, in this process.
+  const top = await runCli(['--help'], env);
+  assert.equal(top.code, 0, top.stderr);
+  assert.match(top.stdout, /Usage: mlx-jobs/);
   for (const args of [
-    ['--help'],
     ['submit', '--help'],
     ['status', '--help'],
     ['cancel', '--help'],
     ['help', 'submit'],
   ]) {
-    const run = await runCli(args, env);
+    const run = await runCliHere(args, env);
     assert.equal(run.code, 0, args.join(' '));
     assert.match(run.stdout, /Usage: mlx-jobs/);
   }
@@ -148,18 +152,18 @@ test('submit --wait runs a job on a worker process and shows progress, result an
     // No link template is set: the trace is named by its id and the command that draws it.
     assert.match(run.stdout, /trace: [0-9a-f]{32} \(draw it: mlx-jobs trace cli-1\)/);
 
-    const status = await runCli(['status', 'cli-1'], env);
+    const status = await runCliHere(['status', 'cli-1'], env);
     assert.equal(status.code, 0);
     assert.match(status.stdout, /job cli-1: COMPLETED/);
     assert.match(status.stdout, /worker proc-worker/);
-    const json = JSON.parse((await runCli(['status', 'cli-1', '--json'], env)).stdout) as {
+    const json = JSON.parse((await runCliHere(['status', 'cli-1', '--json'], env)).stdout) as {
       status: string;
       result: { output: { rows: unknown[]; count: number } };
     };
     assert.equal(json.status, 'COMPLETED');
     assert.equal(json.result.output.rows.length, json.result.output.count, '--json keeps every row');
 
-    const again = await runCli(['submit', jobFile('cli-1')], env);
+    const again = await runCliHere(['submit', jobFile('cli-1')], env);
     assert.match(again.stdout, /already exists .*nothing new was started/);
 
     const startLine = JSON.parse(worker.lines().find((l) => l.includes('"worker started"'))!) as {
@@ -184,9 +188,11 @@ test('submit --wait runs a job on a worker process and shows progress, result an
   }
 });
 
+// The drain is the worker process's own; it runs on the run's prebuilt workflow bundle (the test above
+// proves the production start, bundling included).
 test('SIGTERM in the middle of a task drains: no new job is taken, the running task finishes on this worker, then it stops with no browser left', async () => {
-  const worker = await startWorkerProcess(env);
-  const submitted = await runCli(['submit', jobFile('sigterm-1')], env);
+  const worker = await startWorkerProcess(env, undefined, TEST_WORKER);
+  const submitted = await runCliHere(['submit', jobFile('sigterm-1')], env);
   assert.equal(submitted.code, 0, submitted.stderr);
   await waitUntil(
     () => worker.lines().some((line) => line.includes('"msg":"task started"')),
@@ -196,7 +202,7 @@ test('SIGTERM in the middle of a task drains: no new job is taken, the running t
   worker.child.kill('SIGTERM');
   await waitUntil(() => worker.lines().some((l) => l.includes('shutting down: draining first')), 10_000);
   // While draining, a new job is not taken here: it waits for a worker with room.
-  const later = await runCli(['submit', jobFile('sigterm-2')], env);
+  const later = await runCliHere(['submit', jobFile('sigterm-2')], env);
   assert.equal(later.code, 0, later.stderr);
 
   const delivery = await receiver.waitFor('sigterm-1', 120_000).catch((err: unknown) => {
@@ -206,12 +212,11 @@ test('SIGTERM in the middle of a task drains: no new job is taken, the running t
   assert.equal((delivery.body as { status: string }).status, 'completed');
   assert.equal(await worker.exited, 0, 'a clean exit after the hosted job finished');
   assert.deepEqual(processesMatching(join(dir, 'launcher')), [], 'no Chromium of this worker is left');
-  const status = await runCli(['status', 'sigterm-1', '--json'], env);
+  const status = await runCliHere(['status', 'sigterm-1', '--json'], env);
   const done = JSON.parse(status.stdout) as { status: string; result: { worker_id: string } };
   assert.deepEqual([done.status, done.result.worker_id], ['COMPLETED', 'proc-worker']);
-  const attempts = (await runCli(['status', 'sigterm-1', '--json'], env)).stdout;
-  assert.doesNotMatch(attempts, /"attempt":2/, 'the task was not run again elsewhere');
-  const waiting = JSON.parse((await runCli(['status', 'sigterm-2', '--json'], env)).stdout) as {
+  assert.doesNotMatch(status.stdout, /"attempt":2/, 'the task was not run again elsewhere');
+  const waiting = JSON.parse((await runCliHere(['status', 'sigterm-2', '--json'], env)).stdout) as {
     status: string;
     progress?: { worker_id?: string };
   };
@@ -223,7 +228,7 @@ test('SIGTERM in the middle of a task drains: no new job is taken, the running t
   );
 
   // A worker with room (the same one, restarted) takes it.
-  const restarted = await startWorkerProcess(env);
+  const restarted = await startWorkerProcess(env, undefined, TEST_WORKER);
   try {
     const second = await receiver.waitFor('sigterm-2', 120_000);
     assert.equal((second.body as { status: string }).status, 'completed');

@@ -9,7 +9,11 @@
  * starts its own. The servers are tied to this process (src/dev/tied-to-parent.ts): they stop with it,
  * even when it is killed.
  *
- * Usage: node --import tsx test/suite/run.ts [--unit] [file ...]
+ * With --checks (npm test), ESLint, Prettier and tsc run as three more processes beside the integration
+ * files, which mostly wait on servers, timers and browsers; a failed check fails the run like a failed
+ * file.
+ *
+ * Usage: node --import tsx test/suite/run.ts [--unit] [--checks] [file ...]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +24,7 @@ import { tiedToParent } from '../../src/dev/tied-to-parent';
 import { SHARED_REDIS_ENV, startRedis, type RedisServer } from '../helpers/redis';
 import { SHARED_TEMPORAL_ENV } from '../helpers/temporal';
 import { workflowBundlePath } from '../../src/dev/workflow-bundle';
+import { loadFileTimes, longestFirst, saveFileTimes } from './file-times';
 import { fileResult, summary, type FileResult } from './summary';
 
 const ROOT = join(__dirname, '..', '..');
@@ -28,12 +33,19 @@ const TIMED_UNIT_FILES = ['lease-keeper', 'lease-renewal', 'mlx-auth', 'worker-c
 /** Ends a hung file; the longest, faults-burst.test.ts, takes minutes. */
 const FILE_TIMEOUT_MS = 15 * 60_000;
 /**
- * Integration files run two at a time (MLX_TEST_CONCURRENCY), the longest first: faults-burst.test.ts
- * alone (160 real Chromium starts, about six minutes here) takes most of a run, and the other files run
- * beside it. Most of an integration file's time is waiting (timers, retries, a browser starting).
+ * Integration files run two at a time (MLX_TEST_CONCURRENCY), the longest first (by the last run's times
+ * here, file-times.ts), so the lanes end close together. Most of an integration file's time is waiting
+ * (timers, retries, a browser starting).
  */
 const INTEGRATION_CONCURRENCY = Number(process.env.MLX_TEST_CONCURRENCY ?? 2);
-const LONGEST_FIRST = ['faults-burst'];
+/** The longest files, first on a machine with no times yet: faults-burst.test.ts (70 real Chromium starts). */
+const KNOWN_LONG = ['faults-burst', 'dead-letters', 'turn-burst', 'batches'];
+/** What --checks runs, one after another in a lane of its own: each counts as one test of the summary. */
+const CHECKS: [name: string, args: string[]][] = [
+  ['eslint', ['--max-warnings', '0', '.']],
+  ['prettier', ['--check', '--log-level', 'warn', '.']],
+  ['tsc', ['--noEmit', '-p', '.']],
+];
 
 const testFiles = (dir: string) =>
   readdirSync(join(ROOT, 'test', dir))
@@ -72,24 +84,21 @@ async function startServices(): Promise<Services> {
   };
 }
 
-/** Runs one file as its own process: spec output to the terminal, TAP to `tapFile` for the counts. */
-function runFile(
-  file: string,
+/** One process of the run: a test file, or a check. */
+interface Job {
+  name: string;
+  run(output: (text: string) => void): Promise<FileResult>;
+}
+
+/** Runs `command` tied to this process, its output to `output`; resolves with its exit once it closes. */
+function runProcess(
+  command: string,
+  args: string[],
   env: NodeJS.ProcessEnv,
-  tapFile: string,
   output: (text: string) => void,
-): Promise<FileResult> {
-  const started = Date.now();
-  const command = tiedToParent(process.execPath, [
-    '--import',
-    'tsx',
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    '--test-reporter=tap',
-    `--test-reporter-destination=${tapFile}`,
-    file,
-  ]);
-  const child = spawn(command.command, command.args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+): Promise<{ code: number | null; timedOut: boolean }> {
+  const tied = tiedToParent(command, args);
+  const child = spawn(tied.command, tied.args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (chunk: Buffer) => output(chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => output(chunk.toString()));
   let timedOut = false;
@@ -100,42 +109,69 @@ function runFile(
   return new Promise((resolve) => {
     child.once('close', (code) => {
       clearTimeout(timer);
-      let tap = '';
-      try {
-        tap = readFileSync(tapFile, 'utf8');
-      } catch {
-        // no report: the process died before it wrote one, counted as a failure below
-      }
-      resolve(fileResult(file, Date.now() - started, tap, { code, timedOut }));
+      resolve({ code, timedOut });
     });
   });
 }
 
+/** A test file as its own process: spec output to the terminal, TAP to a file in `reportDir` for the counts. */
+function testFile(file: string, env: NodeJS.ProcessEnv, reportDir: string): Job {
+  const tapFile = join(reportDir, `${relative('test', file).replace(/\W/g, '_')}.tap`);
+  const args = [
+    '--import',
+    'tsx',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tapFile}`,
+    file,
+  ];
+  return {
+    name: file,
+    async run(output) {
+      const started = Date.now();
+      const exit = await runProcess(process.execPath, args, env, output);
+      let tap = '';
+      try {
+        tap = readFileSync(tapFile, 'utf8');
+      } catch {
+        // no report: the process died before it wrote one, counted as a failure by fileResult
+      }
+      return fileResult(file, Date.now() - started, tap, exit);
+    },
+  };
+}
+
+/** One of CHECKS, from the project's own node_modules/.bin: one passed test, or one failed. */
+function check([name, args]: (typeof CHECKS)[number]): Job {
+  return {
+    name,
+    async run(output) {
+      const started = Date.now();
+      const exit = await runProcess(join(ROOT, 'node_modules', '.bin', name), args, process.env, output);
+      const result = fileResult(name, Date.now() - started, '', exit);
+      return exit.code === 0 ? { ...result, passed: 1 } : result;
+    },
+  };
+}
+
 /**
- * Runs `files`, `concurrency` at a time. One at a time, a file's output is shown as it comes; side by side,
- * each file's output is shown whole when it ends, so files do not interleave.
+ * Runs `jobs`, `concurrency` at a time. With `live` (nothing else runs beside them), a job's output is
+ * shown as it comes; otherwise each job's output is shown whole when it ends, so they do not interleave.
  */
-async function runFiles(
-  files: string[],
-  concurrency: number,
-  env: NodeJS.ProcessEnv,
-  reportDir: string,
-): Promise<FileResult[]> {
+async function runJobs(jobs: Job[], concurrency: number, live: boolean): Promise<FileResult[]> {
   const results: FileResult[] = [];
-  const queue = [...files];
+  const queue = [...jobs];
   const lane = async () => {
-    for (let file = queue.shift(); file; file = queue.shift()) {
-      const tapFile = join(reportDir, `${relative('test', file).replace(/\W/g, '_')}.tap`);
+    for (let job = queue.shift(); job; job = queue.shift()) {
       let buffered = '';
-      if (concurrency === 1) process.stdout.write(`\n# ${file}\n`);
-      const result = await runFile(file, env, tapFile, (text) =>
-        concurrency === 1 ? process.stdout.write(text) : (buffered += text),
-      );
-      if (concurrency > 1) process.stdout.write(`\n# ${file}\n${buffered}`);
+      if (live) process.stdout.write(`\n# ${job.name}\n`);
+      const result = await job.run((text) => (live ? process.stdout.write(text) : (buffered += text)));
+      if (!live) process.stdout.write(`\n# ${job.name}\n${buffered}`);
       results.push(result);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
   return results;
 }
 
@@ -148,11 +184,11 @@ async function main(): Promise<number> {
       : [...testFiles('unit'), ...(args.includes('--unit') ? [] : testFiles('integration'))];
   const unit = files.filter((file) => file.includes('test/unit/'));
   const timed = unit.filter((file) => TIMED_UNIT_FILES.some((name) => file.endsWith(`/${name}.test.ts`)));
-  const rank = (file: string) => {
-    const index = LONGEST_FIRST.findIndex((name) => file.endsWith(`/${name}.test.ts`));
-    return index === -1 ? LONGEST_FIRST.length : index;
-  };
-  const integration = files.filter((file) => !unit.includes(file)).sort((a, b) => rank(a) - rank(b));
+  const integration = longestFirst(
+    files.filter((file) => !unit.includes(file)),
+    loadFileTimes(),
+    KNOWN_LONG,
+  );
   const started = Date.now();
   const reportDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-reports-'));
   // Servers start while the bundle builds and the unit files run.
@@ -161,23 +197,24 @@ async function main(): Promise<number> {
   const results: FileResult[] = [];
   try {
     await workflowBundlePath();
-    results.push(
-      ...(await runFiles(
-        unit.filter((file) => !timed.includes(file)),
-        2,
-        process.env,
-        reportDir,
-      )),
-    );
-    results.push(...(await runFiles(timed, 1, process.env, reportDir)));
-    if (services) {
-      const env = { ...process.env, ...(await services).env };
-      results.push(...(await runFiles(integration, INTEGRATION_CONCURRENCY, env, reportDir)));
-    }
+    const files = (list: string[], env: NodeJS.ProcessEnv) => list.map((f) => testFile(f, env, reportDir));
+    const untimed = unit.filter((file) => !timed.includes(file));
+    results.push(...(await runJobs(files(untimed, process.env), 2, false)));
+    results.push(...(await runJobs(files(timed, process.env), 1, true)));
+    const checks = args.includes('--checks') ? CHECKS.map(check) : [];
+    const env = services && { ...process.env, ...(await services).env };
+    const lanes = [
+      runJobs(files(env ? integration : [], env ?? process.env), INTEGRATION_CONCURRENCY, false),
+      runJobs(checks, 1, false),
+    ];
+    for (const lane of await Promise.all(lanes)) results.push(...lane);
   } finally {
     await (await services?.catch(() => undefined))?.stop();
     rmSync(reportDir, { recursive: true, force: true });
   }
+  saveFileTimes(
+    Object.fromEntries(results.filter((r) => r.file.endsWith('.test.ts')).map((r) => [r.file, r.ms])),
+  );
   console.log(summary(results, Date.now() - started));
   return results.some((result) => result.failed > 0) ? 1 : 0;
 }

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadFileTimes, longestFirst, saveFileTimes } from '../suite/file-times';
 import { fileResult, summary } from '../suite/summary';
 
 const tap = (pass: number, fail: number, skipped = 0, cancelled = 0) =>
@@ -60,4 +64,38 @@ test('the summary lists the ten slowest files, slowest first, the failed ones, a
   assert.ok(lines.includes('  bad.test.ts: 2 failed (exited 1)'), lines.join('\n'));
   assert.equal(lines.at(-2), '13 files in 65.0 s');
   assert.equal(lines.at(-1), '13 passed, 2 failed, 0 skipped');
+});
+
+test('files start longest first by the last run here; the known long ones lead on a new machine', () => {
+  const files = [
+    'test/integration/a.test.ts',
+    'test/integration/b.test.ts',
+    'test/integration/burst.test.ts',
+  ];
+  assert.deepEqual(longestFirst(files, {}, ['burst']), [files[2], files[0], files[1]]);
+  assert.deepEqual(
+    longestFirst(files, { [files[0]!]: 5_000, [files[1]!]: 90_000, [files[2]!]: 30_000 }, ['burst']),
+    [files[1], files[2], files[0]],
+  );
+  // A file new since the last run counts as a minute.
+  assert.deepEqual(longestFirst(files, { [files[0]!]: 120_000, [files[2]!]: 1_000 }, []), [
+    files[0],
+    files[1],
+    files[2],
+  ]);
+});
+
+test('the times of a run are kept beside the earlier ones; an unreadable file is no times at all', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlx-file-times-'));
+  try {
+    const path = join(dir, 'times.json');
+    assert.deepEqual(loadFileTimes(path), {});
+    saveFileTimes({ a: 1, b: 2 }, path);
+    saveFileTimes({ b: 3 }, path);
+    assert.deepEqual(loadFileTimes(path), { a: 1, b: 3 });
+    writeFileSync(path, '{"a": "soon"}');
+    assert.deepEqual(loadFileTimes(path), {});
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
