@@ -1,6 +1,6 @@
 import { context, propagation, SpanKind, type Span } from '@opentelemetry/api';
 import { failure, type WebhookBody, type JobRef } from '../contract';
-import { redactUrl } from '../secrets';
+import { redactCallbackUrl } from '../secrets';
 import { checkTarget, deliver, EgressRefused, signWebhook, STRICT_EGRESS } from '../webhooks';
 import type { ActivityDeps } from './deps';
 import { parseRetryAfter } from '../policies';
@@ -22,7 +22,7 @@ export function webhookActivities(deps: ActivityDeps) {
     postWebhook({ job, url, body, idempotency_key }: PostWebhookInput): Promise<{ status: number }> {
       // A CLIENT span with the HTTP semantic conventions, so the receiver's SERVER span pairs with it.
       const post = async (span: Span) => {
-        const target = redactUrl(url);
+        const target = redactCallbackUrl(url);
         const parsed = new URL(url);
         span.setAttributes({
           'http.request.method': 'POST',

@@ -51,3 +51,16 @@ export function redactUrl(url: string): string {
     return '(invalid url)';
   }
 }
+
+/**
+ * A callback URL as anything but its delivery may show it: scheme and host. Receivers put their
+ * credential in the path or the query (`/services/T/B/<token>`, `?key=`), so neither is kept.
+ */
+export function redactCallbackUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}/…`;
+  } catch {
+    return '(invalid url)';
+  }
+}

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { getJob, jobFailureOf, startJob, waitForJob, type StartJobOptions } from '../../src/client-library';
 import { errorTypeOf } from '../../src/contract';
@@ -18,6 +20,8 @@ import { rawFillErrors } from '../helpers/test-tasks';
 const PASSWORD = 'planted-Pa55word"&ü%/';
 const USERNAME = 'planted-user-7734';
 const OTHER_PASSWORD = 'other-client-password-5521';
+/** A receiver's credential in its webhook URL's path, as chat and CI webhooks carry theirs. */
+const HOOK_TOKEN = 'hook-path-token-8d1f3a';
 
 let traced: TracedHarness;
 let site: SellerCentre;
@@ -113,13 +117,33 @@ test("a job for one client can use neither another client's profile nor its cred
   assert.match(away.failure.message, new RegExp(`navigated to ${new URL(elsewhere.url).origin}`));
 });
 
-test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, webhook bodies', async () => {
-  const ok = await h.submit({ job_id: 'planted-ok', task: syncInput('shop-42') });
+test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, webhook bodies', async (t) => {
+  // The succeeding job reports to a URL whose path is a credential; the failing one to a receiver that
+  // refuses every delivery, so the URL is in a failed delivery's message too.
+  const hookPath = `/services/T/B/${HOOK_TOKEN}`;
+  const refusedBodies: string[] = [];
+  const refusing = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      refusedBodies.push(body);
+      res.writeHead(403).end();
+    });
+  });
+  await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => refusing.close(resolve)));
+  const refusingUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+  const ok = await h.submit({
+    job_id: 'planted-ok',
+    task: syncInput('shop-42'),
+    callback_url: new URL(hookPath, h.receiver.url).href,
+  });
   const result = await waitForJob(h.client, ok.job_id);
   assert.ok((result.output as { count: number }).count > 0, 'the job signed in with the password');
   const failing = await h.submit({
     job_id: 'planted-fail',
     task: { name: 'fill_disabled', input: { account: 'shop-42', site: site.url } },
+    callback_url: `${refusingUrl}${hookPath}`,
   });
   const failure = await waitForJob(h.client, failing.job_id).then(
     () => assert.fail('fill_disabled completed'),
@@ -136,7 +160,11 @@ test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, w
     "Playwright's own error quoted the password",
   );
   await h.receiver.waitFor(ok.job_id);
-  await h.receiver.waitFor(failing.job_id);
+  const refused = await getJob(h.client, failing.job_id);
+  assert.equal(
+    refused.progress?.steps.find((s) => s.step === 'postWebhook')?.failure_type,
+    'WebhookRejected',
+  );
 
   const texts: Record<string, string> = {};
   const codec = createEncryptionCodec(createKeyRing([TEST_PAYLOAD_KEY]));
@@ -153,7 +181,8 @@ test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, w
         await traced.flush();
         const answer = await fetch(`${jaeger.queryUrl}/api/v3/traces/${trace_id}`);
         trace = answer.ok ? await answer.text() : '';
-        return trace.includes('mlx.webhook.receive') && trace.includes('mlx.task.execute');
+        const delivered = jobId === ok.job_id ? 'mlx.webhook.receive' : 'mlx.webhook.post';
+        return trace.includes(delivered) && trace.includes('mlx.task.execute');
       },
       30_000,
       `the trace of ${jobId} in Jaeger`,
@@ -163,7 +192,16 @@ test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, w
   assert.match(texts['planted-fail spans']!, /locator\.fill: Timeout/, 'the spans hold the fixed failure');
   texts['worker log'] = logLines.join('\n');
   assert.match(texts['worker log'], /task failed/);
-  texts['webhook bodies'] = JSON.stringify(h.receiver.arrivals().map((d) => d.body));
+  assert.match(texts['worker log'], /webhook delivered/);
+  // The decoded history holds the URL where the delivery needs it (the spec, the step's input); its
+  // failure message names the receiver by host only.
+  const refusal = /webhook [^"\\]*: delivery failed: 403/.exec(texts['planted-fail history (decoded)']!);
+  assert.ok(refusal, 'the refused delivery is in the history');
+  assert.doesNotMatch(refusal[0], new RegExp(HOOK_TOKEN));
+  texts['webhook bodies'] = JSON.stringify([
+    ...h.receiver.arrivals().map((d) => d.body),
+    ...refusedBodies.map((b) => JSON.parse(b) as unknown),
+  ]);
   assert.match(texts['webhook bodies'], /planted-fail/);
 
   const planted = [
@@ -172,10 +210,13 @@ test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, w
     OTHER_PASSWORD,
     WEBHOOK_SECRET,
     TEST_PAYLOAD_KEY.key.toString('base64'),
+    HOOK_TOKEN,
   ];
   const spellings = planted.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]);
   const hits = Object.entries(texts).flatMap(([where, text]) =>
-    spellings.filter((s) => text.includes(s)).map((s) => `${where}: ${s.slice(0, 6)}…`),
+    spellings
+      .filter((s) => text.includes(s) && !(where.endsWith('(decoded)') && s === HOOK_TOKEN))
+      .map((s) => `${where}: ${s.slice(0, 6)}…`),
   );
   assert.deepEqual(hits, []);
 });
