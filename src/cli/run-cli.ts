@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { inspect, parseArgs } from 'node:util';
 import {
   ScheduleNotFoundError,
   WorkflowNotFoundError,
@@ -21,8 +21,9 @@ import {
   waitForTrace,
 } from '../client-library';
 import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
-import { errorTypeOf, type JobFailureInfo, type JobResult } from '../contract';
+import { errorTypeOf, terminalText, type JobFailureInfo, type JobResult } from '../contract';
 import { configuredTasks, type TaskRegistry } from '../tasks';
+import { filterOutput } from '../telemetry';
 import { runBatch } from './batch';
 import type { CliContext, CliIo } from './cli-context';
 import { DLQ_HELP, runDlq } from './dlq';
@@ -51,13 +52,19 @@ async function withClient(io: CliIo, fn: (ctx: CliContext) => Promise<number>): 
   }
 }
 
-/** Runs one CLI command; returns the process exit code. */
-export async function runCli(argv: string[], out = consoleOut, io: Partial<CliIo> = {}): Promise<number> {
+/**
+ * Runs one CLI command; returns the process exit code. Every line it prints, on stdout and stderr, goes
+ * through the process's redactor and terminalText: page text, task output and spec values reach no
+ * terminal as control sequences.
+ */
+export async function runCli(argv: string[], rawOut = consoleOut, io: Partial<CliIo> = {}): Promise<number> {
+  const out = (line: string) => rawOut(cliText(line));
+  const err = io.err ?? ((line: string) => console.error(line));
   const cli: CliIo = {
     out,
-    err: io.err ?? ((line) => console.error(line)),
+    err: (line) => err(cliText(line)),
     write: io.write ?? ((text) => void process.stdout.write(text)),
-    tty: io.tty ?? (out === consoleOut && process.stdout.isTTY === true),
+    tty: io.tty ?? (rawOut === consoleOut && process.stdout.isTTY === true),
     env: io.env ?? process.env,
     get tasks() {
       return io.tasks ?? configuredTasks(this.env);
@@ -240,12 +247,15 @@ async function traceCommand(ctx: CommandContext, jobId: string): Promise<number>
  * What the process prints on stderr (`mlx-jobs: …` for an error a user can act on; the whole error too
  * for any other) and exits with, for a command that threw `err`.
  */
-export function cliFailure(err: unknown): { code: number; stderr: unknown[] } {
+export function cliFailure(err: unknown): { code: number; stderr: string[] } {
   const known = describeCliError(err);
-  return {
-    code: known?.code ?? 1,
-    stderr: [`mlx-jobs: ${known?.message ?? String(err)}`, ...(known ? [] : [err])],
-  };
+  const lines = [`mlx-jobs: ${known?.message ?? String(err)}`, ...(known ? [] : [inspect(err)])];
+  return { code: known?.code ?? 1, stderr: lines.map(cliText) };
+}
+
+/** The one filter of every line the CLI prints: no secret of its settings, no control character. */
+function cliText(line: string): string {
+  return terminalText(filterOutput(line));
 }
 
 /** One line for errors a user can act on (bad spec, bad setting, bad arguments). */

@@ -1,4 +1,3 @@
-import { formatWithOptions } from 'node:util';
 import { cliFailure, runCli } from '../../src/cli/run-cli';
 import { builtinTasks, createTaskRegistry } from '../../src/tasks';
 import type { CliRun } from './spawn';
@@ -33,7 +32,7 @@ export async function runCliHere(
     return { code, stdout, stderr };
   } catch (err) {
     const failure = cliFailure(err);
-    for (const item of failure.stderr) stderr += line(formatWithOptions({ colors: false }, item));
+    for (const item of failure.stderr) stderr += line(item);
     return { code: failure.code, stdout, stderr };
   }
 }

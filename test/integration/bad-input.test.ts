@@ -7,6 +7,7 @@ import { errorTypeOf } from '../../src/contract';
 import { startHarness, type Harness } from '../helpers/harness';
 import { runCliHere } from '../helpers/cli';
 import { runCli } from '../helpers/spawn';
+import { bannedAccounts } from '../helpers/test-tasks';
 
 // The bad-input corpus, through the CLI (bin/mlx-jobs as a user runs it) and through the library: each
 // case is refused with its field named, exit 2, no stack trace, and nothing is started. The CLI runs
@@ -223,4 +224,35 @@ test('a job_id submitted again: the same spec gets the existing run, another spe
       return true;
     },
   );
+});
+
+test('text from a page, a task or a spec reaches the terminal as no control sequence: submit --wait, status', async () => {
+  // An OSC title change, a screen clear, a C1 CSI, a right-to-left override and a carriage return.
+  const hostile = '\u001b]0;owned\u0007\u001b[2J\u009b31m\u202eevil\r';
+  // eslint-disable-next-line no-control-regex
+  const unsafe = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+  const account = `acct-${hostile}`;
+  bannedAccounts.add(account);
+  const jobs = {
+    // The page's title comes back as the task's output; the typed failure quotes the spec's account.
+    'hostile-title': { name: 'read_title', input: { title: hostile } },
+    'hostile-failure': { name: 'banned_while_flagged', input: { account } },
+  };
+  for (const [jobId, task] of Object.entries(jobs)) {
+    const file = join(h.dataDir, `${jobId}.json`);
+    writeFileSync(file, JSON.stringify({ job_id: jobId, ...h.jobFields(jobId), task }));
+    const runs = [
+      await runCliHere(['submit', file, '--wait'], h.cliEnv),
+      await runCliHere(['status', jobId], h.cliEnv),
+      await runCliHere(['status', jobId, '--json'], h.cliEnv),
+    ];
+    assert.match(runs[0]!.stdout, jobId === 'hostile-title' ? /completed/ : /failed: PlatformBanned/);
+    for (const run of runs) {
+      assert.doesNotMatch(run.stdout + run.stderr, unsafe, `${jobId}: ${JSON.stringify(run.stdout)}`);
+    }
+    // Shown, not dropped: the escapes say what the text held; the JSON still parses to the same text.
+    assert.match(runs[0]!.stdout, /\\u009b31m\\u202eevil/);
+    const status = JSON.parse(runs[2]!.stdout) as { result?: { output: { title: string } } };
+    if (status.result) assert.match(status.result.output.title, /\u009b31m\u202eevil/);
+  }
 });
