@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { printable } from '../contract';
 import { redactUrl } from '../secrets';
+import { redactedPrintable } from '../telemetry';
 
 export interface Evidence {
   screenshot?: string;
@@ -17,9 +17,9 @@ const CAPTURE_TIMEOUT_MS = 5_000;
  * the page URL (without its query string) and title. Best effort: a dead page yields what it can.
  */
 export async function captureEvidence(page: Page, dir: string, name: string): Promise<Evidence> {
-  // Both come from the page: stripped of control characters, so no terminal escape reaches an operator.
-  const url = printable(redactUrl(page.url()), 2_000);
-  const title = printable(await page.title().catch(() => ''), 300);
+  // Both come from the page: redacted, then cut and stripped of control characters (no terminal escape).
+  const url = redactedPrintable(redactUrl(page.url()), 2_000);
+  const title = redactedPrintable(await page.title().catch(() => ''), 300);
   try {
     await mkdir(dir, { recursive: true });
     const screenshot = join(dir, `${name}.png`);

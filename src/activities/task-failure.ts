@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { failure, isErrorType, printable } from '../contract';
 import { BUILTIN_TASK_FAILURES, TaskError, type FailureClass } from '../tasks';
+import { redactedPrintable } from '../telemetry';
 
 /**
  * The failure a task's error becomes. A taxonomy failure the task threw on purpose is kept (without
@@ -62,9 +63,9 @@ export function describeTaskError(err: unknown): string {
     .map((line) => /^\s*- waiting for (.{1,200})$/.exec(line)?.[1])
     .find((selector) => selector !== undefined);
   if (action) {
-    return printable(`${action[1]}: ${action[2]}${waiting ? ` (waiting for ${waiting})` : ''}`);
+    return redactedPrintable(`${action[1]}: ${action[2]}${waiting ? ` (waiting for ${waiting})` : ''}`, 500);
   }
   // The task's own error: its first line only (its author's words; the worker's secrets are redacted
   // from it at the step boundary like from everything else), never the lines after it.
-  return printable(first.trim(), 200) || `the task failed with ${printable(err.name, 60)}`;
+  return redactedPrintable(first.trim(), 200) || `the task failed with ${printable(err.name, 60)}`;
 }

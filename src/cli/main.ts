@@ -1,4 +1,6 @@
-import { startTelemetry } from '../telemetry';
+import { settingSecrets } from '../config/setting-secrets';
+import { createRedactor } from '../secrets';
+import { setOutputFilter, startTelemetry } from '../telemetry';
 import type { TaskRegistry } from '../tasks';
 
 /**
@@ -7,6 +9,8 @@ import type { TaskRegistry } from '../tasks';
  * by default).
  */
 export function runCliProcess(argv: string[], tasks?: TaskRegistry): void {
+  // The tokens in its settings (the codec endpoint's above all) reach none of its lines or spans.
+  setOutputFilter(createRedactor(() => settingSecrets(process.env)));
   const telemetry = startTelemetry({ serviceName: 'mlx-client' });
   const exit = (code: number) =>
     void telemetry

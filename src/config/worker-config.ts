@@ -25,6 +25,7 @@ import {
 } from './env';
 import { accessSchema, profileOwners } from './access-config';
 import { payloadSchema, payloadSettings } from './payload-config';
+import { settingSecrets } from './setting-secrets';
 import { webhookSchema, webhookSettings, type WebhookSettings } from './webhook-config';
 import type { PayloadSettings } from '../payload-codec';
 import { loadTemporalSettings, TEMPORAL_SETTINGS, type TemporalSettings } from './temporal';
@@ -91,6 +92,8 @@ export function isWorkerSetting(name: string): boolean {
 
 export interface WorkerConfig {
   temporal: TemporalSettings;
+  /** Secrets inside other settings (the Redis password, OTLP header values, tokens), for the redactor. */
+  settingSecrets: string[];
   taskQueue: string;
   workerId: string;
   /** Undefined: the worker runs the local launcher in-process (embedded default). */
@@ -146,6 +149,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const e = parseEnv(WorkerEnvSchema, set);
   return {
     temporal: loadTemporalSettings(set),
+    settingSecrets: settingSecrets(set),
     taskQueue: e.MLX_TASK_QUEUE,
     workerId: e.MLX_WORKER_ID,
     launcherUrl: e.MLX_LAUNCHER_URL,

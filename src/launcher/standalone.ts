@@ -1,7 +1,9 @@
 /** CLI: serve the MLX launcher API on loopback with real Chromium, until SIGINT/SIGTERM. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../telemetry';
+import { settingSecrets } from '../config/setting-secrets';
+import { createRedactor } from '../secrets';
+import { createLogger, setOutputFilter } from '../telemetry';
 import { sameSecret, startLocalLauncher } from './http-api';
 
 const USAGE = `Usage: npx tsx src/launcher/standalone.ts [--port N] [--data-dir DIR] [--chromium PATH] [--faults]
@@ -64,6 +66,8 @@ async function main(): Promise<void> {
       : undefined;
   const expected = process.env.MLX_LOCAL_LAUNCHER_TOKEN;
 
+  // Its token (and any other secret in its settings) never reaches a log line.
+  setOutputFilter(createRedactor(() => settingSecrets(process.env)));
   const log = createLogger({ fields: { component: 'local-launcher' } });
   const launcher = await startLocalLauncher({
     port,

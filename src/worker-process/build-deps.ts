@@ -55,6 +55,7 @@ export async function buildActivityDeps(
     config.mlx.signIn?.password,
     config.mlxToken,
     ...config.payload.keys.map(({ key }) => key.toString('base64')),
+    ...config.settingSecrets,
   ].filter((s): s is string => typeof s === 'string');
   secretRegistry.add(() => staticSecrets);
   const launcher = local

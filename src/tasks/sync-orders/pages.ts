@@ -2,6 +2,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { z } from 'zod';
 import { failure, formatIssues } from '../../contract';
+import { redactedPrintable } from '../../telemetry';
 import type { TaskContext } from '../task-definition';
 import { orderRow, type SyncedOrder, type SyncOrdersInput } from './schemas';
 
@@ -76,7 +77,7 @@ export async function signIn(ctx: TaskContext, account: string): Promise<Screen>
     const shown = (await ctx.page.getByTestId('login-error').textContent({ timeout: TIMEOUT_MS })) ?? '';
     throw failure(
       'PlatformAuthFailed',
-      `the seller centre refused the login of credential "${account}": ${shown.trim().slice(0, 200)}`,
+      `the seller centre refused the login of credential "${account}": ${redactedPrintable(shown.trim(), 200)}`,
       { details: { account } },
     );
   }
