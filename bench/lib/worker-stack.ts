@@ -90,7 +90,7 @@ export async function startWorkerStack(options: {
           MLX_TASK_SECRETS_FILE: secretsFile,
           MLX_WEBHOOK_SECRET: WEBHOOK_SECRET,
           // The receiver listens on loopback over http.
-          MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+          MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
           MLX_HEADLESS: 'true',
           MLX_DRAIN_GRACE_MS: '10000',
           OTEL_EXPORTER_OTLP_ENDPOINT: '',

@@ -70,6 +70,7 @@ export async function runBatch(args: string[], ctx: CliContext): Promise<number>
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,
     profileOwners: ctx.config.profileOwners,
+    egress: ctx.config.egress,
     tasks: ctx.tasks,
     deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
     concurrency,

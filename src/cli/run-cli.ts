@@ -151,7 +151,8 @@ function uiLink(config: ClientConfig, workflowId: string, runId?: string): strin
 /** The spec in `file` ('-': stdin), parsed and checked (schema, limits, policies, task input). */
 function readSpec(file: string, config: ClientConfig, tasks: TaskRegistry): unknown {
   const spec = readJsonFile(file);
-  checkedSpec(spec, { policy: config.policy, tasks, profileOwners: config.profileOwners });
+  const { policy, profileOwners, egress } = config;
+  checkedSpec(spec, { policy, tasks, profileOwners, egress });
   return spec;
 }
 
@@ -161,6 +162,7 @@ async function submit(ctx: CommandContext, spec: unknown, wait: boolean): Promis
     policy: ctx.config.policy,
     tasks: ctx.tasks,
     profileOwners: ctx.config.profileOwners,
+    egress: ctx.config.egress,
     deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
     traceUrlTemplate: ctx.config.trace.urlTemplate,
   });

@@ -164,6 +164,7 @@ async function create(ctx: CliContext, positionals: string[], values: Values, he
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,
     profileOwners: ctx.config.profileOwners,
+    egress: ctx.config.egress,
     tasks: ctx.tasks,
     deadLetterRetentionMs: ctx.config.deadLetterRetentionMs,
   });

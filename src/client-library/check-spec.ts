@@ -16,6 +16,7 @@ import {
 } from '../policies';
 import { profileProblem, type ProfileOwners } from '../secrets';
 import { configuredTasks, type TaskRegistry } from '../tasks';
+import { EgressRefused, judgeTarget, STRICT_EGRESS, type EgressPolicy } from '../webhooks';
 
 /** What a client resolves for every job it starts: the configured policies and the dead-letter retention. */
 export interface SubmitSettings {
@@ -27,16 +28,22 @@ export interface SubmitSettings {
   tasks?: TaskRegistry;
   /** Which client owns which profile (Config.profileOwners): a job on another client's profile is refused. */
   profileOwners?: ProfileOwners;
+  /**
+   * The workers' callback_url allowlist (Config.egress): a URL refused without DNS (scheme, user info,
+   * a non-public address literal, localhost) is refused at submit. Strict (nothing allowed) by default.
+   */
+  egress?: EgressPolicy;
 }
 
 /** The settings checkSpec reads. */
-export type SpecChecks = Pick<SubmitSettings, 'policy' | 'tasks' | 'profileOwners'>;
+export type SpecChecks = Pick<SubmitSettings, 'policy' | 'tasks' | 'profileOwners' | 'egress'>;
 
 export type SpecCheck = { spec: JobSpec; problems?: undefined } | { spec?: undefined; problems: string[] };
 
 /**
  * A spec as startJob runs it, or every problem with it, each naming its field: the JobSpec schema with
- * its size and depth limits and callback_url's form (parseJobSpec) first, then the profile's owner
+ * its size and depth limits and callback_url's form (parseJobSpec) first, then callback_url's target
+ * as far as it is judged without DNS (the workers' allowlist), then the profile's owner
  * (the job's client must own it), the job's own policies against the configured bounds (tighten only),
  * then the task's name and its input against the task's own schema. Starts nothing and connects to nothing, so a single submit, a batch or a schedule template
  * is checked whole before anything is submitted.
@@ -53,6 +60,7 @@ export function checkSpec(value: unknown, checks: SpecChecks = {}): SpecCheck {
   const { policies, bounds } = checks.policy ?? defaultPolicy();
   const owner = checks.profileOwners && profileProblem(checks.profileOwners, spec);
   const problems = [
+    ...callbackProblems(spec, checks.egress ?? STRICT_EGRESS),
     ...(owner ? [owner] : []),
     ...boundProblems(spec.policies, bounds, policies),
     ...taskProblems(spec, checks.tasks),
@@ -75,6 +83,18 @@ export function runJobInput(spec: JobSpec, settings: SubmitSettings): RunJobInpu
     policies: mergePolicies((settings.policy ?? defaultPolicy()).policies, spec.policies),
     dead_letter_retention_ms: settings.deadLetterRetentionMs ?? 0,
   };
+}
+
+/** What the workers would refuse of callback_url without resolving it. */
+function callbackProblems(spec: JobSpec, egress: EgressPolicy): string[] {
+  if (!spec.callback_url) return [];
+  try {
+    judgeTarget(spec.callback_url, spec.client_id, egress);
+    return [];
+  } catch (err) {
+    if (!(err instanceof EgressRefused)) throw err;
+    return [`callback_url: ${err.message.replace(/^callback_url /, '')}`];
+  }
 }
 
 function taskProblems(job: JobSpec, tasks: TaskRegistry = configuredTasks()): string[] {

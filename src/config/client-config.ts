@@ -18,6 +18,8 @@ import {
   type Env,
 } from './env';
 import { accessSchema, profileOwners } from './access-config';
+import { egressPolicy, egressSchema } from './egress-config';
+import type { EgressPolicy } from '../webhooks';
 import { payloadSchema, payloadSettings } from './payload-config';
 import type { PayloadSettings } from '../payload-codec';
 import type { ProfileOwners } from '../secrets';
@@ -26,6 +28,7 @@ import { loadTemporalSettings, type TemporalSettings } from './temporal';
 const ClientEnvSchema = sharedSchema.extend({
   ...payloadSchema.shape,
   ...accessSchema.shape,
+  ...egressSchema.shape,
   /** `mlx-jobs codec-server`: the token callers present, its port, the UI origins CORS admits. */
   MLX_CODEC_SERVER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   MLX_CODEC_SERVER_PORT: decimalInt(0, 65_535).default(8081),
@@ -59,6 +62,8 @@ export interface ClientConfig {
   codecServer: { token?: string; port: number; origins: string[] };
   /** Which client owns which profile: a job for another client's profile is refused at submit. */
   profileOwners?: ProfileOwners;
+  /** The workers' callback_url allowlist: what needs no DNS to refuse is refused at submit. */
+  egress: EgressPolicy;
 }
 
 export function loadClientConfig(env: Env = process.env): ClientConfig {
@@ -73,6 +78,7 @@ export function loadClientConfig(env: Env = process.env): ClientConfig {
     redis: redisSettings(e),
     payload: payloadSettings(e),
     profileOwners: profileOwners(e),
+    egress: egressPolicy(e),
     codecServer: {
       token: e.MLX_CODEC_SERVER_TOKEN,
       port: e.MLX_CODEC_SERVER_PORT,

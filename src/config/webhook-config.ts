@@ -1,12 +1,13 @@
 /**
  * How a worker signs and aims webhooks: a fleet default secret and per-client secrets (each a list
  * while a secret is rotated, newest first), whether unsigned delivery is allowed at all, and which
- * callback_url hosts may be http or non-public (fleet-wide, or `<client_id>=<host>` for one client).
+ * callback_url hosts may be http or non-public (egress-config.ts, read by clients too).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../contract';
 import type { EgressPolicy } from '../webhooks';
+import { egressPolicy, egressSchema } from './egress-config';
 import { bool, optionalString } from './env';
 
 export const webhookSchema = z.object({
@@ -14,7 +15,7 @@ export const webhookSchema = z.object({
   MLX_WEBHOOK_SECRETS: optionalString,
   MLX_WEBHOOK_SECRETS_FILE: optionalString,
   MLX_WEBHOOK_UNSIGNED: bool.default(false),
-  MLX_WEBHOOK_ALLOW_HOSTS: optionalString,
+  ...egressSchema.shape,
 });
 
 export interface WebhookSettings {
@@ -85,26 +86,11 @@ export function webhookSettings(e: z.output<typeof webhookSchema>): WebhookSetti
       'bad setting MLX_WEBHOOK_SECRET: webhooks are signed; set a fleet secret (16+ characters) or MLX_WEBHOOK_UNSIGNED=true',
     );
   }
-  const allowHosts: string[] = [];
-  const allowHostsByClient: Record<string, string[]> = {};
-  for (const entry of (e.MLX_WEBHOOK_ALLOW_HOSTS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const [client, host] = entry.includes('=') ? entry.split('=', 2) : [undefined, entry];
-    if (!host || !/^[A-Za-z0-9.:[\]-]+$/.test(host)) {
-      throw new ConfigError(
-        `bad setting MLX_WEBHOOK_ALLOW_HOSTS: "${entry}" is not a host or <client_id>=<host>`,
-      );
-    }
-    if (client === undefined) allowHosts.push(host);
-    else (allowHostsByClient[client] ??= []).push(host);
-  }
   return {
     defaultSecrets,
     byClient,
     unsignedAllowed: e.MLX_WEBHOOK_UNSIGNED,
-    egress: { allowHosts, allowHostsByClient },
+    egress: egressPolicy(e),
   };
 }
 

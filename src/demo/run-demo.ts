@@ -34,13 +34,12 @@ async function main(): Promise<void> {
     (process.stdin.isTTY || process.argv.includes('--stay-up')) && !process.argv.includes('--exit');
   const say = (line: string) => console.log(line);
   // The demo runs as production should: payloads encrypted (a key kept in the data dir, so the UI and
-  // later runs still read old jobs), webhooks signed; its receiver on loopback is allowed explicitly.
+  // later runs still read old jobs), webhooks signed; its receiver's loopback port is allowed explicitly.
   const dataDir = resolve(process.env.MLX_DATA_DIR ?? '.data');
   mkdirSync(dataDir, { recursive: true });
   const demoEnv = {
     ...(process.env.MLX_PAYLOAD_KEYS ? {} : { MLX_PAYLOAD_KEYS_FILE: demoPayloadKeys(dataDir) }),
     MLX_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
-    MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
     MLX_CODEC_SERVER_TOKEN: randomBytes(18).toString('hex'),
     ...process.env,
   };
@@ -105,9 +104,17 @@ async function main(): Promise<void> {
 
     // The demo's own dev server, whatever TEMPORAL_* say.
     const temporal = { connection: { address: server.address }, namespace: base.temporal.namespace };
+    const egress = {
+      ...base.webhook.egress,
+      allowHosts: [
+        ...base.webhook.egress.allowHosts,
+        { host: '127.0.0.1', port: Number(new URL(receiver.url).port) },
+      ],
+    };
     const config = {
       ...base,
       temporal,
+      webhook: { ...base.webhook, egress },
       // The demo seller centre listens on loopback over http: its credential allows exactly that origin.
       secrets: {
         json: JSON.stringify({
@@ -126,6 +133,7 @@ async function main(): Promise<void> {
       ...clientBase,
       temporal: { ...temporal, uiUrl: server.uiUrl },
       profileOwners: config.profileOwners,
+      egress,
     };
     // The codec endpoint, so the Temporal UI shows the encrypted payloads to whoever holds its token.
     const codecPayload = createPayloadHandling(clientConfig.payload);
@@ -196,6 +204,7 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       policy: clientConfig.policy,
       profileOwners: clientConfig.profileOwners,
+      egress: clientConfig.egress,
       deadLetterRetentionMs: clientConfig.deadLetterRetentionMs,
       traceUrlTemplate: clientConfig.trace.urlTemplate,
     });

@@ -1,4 +1,5 @@
-// Webhooks: where a delivery may go (egress), how it is sent (delivery) and how it is signed.
+// Webhooks: where a delivery may go (target rules, egress), how it is sent (delivery) and how it is signed.
 export * from './delivery';
 export * from './egress';
 export * from './signature';
+export * from './target-rules';

@@ -35,6 +35,7 @@ import {
   type ProfileOwners,
 } from '../../src/secrets';
 import { fastPolicies } from './policies';
+import type { EgressPolicy } from '../../src/webhooks';
 import { testTasks } from './test-tasks';
 import type { Tracer } from '@opentelemetry/api';
 import { workflowBundle } from '../../src/dev/workflow-bundle';
@@ -77,6 +78,12 @@ export interface Harness {
   ): Promise<StartedJob>;
   close(): Promise<void>;
 }
+
+/** The harness's receivers listen on loopback over http, each on a port of its own. */
+const HARNESS_EGRESS: EgressPolicy = {
+  allowHosts: [{ host: '127.0.0.1', port: '*' }],
+  allowHostsByClient: new Map(),
+};
 
 /** How long close() waits for the worker to stop before it stops the rest anyway. */
 const SHUTDOWN_WAIT_MS = 60_000;
@@ -169,8 +176,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     profileOwners: options.profileOwners,
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
     webhookSecrets: () => [WEBHOOK_SECRET],
-    // The harness's receivers listen on loopback over http.
-    webhookEgress: { allowHosts: ['127.0.0.1'], allowHostsByClient: {} },
+    webhookEgress: HARNESS_EGRESS,
     artifactsDir: join(dataDir, 'artifacts'),
     log: options.log ?? silentLogger,
     startRetry: options.startRetry,
@@ -199,6 +205,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     policy: { policies, bounds: DEFAULT_POLICY_BOUNDS },
     tasks: deps.tasks,
     profileOwners: options.profileOwners,
+    egress: HARNESS_EGRESS,
   };
   const jobFields = (key: string) => ({
     profile_id: `profile-${key}`,
@@ -230,6 +237,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       MLX_TEMPORAL_UI_URL: server.uiUrl,
       MLX_TASK_QUEUE: taskQueue,
       MLX_DEAD_LETTER_RETENTION_MS: '0',
+      MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
       // The CLI reads and writes payloads as this harness stores them.
       ...(options.payload ? {} : testPayloadEnv(dataDir)),
     },

@@ -101,6 +101,26 @@ const CASES: { name: string; spec: (jobId: string) => unknown; field: RegExp }[]
     field: /callback_url: .*user name or password/,
   },
   {
+    name: 'callback_url with user info and no //',
+    spec: (j) => spec(j, { callback_url: 'https:user:pass@hooks.example/x' }),
+    field: /callback_url: must not carry credentials/,
+  },
+  // Refused without DNS, with the workers' allowlist (MLX_WEBHOOK_ALLOW_HOSTS) as the client reads it.
+  ...[
+    'https://2852039166/hook', // 169.254.169.254 in decimal
+    'https://[::ffff:169.254.169.254]/hook',
+    'https://localhost:7233/',
+  ].map((url) => ({
+    name: `callback_url ${url}`,
+    spec: (j: string) => spec(j, { callback_url: url }),
+    field: /callback_url: host is a private, loopback, link-local, metadata or otherwise non-public address/,
+  })),
+  {
+    name: 'callback_url to the metadata service over http',
+    spec: (j) => spec(j, { callback_url: 'http://169.254.169.254/latest/meta-data/' }),
+    field: /callback_url: must be https/,
+  },
+  {
     name: 'callback_url not http',
     spec: (j) => spec(j, { callback_url: 'file:///etc/passwd' }),
     field: /callback_url: /,

@@ -116,7 +116,7 @@ void describe('outputs larger than 2 MB on two workers sharing Redis', () => {
       // One profile per worker: two jobs at once run on both.
       MLX_MAX_OPEN_PROFILES: '1',
       MLX_WEBHOOK_SECRET: 'big-fleet-webhook-secret',
-      MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
     };
     workers.push(
       ...(await Promise.all(

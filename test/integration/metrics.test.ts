@@ -42,7 +42,7 @@ before(async () => {
       MLX_WORKER_ID: 'metrics-worker',
       // The receivers here listen on loopback and verify no signature.
       MLX_WEBHOOK_UNSIGNED: 'true',
-      MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
       MLX_DATA_DIR: dir,
       // Bound by the worker on a port the system picks (no free port picked here for it to lose).
       MLX_METRICS_ADDRESS: '127.0.0.1:0',

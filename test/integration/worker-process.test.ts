@@ -40,7 +40,7 @@ before(async () => {
       ]),
     }),
     MLX_WEBHOOK_SECRET: 'proc-test-webhook-secret',
-    MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+    MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
   };
 });
 after(async () => {
