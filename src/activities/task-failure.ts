@@ -26,7 +26,7 @@ export function taskFailure(err: unknown, declared: readonly FailureClass[] = []
 }
 
 function thrownFailure(err: TaskError, declared: readonly FailureClass[]): ApplicationFailure {
-  const message = printable(err.message, 1_000) || err.type;
+  const message = redactedPrintable(err.message, 1_000) || err.type;
   const builtin = BUILTIN_TASK_FAILURES.find((known) => known.type === err.type);
   if (builtin && isErrorType(builtin.type)) return failure(builtin.type, message, { details: err.details });
   const own = declared.find((known) => known.type === err.type);
