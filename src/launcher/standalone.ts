@@ -1,10 +1,12 @@
 /** CLI: serve the MLX launcher API on loopback with real Chromium, until SIGINT/SIGTERM. */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { settingSecrets } from '../config/setting-secrets';
 import { createRedactor } from '../secrets';
 import { createLogger, setOutputFilter } from '../telemetry';
-import { sameSecret, startLocalLauncher } from './http-api';
+import { startLocalLauncher } from './http-api';
 
 const USAGE = `Usage: npx tsx src/launcher/standalone.ts [--port N] [--data-dir DIR] [--chromium PATH] [--faults]
                                         [--tls-cert FILE --tls-key FILE]
@@ -19,7 +21,10 @@ Serves the MLX launcher API on 127.0.0.1 and starts a real Chromium per profile.
   --tls-key FILE    ... and this PEM key
   -h, --help        show this help
 
-With env MLX_LOCAL_LAUNCHER_TOKEN set, every /api call must send "Authorization: Bearer <that token>".
+Every /api call and the fault switch must send "Authorization: Bearer <token>": the token in env
+MLX_LOCAL_LAUNCHER_TOKEN (16+ characters), or else a fresh one written to <data-dir>/launcher-token
+(mode 0600) at start, whose path is printed on stderr. A web page cannot send that header without a
+CORS preflight, which the launcher never grants.
 
 Prints the launcher URL on stdout; logs go to stderr.`;
 
@@ -64,21 +69,23 @@ async function main(): Promise<void> {
     values['tls-cert'] && values['tls-key']
       ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']) }
       : undefined;
-  const expected = process.env.MLX_LOCAL_LAUNCHER_TOKEN;
+  const dataDir = values['data-dir'] ?? process.env.MLX_DATA_DIR ?? '.data';
+  const token = launcherToken(process.env.MLX_LOCAL_LAUNCHER_TOKEN, dataDir);
 
   // Its token (and any other secret in its settings) never reaches a log line.
   setOutputFilter(createRedactor(() => settingSecrets(process.env)));
   const log = createLogger({ fields: { component: 'local-launcher' } });
   const launcher = await startLocalLauncher({
     port,
-    dataDir: values['data-dir'] ?? process.env.MLX_DATA_DIR ?? '.data',
+    dataDir,
     chromiumPath: values.chromium ?? process.env.MLX_CHROMIUM_PATH ?? '/usr/bin/chromium',
     log,
     faults: values.faults ?? false,
     tls,
-    ...(expected && { acceptsToken: (token: string) => sameSecret(token, expected) }),
+    token: token.value,
   });
   console.log(launcher.url);
+  if (token.file) console.error(`no MLX_LOCAL_LAUNCHER_TOKEN: the launcher's token is in ${token.file}`);
 
   const shutdown = (signal: NodeJS.Signals): void => {
     log.info('shutting down', { signal });
@@ -92,6 +99,23 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+/** The token every call must carry: the setting's, or a fresh one kept in a file only this user reads. */
+function launcherToken(given: string | undefined, dataDir: string): { value: string; file?: string } {
+  if (given) {
+    if (given.length < 16) {
+      console.error('MLX_LOCAL_LAUNCHER_TOKEN must be at least 16 characters');
+      process.exit(2);
+    }
+    return { value: given };
+  }
+  const value = randomBytes(32).toString('hex');
+  const file = resolve(dataDir, 'launcher-token');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { value, file };
 }
 
 main().catch((err: unknown) => {

@@ -16,6 +16,7 @@ import { processesWith, waitUntil } from '../helpers/processes';
 let dir: string;
 let agent: ChildProcess | undefined;
 let agentUrl: string;
+let auth: Record<string, string>;
 let h: Harness;
 
 before(async () => {
@@ -23,7 +24,10 @@ before(async () => {
   const started = await startAgentProcess(dir, ['--faults']);
   agent = started.child;
   agentUrl = started.url;
-  h = await startHarness({ launcherClient: () => createLauncherClient({ baseUrl: agentUrl }) });
+  auth = { authorization: `Bearer ${started.token}` };
+  h = await startHarness({
+    launcherClient: () => createLauncherClient({ baseUrl: agentUrl, token: started.token }),
+  });
 });
 after(async () => {
   agent?.kill('SIGCONT');
@@ -36,14 +40,16 @@ after(async () => {
 const browsersOf = (profileId: string) =>
   processesWith(`--user-data-dir=${join(dir, 'profiles', profileId)}`);
 const armedFaults = async () =>
-  Object.keys(((await (await fetch(`${agentUrl}/_faults`)).json()) as { data: object }).data);
+  Object.keys(
+    ((await (await fetch(`${agentUrl}/_faults`, { headers: auth })).json()) as { data: object }).data,
+  );
 
 test('the MLX agent hangs during a start: the step times out and is retried, the job completes, no late start leaves a browser', async () => {
   const profile = 'agent-hangs';
   // The agent takes the start and holds it a moment, long enough to freeze it in the middle.
   const armed = await fetch(`${agentUrl}/_faults/p/${profile}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify({ error: 'DELAY', on: 'start', delay_ms: 1_000 }),
   });
   assert.equal(armed.status, 200, await armed.text());

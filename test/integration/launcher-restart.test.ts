@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,21 @@ import { createLauncherClient } from '../../src/mlx';
 import { processesWith, waitUntil } from '../helpers/processes';
 
 const ROOT = join(__dirname, '..', '..');
+
+/** The standalone launcher (src/launcher/standalone.ts) as a user runs it: its URL and its stderr so far. */
+async function spawnStandalone(dir: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'launcher', 'standalone.ts')], {
+    env: { ...process.env, MLX_DATA_DIR: dir, MLX_LOG_LEVEL: 'warn', MLX_LOCAL_LAUNCHER_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', () => reject(new Error('the launcher exited')));
+  });
+  return { child, url, stderr: () => stderr };
+}
 let dataDir: string | undefined;
 after(async () => {
   if (!dataDir) return;
@@ -18,21 +33,30 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-test('a launcher restarted after a SIGKILL finds the browsers the dead one left, and stops them', async () => {
+test('the standalone launcher answers only its own token (a file it made); restarted after a SIGKILL it finds the browsers the dead one left, and stops them', async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'mlx-launcher-restart-'));
   const userDataDir = join(dataDir, 'profiles', 'left-open');
   const browsers = () => processesWith(`--user-data-dir=${userDataDir}`);
 
   // The launcher CLI as its own process, killed without a chance to stop its browser.
-  const dead = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'launcher', 'standalone.ts')], {
-    env: { ...process.env, MLX_DATA_DIR: dataDir, MLX_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'ignore'],
+  // Started without MLX_LOCAL_LAUNCHER_TOKEN: it makes a token of its own and says where it is.
+  const { child: dead, url, stderr } = await spawnStandalone(dataDir);
+  const tokenFile = join(dataDir, 'launcher-token');
+  await waitUntil(() => stderr().includes(tokenFile), 10_000, 'the launcher to name its token file');
+  assert.equal(statSync(tokenFile).mode & 0o777, 0o600, 'the token file is for its user only');
+  const token = readFileSync(tokenFile, 'utf8').trim();
+  // A web page's plain GET (no token, a foreign Origin) stops nothing; a preflight is not granted.
+  const plain = await fetch(`${url}/api/v1/profile/stop_all?type=all`, {
+    headers: { origin: 'http://evil.example' },
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    dead.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    dead.once('exit', () => reject(new Error('the launcher exited')));
+  assert.equal(plain.status, 401);
+  const preflight = await fetch(`${url}/api/v1/profile/stop_all`, {
+    method: 'OPTIONS',
+    headers: { origin: 'http://evil.example', 'access-control-request-headers': 'authorization' },
   });
-  await createLauncherClient({ baseUrl: url, timeoutMs: 20_000 }).startProfile({
+  assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+  assert.notEqual(preflight.status, 204);
+  await createLauncherClient({ baseUrl: url, token, timeoutMs: 20_000 }).startProfile({
     folderId: 'f',
     profileId: 'left-open',
     headless: true,

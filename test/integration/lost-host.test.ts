@@ -43,17 +43,17 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startAgent(dataDir: string): Promise<string> {
+async function startAgent(dataDir: string): Promise<{ url: string; token: string }> {
   const started = await startAgentProcess(dataDir);
   agent = started.child;
-  return started.url;
+  return started;
 }
 
 const hostLostAfter = { schedule_to_start_ms: 3_000 };
 
 test("a lost host's browser is stopped by its own reaper once the job moved on, with the agent running all along", async () => {
   const agentDir = join(dir, 'agent-a');
-  const agentUrl = await startAgent(agentDir);
+  const { url: agentUrl, token: agentToken } = await startAgent(agentDir);
   link = await startTcpProxy(h.server.address);
   hostA = await startWorkerProcess(
     {
@@ -65,6 +65,7 @@ test("a lost host's browser is stopped by its own reaper once the job moved on, 
       MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
       MLX_DATA_DIR: join(dir, 'host-a'),
       MLX_LAUNCHER_URL: agentUrl,
+      MLX_TOKEN: agentToken,
       MLX_REDIS_URL: redis.url,
       MLX_REDIS_PREFIX: redis.prefix,
       MLX_LEASE_TTL_MS: '10000',
