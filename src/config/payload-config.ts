@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { isPublishedExample } from './published-examples';
 import { ConfigError } from '../contract';
 import { KEY_BYTES, KEY_ID_PATTERN, type PayloadSettings } from '../payload-codec';
 import { decimalInt, optionalString, type sharedSchema } from './env';
@@ -45,6 +46,11 @@ export function parsePayloadKeys(text: string, source: string): PayloadSettings[
       // Never quote the value: it is the key.
       throw new ConfigError(
         `bad setting ${source}: key "${id}" must be ${KEY_BYTES} bytes in base64 (openssl rand -base64 32)`,
+      );
+    }
+    if (isPublishedExample(value)) {
+      throw new ConfigError(
+        `bad setting ${source}: key "${id}" is the example the repository shipped; generate your own (openssl rand -base64 32)`,
       );
     }
     return { id, key };

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../contract';
 import type { EgressPolicy } from '../webhooks';
+import { isPublishedExample } from './published-examples';
 import { egressPolicy, egressSchema } from './egress-config';
 import { bool, optionalString } from './env';
 
@@ -33,6 +34,11 @@ const ClientSecretsSchema = z.record(z.string().min(1), secretList);
 function checkSecrets(list: string[], setting: string): string[] {
   if (list.length > 2)
     throw new ConfigError(`bad setting ${setting}: at most two secrets (new, old) at once`);
+  if (list.some(isPublishedExample)) {
+    throw new ConfigError(
+      `bad setting ${setting}: that is the example secret the repository shipped; set your own (openssl rand -hex 24)`,
+    );
+  }
   if (list.some((s) => s.length < MIN_SECRET)) {
     throw new ConfigError(`bad setting ${setting}: every secret must be at least ${MIN_SECRET} characters`);
   }

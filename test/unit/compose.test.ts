@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
@@ -14,11 +16,24 @@ import { jaegerPath } from '../../src/dev/jaeger';
 // and Grafana cannot run here; their metric names are checked against a real scrape in
 // test/integration/metrics.test.ts.
 const root = join(__dirname, '..', '..');
-const compose = (...args: string[]) =>
-  execFileSync('docker-compose', ['-f', join(root, 'docker-compose.yml'), ...args], {
+/** What an operator must provide: compose ships none of it. */
+const keysFile = join(mkdtempSync(join(tmpdir(), 'mlx-compose-')), 'payload-keys');
+writeFileSync(keysFile, `2026-12=${randomBytes(32).toString('base64')}\n`);
+const OPERATOR_ENV = {
+  MLX_WEBHOOK_SECRET: 'operator-webhook-secret-0123456789',
+  MLX_REDIS_PASSWORD: 'operator-redis-password-42',
+  MLX_PAYLOAD_KEYS_HOST_FILE: keysFile,
+  GRAFANA_ADMIN_PASSWORD: 'operator-grafana-password',
+};
+const composeWith = (env: NodeJS.ProcessEnv, files: string[], ...args: string[]) =>
+  execFileSync('docker-compose', [...files.flatMap((f) => ['-f', join(root, f)]), ...args], {
     cwd: root,
     encoding: 'utf8',
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+const compose = (...args: string[]) =>
+  composeWith({ ...process.env, ...OPERATOR_ENV }, ['docker-compose.yml'], ...args);
 
 interface Service {
   image?: string;
@@ -39,6 +54,18 @@ const secretFile = (name: string): string => {
   assert.ok(file, `compose declares the secret ${name}`);
   return file;
 };
+/** The file with the opt-in that publishes the services without authentication. */
+let publishedText: string | undefined;
+const published = (): Record<string, Service> =>
+  (
+    parse(
+      (publishedText ??= composeWith(
+        { ...process.env, ...OPERATOR_ENV },
+        ['docker-compose.yml', 'deploy/compose.publish.yml'],
+        'config',
+      )),
+    ) as { services: Record<string, Service> }
+  ).services;
 const readYaml = (path: string) => parse(readFileSync(join(root, path), 'utf8')) as Record<string, unknown>;
 
 test('docker-compose.yml is valid and has the production shape, every image pinned', () => {
@@ -83,7 +110,12 @@ test('every variable set on the workers is one the worker reads, and the worker 
     const config = loadWorkerConfig(env);
     assert.equal(config.temporal.connection.address, 'temporal:7233');
     assert.equal(config.workerId, name);
-    assert.equal(config.redis?.url, 'redis://redis:6379', 'the fleet shares its leases in Redis');
+    assert.equal(
+      config.redis?.url,
+      `redis://:${OPERATOR_ENV.MLX_REDIS_PASSWORD}@redis:6379`,
+      'the fleet shares its leases in Redis, with its password',
+    );
+    assert.ok(config.settingSecrets.includes(OPERATOR_ENV.MLX_REDIS_PASSWORD), 'and redacts the password');
     assert.equal(config.launcherUrl, undefined, 'an empty MLX_LAUNCHER_URL selects the embedded launcher');
     assert.deepEqual(config.metrics, { host: '0.0.0.0', port: 9464 });
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4317', 'spans go to the Collector');
@@ -149,8 +181,8 @@ test('the Collector derives the span metrics as the tests do, passes the spans o
   const service = rendered()['otel-collector']!;
   assert.ok(service.volumes?.some((v) => v.endsWith(':/etc/otelcol/config.yaml:ro')));
   assert.ok(
-    service.ports?.some((p) => String(p).startsWith('127.0.0.1:4317:4317')),
-    'the CLI on the host sends its spans here too',
+    published()['otel-collector']?.ports?.some((p) => String(p).startsWith('127.0.0.1:4317:4317')),
+    'the CLI on the host sends its spans here too (with the opt-in)',
   );
 });
 
@@ -271,4 +303,46 @@ test('the compose Temporal runs with the dispatch settings the dev server gets',
   const file = readYaml('deploy/temporal/dynamicconfig.yaml') as Record<string, { value: unknown }[]>;
   const values = Object.fromEntries(Object.entries(file).map(([key, [first]]) => [key, first?.value]));
   assert.deepEqual(values, DISPATCH_SETTINGS);
+});
+
+test('compose ships no secret and publishes nothing without a password unless the operator opts in', () => {
+  // Each secret missing: compose refuses to start, naming it.
+  for (const name of Object.keys(OPERATOR_ENV)) {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...OPERATOR_ENV };
+    delete env[name];
+    assert.throws(
+      () => composeWith(env, ['docker-compose.yml'], 'config', '-q'),
+      (err: { stderr?: string }) => String(err.stderr).includes(name),
+      `without ${name}`,
+    );
+  }
+  // The examples the repository once shipped are refused by the worker.
+  const worker = (change: Record<string, string>) => () =>
+    loadWorkerConfig({ MLX_WEBHOOK_SECRET: OPERATOR_ENV.MLX_WEBHOOK_SECRET, ...change });
+  assert.throws(worker({ MLX_WEBHOOK_SECRET: 'compose-example-webhook-secret-change-me' }), /example/);
+  assert.throws(
+    worker({ MLX_PAYLOAD_KEYS: 'compose-example-1=tnnReXknhgIYPxBHPVsl2SinImN/Ls9rtqIQ4Ql2JVw=' }),
+    /example/,
+  );
+  assert.doesNotMatch(readFileSync(join(root, 'deploy/payload-keys.example'), 'utf8'), /^[^#\s]+=/m);
+
+  const services = rendered();
+  assert.equal(services.grafana?.environment?.GF_AUTH_ANONYMOUS_ENABLED, 'false');
+  assert.equal(services.grafana?.environment?.GF_AUTH_ANONYMOUS_ORG_ROLE, undefined);
+  assert.ok(services.redis?.command?.includes('--requirepass'));
+  assert.ok(services.redis?.command?.includes(OPERATOR_ENV.MLX_REDIS_PASSWORD));
+  const publishing = Object.entries(services)
+    .filter(([, service]) => (service.ports ?? []).length > 0)
+    .map(([name]) => name)
+    .sort();
+  assert.deepEqual(publishing, ['grafana', 'redis'], 'only what asks for a password');
+  // The opt-in publishes the rest, on loopback only.
+  const opted = published();
+  for (const name of ['temporal', 'temporal-ui', 'tempo', 'otel-collector', 'prometheus', 'alertmanager']) {
+    assert.ok((opted[name]?.ports ?? []).length > 0, `${name} published with the opt-in`);
+    for (const port of opted[name]?.ports ?? []) {
+      const text = typeof port === 'string' ? port : JSON.stringify(port);
+      assert.match(text, /127\.0\.0\.1/, `${name} on loopback`);
+    }
+  }
 });
