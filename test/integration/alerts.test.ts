@@ -91,7 +91,7 @@ before(async () => {
         MLX_TASK_QUEUE: 'alerts-test',
         MLX_WORKER_ID: 'alerts-worker',
         MLX_WEBHOOK_UNSIGNED: 'true',
-        MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+        MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
         MLX_WEBHOOK_TIMEOUT_MS: '300',
         MLX_DATA_DIR: dir,
         MLX_METRICS_ADDRESS: '127.0.0.1:0',
@@ -134,6 +134,8 @@ const timedOutJob = once(async () => {
       taskQueue: 'alerts-test',
       policy: { policies: fastPolicies(), bounds: DEFAULT_POLICY_BOUNDS },
       tasks: createTaskRegistry([...builtinTasks, ...testTasks]),
+      // The hanging receiver listens on loopback over http, as the worker's allowlist says.
+      egress: { allowHosts: [{ host: '127.0.0.1', port: '*' }], allowHostsByClient: new Map() },
       deadLetterRetentionMs: 600_000,
     },
   );
