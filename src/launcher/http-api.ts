@@ -14,7 +14,8 @@ import { error, idParam, ok, type Reply } from './reply';
 export interface LocalLauncherOptions {
   chromiumPath?: string;
   /**
-   * Profiles keep their user-data dir under `<dataDir>/profiles/<profileId>`, so cookies outlive a job;
+   * Profiles keep their user-data dir under `<dataDir>/profiles/<profileId>`, so cookies outlive a job,
+   * and the folder their first start named under `<dataDir>/profile-folders/` (a start naming another is refused);
    * `<dataDir>/running/` remembers the browsers running, so a restarted launcher finds (and can stop)
    * those an earlier, killed launcher left behind.
    */
@@ -69,7 +70,12 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
     }
     const result = await profiles.start(profileId, folderId, headless);
     if (!result.started) {
-      const status = { PROFILE_ALREADY_RUNNING: 400, LAUNCHER_CLOSING: 503, BROWSER_START_FAILED: 500 };
+      const status = {
+        PROFILE_ALREADY_RUNNING: 400,
+        PROFILE_NOT_IN_FOLDER: 404,
+        LAUNCHER_CLOSING: 503,
+        BROWSER_START_FAILED: 500,
+      };
       return error(status[result.reason], result.reason, result.message);
     }
     const data: z.input<typeof startProfileDataSchema> = {

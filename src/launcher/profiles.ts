@@ -3,7 +3,7 @@
  * stopping. A stop waits for a start in progress; a start waits for a stop in progress. Browsers an
  * earlier, killed launcher left running on the same data dir are adopted at creation.
  */
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { profileStateSchema } from '../mlx';
@@ -26,7 +26,8 @@ export type StartResult =
   | { started: true; port: number; coreVersion?: number }
   | {
       started: false;
-      reason: 'PROFILE_ALREADY_RUNNING' | 'LAUNCHER_CLOSING' | 'BROWSER_START_FAILED';
+      reason:
+        'PROFILE_ALREADY_RUNNING' | 'PROFILE_NOT_IN_FOLDER' | 'LAUNCHER_CLOSING' | 'BROWSER_START_FAILED';
       message: string;
     };
 
@@ -61,13 +62,17 @@ const STATUS_OF_PHASE = {
 
 export interface ProfilesOptions {
   chromiumPath: string;
-  /** Profiles keep their user-data dir under `<dataDir>/profiles/<id>`; `<dataDir>/running/` remembers browsers. */
+  /**
+   * Profiles keep their user-data dir under `<dataDir>/profiles/<id>` and the folder they belong to in
+   * `<dataDir>/profile-folders/<id>`; `<dataDir>/running/` remembers browsers.
+   */
   dataDir: string;
   log: Logger;
 }
 
 export async function createProfiles({ chromiumPath, dataDir, log }: ProfilesOptions): Promise<Profiles> {
   const profilesDir = join(resolve(dataDir), 'profiles');
+  const folders = profileFolders(join(resolve(dataDir), 'profile-folders'));
   const entries = new Map<string, Entry>();
   const records = runningRecords(resolve(dataDir));
   let closing = false;
@@ -141,6 +146,26 @@ export async function createProfiles({ chromiumPath, dataDir, log }: ProfilesOpt
       () => true,
       () => false,
     );
+    // A profile belongs to one folder, as in MLX: its first start binds it, and a start naming another
+    // folder is refused, so naming one's own folder never opens another client's profile (its cookies).
+    const bound = await folders.bind(profileId, folderId);
+    if (bound.folderId !== folderId) {
+      log.warn('start refused: the profile is in another folder', {
+        profile_id: profileId,
+        folder_id: folderId,
+      });
+      return {
+        started: false,
+        reason: 'PROFILE_NOT_IN_FOLDER',
+        message: `profile ${profileId} is not in folder ${folderId}`,
+      };
+    }
+    if (bound.created && existed) {
+      log.warn('bound a profile directory that had no folder to the folder of its first start', {
+        profile_id: profileId,
+        folder_id: folderId,
+      });
+    }
     let browser: ChromiumProcess;
     try {
       browser = await launchChromium({
@@ -151,7 +176,10 @@ export async function createProfiles({ chromiumPath, dataDir, log }: ProfilesOpt
       });
     } catch (err) {
       // A profile that never ran leaves nothing behind; one that did keeps its cookies.
-      if (!existed) await rm(userDataDir, { recursive: true, force: true }).catch(() => undefined);
+      if (!existed) {
+        await rm(userDataDir, { recursive: true, force: true }).catch(() => undefined);
+        if (bound.created) await folders.unbind(profileId);
+      }
       log.error('browser start failed', { profile_id: profileId, err });
       const message = err instanceof Error ? err.message : String(err);
       return { started: false, reason: 'BROWSER_START_FAILED', message };
@@ -242,4 +270,28 @@ export async function createProfiles({ chromiumPath, dataDir, log }: ProfilesOpt
 function coreVersion(browser: ChromiumProcess): number | undefined {
   const major = /\/(\d+)\./.exec(browser.browserVersion)?.[1];
   return major === undefined ? undefined : Number(major);
+}
+
+/**
+ * Which folder each profile belongs to: one small file per profile holding its folder id, created with
+ * O_EXCL, so two starts racing to bind a profile agree on one folder.
+ */
+function profileFolders(dir: string) {
+  const file = (profileId: string) => join(dir, profileId);
+  return {
+    /** The profile's folder: the one it was bound to, or `folderId` now (created: true). */
+    async bind(profileId: string, folderId: string): Promise<{ folderId: string; created: boolean }> {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      try {
+        await writeFile(file(profileId), folderId, { flag: 'wx', mode: 0o600 });
+        return { folderId, created: true };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        return { folderId: (await readFile(file(profileId), 'utf8')).trim(), created: false };
+      }
+    },
+    async unbind(profileId: string): Promise<void> {
+      await rm(file(profileId), { force: true }).catch(() => undefined);
+    },
+  };
 }

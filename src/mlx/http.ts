@@ -55,6 +55,8 @@ export interface MlxHttpOptions {
 const ERROR_CODE_TYPES: ReadonlyMap<string, ErrorType> = new Map([
   ['PROFILE_ALREADY_RUNNING', 'MlxProfileAlreadyRunning'],
   ['LOCK_PROFILE_ERROR', 'MlxProfileLocked'],
+  // The local launcher's answer to a start naming a folder the profile is not in (a tenant boundary).
+  ['PROFILE_NOT_IN_FOLDER', 'ProfileNotAllowed'],
   ['CORE_DOWNLOADING_STARTED', 'MlxCoreDownloading'],
   ['GET_PROXY_CONNECTION_IP_ERROR', 'MlxProxyFailed'],
 ]);

@@ -40,7 +40,14 @@ export function profileProblem(
   owners: ProfileOwners,
   job: { profile_id: string; folder_id: string; client_id: string },
 ): string | undefined {
-  const owner = own(owners.profiles, job.profile_id) ?? own(owners.folders, job.folder_id);
+  const byProfile = own(owners.profiles, job.profile_id);
+  const byFolder = own(owners.folders, job.folder_id);
+  // A listed profile named under another client's folder is refused whoever asks: which folder a job
+  // names must never be what lets it open a profile.
+  const owner =
+    byProfile !== undefined && byFolder !== undefined && byFolder !== byProfile
+      ? null
+      : (byProfile ?? byFolder);
   if (owner === job.client_id) return undefined;
   // Never say whose it is: that would tell one client about another's profiles.
   return owner === undefined

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { getJob, jobFailureOf, startJob, waitForJob, type StartJobOptions } from '../../src/client-library';
 import { errorTypeOf } from '../../src/contract';
 import { startSellerCentre, type SellerCentre } from '../../src/demo/seller-centre';
+import { createLauncherClient } from '../../src/mlx';
 import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
 import { loopbackCredential, TEST_CLIENT } from '../helpers/credentials';
 import { WEBHOOK_SECRET, type Harness } from '../helpers/harness';
@@ -115,6 +116,26 @@ test("a job for one client can use neither another client's profile nor its cred
   assert.equal(away.failure.type, 'CredentialNotAllowed');
   assert.equal(away.failure.step, 'executeTask');
   assert.match(away.failure.message, new RegExp(`navigated to ${new URL(elsewhere.url).origin}`));
+});
+
+test("naming one's own folder never opens another client's profile", async () => {
+  // Client 42's profile, started once in its folder: its directory now holds 42's session.
+  const launcher = createLauncherClient({ baseUrl: h.launcher.url, timeoutMs: 20_000 });
+  await launcher.startProfile({ folderId: 'folder-test', profileId: 'profile-tenant-42', headless: true });
+  await launcher.stopProfile('profile-tenant-42');
+
+  // Client 43 names its own folder and 42's profile: every owner check passes (folder-43 is 43's), so
+  // the launcher is what must refuse, as MLX does for a profile outside the folder named.
+  const across = await failedJob('tenant-across-folders', {
+    client_id: 'client-43',
+    folder_id: 'folder-43',
+    profile_id: 'profile-tenant-42',
+    task: syncInput('shop-43'),
+  });
+  assert.equal(across.failure.type, 'ProfileNotAllowed');
+  assert.equal(across.failure.step, 'startProfile');
+  assert.match(across.failure.message, /profile profile-tenant-42 is not in folder folder-43/);
+  assert.equal(h.launcher.runningProfiles().length, 0, 'no browser opened the profile');
 });
 
 test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, webhook bodies', async (t) => {

@@ -171,6 +171,11 @@ void describe('profile owners', () => {
     assert.match(other.message, /^profile_id: profile p-1 is not one of client 43's profiles$/);
     const nobody = failureOf(() => checkProfileOwner(owners, job('p-2', 'f', '42')));
     assert.match(nobody.message, /is assigned to no client/);
+    // 42's own profile named under 43's folder: neither client may, so the folder never decides.
+    for (const client of ['42', '43']) {
+      const across = failureOf(() => checkProfileOwner(owners, job('p-1', 'folder-43', client)));
+      assert.match(across.message, new RegExp(`profile p-1 is not one of client ${client}'s profiles`));
+    }
   });
 
   void it('a bad map names the field', () => {
