@@ -5,7 +5,7 @@ import type { Logger } from '../telemetry';
 import type { LauncherClient } from '../mlx';
 import type { KeptConnections } from '../cdp';
 import type { TaskLimits, TaskRegistry } from '../tasks';
-import type { StartRetryRules } from '../policies';
+import type { PolicyConfig, StartRetryRules } from '../policies';
 import type { EgressPolicy } from '../webhooks';
 
 /** What the activities need from the worker that hosts them; injected so tests can swap any part. */
@@ -34,6 +34,8 @@ export interface ActivityDeps {
   tasks: TaskRegistry;
   /** The task credentials, each bound to its origins and clients. */
   secrets: CredentialStore;
+  /** The step policies and bounds a run's input is checked against (as clients do); defaults when unset. */
+  policy?: PolicyConfig;
   /** Which client owns which profile; unset: profiles are not bound to clients. */
   profileOwners?: ProfileOwners;
   /** Caps on one task run's pages, rows and export bytes. */
@@ -45,6 +47,8 @@ export interface ActivityDeps {
   webhookEgress?: EgressPolicy;
   /** Where failed tasks leave their screenshots. */
   artifactsDir: string;
+  /** How long screenshots are kept (MLX_ARTIFACTS_RETENTION_MS); 7 days when unset. */
+  artifactsRetentionMs?: number;
   log: Logger;
   /** Per-type retry rules of startProfile (core download wait, proxy attempts); defaults when unset. */
   startRetry?: StartRetryRules;

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { redactUrl } from '../secrets';
@@ -12,20 +12,57 @@ export interface Evidence {
 
 const CAPTURE_TIMEOUT_MS = 5_000;
 
+/** How long failure screenshots are kept when MLX_ARTIFACTS_RETENTION_MS is not set. */
+export const DEFAULT_ARTIFACTS_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
 /**
  * What the page looked like when the task failed: a screenshot in `dir` named after the job and attempt,
  * the page URL (without its query string) and title. Best effort: a dead page yields what it can.
+ * Screenshots show buyers' data: only the worker's user can read them (0600 in a 0700 directory).
  */
 export async function captureEvidence(page: Page, dir: string, name: string): Promise<Evidence> {
   // Both come from the page: redacted, then cut and stripped of control characters (no terminal escape).
   const url = redactedPrintable(redactUrl(page.url()), 2_000);
   const title = redactedPrintable(await page.title().catch(() => ''), 300);
   try {
-    await mkdir(dir, { recursive: true });
-    const screenshot = join(dir, `${name}.png`);
-    await page.screenshot({ path: screenshot, fullPage: true, timeout: CAPTURE_TIMEOUT_MS });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+    const screenshot = join(dir, `${fileNamePart(name)}.png`);
+    const png = await page.screenshot({ fullPage: true, timeout: CAPTURE_TIMEOUT_MS });
+    await rm(screenshot, { force: true });
+    await writeFile(screenshot, png, { mode: 0o600, flag: 'wx' });
     return { screenshot, url, title };
   } catch {
     return { url, title };
   }
+}
+
+/**
+ * `name` as one file name in its directory, whatever it holds: anything but letters, digits and
+ * `. _ : -` becomes `_`, and it never starts with a dot. Ids are checked before they get here; this
+ * holds without that check (a `job_id` of `../../x` names `_._.._x`).
+ */
+export function fileNamePart(name: string): string {
+  return (
+    name
+      .replace(/[^A-Za-z0-9._:-]/g, '_')
+      .replace(/^\./, '_')
+      .slice(0, 240) || '_'
+  );
+}
+
+/** Removes screenshots in `dir` older than `retentionMs`; returns how many. A missing dir is empty. */
+export async function pruneScreenshots(dir: string, retentionMs: number, now = Date.now()): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    if (!name.endsWith('.png')) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile() && now - info.mtimeMs > retentionMs) {
+      await rm(path, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
 }

@@ -1,6 +1,7 @@
 import { failure, type JobRef, type TurnRun } from '../contract';
 import { CAPACITY_RETRY_DELAY_MS } from '../policies';
 import type { ActivityDeps } from './deps';
+import { checkRunInput, type CheckedRunInput } from './input-check';
 import { stepSpan } from '../telemetry';
 import { currentRun } from './run-of';
 
@@ -17,8 +18,10 @@ export type GiveBackTurn = (input: { profile_id: string; run: TurnRun }) => Prom
 
 export function leaseActivities(deps: ActivityDeps, giveBackTurn?: GiveBackTurn) {
   return {
-    acquireLease({ job }: { job: JobRef }): Promise<LeaseGrant> {
+    /** `input`: the run's input, checked first (absent in runs recorded before the worker checked it). */
+    acquireLease({ job, input }: { job: JobRef; input?: CheckedRunInput }): Promise<LeaseGrant> {
       return stepSpan('mlx.lease.acquire', job, deps.workerId, async (span) => {
+        if (input) checkRunInput(deps, input);
         // Slots a job no longer needs (its run closed, its lease gone) are given back by the reaper.
         const slot = deps.slots.take({ job_id: job.job_id, profile_id: job.profile_id, ...currentRun() });
         if (slot === 'full' || slot === 'draining') {

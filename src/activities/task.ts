@@ -6,7 +6,7 @@ import { filterOutput, inSpan, stepSpan } from '../telemetry';
 import { DEFAULT_TASK_LIMITS, type TaskContext } from '../tasks';
 import type { ActivityDeps } from './deps';
 import { checkJobAccess } from './access';
-import { captureEvidence, type Evidence } from './evidence';
+import { captureEvidence, DEFAULT_ARTIFACTS_RETENTION_MS, pruneScreenshots, type Evidence } from './evidence';
 import { guardNavigation } from './navigation-guard';
 import { confirmLease, keepLease } from './lease-keeper';
 import { taskFailure } from './task-failure';
@@ -125,6 +125,13 @@ export function taskActivities(deps: ActivityDeps) {
               page,
               deps.artifactsDir,
               `${spec.job_id}-attempt${attempt}`,
+            );
+            // Each new screenshot clears those past their retention (the worker also does so hourly).
+            await pruneScreenshots(
+              deps.artifactsDir,
+              deps.artifactsRetentionMs ?? DEFAULT_ARTIFACTS_RETENTION_MS,
+            ).catch((pruneError: unknown) =>
+              log.warn('could not prune old screenshots', { err: pruneError }),
             );
             span.setAttributes({
               'mlx.artifact.screenshot': evidence.screenshot ?? '',

@@ -49,23 +49,42 @@ export type SpecCheck = { spec: JobSpec; problems?: undefined } | { spec?: undef
  * is checked whole before anything is submitted.
  */
 export function checkSpec(value: unknown, checks: SpecChecks = {}): SpecCheck {
-  let spec: JobSpec;
+  const parsed = parsedSpec(value);
+  if (!parsed.spec) return parsed;
+  const { spec } = parsed;
+  const owner = checks.profileOwners && profileProblem(checks.profileOwners, spec);
+  const problems = [
+    ...callbackProblems(spec, checks.egress ?? STRICT_EGRESS),
+    ...(owner ? [owner] : []),
+    ...policyProblems(spec, checks.policy),
+    ...taskProblems(spec, checks.tasks),
+  ];
+  return problems.length ? { problems } : { spec };
+}
+
+/**
+ * The part of checkSpec that needs no registry of tasks, owners or hosts: the JobSpec schema with its
+ * limits, and the job's own policies within the bounds. Workers check a run's input with it too.
+ */
+export function checkSpecShape(value: unknown, policy?: PolicyConfig): SpecCheck {
+  const parsed = parsedSpec(value);
+  if (!parsed.spec) return parsed;
+  const problems = policyProblems(parsed.spec, policy);
+  return problems.length ? { problems } : parsed;
+}
+
+function parsedSpec(value: unknown): SpecCheck {
   try {
-    spec = parseJobSpec(value);
+    return { spec: parseJobSpec(value) };
   } catch (err) {
     const details = err instanceof ApplicationFailure ? (err.details?.[0] as { problems?: string[] }) : {};
     if (!details?.problems) throw err;
     return { problems: details.problems };
   }
-  const { policies, bounds } = checks.policy ?? defaultPolicy();
-  const owner = checks.profileOwners && profileProblem(checks.profileOwners, spec);
-  const problems = [
-    ...callbackProblems(spec, checks.egress ?? STRICT_EGRESS),
-    ...(owner ? [owner] : []),
-    ...boundProblems(spec.policies, bounds, policies),
-    ...taskProblems(spec, checks.tasks),
-  ];
-  return problems.length ? { problems } : { spec };
+}
+
+function policyProblems(spec: JobSpec, policy: PolicyConfig = defaultPolicy()): string[] {
+  return boundProblems(spec.policies, policy.bounds, policy.policies);
 }
 
 /** checkSpec, throwing JobSpecInvalid (every problem in the message and in its details) instead. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../contract';
+import { ConfigError, ownValue } from '../contract';
 import type { EgressPolicy } from '../webhooks';
 import { isPublishedExample } from './published-examples';
 import { egressPolicy, egressSchema } from './egress-config';
@@ -102,5 +102,5 @@ export function webhookSettings(e: z.output<typeof webhookSchema>): WebhookSetti
 
 /** The secrets one client's deliveries are signed with: its own, else the fleet default. */
 export function secretsForClient(settings: WebhookSettings): (clientId: string) => readonly string[] {
-  return (clientId) => settings.byClient[clientId] ?? settings.defaultSecrets;
+  return (clientId) => ownValue(settings.byClient, clientId) ?? settings.defaultSecrets;
 }

@@ -3,12 +3,18 @@
  * browser, the lease store, task secrets and webhook delivery. A bad setting stops start-up with one line
  * naming the variable and the reason (ConfigError).
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../contract';
 import type { MlxSignIn } from '../mlx';
-import { DEFAULT_START_RETRY_RULES, type StartRetryRules } from '../policies';
+import {
+  DEFAULT_START_RETRY_RULES,
+  loadPolicyConfig,
+  type PolicyConfig,
+  type StartRetryRules,
+} from '../policies';
 import type { ProfileOwners } from '../secrets';
 import { DEFAULT_TASK_LIMITS, TASKS_MODULE_SETTING, type TaskLimits } from '../tasks';
 import {
@@ -69,6 +75,7 @@ const WorkerEnvSchema = sharedSchema.extend({
   MLX_TASK_MAX_EXPORT_BYTES: decimalInt(1_024, 1_073_741_824).default(DEFAULT_TASK_LIMITS.exportBytes),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MLX_ARTIFACTS_DIR: optionalString,
+  MLX_ARTIFACTS_RETENTION_MS: decimalInt(60_000, 365 * 24 * 3600 * 1000).default(7 * 24 * 3600 * 1000),
   MLX_METRICS_ADDRESS: z
     .string()
     .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
@@ -83,6 +90,8 @@ const WorkerEnvSchema = sharedSchema.extend({
 export function isWorkerSetting(name: string): boolean {
   return (
     name in WorkerEnvSchema.shape ||
+    name === 'MLX_POLICIES_FILE' ||
+    name.startsWith('MLX_POLICY_') ||
     TEMPORAL_SETTINGS.includes(name) ||
     name.startsWith('TEMPORAL_GRPC_META_') ||
     OTEL_SETTINGS.includes(name) ||
@@ -132,8 +141,11 @@ export interface WorkerConfig {
   /** Signing secrets (fleet default, per client), whether unsigned is allowed, the egress allowlist. */
   webhook: WebhookSettings;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** Screenshots of failed tasks. */
+  /** Screenshots of failed tasks, and how long they are kept. */
   artifactsDir: string;
+  artifactsRetentionMs: number;
+  /** The step policies and bounds clients resolve at submit: a run's input is checked against them. */
+  policy: PolicyConfig;
   /** Encryption keys and the claim-check store (shared with clients). */
   payload: PayloadSettings;
   /** How often this worker removes blobs of runs Temporal no longer has. */
@@ -176,6 +188,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     webhook: webhookSettings(e),
     logLevel: e.MLX_LOG_LEVEL,
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
+    artifactsRetentionMs: e.MLX_ARTIFACTS_RETENTION_MS,
+    policy: loadPolicyConfig(set, (path) => readFileSync(path, 'utf8')),
     payload: payloadSettings(e),
     claimCheckSweepMs: e.MLX_CLAIM_CHECK_SWEEP_MS,
     metrics: hostPort(e.MLX_METRICS_ADDRESS),

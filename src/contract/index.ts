@@ -8,6 +8,7 @@ export * from './io-reason';
 export * from './job-spec';
 export * from './metrics-sinks';
 export * from './outcome';
+export * from './own';
 export * from './policy-schemas';
 export * from './profile-queue';
 export * from './progress';

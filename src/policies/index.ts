@@ -17,6 +17,7 @@
  */
 export * from './activity-options';
 export * from './fleet';
+export * from './input-ceilings';
 export * from './overrides';
 export * from './retry-after';
 export * from './start-retry';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { failure } from '../contract';
+import { failure, ownValue } from '../contract';
 
 /**
  * Which client owns which MLX profile. A profile keeps its logged-in sessions between jobs, so a job
@@ -40,8 +40,8 @@ export function profileProblem(
   owners: ProfileOwners,
   job: { profile_id: string; folder_id: string; client_id: string },
 ): string | undefined {
-  const byProfile = own(owners.profiles, job.profile_id);
-  const byFolder = own(owners.folders, job.folder_id);
+  const byProfile = ownValue(owners.profiles, job.profile_id);
+  const byFolder = ownValue(owners.folders, job.folder_id);
   // A listed profile named under another client's folder is refused whoever asks: which folder a job
   // names must never be what lets it open a profile.
   const owner =
@@ -66,8 +66,4 @@ export function checkProfileOwner(
       details: { profile_id: job.profile_id, client_id: job.client_id },
     });
   }
-}
-
-function own(map: Readonly<Record<string, string>>, key: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
 }

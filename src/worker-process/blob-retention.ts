@@ -1,6 +1,8 @@
+/** What a worker keeps for a while and then removes: claim-check blobs and failure screenshots. */
 import type { NativeConnection } from '@temporalio/worker';
 import type { WorkerConfig } from '../config';
 import { startBlobSweeper, type BlobStore, type BlobSweeper } from '../payload-codec';
+import { pruneScreenshots } from '../activities/evidence';
 import type { Logger } from '../telemetry';
 
 /** References this young are never dropped: a client may have stored a start's input before the run exists. */
@@ -37,4 +39,17 @@ export function startBlobRetention(
     },
     onError: (err) => log.warn('claim-check sweep failed; trying again at the next interval', { error: err }),
   });
+}
+
+/** Removes failure screenshots past MLX_ARTIFACTS_RETENTION_MS: now, then hourly (each failure does too). */
+export function startScreenshotPruning(config: WorkerConfig, log: Logger): { stop(): void } {
+  const prune = () =>
+    void pruneScreenshots(config.artifactsDir, config.artifactsRetentionMs).then(
+      (removed) => removed > 0 && log.info('removed screenshots past retention', { removed }),
+      (err: unknown) => log.warn('could not prune old screenshots', { err }),
+    );
+  prune();
+  const timer = setInterval(prune, Math.min(config.artifactsRetentionMs, 60 * 60 * 1000));
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

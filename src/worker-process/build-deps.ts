@@ -86,11 +86,13 @@ export async function buildActivityDeps(
     tasks,
     secrets: credentials,
     profileOwners: config.profileOwners,
+    policy: config.policy,
     taskLimits: config.taskLimits,
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookSecrets: secretsForClient(config.webhook),
     webhookEgress: config.webhook.egress,
     artifactsDir: config.artifactsDir,
+    artifactsRetentionMs: config.artifactsRetentionMs,
     log,
     startRetry: config.mlx.startRetry,
   };

@@ -5,7 +5,7 @@ import { configuredTasks, type TaskRegistry } from '../tasks';
 import { buildActivityDeps } from './build-deps';
 import { createConfiguredWorker, type MlxWorker } from './mlx-worker';
 import { installWorkerRuntime, startWorkerMetrics } from './worker-metrics';
-import { startBlobRetention } from './blob-retention';
+import { startBlobRetention, startScreenshotPruning } from './blob-retention';
 import { checkWritableDir } from './writable-dirs';
 
 /**
@@ -47,6 +47,7 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
         const started = await createConfiguredWorker(config, runtime, connection, telemetry, workflowBundle);
         worker = started;
         const retention = startBlobRetention(config, runtime.payload.store, connection, log);
+        const screenshots = startScreenshotPruning(config, log);
         if (config.webhook.defaultSecrets.length === 0) {
           log.warn(
             'MLX_WEBHOOK_UNSIGNED=true: webhooks of clients without their own secret are sent unsigned',
@@ -85,6 +86,7 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
         } finally {
           for (const signal of signals) process.off(signal, onSignal);
           await retention.stop();
+          screenshots.stop();
         }
         log.info('worker stopped');
       } finally {

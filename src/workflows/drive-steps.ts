@@ -173,12 +173,19 @@ async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknow
  * that grows (up to CAPACITY_BACKOFF_MAX_MS), until acquireLease's schedule-to-close, if any.
  */
 async function leaseProfile(ctx: JobContext): Promise<LeaseGrant> {
-  const { job, policies, progress } = ctx;
+  const { job, policies, progress, input: started } = ctx;
   const { acquireLease } = acquirer(ctx);
+  // The worker checks the run's input before it leases anything: whoever starts a workflow may send any.
+  const input = {
+    spec: started.spec,
+    policies: started.policies,
+    dead_letter_retention_ms: started.dead_letter_retention_ms,
+    dead_letter_retries: started.dead_letter_retries,
+  };
   const waitUntil = Date.now() + (policies.acquireLease.schedule_to_close_ms ?? Infinity);
   for (let pause = CAPACITY_RETRY_DELAY_MS; ; pause = Math.min(pause * 2, CAPACITY_BACKOFF_MAX_MS)) {
     try {
-      return await progress.run('acquireLease', () => acquireLease({ job }));
+      return await progress.run('acquireLease', () => acquireLease({ job, input }));
     } catch (err) {
       if (!isAtCapacity(err) || Date.now() + pause >= waitUntil) throw err;
     }

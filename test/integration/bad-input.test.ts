@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { getJob, startJob } from '../../src/client-library';
-import { errorTypeOf } from '../../src/contract';
+import { getJob, jobFailureOf, startJob, waitForJob } from '../../src/client-library';
+import { errorTypeOf, workflowIdFor } from '../../src/contract';
 import { startHarness, type Harness } from '../helpers/harness';
 import { runCliHere } from '../helpers/cli';
 import { runCli } from '../helpers/spawn';
@@ -186,6 +186,125 @@ test('the bad-input corpus: startJob refuses each with JobSpecInvalid naming the
     });
     await assert.rejects(getJob(h.client, jobId), /not found/i);
   }
+});
+
+/**
+ * Cases the forged-input test leaves out: the host refuses the task's name and input itself
+ * (TaskUnknown, TaskInputInvalid: job-failures.test.ts); 10 MB is over Temporal's limit on a start's
+ * input; the deep case is JSON text; and the workflow reads a spec's profile and deadline before the
+ * worker's first step checks them, so a spec that is no object or names a deadline Temporal cannot
+ * time is not refused by that step.
+ */
+const HOST_CHECKED = new Set([
+  'unknown task',
+  'task input without its URL',
+  'task input with a reversed range',
+  'task input of 10 MB',
+  '5,000-deep nesting',
+  'not an object',
+  'deadline of 1e15 ms',
+]);
+
+test('the worker refuses the corpus, and unchecked policies, sent as plain workflow input', async () => {
+  // What anyone who can start a workflow in the namespace can send: no client checked any of it. No
+  // callback_url, so a refusal is not followed by deliveries that cannot arrive.
+  const forged: { name: string; input: Record<string, unknown>; field: RegExp }[] = [
+    ...CASES.filter((c) => !HOST_CHECKED.has(c.name)).map((c, i) => {
+      const value = c.spec(`forged-${i}`) as Record<string, unknown>;
+      const callback = /callback_url/.test(c.field.source) ? {} : { callback_url: undefined };
+      return {
+        name: c.name,
+        input: { spec: { ...value, ...callback }, policies: h.policies },
+        field: c.field,
+      };
+    }),
+    {
+      name: 'job_id that climbs out of the artifacts dir',
+      input: { spec: spec('x', { job_id: '../../escaped', callback_url: undefined }), policies: h.policies },
+      field: /job_id: /,
+    },
+    {
+      name: 'unlimited task attempts',
+      input: {
+        spec: spec('forged-attempts', { callback_url: undefined }),
+        policies: {
+          ...h.policies,
+          executeTask: {
+            ...h.policies.executeTask,
+            retry: { ...h.policies.executeTask.retry, maximum_attempts: 0 },
+          },
+        },
+      },
+      field: /policies\.executeTask\.retry\.maximum_attempts: unlimited/,
+    },
+    {
+      name: 'a 30-day task',
+      input: {
+        spec: spec('forged-timeout', { callback_url: undefined }),
+        policies: {
+          ...h.policies,
+          executeTask: { ...h.policies.executeTask, start_to_close_ms: 30 * 24 * 3600 * 1000 },
+        },
+      },
+      field: /policies\.executeTask\.start_to_close_ms: at most 7200000/,
+    },
+    {
+      name: 'a dead letter kept for 1e12 ms',
+      input: {
+        spec: spec('forged-retention', { callback_url: undefined }),
+        policies: h.policies,
+        dead_letter_retention_ms: 1e12,
+      },
+      field: /dead_letter_retention_ms: /,
+    },
+  ];
+  await Promise.all(
+    forged.map(async (c, i) => {
+      const jobId = `forged-input-${i}`;
+      const handle = await h.client.workflow.start('runJob', {
+        taskQueue: h.taskQueue,
+        workflowId: workflowIdFor(jobId),
+        args: [c.input],
+      });
+      // A refused run fails like any other: parked first when its input asks for a dead letter.
+      const failure = await waitForJob(h.client, jobId).then(
+        () => assert.fail(`${c.name}: the run completed`),
+        (err: unknown) => jobFailureOf(err),
+      );
+      await handle.terminate('test over').catch(() => undefined);
+      assert.deepEqual(
+        { type: failure.type, step: failure.step },
+        { type: 'JobSpecInvalid', step: 'acquireLease' },
+        c.name,
+      );
+      assert.match(failure.message, c.field, c.name);
+    }),
+  );
+  assert.deepEqual(await h.deps.leases.list(), [], 'no profile was leased');
+  assert.equal(h.launcher.runningProfiles().length, 0, 'no browser started');
+  assert.ok(!existsSync(join(h.dataDir, '..', 'escaped-attempt1.png')));
+});
+
+test("ids that are Object.prototype's keys are ids like any other: the failure webhook arrives, signed", async () => {
+  // Valid ids by the charset; a lookup by id that reaches Object.prototype crashed the delivery.
+  const ids = ['constructor', 'toString', 'valueOf', 'hasOwnProperty'];
+  await Promise.all(
+    ids.map(async (id) => {
+      const jobId = `proto-${id}`;
+      // No credential is configured, so the host refuses the job before any browser starts.
+      await startJob(
+        h.client,
+        spec(jobId, { client_id: id, profile_id: id, folder_id: id, callback_url: h.receiver.url }),
+        h.startOptions,
+      );
+      const delivery = await h.receiver.waitFor(jobId);
+      const body = delivery.body as { status: string; client_id: string; error?: { step?: string } };
+      assert.deepEqual(
+        { status: body.status, client_id: body.client_id, step: body.error?.step },
+        { status: 'failed', client_id: id, step: 'startProfile' },
+      );
+    }),
+  );
 });
 
 test("a profile of another client is refused at submit, from the client's MLX_PROFILE_OWNERS", async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -47,6 +47,14 @@ async function assertProfileClosed(profileId: string, pid: number) {
 }
 
 test('a failing task is retried by policy, then the profile is stopped, the lease freed and the failure reported', async () => {
+  // A screenshot past its retention (7 days by default), in a directory others could read.
+  const artifacts = join(h.dataDir, 'artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  chmodSync(artifacts, 0o755);
+  const stale = join(artifacts, 'stale-attempt1.png');
+  writeFileSync(stale, 'old');
+  const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+  utimesSync(stale, eightDaysAgo, eightDaysAgo);
   const job = await h.submit({ job_id: 'fails-1', task: { name: 'always_fails', input: {} } });
   const pid = await browserPidDuringTask('profile-fails-1');
   await assert.rejects(waitForJob(h.client, job.job_id), WorkflowFailedError);
@@ -97,6 +105,10 @@ test('a failing task is retried by policy, then the profile is stopped, the leas
   const png = readFileSync(status.failure.evidence.screenshot);
   assert.equal(png.subarray(1, 4).toString(), 'PNG');
   assert.ok(existsSync(join(h.dataDir, 'artifacts', 'fails-1-attempt1.png')), 'each attempt leaves its own');
+  // Buyers' data: readable by the worker's user alone; the stale one was pruned.
+  assert.equal(statSync(status.failure.evidence.screenshot).mode & 0o777, 0o600);
+  assert.equal(statSync(artifacts).mode & 0o777, 0o700);
+  assert.ok(!existsSync(stale), 'a screenshot past its retention is removed');
 });
 
 test('cancelling a job mid-task stops the profile and reports "cancelled"', async () => {

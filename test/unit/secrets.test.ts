@@ -178,6 +178,15 @@ void describe('profile owners', () => {
     }
   });
 
+  void it("ids that are Object.prototype's keys are owned by nobody unless listed", () => {
+    for (const id of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']) {
+      const nobody = failureOf(() => checkProfileOwner(owners, job(id, id, id)));
+      assert.match(nobody.message, /is assigned to no client/, id);
+    }
+    const listed = parseProfileOwners('{"folders": {"constructor": "toString"}}', 'src');
+    checkProfileOwner(listed, job('valueOf', 'constructor', 'toString'));
+  });
+
   void it('a bad map names the field', () => {
     assert.throws(() => parseProfileOwners('{"profiles": {"p 1": "42"}}', 'src'), /^Error: src: profiles/);
     assert.throws(() => parseProfileOwners('{"tenants": {}}', 'src'), /Unrecognized key/);
