@@ -75,6 +75,7 @@ const WorkerEnvSchema = sharedSchema.extend({
   MLX_TASK_MAX_EXPORT_BYTES: decimalInt(1_024, 1_073_741_824).default(DEFAULT_TASK_LIMITS.exportBytes),
   MLX_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MLX_ARTIFACTS_DIR: optionalString,
+  MLX_PAYLOAD_ALLOW_PLAINTEXT: bool.default(false),
   MLX_ARTIFACTS_RETENTION_MS: decimalInt(60_000, 365 * 24 * 3600 * 1000).default(7 * 24 * 3600 * 1000),
   MLX_METRICS_ADDRESS: z
     .string()
@@ -148,6 +149,8 @@ export interface WorkerConfig {
   policy: PolicyConfig;
   /** Encryption keys and the claim-check store (shared with clients). */
   payload: PayloadSettings;
+  /** With keys: take workflow input that is not encrypted (a migration to encryption). */
+  allowPlaintextPayloads: boolean;
   /** How often this worker removes blobs of runs Temporal no longer has. */
   claimCheckSweepMs: number;
   /** Where /metrics, /healthz and /readyz are served; port 0 picks a free one. */
@@ -191,6 +194,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     artifactsRetentionMs: e.MLX_ARTIFACTS_RETENTION_MS,
     policy: loadPolicyConfig(set, (path) => readFileSync(path, 'utf8')),
     payload: payloadSettings(e),
+    allowPlaintextPayloads: e.MLX_PAYLOAD_ALLOW_PLAINTEXT,
     claimCheckSweepMs: e.MLX_CLAIM_CHECK_SWEEP_MS,
     metrics: hostPort(e.MLX_METRICS_ADDRESS),
   };

@@ -14,6 +14,11 @@ interface ErrorTypeInfo {
 
 export const ERROR_TYPES = {
   JobSpecInvalid: { retryable: false, description: 'the job spec does not match the schema' },
+  PayloadNotEncrypted: {
+    retryable: false,
+    description:
+      "the workflow's input was not encrypted with one of the worker's payload keys (MLX_PAYLOAD_ALLOW_PLAINTEXT)",
+  },
   ProfileLeased: { retryable: true, description: 'another worker holds the profile lease' },
   LeaseLost: {
     retryable: false,

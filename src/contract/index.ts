@@ -11,6 +11,7 @@ export * from './outcome';
 export * from './own';
 export * from './policy-schemas';
 export * from './profile-queue';
+export * from './refused-payload';
 export * from './progress';
 export * from './relative-dates';
 export * from './run-job-input';

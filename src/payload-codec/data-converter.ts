@@ -32,14 +32,21 @@ export interface PayloadHandling {
   close(): Promise<void>;
 }
 
-export function createPayloadHandling(settings: PayloadSettings): PayloadHandling {
+/**
+ * `refusePlaintext`: a worker's handling, which takes no payload that is not encrypted with one of its
+ * keys (when it has keys): clients and the codec endpoint still read runs recorded before encryption.
+ */
+export function createPayloadHandling(
+  settings: PayloadSettings,
+  { refusePlaintext = false }: { refusePlaintext?: boolean } = {},
+): PayloadHandling {
   const { claimCheck } = settings;
   const store =
     claimCheck.store === 'redis'
       ? createRedisBlobStore(requireRedis(claimCheck.redis).url, requireRedis(claimCheck.redis).prefix)
       : createFsBlobStore(claimCheck.dir);
   const keyRing = settings.keys.length ? createKeyRing(settings.keys) : undefined;
-  const codecs = keyRing ? [createEncryptionCodec(keyRing)] : [];
+  const codecs = keyRing ? [createEncryptionCodec(keyRing, { refusePlaintext })] : [];
   const externalStorage = new ExternalStorage({
     drivers: [blobStorageDriver(store)],
     payloadSizeThreshold: claimCheck.thresholdBytes,

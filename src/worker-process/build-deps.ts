@@ -96,7 +96,7 @@ export async function buildActivityDeps(
     log,
     startRetry: config.mlx.startRetry,
   };
-  const payload = createPayloadHandling(config.payload);
+  const payload = createPayloadHandling(config.payload, { refusePlaintext: !config.allowPlaintextPayloads });
   return {
     deps,
     payload,

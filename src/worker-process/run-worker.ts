@@ -53,6 +53,9 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
             'MLX_WEBHOOK_UNSIGNED=true: webhooks of clients without their own secret are sent unsigned',
           );
         }
+        if (runtime.payload.keyRing && config.allowPlaintextPayloads) {
+          log.warn('MLX_PAYLOAD_ALLOW_PLAINTEXT=true: workflow input that is not encrypted is taken');
+        }
         if (!runtime.payload.keyRing) {
           log.warn(
             'MLX_PAYLOAD_KEYS is not set: job specs, outputs and failures are stored in Temporal unencrypted',

@@ -20,6 +20,7 @@ import {
   type TurnState,
 } from '../contract/profile-queue';
 import { TurnLine } from './turn-line';
+import { refuseUnencrypted } from './refuse-unencrypted';
 
 /** A job joins its profile's line (the client as it submits; the job itself when the line lacks it). */
 export const enqueueTurn = defineSignal<[TurnRequest]>(TURN_ENQUEUE_SIGNAL);
@@ -52,6 +53,7 @@ const { grantProfileTurn, holderNeedsTurn } = proxyLocalActivities<SharedActivit
  * queue only makes waiting fair and free.
  */
 export async function profileQueue(state: ProfileQueueState): Promise<void> {
+  refuseUnencrypted(state);
   const line = new TurnLine(state);
   setHandler(enqueueTurn, (request) => line.enqueue(request, Date.now()));
   setHandler(turnReleased, (run) => line.release(run));

@@ -9,6 +9,7 @@ import { placeJobSpan, reportJobEnded } from './job-span';
 import { ProgressTracker } from './progress-tracker';
 import { report } from './report';
 import { RunMetadata } from './run-metadata';
+import { refuseUnencrypted } from './refuse-unencrypted';
 import { scheduledRunInput } from './scheduled-run';
 import { WaitingFor } from './waiting-for';
 
@@ -24,6 +25,7 @@ const tracer = trace.getTracer('mlx.automation');
  * or discard when a retention is configured.
  */
 export async function runJob(started: RunJobInput): Promise<JobResult> {
+  refuseUnencrypted(started);
   const input = scheduledRunInput(started);
   const { spec } = input;
   const startedAt = Date.now();

@@ -151,6 +151,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const connection = await NativeConnection.connect({ address: server.address });
   const payload = (options.payload ?? testPayloadSettings)(dataDir);
   const payloadHandling = createPayloadHandling(payload);
+  // As a worker process does: with keys, it takes no input it did not get encrypted.
+  const workerPayload = createPayloadHandling(payload, { refusePlaintext: true });
   const client = await connectClient({
     temporal: loadClientConfig(server.env).temporal,
     payload,
@@ -195,7 +197,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     drainGraceMs: 2_000,
     reaperIntervalMs: options.reaperIntervalMs ?? 500,
     telemetry,
-    dataConverter: payloadHandling.dataConverter,
+    dataConverter: workerPayload.dataConverter,
     replaceActivities: options.replaceActivities?.(deps),
   });
   let running = options.deferWorker ? undefined : worker.run();
@@ -269,6 +271,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         await connection.close();
       }
       await payloadHandling.close();
+      await workerPayload.close();
       if (redis) {
         await leases.close();
         await redis.stop();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { Client } from '@temporalio/client';
 import { getJob, jobFailureOf, startJob, waitForJob } from '../../src/client-library';
 import { errorTypeOf, workflowIdFor } from '../../src/contract';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -283,6 +284,28 @@ test('the worker refuses the corpus, and unchecked policies, sent as plain workf
   assert.deepEqual(await h.deps.leases.list(), [], 'no profile was leased');
   assert.equal(h.launcher.runningProfiles().length, 0, 'no browser started');
   assert.ok(!existsSync(join(h.dataDir, '..', 'escaped-attempt1.png')));
+});
+
+test('a worker with payload keys refuses workflow input that is not encrypted, typed', async () => {
+  // A client without the keys (the Temporal CLI, the UI, a script): its input reaches history in clear.
+  const plain = new Client({ connection: h.client.connection, namespace: h.client.options.namespace });
+  const jobId = 'plaintext-input';
+  const handle = await plain.workflow.start('runJob', {
+    taskQueue: h.taskQueue,
+    workflowId: workflowIdFor(jobId),
+    args: [{ spec: spec(jobId, { callback_url: undefined }), policies: h.policies }],
+  });
+  const failure = await handle.result().then(
+    () => assert.fail('the run completed'),
+    (err: unknown) => jobFailureOf(err),
+  );
+  assert.equal(failure.type, 'PayloadNotEncrypted');
+  assert.match(failure.message, /MLX_PAYLOAD_ALLOW_PLAINTEXT/);
+  const history = await handle.fetchHistory();
+  assert.ok(
+    !history.events?.some((e) => e.activityTaskScheduledEventAttributes || e.timerStartedEventAttributes),
+    'the run did nothing before it failed',
+  );
 });
 
 test("ids that are Object.prototype's keys are ids like any other: the failure webhook arrives, signed", async () => {

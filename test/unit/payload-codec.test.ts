@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { isRefusedPayload } from '../../src/contract';
 import {
   blobStorageDriver,
   createEncryptionCodec,
@@ -50,6 +51,17 @@ void describe('the encryption codec', () => {
     const codec = createEncryptionCodec(createKeyRing([k1]));
     const old = plain({ recorded: 'before encryption' });
     assert.deepEqual(await codec.decode([old]), [old]);
+  });
+
+  void it("a worker's codec decodes a plaintext payload to a refusal, an encrypted one as it was", async () => {
+    const codec = createEncryptionCodec(createKeyRing([k1]), { refusePlaintext: true });
+    const [refused] = await codec.decode([plain({ spec: 'forged' })]);
+    const value = JSON.parse(new TextDecoder().decode(refused!.data!)) as unknown;
+    assert.ok(isRefusedPayload(value));
+    assert.doesNotMatch(JSON.stringify(value), /forged/, 'nothing of the plaintext passes');
+    const sealed = await codec.encode([plain({ spec: 'sealed' })]);
+    const [opened] = await codec.decode(sealed);
+    assert.deepEqual(defaultPayloadConverter.fromPayload(opened!), { spec: 'sealed' });
   });
 
   void it('refuses a changed ciphertext and an unknown key, naming the key id only', async () => {

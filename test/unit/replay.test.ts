@@ -50,8 +50,13 @@ for (const release of releases) {
       {
         workflowBundle: await workflowBundle(),
         replayName: 'mlx-jobs-replay',
-        // The corpus is recorded with the harness's payload encryption.
-        dataConverter: { payloadCodecs: [createEncryptionCodec(createKeyRing([TEST_PAYLOAD_KEY]))] },
+        // The corpus is recorded with the harness's payload encryption, and replays on a worker that
+        // refuses plaintext input (MLX_PAYLOAD_ALLOW_PLAINTEXT unset).
+        dataConverter: {
+          payloadCodecs: [
+            createEncryptionCodec(createKeyRing([TEST_PAYLOAD_KEY]), { refusePlaintext: true }),
+          ],
+        },
         plugins: [
           new OpenTelemetryPlugin({ resource: new Resource({}), spanProcessor: new NoopSpanProcessor() }),
         ],
