@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { trace } from '@opentelemetry/api';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -125,11 +126,16 @@ export interface JobStatus {
 export async function getJob(client: Client, jobId: string): Promise<JobStatus> {
   const handle = client.workflow.getHandle<typeof runJob>(workflowIdFor(jobId));
   const description = await handle.describe();
-  const pending = (description.raw.pendingActivities ?? []).map((activity) => ({
-    step: activity.activityType?.name ?? 'unknown',
-    attempt: activity.attempt ?? 1,
-    last_failure: activity.lastFailure?.message ?? undefined,
-  }));
+  // Failure messages are encoded (encrypted) in Temporal: decoded here as the client's data converter does.
+  const pending = await Promise.all(
+    (description.raw.pendingActivities ?? []).map(async (activity) => ({
+      step: activity.activityType?.name ?? 'unknown',
+      attempt: activity.attempt ?? 1,
+      last_failure: (
+        await decodeOptionalFailureToOptionalError(client.options.loadedDataConverter, activity.lastFailure)
+      )?.message,
+    })),
+  );
   const status: JobStatus = {
     job_id: jobId,
     workflow_id: description.workflowId,

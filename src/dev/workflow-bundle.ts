@@ -16,7 +16,9 @@ const WORKFLOWS = join(ROOT, 'src', 'workflows', 'index.ts');
 /** Where bundles are kept between runs, one file per key. $MLX_TEST_BUNDLE_CACHE overrides it. */
 const CACHE_DIR = process.env.MLX_TEST_BUNDLE_CACHE ?? join(tmpdir(), 'mlx-jobs-workflow-bundles');
 /** Part of the key: a change to how the bundle is built below must not reuse an older one. */
-const BUILD_RECIPE = 'workflows+opentelemetry-interceptors/1';
+const BUILD_RECIPE = 'workflows+opentelemetry-interceptors+failure-converter/2';
+/** Bundled with the workflows, so a change to it must not reuse an older bundle either. */
+const FAILURE_CONVERTER = join(ROOT, 'src', 'payload-codec', 'failure-converter.ts');
 
 // Every module specifier a TypeScript file names: static imports and re-exports (`import type` and
 // `export type` excluded: they are erased before bundling), side-effect imports, import() and require().
@@ -53,7 +55,7 @@ export function workflowSources(entry = WORKFLOWS): string[] {
 /** The cache key: the recipe, the workflow sources (paths and contents) and package-lock.json. */
 export function workflowBundleKey(): string {
   const hash = createHash('sha256').update(BUILD_RECIPE);
-  for (const file of [...workflowSources(), join(ROOT, 'package-lock.json')]) {
+  for (const file of [...workflowSources(), FAILURE_CONVERTER, join(ROOT, 'package-lock.json')]) {
     hash.update(`\0${file.slice(ROOT.length)}\0`).update(readFileSync(file));
   }
   return hash.digest('hex').slice(0, 32);
@@ -63,6 +65,7 @@ export function workflowBundleKey(): string {
 function buildBundle(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS,
+    failureConverterPath: FAILURE_CONVERTER,
     plugins: [
       new OpenTelemetryPlugin({ resource: new Resource({}), spanProcessor: new NoopSpanProcessor() }),
     ],

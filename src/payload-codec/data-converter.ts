@@ -36,6 +36,9 @@ export interface PayloadHandling {
  * `refusePlaintext`: a worker's handling, which takes no payload that is not encrypted with one of its
  * keys (when it has keys): clients and the codec endpoint still read runs recorded before encryption.
  */
+/** The failure converter's module, for data converters and the workflow bundle alike. */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
 export function createPayloadHandling(
   settings: PayloadSettings,
   { refusePlaintext = false }: { refusePlaintext?: boolean } = {},
@@ -52,7 +55,7 @@ export function createPayloadHandling(
     payloadSizeThreshold: claimCheck.thresholdBytes,
   });
   return {
-    dataConverter: { payloadCodecs: codecs, externalStorage },
+    dataConverter: { payloadCodecs: codecs, externalStorage, failureConverterPath: FAILURE_CONVERTER_PATH },
     codecs,
     keyRing,
     store,

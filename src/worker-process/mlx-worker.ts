@@ -22,6 +22,7 @@ import {
 } from '../activities';
 import type { WorkerConfig } from '../config';
 import { acquireTaskQueue, hostTaskQueue, turnsTaskQueue } from '../contract';
+import { FAILURE_CONVERTER_PATH } from '../payload-codec';
 import { startLeaseRenewal, startReaper, type RunRef } from '../host';
 import { metricsSinks, type Telemetry } from '../telemetry';
 import { progressQuery } from '../workflows';
@@ -133,6 +134,7 @@ export async function createMlxWorker(options: MlxWorkerOptions): Promise<MlxWor
     shippedBundle() ??
     (await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       plugins: [plugin],
       logger: Runtime.instance().logger,
     }));

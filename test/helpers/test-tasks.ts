@@ -173,6 +173,19 @@ export const navigateAway = defineTask({
   },
 });
 
+/** Opens `site` and fails quoting what the page says: page text in a failure message, as a login error is. */
+export const pageTextFails = defineTask({
+  name: 'page_text_fails',
+  description: 'opens a page and fails with its text in the message',
+  input: z.object({ site: z.url() }),
+  output: z.object({}),
+  async run(ctx, input) {
+    await ctx.page.goto(input.site);
+    const said = (await ctx.page.locator('body').innerText()).trim().slice(0, 200);
+    throw failure('TaskFailed', `the page said: ${said}`, { nonRetryable: true });
+  },
+});
+
 /** Runs of counted_hold per job id, counted on the task's side (not in Temporal). */
 export const countedRuns = new Map<string, number>();
 /** Job ids whose counted_hold keeps its browser, past its `ms`, until the test deletes them here. */
@@ -199,6 +212,7 @@ export const countedHold = defineTask({
 /** Every test task, for workers the tests start. */
 export const testTasks = [
   readTitle,
+  pageTextFails,
   alwaysFails,
   waitUntilCancelled,
   failsBeforeAttempt,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { waitForJob } from '../../src/client-library';
 import { errorTypeOf } from '../../src/contract';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -33,7 +34,13 @@ test('a step that fails twice is retried exactly as its policy says, backoff inc
 
   const attrs = await lastAttemptOf(h.client, job.job_id, 'executeTask');
   assert.equal(attrs.attempt, 3, 'the third attempt succeeded');
-  assert.match(attrs.lastFailure?.message ?? '', /^flaky page on attempt 2$/);
+  // History keeps the message encrypted; the client's data converter reads it.
+  const last = await decodeOptionalFailureToOptionalError(
+    h.client.options.loadedDataConverter,
+    attrs.lastFailure,
+  );
+  assert.match(last?.message ?? '', /^flaky page on attempt 2$/);
+  assert.equal(attrs.lastFailure?.message, 'Encoded failure');
   const retry = attrs.retryPolicy;
   assert.equal(retry?.maximumAttempts, 4, 'the job override reached the activity');
   assert.equal(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { getJob, jobFailureOf, startJob, waitForJob, type StartJobOptions } from '../../src/client-library';
@@ -23,10 +23,14 @@ const USERNAME = 'planted-user-7734';
 const OTHER_PASSWORD = 'other-client-password-5521';
 /** A receiver's credential in its webhook URL's path, as chat and CI webhooks carry theirs. */
 const HOOK_TOKEN = 'hook-path-token-8d1f3a';
+/** Page text, not a secret the worker knows (nothing can redact it): only encryption keeps it out of history. */
+const PAGE_TEXT = 'buyer-note-planted-7781';
 
 let traced: TracedHarness;
 let site: SellerCentre;
 let elsewhere: SellerCentre;
+let page: Server;
+let pageUrl: string;
 let h: Harness;
 let jaeger: Jaeger;
 let logLines: string[];
@@ -34,6 +38,9 @@ let logLines: string[];
 before(async () => {
   site = await startSellerCentre({ accounts: { [USERNAME]: PASSWORD } });
   elsewhere = await startSellerCentre({ accounts: {} });
+  page = createServer((_, res) => res.end(`<html><body>Order note: ${PAGE_TEXT}</body></html>`));
+  await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+  pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
   traced = await startTracedHarness({
     secrets: {
       'shop-42': loopbackCredential(site.url, { username: USERNAME, password: PASSWORD }),
@@ -50,6 +57,8 @@ after(async () => {
   await traced?.close();
   await site?.close();
   await elsewhere?.close();
+  page?.closeAllConnections();
+  await new Promise((resolve) => page?.close(resolve));
 });
 
 const syncInput = (account: string, url = site.url) => ({
@@ -180,6 +189,17 @@ test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, w
     rawFillErrors.some((e) => e.includes(PASSWORD)),
     "Playwright's own error quoted the password",
   );
+  // Page text in a failure message: the step's failure and the job's, both in history.
+  const quoting = await h.submit({
+    job_id: 'planted-page',
+    task: { name: 'page_text_fails', input: { site: pageUrl } },
+  });
+  const quoted = await waitForJob(h.client, quoting.job_id).then(
+    () => assert.fail('page_text_fails completed'),
+    (err: unknown) => jobFailureOf(err),
+  );
+  assert.equal(quoted.message, `the page said: Order note: ${PAGE_TEXT}`, 'the client reads the message');
+  assert.match((await getJob(h.client, quoting.job_id)).failure?.message ?? '', new RegExp(PAGE_TEXT));
   await h.receiver.waitFor(ok.job_id);
   const refused = await getJob(h.client, failing.job_id);
   assert.equal(
@@ -240,4 +260,11 @@ test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, w
       .map((s) => `${where}: ${s.slice(0, 6)}…`),
   );
   assert.deepEqual(hits, []);
+
+  // Failure messages and stack traces are encrypted: the page text is in the decoded history (there to
+  // be found), in no raw history.
+  const { raw, decoded } = await decodedHistoryText(h.client, quoting.job_id, codec);
+  assert.match(decoded, new RegExp(PAGE_TEXT), 'decoded, the history holds the page text');
+  assert.ok(!raw.includes(PAGE_TEXT), 'the raw history holds no page text');
+  assert.doesNotMatch(raw, /\.ts:\d+:\d+/, 'no stack trace in clear');
 });
