@@ -295,7 +295,9 @@ test('a worker with payload keys refuses workflow input that is not encrypted, t
     workflowId: workflowIdFor(jobId),
     args: [{ spec: spec(jobId, { callback_url: undefined }), policies: h.policies }],
   });
-  const failure = await handle.result().then(
+  await assert.rejects(handle.result());
+  // Read with the keys: the failure's message is encrypted in history like everything else.
+  const failure = await waitForJob(h.client, jobId).then(
     () => assert.fail('the run completed'),
     (err: unknown) => jobFailureOf(err),
   );
