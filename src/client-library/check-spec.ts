@@ -49,28 +49,36 @@ export type SpecCheck = { spec: JobSpec; problems?: undefined } | { spec?: undef
  * is checked whole before anything is submitted.
  */
 export function checkSpec(value: unknown, checks: SpecChecks = {}): SpecCheck {
-  const parsed = parsedSpec(value);
-  if (!parsed.spec) return parsed;
-  const { spec } = parsed;
+  const { spec, problems: unparsed } = parsedSpec(value);
+  if (!spec) return { problems: unparsed };
   const owner = checks.profileOwners && profileProblem(checks.profileOwners, spec);
   const problems = [
-    ...callbackProblems(spec, checks.egress ?? STRICT_EGRESS),
+    ...shapeProblems(spec, checks),
     ...(owner ? [owner] : []),
-    ...policyProblems(spec, checks.policy),
     ...taskProblems(spec, checks.tasks),
   ];
   return problems.length ? { problems } : { spec };
 }
 
 /**
- * The part of checkSpec that needs no registry of tasks, owners or hosts: the JobSpec schema with its
- * limits, and the job's own policies within the bounds. Workers check a run's input with it too.
+ * The part of checkSpec that needs no registry of tasks nor of owners: the JobSpec schema with its
+ * limits, callback_url's target as far as it is judged without DNS, and the job's own policies within
+ * the bounds. Workers check a run's input with it too, with their own allowlist and policies.
  */
-export function checkSpecShape(value: unknown, policy?: PolicyConfig): SpecCheck {
+export function checkSpecShape(value: unknown, checks: ShapeChecks = {}): SpecCheck {
   const parsed = parsedSpec(value);
   if (!parsed.spec) return parsed;
-  const problems = policyProblems(parsed.spec, policy);
+  const problems = shapeProblems(parsed.spec, checks);
   return problems.length ? { problems } : parsed;
+}
+
+type ShapeChecks = Pick<SpecChecks, 'policy' | 'egress'>;
+
+function shapeProblems(
+  spec: JobSpec,
+  { policy = defaultPolicy(), egress = STRICT_EGRESS }: ShapeChecks,
+): string[] {
+  return [...callbackProblems(spec, egress), ...boundProblems(spec.policies, policy.bounds, policy.policies)];
 }
 
 function parsedSpec(value: unknown): SpecCheck {
@@ -81,10 +89,6 @@ function parsedSpec(value: unknown): SpecCheck {
     if (!details?.problems) throw err;
     return { problems: details.problems };
   }
-}
-
-function policyProblems(spec: JobSpec, policy: PolicyConfig = defaultPolicy()): string[] {
-  return boundProblems(spec.policies, policy.bounds, policy.policies);
 }
 
 /** checkSpec, throwing JobSpecInvalid (every problem in the message and in its details) instead. */

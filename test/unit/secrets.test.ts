@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
+import { secretsForClient } from '../../src/config/webhook-config';
+import { STRICT_EGRESS } from '../../src/webhooks';
 import {
   checkProfileOwner,
   createCredentialStore,
@@ -185,6 +187,19 @@ void describe('profile owners', () => {
     }
     const listed = parseProfileOwners('{"folders": {"constructor": "toString"}}', 'src');
     checkProfileOwner(listed, job('valueOf', 'constructor', 'toString'));
+  });
+
+  void it("a client whose id is an Object.prototype key signs with the fleet's secret", () => {
+    const secrets = secretsForClient({
+      defaultSecrets: ['fleet-secret-0123456789'],
+      byClient: { '42': ['client-secret-0123456789'] },
+      unsignedAllowed: false,
+      egress: STRICT_EGRESS,
+    });
+    for (const id of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+      assert.deepEqual(secrets(id), ['fleet-secret-0123456789'], id);
+    }
+    assert.deepEqual(secrets('42'), ['client-secret-0123456789']);
   });
 
   void it('a bad map names the field', () => {
