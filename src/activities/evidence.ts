@@ -26,7 +26,8 @@ export async function captureEvidence(page: Page, dir: string, name: string): Pr
   const title = redactedPrintable(await page.title().catch(() => ''), 300);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await chmod(dir, 0o700);
+    // Tightened when the worker owns it; a directory an operator shares keeps its mode.
+    await chmod(dir, 0o700).catch(() => undefined);
     const screenshot = join(dir, `${fileNamePart(name)}.png`);
     const png = await page.screenshot({ fullPage: true, timeout: CAPTURE_TIMEOUT_MS });
     await rm(screenshot, { force: true });
