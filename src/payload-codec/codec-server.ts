@@ -106,6 +106,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     return out;
   };
 
+  const ownOrigins = new Set<string>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const origin = req.headers.origin;
     const cors: Record<string, string> =
@@ -118,7 +119,9 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
             vary: 'origin',
           }
         : {};
-    if (origin && !cors['access-control-allow-origin']) {
+    // A browser sends Origin with every POST, its own pages' too (the /login form): the endpoint's own
+    // origin needs no CORS and is not refused.
+    if (origin && !cors['access-control-allow-origin'] && !ownOrigins.has(origin)) {
       res.writeHead(403, { 'content-type': 'text/plain' }).end('origin not allowed');
       return;
     }
@@ -180,8 +183,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
   );
   const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  ownOrigins.add(url).add(`http://localhost:${port}`);
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
