@@ -230,6 +230,8 @@ test('a renamed worker is still found by the trace search (mlx-jobs traces), and
   const services = new Set(
     worker
       .lines()
+      // Its log lines (JSON), not what Node itself may print on stderr.
+      .filter((line) => line.startsWith('{'))
       .map((line) => (JSON.parse(line) as { service?: string }).service)
       .filter(Boolean),
   );
