@@ -34,8 +34,7 @@ import {
   parseSecrets,
   type ProfileOwners,
 } from '../../src/secrets';
-import { fastPolicies } from './policies';
-import type { EgressPolicy } from '../../src/webhooks';
+import { fastPolicies, LOOPBACK_EGRESS } from './policies';
 import { testTasks } from './test-tasks';
 import type { Tracer } from '@opentelemetry/api';
 import { workflowBundle } from '../../src/dev/workflow-bundle';
@@ -78,12 +77,6 @@ export interface Harness {
   ): Promise<StartedJob>;
   close(): Promise<void>;
 }
-
-/** The harness's receivers listen on loopback over http, each on a port of its own. */
-const HARNESS_EGRESS: EgressPolicy = {
-  allowHosts: [{ host: '127.0.0.1', port: '*' }],
-  allowHostsByClient: new Map(),
-};
 
 /** How long close() waits for the worker to stop before it stops the rest anyway. */
 const SHUTDOWN_WAIT_MS = 60_000;
@@ -178,7 +171,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     profileOwners: options.profileOwners,
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
     webhookSecrets: () => [WEBHOOK_SECRET],
-    webhookEgress: HARNESS_EGRESS,
+    webhookEgress: LOOPBACK_EGRESS,
     artifactsDir: join(dataDir, 'artifacts'),
     log: options.log ?? silentLogger,
     startRetry: options.startRetry,
@@ -207,7 +200,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     policy: { policies, bounds: DEFAULT_POLICY_BOUNDS },
     tasks: deps.tasks,
     profileOwners: options.profileOwners,
-    egress: HARNESS_EGRESS,
+    egress: LOOPBACK_EGRESS,
   };
   const jobFields = (key: string) => ({
     profile_id: `profile-${key}`,

@@ -1,4 +1,5 @@
 import { type StepPolicies } from '../../src/contract';
+import type { EgressPolicy } from '../../src/webhooks';
 import { DEFAULT_STEP_POLICIES } from '../../src/policies';
 
 /** The default policies with short intervals, so retries in tests take milliseconds, not minutes. */
@@ -16,3 +17,9 @@ export function fastPolicies(overrides: Partial<StepPolicies> = {}): StepPolicie
   ) as StepPolicies;
   return { ...fast, ...overrides };
 }
+
+/** Callbacks to loopback over http on any port: the test receivers, each on a port of its own. */
+export const LOOPBACK_EGRESS: EgressPolicy = {
+  allowHosts: [{ host: '127.0.0.1', port: '*' }],
+  allowHostsByClient: new Map(),
+};

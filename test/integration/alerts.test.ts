@@ -22,7 +22,7 @@ import { builtinTasks, createTaskRegistry } from '../../src/tasks';
 import { startAlertmanager, type LocalAlertmanager } from '../helpers/alertmanager';
 import { metricNamesInRepo, scrapedFamilies } from '../helpers/metric-names';
 import { once } from '../helpers/once';
-import { fastPolicies } from '../helpers/policies';
+import { fastPolicies, LOOPBACK_EGRESS } from '../helpers/policies';
 import { waitUntil } from '../helpers/processes';
 import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
@@ -134,8 +134,7 @@ const timedOutJob = once(async () => {
       taskQueue: 'alerts-test',
       policy: { policies: fastPolicies(), bounds: DEFAULT_POLICY_BOUNDS },
       tasks: createTaskRegistry([...builtinTasks, ...testTasks]),
-      // The hanging receiver listens on loopback over http, as the worker's allowlist says.
-      egress: { allowHosts: [{ host: '127.0.0.1', port: '*' }], allowHostsByClient: new Map() },
+      egress: LOOPBACK_EGRESS, // as the worker's MLX_WEBHOOK_ALLOW_HOSTS says
       deadLetterRetentionMs: 600_000,
     },
   );

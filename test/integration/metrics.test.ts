@@ -15,7 +15,7 @@ import type { JobSpecInput } from '../../src/contract';
 import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
 import { builtinTasks, createTaskRegistry } from '../../src/tasks';
 import { testTasks } from '../helpers/test-tasks';
-import { fastPolicies } from '../helpers/policies';
+import { fastPolicies, LOOPBACK_EGRESS } from '../helpers/policies';
 import { once } from '../helpers/once';
 import { waitUntil } from '../helpers/processes';
 import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
@@ -82,6 +82,7 @@ function submit(spec: Partial<JobSpecInput> & Pick<JobSpecInput, 'job_id'>, dead
       taskQueue,
       policy: { policies: fastPolicies(), bounds: DEFAULT_POLICY_BOUNDS },
       tasks: TASKS,
+      egress: LOOPBACK_EGRESS, // as the worker's MLX_WEBHOOK_ALLOW_HOSTS says
       deadLetterRetentionMs,
     },
   );
