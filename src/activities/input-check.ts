@@ -15,19 +15,16 @@ const MAX_DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000;
 /**
  * The worker's own check of a run's input, before anything runs for it: whoever can start a workflow in
  * the namespace can send any JSON, not only what a client checked. The spec goes through the client's
- * check (schema, id charsets, sizes, callback_url's target without DNS with the worker's allowlist,
- * the job's policies within the bounds), the resolved policies
+ * check (schema, id charsets, sizes, the job's policies within the bounds), the resolved policies
  * through the same bounds, and the dead-letter fields through theirs. Throws JobSpecInvalid (not
  * retried) naming every bad field. The profile's owner, the credentials and the task's input are the
- * host's to check before it starts the browser (ProfileNotAllowed, CredentialNotAllowed, TaskUnknown).
+ * host's to check before it starts the browser (ProfileNotAllowed, CredentialNotAllowed, TaskUnknown),
+ * callback_url's target the delivery's (WebhookTargetNotAllowed).
  */
-export function checkRunInput(
-  deps: Pick<ActivityDeps, 'policy' | 'webhookEgress'>,
-  input: CheckedRunInput,
-): void {
+export function checkRunInput(deps: Pick<ActivityDeps, 'policy'>, input: CheckedRunInput): void {
   const policy = deps.policy ?? { policies: DEFAULT_STEP_POLICIES, bounds: DEFAULT_POLICY_BOUNDS };
   const problems = [
-    ...(checkSpecShape(input.spec, { policy, egress: deps.webhookEgress }).problems ?? []),
+    ...(checkSpecShape(input.spec, policy).problems ?? []),
     ...policyInputProblems(input.policies, policy),
     ...countProblems(
       'dead_letter_retention_ms',

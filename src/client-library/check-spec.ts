@@ -53,32 +53,28 @@ export function checkSpec(value: unknown, checks: SpecChecks = {}): SpecCheck {
   if (!spec) return { problems: unparsed };
   const owner = checks.profileOwners && profileProblem(checks.profileOwners, spec);
   const problems = [
-    ...shapeProblems(spec, checks),
+    ...callbackProblems(spec, checks.egress ?? STRICT_EGRESS),
     ...(owner ? [owner] : []),
+    ...policyProblems(spec, checks.policy),
     ...taskProblems(spec, checks.tasks),
   ];
   return problems.length ? { problems } : { spec };
 }
 
 /**
- * The part of checkSpec that needs no registry of tasks nor of owners: the JobSpec schema with its
- * limits, callback_url's target as far as it is judged without DNS, and the job's own policies within
- * the bounds. Workers check a run's input with it too, with their own allowlist and policies.
+ * The part of checkSpec that needs no registry of tasks, owners or hosts: the JobSpec schema with its
+ * limits, and the job's own policies within the bounds. Workers check a run's input with it too (they
+ * judge callback_url when they deliver, with DNS).
  */
-export function checkSpecShape(value: unknown, checks: ShapeChecks = {}): SpecCheck {
+export function checkSpecShape(value: unknown, policy?: PolicyConfig): SpecCheck {
   const parsed = parsedSpec(value);
   if (!parsed.spec) return parsed;
-  const problems = shapeProblems(parsed.spec, checks);
+  const problems = policyProblems(parsed.spec, policy);
   return problems.length ? { problems } : parsed;
 }
 
-type ShapeChecks = Pick<SpecChecks, 'policy' | 'egress'>;
-
-function shapeProblems(
-  spec: JobSpec,
-  { policy = defaultPolicy(), egress = STRICT_EGRESS }: ShapeChecks,
-): string[] {
-  return [...callbackProblems(spec, egress), ...boundProblems(spec.policies, policy.bounds, policy.policies)];
+function policyProblems(spec: JobSpec, policy: PolicyConfig = defaultPolicy()): string[] {
+  return boundProblems(spec.policies, policy.bounds, policy.policies);
 }
 
 function parsedSpec(value: unknown): SpecCheck {
