@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   DEFAULT_BATCH_CONCURRENCY,
   followJobs,
@@ -13,7 +12,7 @@ import {
 import type { CliContext } from './cli-context';
 import { readRecordsFile } from './files';
 import { createProgressDisplay, progressLine } from './progress';
-import { UsageError } from './usage-error';
+import { parseCommandArgs, UsageError } from './usage-error';
 
 export const BATCH_HELP = `Usage: mlx-jobs submit --batch FILE|- [--template FILE] [--format jsonl|csv]
                          [--concurrency N] [--skip-invalid] [--wait] [--json]
@@ -50,8 +49,13 @@ const lineText = (p: { line?: number }) => (p.line === undefined ? '' : `line ${
 
 /** `mlx-jobs submit --batch FILE …`; args are what follows `submit`. */
 export async function runBatch(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true });
-  if (!values.batch || positionals.length) throw new UsageError(BATCH_HELP);
+  const { values, positionals } = parseCommandArgs(
+    { args, options: OPTIONS, allowPositionals: true },
+    BATCH_HELP,
+  );
+  if (!values.batch || positionals.length) {
+    throw new UsageError('submit --batch takes a FILE (or -) and no other argument', BATCH_HELP);
+  }
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   if (
     concurrency !== undefined &&
@@ -65,7 +69,8 @@ export async function runBatch(args: string[], ctx: CliContext): Promise<number>
     formats: ['jsonl', 'csv'],
   });
   const json = values.json ?? false;
-  const display = createProgressDisplay({ tty: ctx.tty && !json, write: ctx.write, out: ctx.out });
+  // Progress goes to stderr: stdout holds the answer alone (with --json, one JSON document).
+  const display = createProgressDisplay({ tty: ctx.tty && !json, write: ctx.write, out: ctx.err });
   const result = await submitBatch(ctx.client, records, {
     taskQueue: ctx.config.taskQueue,
     policy: ctx.config.policy,

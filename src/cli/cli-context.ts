@@ -8,9 +8,9 @@ export interface CliIo {
   out: (line: string) => void;
   /** Problems and refusals (stderr). */
   err: (line: string) => void;
-  /** Raw output to the terminal, for progress redrawn in place. */
+  /** Raw output to stderr, for progress redrawn in place. */
   write: (text: string) => void;
-  /** Whether `out` is a terminal (a progress bar) or not (plain lines). */
+  /** Whether stderr, where progress goes, is a terminal (a progress bar) or not (plain lines). */
   tty: boolean;
   /** The tasks this installation knows: specs naming another task, or bad input for one, are refused. */
   tasks: TaskRegistry;

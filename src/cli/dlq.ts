@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import {
   discardDeadLetter,
@@ -14,7 +13,7 @@ import { ATTR, deadLetterQuery } from '../contract';
 import { inSpan, linkTo } from '../telemetry';
 import { readJsonFile } from './files';
 import { formatStatus } from './format';
-import { UsageError } from './usage-error';
+import { parseCommandArgs, UsageError } from './usage-error';
 
 export const DLQ_HELP = `Usage: mlx-jobs dlq <list|show|retry|discard> [options]
 
@@ -57,15 +56,19 @@ interface DlqContext {
 /** `mlx-jobs dlq …`: args are what follows `dlq`. */
 export async function runDlq(args: string[], ctx: DlqContext): Promise<number> {
   const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
+  const { values, positionals } = parseCommandArgs(
+    { args: rest, allowPositionals: true, options: OPTIONS },
+    DLQ_HELP,
+  );
   if (action === 'list') {
-    if (positionals.length) throw new UsageError(`dlq list takes no arguments\n\n${DLQ_HELP}`);
+    if (positionals.length) throw new UsageError('dlq list takes no arguments', DLQ_HELP);
     return list(ctx, values);
   }
   const jobId = positionals[0];
-  if (!['show', 'retry', 'discard'].includes(action ?? '') || !jobId || positionals.length > 1) {
-    throw new UsageError(DLQ_HELP);
+  if (!['show', 'retry', 'discard'].includes(action ?? '')) {
+    throw new UsageError(`unknown dlq action "${action}"`, DLQ_HELP);
   }
+  if (!jobId || positionals.length > 1) throw new UsageError(`dlq ${action} takes one JOB_ID`, DLQ_HELP);
   if (action === 'show') return show(ctx, jobId, values.json ?? false);
   if (action === 'discard' && !values.reason) {
     throw new UsageError('dlq discard needs --reason TEXT: it is kept with the job');

@@ -16,7 +16,7 @@ Commands:
   submit FILE|- [--wait] [--json]   start a job from a JobSpec JSON file (or stdin)
   submit --batch FILE [--wait] …    start many jobs from JSON Lines or CSV (see help submit)
   status JOB_ID [--json]            show a job's state, steps, attempts and result
-  cancel JOB_ID                     cancel a job (its profile is stopped, its lease freed)
+  cancel JOB_ID [--json]            cancel a job (its profile is stopped, its lease freed)
   trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
   traces [--platform P] [--failed] …  find jobs' traces by platform, client, failure type, step, duration
   leases [--json]                   who holds which profile and who waits for it
@@ -31,8 +31,12 @@ Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLX_TA
 Set OTEL_EXPORTER_OTLP_ENDPOINT as on the workers, so the CLI's spans (StartWorkflow, dlq commands) join
 the jobs' traces.
 
+Output: answers on stdout (--json: one JSON document, nothing else); progress and errors on stderr.
+Temporal unreachable: one line naming TEMPORAL_ADDRESS within MLX_TEMPORAL_CONNECT_TIMEOUT_MS (5 s).
+
 Exit codes: 0 ok; 1 the job failed, was cancelled or is parked (submit --wait, status), or an error;
-2 bad input (spec, arguments, settings); 3 the job_id was submitted before with a different spec.`,
+2 bad input (spec, arguments, settings); 3 the job_id was submitted before with a different spec;
+4 no such job or schedule; 5 Temporal unreachable.`,
   submit: `Usage: mlx-jobs submit FILE|- [--wait] [--json]
 
 Validates the JobSpec (every bad field is named) and starts its workflow. Submitting a job_id that is
@@ -51,8 +55,8 @@ Shows the job's Temporal status, each step with its duration and attempt, the fa
 the Temporal UI and its trace.
 
 Exit codes: 0 the job completed or is running; 1 it failed, was cancelled, terminated or timed out, or
-is parked as a dead letter; 1 also when the job does not exist; 2 bad arguments or settings.`,
-  trace: `Usage: mlx-jobs trace JOB_ID
+is parked as a dead letter; 2 bad arguments or settings; 4 no such job; 5 Temporal unreachable.`,
+  trace: `Usage: mlx-jobs trace JOB_ID [--json]
 
 Fetches the job's trace (its id is in the run's memo) from the trace backend's query API
 (MLX_TRACE_QUERY_URL: Jaeger's http://host:16686 or Tempo's http://host:3200) and draws every span
@@ -63,7 +67,7 @@ with its start offset, duration and status.`,
   schedule: SCHEDULE_HELP,
   tasks: TASKS_HELP,
   traces: TRACES_HELP,
-  cancel: `Usage: mlx-jobs cancel JOB_ID
+  cancel: `Usage: mlx-jobs cancel JOB_ID [--json]
 
 Requests cancellation. The running step is cancelled, then the profile is stopped, the lease released
 and the webhook (if any) told "cancelled".`,

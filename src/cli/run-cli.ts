@@ -1,4 +1,4 @@
-import { inspect, parseArgs } from 'node:util';
+import { inspect } from 'node:util';
 import {
   ScheduleNotFoundError,
   WorkflowNotFoundError,
@@ -8,6 +8,7 @@ import {
 import {
   connectClient,
   cancelJob,
+  TemporalUnreachableError,
   getJob,
   jobFailureOf,
   JobParkedError,
@@ -21,7 +22,7 @@ import {
   waitForTrace,
 } from '../client-library';
 import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
-import { errorTypeOf, terminalText, type JobFailureInfo, type JobResult } from '../contract';
+import { errorTypeOf, terminalText, workflowIdFor, type JobFailureInfo, type JobResult } from '../contract';
 import { configuredTasks, type TaskRegistry } from '../tasks';
 import { filterOutput } from '../telemetry';
 import { runBatch } from './batch';
@@ -34,12 +35,17 @@ import { HELP } from './help';
 import { createProgressPrinter, formatOutput, formatStatus } from './format';
 import { runSchedule, scheduleHelp } from './schedule';
 import { runTasks } from './tasks';
-import { UsageError } from './usage-error';
+import { parseCommandArgs, UsageError } from './usage-error';
 import { packageVersion } from './version';
 import { runTraces, TRACES_HELP } from './traces';
 import { renderWaterfall } from './waterfall';
 
 const consoleOut = (line: string) => console.log(line);
+
+// Each command takes only its own options: anything else is refused with its usage line.
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+const JSON_OPTIONS = { ...HELP_OPTION, json: { type: 'boolean' } } as const;
+const SUBMIT_OPTIONS = { ...JSON_OPTIONS, wait: { type: 'boolean' } } as const;
 
 /** Runs `fn` with a client connected as the environment says, closing it after. */
 async function withClient(io: CliIo, fn: (ctx: CliContext) => Promise<number>): Promise<number> {
@@ -63,8 +69,8 @@ export async function runCli(argv: string[], rawOut = consoleOut, io: Partial<Cl
   const cli: CliIo = {
     out,
     err: (line) => err(cliText(line)),
-    write: io.write ?? ((text) => void process.stdout.write(text)),
-    tty: io.tty ?? (rawOut === consoleOut && process.stdout.isTTY === true),
+    write: io.write ?? ((text) => void process.stderr.write(text)),
+    tty: io.tty ?? (io.err === undefined && process.stderr.isTTY === true),
     env: io.env ?? process.env,
     get tasks() {
       return io.tasks ?? configuredTasks(this.env);
@@ -103,11 +109,19 @@ export async function runCli(argv: string[], rawOut = consoleOut, io: Partial<Cl
   if (command === 'submit' && rest.some((arg) => arg === '--batch' || arg.startsWith('--batch='))) {
     return withClient(cli, (ctx) => runBatch(rest, ctx));
   }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { wait: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseCommandArgs(
+    {
+      args: rest,
+      allowPositionals: true,
+      // Typed as the widest: an option the command does not take is refused, so never in `values`.
+      options: (command === 'submit'
+        ? SUBMIT_OPTIONS
+        : command === 'codec-server'
+          ? HELP_OPTION
+          : JSON_OPTIONS) as typeof SUBMIT_OPTIONS,
+    },
+    HELP[command]!,
+  );
   if (values.help) {
     out(HELP[command]!);
     return 0;
@@ -117,19 +131,23 @@ export async function runCli(argv: string[], rawOut = consoleOut, io: Partial<Cl
   if (command === 'codec-server') return runCodecServer(config, out);
   const target = positionals[0];
   if (!target || positionals.length > 1) {
-    throw new UsageError(`${command} takes one argument\n\n${HELP[command]}`);
+    throw new UsageError(`${command} takes one argument`, HELP[command]);
   }
 
   // A spec is checked whole before any connection: a bad one exits 2 at once, naming every field.
   const spec = command === 'submit' ? readSpec(target, config, cli.tasks) : undefined;
   const client = await connectClient(config);
   try {
-    const ctx = { client, config, out, json: values.json ?? false, tasks: cli.tasks };
+    const ctx = { client, config, out, err: cli.err, json: values.json ?? false, tasks: cli.tasks };
     if (command === 'submit') return await submit(ctx, spec, values.wait ?? false);
     if (command === 'status') return await status(ctx, target);
     if (command === 'trace') return await traceCommand(ctx, target);
     await cancelJob(client, target);
-    out(`cancellation requested for job ${target}`);
+    ctx.out(
+      ctx.json
+        ? JSON.stringify({ job_id: target, workflow_id: workflowIdFor(target), cancel_requested: true })
+        : `cancellation requested for job ${target}`,
+    );
     return 0;
   } finally {
     await client.connection.close();
@@ -140,6 +158,8 @@ interface CommandContext {
   client: Client;
   config: ClientConfig;
   out: (line: string) => void;
+  /** Progress, as the job goes: stderr, so stdout holds only the answer. */
+  err: (line: string) => void;
   json: boolean;
   tasks: TaskRegistry;
 }
@@ -181,7 +201,7 @@ async function submit(ctx: CommandContext, spec: unknown, wait: boolean): Promis
   }
   let outcome: { result?: JobResult; failure?: JobFailureInfo; dead_letter?: boolean };
   try {
-    const onProgress = ctx.json ? undefined : createProgressPrinter(ctx.out);
+    const onProgress = ctx.json ? undefined : createProgressPrinter(ctx.err);
     outcome = { result: await waitForJob(ctx.client, started.job_id, { onProgress }) };
   } catch (err) {
     outcome = { failure: jobFailureOf(err), ...(err instanceof JobParkedError && { dead_letter: true }) };
@@ -245,6 +265,9 @@ async function traceCommand(ctx: CommandContext, jobId: string): Promise<number>
   return 0;
 }
 
+/** The exit codes, as `mlx-jobs help` documents them. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, conflict: 3, notFound: 4, unreachable: 5 } as const;
+
 /**
  * What the process prints on stderr (`mlx-jobs: …` for an error a user can act on; the whole error too
  * for any other) and exits with, for a command that threw `err`.
@@ -252,7 +275,7 @@ async function traceCommand(ctx: CommandContext, jobId: string): Promise<number>
 export function cliFailure(err: unknown): { code: number; stderr: string[] } {
   const known = describeCliError(err);
   const lines = [`mlx-jobs: ${known?.message ?? String(err)}`, ...(known ? [] : [inspect(err)])];
-  return { code: known?.code ?? 1, stderr: lines.map(cliText) };
+  return { code: known?.code ?? EXIT.failed, stderr: lines.map(cliText) };
 }
 
 /** The one filter of every line the CLI prints: no secret of its settings, no control character. */
@@ -260,15 +283,21 @@ function cliText(line: string): string {
   return terminalText(filterOutput(line));
 }
 
-/** One line for errors a user can act on (bad spec, bad setting, bad arguments). */
+/** One line for errors a user can act on (bad spec, bad setting, bad arguments, nothing there). */
 export function describeCliError(err: unknown): { message: string; code: number } | undefined {
-  if (err instanceof UsageError) return { message: err.message, code: 2 };
-  if (errorTypeOf(err) === 'JobSpecInvalid') return { message: (err as Error).message, code: 2 };
-  if (errorTypeOf(err) === 'JobConflict') return { message: (err as Error).message, code: 3 };
-  if (err instanceof ConfigError) return { message: err.message, code: 2 };
-  if (err instanceof WorkflowNotFoundError) return { message: `no such job: ${err.message}`, code: 1 };
+  if (err instanceof UsageError) {
+    return { message: err.usage ? `${err.message}; usage: ${err.usage}` : err.message, code: EXIT.usage };
+  }
+  if (err instanceof TemporalUnreachableError) return { message: err.message, code: EXIT.unreachable };
+  if (errorTypeOf(err) === 'JobSpecInvalid') return { message: (err as Error).message, code: EXIT.usage };
+  if (errorTypeOf(err) === 'JobConflict') return { message: (err as Error).message, code: EXIT.conflict };
+  if (err instanceof ConfigError) return { message: err.message, code: EXIT.usage };
+  if (err instanceof WorkflowNotFoundError) {
+    const job = err.workflowId.replace(/^mlx-job-/, '');
+    return { message: `no such job: ${job} (no workflow ${err.workflowId})`, code: EXIT.notFound };
+  }
   if (err instanceof ScheduleNotFoundError)
-    return { message: `no such schedule: ${err.scheduleId}`, code: 1 };
+    return { message: `no such schedule: ${err.scheduleId}`, code: EXIT.notFound };
   if (err instanceof WorkflowUpdateFailedError) {
     // The workflow refused an operator's request: the job is unchanged.
     const refused = errorTypeOf(err.cause);

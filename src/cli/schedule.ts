@@ -21,7 +21,7 @@ import {
   runWithLinks,
   scheduleLinks,
 } from './schedule-format';
-import { UsageError } from './usage-error';
+import { parseCommandArgs, UsageError } from './usage-error';
 
 const SELECT =
   '  ID|--all [--platform P] [--client C]   one schedule, or every job schedule (of that platform/client)';
@@ -105,12 +105,15 @@ export function scheduleHelp(args: string[]): string | undefined {
 export async function runSchedule(args: string[], ctx: CliContext): Promise<number> {
   const [action = '', ...rest] = args;
   const help = SCHEDULE_HELPS[action];
-  if (!help) throw new UsageError(`unknown schedule action "${action}"\n\n${SCHEDULE_HELP}`);
-  const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true });
+  if (!help) throw new UsageError(`unknown schedule action "${action}"`, SCHEDULE_HELP);
+  const { values, positionals } = parseCommandArgs(
+    { args: rest, options: OPTIONS, allowPositionals: true },
+    help,
+  );
   const json = values.json ?? false;
   const print = (text: string, data: unknown) => ctx.out(json ? JSON.stringify(data) : text);
   if (action === 'list') {
-    if (positionals.length) throw new UsageError(help);
+    if (positionals.length) throw new UsageError('schedule list takes no arguments', help);
     const schedules = await listSchedules(ctx.client, filterOf(values));
     const links = scheduleLinks(ctx.config);
     print(
@@ -128,7 +131,7 @@ export async function runSchedule(args: string[], ctx: CliContext): Promise<numb
     return forSelected(ctx, action, await selected(ctx, positionals, values, help), values);
   }
   const [id, ...extra] = positionals;
-  if (!id || extra.length || values.all) throw new UsageError(help);
+  if (!id || extra.length || values.all) throw new UsageError(`schedule ${action} takes one ID`, help);
   if (action === 'describe') {
     const details = await describeSchedule(ctx.client, id);
     const links = scheduleLinks(ctx.config);
@@ -154,7 +157,7 @@ export async function runSchedule(args: string[], ctx: CliContext): Promise<numb
 
 async function create(ctx: CliContext, positionals: string[], values: Values, help: string): Promise<number> {
   const [file, ...extra] = positionals;
-  if (!file || extra.length) throw new UsageError(help);
+  if (!file || extra.length) throw new UsageError('schedule create takes one FILE (or -)', help);
   const records = readRecordsFile(file, {
     format: values.format,
     template: values.template,
@@ -202,11 +205,11 @@ async function selected(
   help: string,
 ): Promise<string[]> {
   if (values.all) {
-    if (positionals.length) throw new UsageError(`give a schedule id or --all, not both\n\n${help}`);
+    if (positionals.length) throw new UsageError('give a schedule id or --all, not both', help);
     return (await listSchedules(ctx.client, filterOf(values), { lastRun: false })).map((s) => s.schedule_id);
   }
   if (values.platform || values.client) throw new UsageError('--platform and --client go with --all');
-  if (positionals.length !== 1) throw new UsageError(help);
+  if (positionals.length !== 1) throw new UsageError('give one schedule id or --all', help);
   return positionals;
 }
 

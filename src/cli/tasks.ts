@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { describeTask, type TaskRegistry } from '../tasks';
-import { UsageError } from './usage-error';
+import { parseCommandArgs, UsageError } from './usage-error';
 
 export const TASKS_HELP = `Usage: mlx-jobs tasks [--json]
        mlx-jobs tasks show NAME [--json]
@@ -12,11 +11,14 @@ against the input schema), submit it.`;
 
 /** `mlx-jobs tasks …`: args are what follows `tasks`. */
 export function runTasks(args: string[], out: (line: string) => void, registry: TaskRegistry): number {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseCommandArgs(
+    {
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    },
+    TASKS_HELP,
+  );
   if (values.help) {
     out(TASKS_HELP);
     return 0;
@@ -30,7 +32,9 @@ export function runTasks(args: string[], out: (line: string) => void, registry: 
         out(`${task.name}  ${task.description}\n  input: ${fieldsOf(task.input_schema)}`);
     return 0;
   }
-  if (action !== 'show' || !name || extra.length) throw new UsageError(TASKS_HELP);
+  if (action !== 'show' || !name || extra.length) {
+    throw new UsageError(`tasks takes "show NAME" or nothing`, TASKS_HELP);
+  }
   if (!registry.names().includes(name)) {
     throw new UsageError(`no task named "${name}"; known: ${registry.names().join(', ')}`);
   }

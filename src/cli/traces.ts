@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { searchTraces, traceLink, type TraceSearch } from '../client-library';
 import type { ClientConfig } from '../config';
 import { STEPS, type StepName } from '../contract';
-import { UsageError } from './usage-error';
+import { parseCommandArgs, UsageError } from './usage-error';
 
 export const TRACES_HELP = `Usage: mlx-jobs traces [--platform P] [--client C] [--type T] [--step S]
                        [--min-duration D] [--failed] [--since D] [--limit N] [--json]
@@ -59,8 +58,11 @@ export async function runTraces(
   args: string[],
   ctx: { config: ClientConfig; out: (line: string) => void },
 ): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
-  if (positionals.length) throw new UsageError(`traces takes no arguments\n\n${TRACES_HELP}`);
+  const { values, positionals } = parseCommandArgs(
+    { args, allowPositionals: true, options: OPTIONS },
+    TRACES_HELP,
+  );
+  if (positionals.length) throw new UsageError('traces takes no arguments', TRACES_HELP);
   const { queryUrl, urlTemplate } = ctx.config.trace;
   if (!queryUrl) {
     throw new UsageError(

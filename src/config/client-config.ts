@@ -33,6 +33,7 @@ const ClientEnvSchema = sharedSchema.extend({
   MLX_CODEC_SERVER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   MLX_CODEC_SERVER_PORT: decimalInt(0, 65_535).default(8081),
   MLX_CODEC_SERVER_ORIGINS: optionalString,
+  MLX_TEMPORAL_CONNECT_TIMEOUT_MS: decimalInt(100, 600_000).default(5_000),
   MLX_TEMPORAL_UI_URL: z.url({ error: 'must be a URL' }).default('http://127.0.0.1:8233'),
   MLX_TRACE_URL_TEMPLATE: z
     .string()
@@ -43,7 +44,8 @@ const ClientEnvSchema = sharedSchema.extend({
 });
 
 export interface ClientConfig {
-  temporal: TemporalSettings & { uiUrl: string };
+  /** `connectTimeoutMs`: how long a command waits for Temporal to answer before it gives up. */
+  temporal: TemporalSettings & { uiUrl: string; connectTimeoutMs: number };
   taskQueue: string;
   /** Step timeouts and retry policies, and the bounds on a job's own overrides. */
   policy: PolicyConfig;
@@ -70,7 +72,11 @@ export function loadClientConfig(env: Env = process.env): ClientConfig {
   const set = setVariables(env);
   const e = parseEnv(ClientEnvSchema, set);
   return {
-    temporal: { ...loadTemporalSettings(set), uiUrl: e.MLX_TEMPORAL_UI_URL.replace(/\/+$/, '') },
+    temporal: {
+      ...loadTemporalSettings(set),
+      uiUrl: e.MLX_TEMPORAL_UI_URL.replace(/\/+$/, ''),
+      connectTimeoutMs: e.MLX_TEMPORAL_CONNECT_TIMEOUT_MS,
+    },
     taskQueue: e.MLX_TASK_QUEUE,
     policy: loadPolicyConfig(set, (path) => readFileSync(path, 'utf8')),
     deadLetterRetentionMs: e.MLX_DEAD_LETTER_RETENTION_MS,

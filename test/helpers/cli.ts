@@ -21,7 +21,7 @@ export async function runCliHere(
   const line = (text: string) => `${text}\n`;
   const io = {
     err: (text: string) => (stderr += line(text)),
-    write: (text: string) => void (stdout += text),
+    write: (text: string) => void (stderr += text),
     tty: false,
     // Without the test tasks: the installation's, as bin/mlx-jobs finds them (MLX_TASKS_MODULE or built-in).
     tasks: options.testTasks ? withTestTasks : undefined,

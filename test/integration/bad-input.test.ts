@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client } from '@temporalio/client';
@@ -424,4 +425,118 @@ test('text from a page, a task or a spec reaches the terminal as no control sequ
     const status = JSON.parse(runs[2]!.stdout) as { result?: { output: { title: string } } };
     if (status.result) assert.match(status.result.output.title, /\u009b31m\u202eevil/);
   }
+});
+
+// The CLI as a command line tool: one line for each problem, its own exit code, answers alone on stdout.
+
+/** Every command, as a user would call it (the ids need not exist: the option is refused first). */
+const COMMANDS: string[][] = [
+  ['submit', 'job.json'],
+  ['submit', '--batch', 'jobs.jsonl'],
+  ['status', 'some-job'],
+  ['cancel', 'some-job'],
+  ['trace', 'some-job'],
+  ['traces'],
+  ['leases'],
+  ['dlq', 'list'],
+  ['dlq', 'show', 'some-job'],
+  ['dlq', 'retry', 'some-job'],
+  ['schedule', 'list'],
+  ['schedule', 'describe', 'some-schedule'],
+  ['tasks'],
+  ['codec-server'],
+];
+
+test('through the process: Temporal unreachable is one line naming TEMPORAL_ADDRESS (exit 5); an unknown option one usage line (exit 2)', async () => {
+  const file = join(h.dataDir, 'unreachable.json');
+  writeFileSync(file, JSON.stringify(spec('unreachable')));
+  const [unreachable, unknown] = await Promise.all([
+    runCli(['submit', file], nowhere()),
+    runCli(['status', 'some-job', '--wiat'], h.cliEnv),
+  ]);
+  assert.equal(unreachable.code, 5, unreachable.stderr);
+  assert.equal(
+    unreachable.stderr,
+    'mlx-jobs: cannot reach Temporal at TEMPORAL_ADDRESS=127.0.0.1:1: connection refused (nothing listens there)\n',
+  );
+  assert.equal(unreachable.stdout, '');
+  assert.equal(unknown.code, 2, unknown.stderr);
+  assert.equal(unknown.stderr, "mlx-jobs: unknown option '--wiat'; usage: mlx-jobs status JOB_ID [--json]\n");
+});
+
+test('every command refuses an unknown option with one usage line and exit 2', async () => {
+  for (const command of COMMANDS) {
+    const run = await runCliHere([...command, '--bogus'], h.cliEnv);
+    const name = command.join(' ');
+    assert.equal(run.code, 2, `${name}: ${run.stderr}`);
+    const usage = name.startsWith('submit --batch') ? 'submit --batch' : command[0];
+    assert.match(
+      run.stderr,
+      new RegExp(`^mlx-jobs: unknown option '--bogus'; usage: mlx-jobs ${usage}[^\\n]*\\n$`),
+      name,
+    );
+  }
+});
+
+test('a job that does not exist: status, cancel, trace and dlq exit 4 with one line', async () => {
+  for (const command of [
+    ['status', 'never-submitted'],
+    ['status', 'never-submitted', '--json'],
+    ['cancel', 'never-submitted', '--json'],
+    ['trace', 'never-submitted'],
+    ['dlq', 'show', 'never-submitted'],
+    ['dlq', 'discard', 'never-submitted', '--reason', 'gone'],
+  ]) {
+    const run = await runCliHere(command, h.cliEnv);
+    assert.equal(run.code, 4, `${command.join(' ')}: ${run.stderr}`);
+    assert.equal(
+      run.stderr,
+      'mlx-jobs: no such job: never-submitted (no workflow mlx-job-never-submitted)\n',
+      command.join(' '),
+    );
+    assert.equal(run.stdout, '', command.join(' '));
+  }
+});
+
+test('a command gives up on a Temporal that does not answer within MLX_TEMPORAL_CONNECT_TIMEOUT_MS', async () => {
+  // Accepts connections and never answers: no refusal to tell, only the time bound ends the wait.
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const address = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const run = await runCliHere(['status', 'some-job'], {
+      ...h.cliEnv,
+      TEMPORAL_ADDRESS: address,
+      MLX_TEMPORAL_CONNECT_TIMEOUT_MS: '300',
+    });
+    assert.equal(run.code, 5, run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `^mlx-jobs: cannot reach Temporal at TEMPORAL_ADDRESS=${address}: no answer within 0\\.3 s \\(MLX_TEMPORAL_CONNECT_TIMEOUT_MS\\)[^\\n]*\\n$`,
+      ),
+    );
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
+});
+
+test('cancel --json answers with JSON alone on stdout', async () => {
+  const jobId = 'cancel-json';
+  // On a queue no worker polls: the job stays open, so the request is all there is to see.
+  await startJob(h.client, spec(jobId), { ...h.startOptions, taskQueue: 'nobody-polls-cancel-json' });
+  const run = await runCliHere(['cancel', jobId, '--json'], h.cliEnv);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), {
+    job_id: jobId,
+    workflow_id: `mlx-job-${jobId}`,
+    cancel_requested: true,
+  });
+  const history = await h.client.workflow.getHandle(`mlx-job-${jobId}`).fetchHistory();
+  assert.ok(
+    history.events?.some((e) => e.workflowExecutionCancelRequestedEventAttributes),
+    'the cancellation was requested',
+  );
 });

@@ -64,6 +64,9 @@ test('--skip-invalid starts exactly the good lines; --wait follows them; a failu
   assert.match(run.stdout, /^3 jobs: 3 started, 0 already existed$/m);
   assert.match(run.stdout, /^failed {2}mixed-fails \(line 3: FAILED\)/m);
   assert.match(run.stdout, /^3 jobs: 0 running, 2 completed, 1 failed, 0 parked$/m);
+  // The progress line goes to stderr, never into the answer.
+  assert.match(run.stderr, /^\[█+\] 3\/3 /m);
+  assert.doesNotMatch(run.stdout, /\[[█░]+\]/);
   assert.deepEqual((await waitForJob(h.client, 'mixed-ok-2')).output, { title: 'two' });
   for (const id of ['mixed-ok-1', 'mixed-ok-2'])
     assert.equal((await describeJobRun(h.client, id)).state, 'completed');

@@ -276,7 +276,7 @@ test('the CLI creates, lists, pauses (all of a platform), unpauses and deletes s
     assert.equal(deleted.code, 0, deleted.stderr);
   }
   const gone = await runCli(['schedule', 'describe', 'cli-shopee'], env);
-  assert.equal(gone.code, 1);
+  assert.equal(gone.code, 4);
   assert.match(gone.stderr, /no such schedule/);
 });
 
@@ -304,7 +304,7 @@ test('a bad definition is refused before anything is created, every bad field na
   assert.match(run.stderr, /nothing was created/);
   assert.doesNotMatch(run.stderr, /line 1:/);
   const missing = await runCliHere(['schedule', 'describe', 'would-be-created'], env);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 4, 'not found has its own exit code');
 });
 
 test('every schedule action has --help', async () => {

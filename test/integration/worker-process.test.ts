@@ -140,7 +140,9 @@ test('submit --wait runs a job on a worker process and shows progress, result an
     assert.ok(
       run.stdout.includes(`Temporal UI: ${server.uiUrl}/namespaces/default/workflows/mlx-job-cli-1/`),
     );
-    assert.match(run.stdout, /✓ executeTask/);
+    // Progress goes to stderr, the answer to stdout.
+    assert.match(run.stderr, /✓ executeTask/);
+    assert.doesNotMatch(run.stdout, /✓/);
     // A long output is summarised: its counts and first rows (status --json has all of it).
     assert.match(
       run.stdout,
