@@ -153,8 +153,11 @@ export interface WorkerConfig {
   allowPlaintextPayloads: boolean;
   /** How often this worker removes blobs of runs Temporal no longer has. */
   claimCheckSweepMs: number;
-  /** Where /metrics, /healthz and /readyz are served; port 0 picks a free one. */
-  metrics: { host: string; port: number };
+  /**
+   * Where /metrics, /healthz and /readyz are served; port 0 picks a free one. `defaulted`: the address
+   * is the default (MLX_METRICS_ADDRESS unset), so a taken port falls back to a free one.
+   */
+  metrics: { host: string; port: number; defaulted?: boolean };
 }
 
 type WorkerEnv = z.output<typeof WorkerEnvSchema>;
@@ -196,7 +199,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     payload: payloadSettings(e),
     allowPlaintextPayloads: e.MLX_PAYLOAD_ALLOW_PLAINTEXT,
     claimCheckSweepMs: e.MLX_CLAIM_CHECK_SWEEP_MS,
-    metrics: hostPort(e.MLX_METRICS_ADDRESS),
+    metrics: { ...hostPort(e.MLX_METRICS_ADDRESS), defaulted: set.MLX_METRICS_ADDRESS === undefined },
   };
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
+import { ConfigError } from '../contract/config-error';
 import type { Logger } from './log';
 import { openMetricsToText, textToOpenMetrics } from './metrics-format';
 import { collectProcessMetrics, metricsRegistry } from './metrics';
@@ -9,6 +10,13 @@ export interface MetricsServerOptions {
   host: string;
   /** 0: any free port (the bound one is in `url`). */
   port: number;
+  /** The setting that chose host and port: named in the one line a port that cannot be had gets. */
+  setting: string;
+  /**
+   * When the port is taken, serve on a free one instead and warn (the address was only the default, so
+   * a second process on the host still starts); otherwise a taken port is a bad setting.
+   */
+  anyPortIfTaken?: boolean;
   /** Why the process is not ready to take work, or undefined when it is (/readyz). */
   notReady: () => string | undefined;
   /** More metrics in the Prometheus text format, served after ours (the Temporal SDK's). */
@@ -89,13 +97,17 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  try {
+    await listen(server, options.host, options.port);
+  } catch (err) {
+    const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    if (!taken || !options.anyPortIfTaken) throw listenFailure(err, options);
+    await listen(server, options.host, 0);
+    options.log.warn(
+      `${options.setting} is not set and its default port ${options.port} is taken (another worker on this host?): serving on a free port; give each worker on a host its own ${options.setting} for Prometheus to find it`,
+      { url: `http://${options.host}:${(server.address() as AddressInfo).port}` },
+    );
+  }
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
@@ -106,4 +118,29 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+function listen(server: ReturnType<typeof createServer>, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'is in use (another worker on this host?): give each worker its own port',
+  EACCES: 'needs privileges this process does not have: use a port above 1023',
+  EADDRNOTAVAIL: 'is not an address of this host: use 127.0.0.1, 0.0.0.0 or one of its own',
+  ENOTFOUND: 'names a host that cannot be resolved',
+};
+
+/** A port that cannot be had is a bad setting: one line naming it and what to do. */
+function listenFailure(err: unknown, options: MetricsServerOptions): unknown {
+  const why = LISTEN_FAILURES[(err as NodeJS.ErrnoException).code ?? ''];
+  if (!why) return err;
+  const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  return new ConfigError(`bad setting ${options.setting}: ${address} ${why}`);
 }

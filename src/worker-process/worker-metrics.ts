@@ -80,7 +80,10 @@ export async function startWorkerMetrics(options: {
   });
   try {
     const server = await startMetricsServer({
-      ...config.metrics,
+      host: config.metrics.host,
+      port: config.metrics.port,
+      setting: 'MLX_METRICS_ADDRESS',
+      anyPortIfTaken: config.metrics.defaulted,
       notReady: options.notReady,
       more: sdkMetricsUrl
         ? async () => (await fetch(sdkMetricsUrl, { signal: AbortSignal.timeout(5_000) })).text()

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSellerCentre, type SellerCentre } from '../../src/demo/seller-centre';
@@ -103,6 +104,36 @@ test('a worker with a bad setting stops at start-up with one line naming it', ()
   assert.match(worker.stderr.trim(), /^mlx-worker: bad setting MLX_LEASE_TTL_MS: [^\n]+$/);
 });
 
+test('a metrics port in use, set on purpose, stops the worker with one line naming MLX_METRICS_ADDRESS', async () => {
+  const taken = await holdPort(0);
+  try {
+    const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
+    const worker = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, '..', '..', 'src', 'worker.ts')],
+      { env: { ...process.env, ...env, MLX_METRICS_ADDRESS: address }, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(worker.status, 2, worker.stderr);
+    assert.equal(
+      worker.stderr.trim().split('\n').at(-1),
+      `mlx-worker: bad setting MLX_METRICS_ADDRESS: ${address} is in use (another worker on this host?): give each worker its own port`,
+    );
+    assert.doesNotMatch(worker.stderr, /^\s+at /m, 'no stack trace');
+  } finally {
+    await new Promise((resolve) => taken.close(resolve));
+  }
+});
+
+/** A listening socket on 127.0.0.1:`port` (rejects when another process holds it). */
+async function holdPort(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return server;
+}
+
 test("each program checks only its own settings: a client's bad policy stops the CLI, a worker-only one does not", async () => {
   const badPolicy = await runCli(['status', 'nobody'], {
     ...env,
@@ -132,7 +163,12 @@ test('submit refuses a bad spec with exit code 2, naming the fields', async () =
 });
 
 test('submit --wait runs a job on a worker process and shows progress, result and the UI link', async () => {
-  const worker = await startWorkerProcess(env);
+  // A second worker on this host, as far as the default metrics port goes: it still starts, on a free
+  // port it logs (the default 127.0.0.1:9464 is held here unless another process already holds it).
+  const held = await holdPort(9464).catch(() => undefined);
+  const worker = await startWorkerProcess({ ...env, MLX_METRICS_ADDRESS: undefined }).finally(
+    () => held && new Promise((resolve) => held.close(resolve)),
+  );
   try {
     const run = await runCli(['submit', jobFile('cli-1'), '--wait'], env);
     assert.equal(run.code, 0, run.stderr);
@@ -174,7 +210,9 @@ test('submit --wait runs a job on a worker process and shows progress, result an
     };
     assert.equal(startLine.traces, 'none (set OTEL_EXPORTER_OTLP_ENDPOINT to export spans)');
     assert.match(startLine.metrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    assert.doesNotMatch(startLine.metrics, /:9464\//, 'the default port was taken');
     const logs = worker.lines().join('\n');
+    assert.match(logs, /MLX_METRICS_ADDRESS is not set and its default port 9464 is taken/);
     assert.match(logs, /"msg":"registered search attributes".*MlxDeadLetter/);
     assert.match(logs, /"msg":"task finished"/);
     const started = worker

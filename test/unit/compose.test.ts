@@ -117,7 +117,8 @@ test('every variable set on the workers is one the worker reads, and the worker 
     );
     assert.ok(config.settingSecrets.includes(OPERATOR_ENV.MLX_REDIS_PASSWORD), 'and redacts the password');
     assert.equal(config.launcherUrl, undefined, 'an empty MLX_LAUNCHER_URL selects the embedded launcher');
-    assert.deepEqual(config.metrics, { host: '0.0.0.0', port: 9464 });
+    const { host, port, defaulted } = config.metrics;
+    assert.deepEqual({ host, port, defaulted }, { host: '0.0.0.0', port: 9464, defaulted: false });
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4317', 'spans go to the Collector');
   }
 });
