@@ -29,7 +29,15 @@ export const ATTR = {
   deadLetterRetry: 'mlx.dead_letter.retry',
   /** Why a span links to another (e.g. an operator's command to the job it acted on). */
   linkReason: 'mlx.link.reason',
+  /** The run a job span or step span belongs to: the trace backend links them to the Temporal UI. */
+  workflowId: 'temporal.workflow_id',
+  runId: 'temporal.run_id',
 } as const;
+
+/** The attributes that name the run: the workflow id and the run id. */
+export function runAttributes(run?: { workflowId: string; runId: string }): Record<string, string> {
+  return run ? { [ATTR.workflowId]: run.workflowId, [ATTR.runId]: run.runId } : {};
+}
 
 /** The run's memo keys for its trace: the job's trace id, and (once parked) its job span's id. */
 export const TRACE_ID_MEMO = 'trace_id';

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Span, SpanKind } from '@opentelemetry/api';
-import { ATTR, jobAttributes, type JobRef } from '../contract';
+import { ATTR, jobAttributes, runAttributes, type JobRef } from '../contract';
 import { metrics } from './metrics';
 import { failureTypeOf, inSpan } from './spans';
 
@@ -17,7 +17,12 @@ export function stepSpan<T>(
   options: { kind?: SpanKind } = {},
 ): Promise<T> {
   const { info } = Context.current();
-  const attributes = { ...jobAttributes(job), [ATTR.attempt]: info.attempt, [ATTR.workerId]: workerId };
+  const attributes = {
+    ...jobAttributes(job),
+    ...runAttributes(info.workflowExecution),
+    [ATTR.attempt]: info.attempt,
+    [ATTR.workerId]: workerId,
+  };
   return inSpan(
     name,
     attributes,

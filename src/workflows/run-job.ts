@@ -1,7 +1,7 @@
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { defineQuery, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { JobProgress, JobResult, RunJobInput } from '../contract';
-import { ATTR, jobAttributes, jobRef, TRACE_ID_MEMO } from '../contract/span-attributes';
+import { ATTR, jobAttributes, jobRef, runAttributes, TRACE_ID_MEMO } from '../contract/span-attributes';
 import { DeadLetterDesk, settle, webhookFailure, type Outcome } from '../dead-letters';
 import { driveSteps } from './drive-steps';
 import type { JobContext } from './job-context';
@@ -47,7 +47,11 @@ export async function runJob(started: RunJobInput): Promise<JobResult> {
   };
   const desk = new DeadLetterDesk(spec, onChange);
   setHandler(progressQuery, () => ctx.progress.snapshot(desk.info));
-  const attributes = { ...jobAttributes(ctx.job), [ATTR.task]: spec.task.name };
+  const attributes = {
+    ...jobAttributes(ctx.job),
+    ...runAttributes(workflowInfo()),
+    [ATTR.task]: spec.task.name,
+  };
   // The job's root span; Temporal's StartActivity/RunActivity spans and each step's span nest below it.
   // It ends before the job is parked, so the trace is complete while the job waits for an operator.
   const placement = placeJobSpan(input);

@@ -80,12 +80,23 @@ function ancestors(spans: TraceSpan[], span: TraceSpan): string[] {
 }
 
 test('a completed job is one trace: the recipe span tree, Temporal spans and the webhook receiver', async () => {
-  const { spans, one, trace_id } = await runAndFetchTrace({
+  const { spans, one, trace_id, job } = await runAndFetchTrace({
     job_id: 'traced-ok',
     callback_url: `${h.receiver.url}?token=hook-secret`,
   });
   const root = one('mlx.job.run');
   assert.equal(root.service, 'mlx-worker');
+  // The run each span belongs to, for the trace backend's link to the Temporal UI.
+  const run = { 'temporal.workflow_id': 'mlx-job-traced-ok', 'temporal.run_id': job.run_id };
+  const runOf = (span: TraceSpan) => ({
+    'temporal.workflow_id': span.attributes['temporal.workflow_id'],
+    'temporal.run_id': span.attributes['temporal.run_id'],
+  });
+  assert.deepEqual(runOf(root), run);
+  // What README says: the job span has no attempt or worker of its own; its steps have theirs.
+  assert.equal(root.attributes['mlx.attempt'], undefined);
+  assert.equal(root.attributes['mlx.worker_id'], undefined);
+  assert.equal(root.attributes['mlx.task'], 'read_title');
   // Beside RunWorkflow, not below it: Temporal exports RunWorkflow only when the run closes.
   assert.deepEqual(ancestors(spans, root), ['StartWorkflow:runJob', 'mlx.job.submit']);
   assert.deepEqual(ancestors(spans, one('RunWorkflow:runJob')), ['StartWorkflow:runJob', 'mlx.job.submit']);
@@ -107,6 +118,7 @@ test('a completed job is one trace: the recipe span tree, Temporal spans and the
     assert.equal(span.attributes['mlx.client_id'], 'client-42');
     assert.equal(span.attributes['mlx.attempt'], '1');
     assert.equal(span.attributes['mlx.worker_id'], 'test-worker');
+    assert.deepEqual(runOf(span), run, `${name} names its run`);
   }
   assert.match(one('mlx.cdp.connect').attributes['mlx.browser.version'] ?? '', /Chrom/);
   assert.match(one('mlx.cdp.connect').attributes['mlx.cdp.port'] ?? '', /^\d+$/);
