@@ -1,3 +1,4 @@
+import { ConfigError } from '../contract/config-error';
 import { settingSecrets } from '../config/setting-secrets';
 import { createRedactor } from '../secrets';
 import { setOutputFilter, startTelemetry } from '../telemetry';
@@ -11,7 +12,15 @@ import type { TaskRegistry } from '../tasks';
 export function runCliProcess(argv: string[], tasks?: TaskRegistry): void {
   // The tokens in its settings (the codec endpoint's above all) reach none of its lines or spans.
   setOutputFilter(createRedactor(() => settingSecrets(process.env)));
-  const telemetry = startTelemetry({ serviceName: 'mlx-client' });
+  let telemetry: ReturnType<typeof startTelemetry>;
+  try {
+    telemetry = startTelemetry({ serviceName: 'mlx-client' });
+  } catch (err) {
+    // A bad OTEL_* setting: one line naming it, as for every other setting.
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`mlx-jobs: ${err.message}`);
+    process.exit(2);
+  }
   const exit = (code: number) =>
     void telemetry
       .shutdown()

@@ -10,6 +10,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { version } from '../../package.json';
+import { ConfigError } from '../contract/config-error';
 
 export interface Telemetry {
   resource: Resource;
@@ -38,12 +39,15 @@ function serviceResource(options: TelemetryOptions): Resource {
   }).merge(detectResourcesSync({ detectors: [envDetectorSync] }));
 }
 
+const PROTOCOLS = ['grpc', 'http/protobuf'] as const;
+
 /**
  * OTLP over gRPC by default, http/protobuf when OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL says so; the
  * exporters read endpoint, headers and timeouts from the standard variables themselves.
- * Without an endpoint, or with OTEL_SDK_DISABLED=true, nothing is exported.
+ * Without an endpoint, with OTEL_TRACES_EXPORTER=none or with OTEL_SDK_DISABLED=true, nothing is
+ * exported. Another exporter or protocol (http/json) is a bad setting, not a silent fallback.
  */
-function spanProcessorFromEnv(env: NodeJS.ProcessEnv): {
+export function spanProcessorFromEnv(env: NodeJS.ProcessEnv): {
   processor: SpanProcessor;
   exporting: boolean;
   destination: string;
@@ -51,16 +55,34 @@ function spanProcessorFromEnv(env: NodeJS.ProcessEnv): {
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (env.OTEL_SDK_DISABLED === 'true')
     return { processor: new NoopSpanProcessor(), exporting: false, destination: 'none (OTEL_SDK_DISABLED)' };
+  const exporterName = (env.OTEL_TRACES_EXPORTER ?? 'otlp').trim();
+  if (exporterName !== 'otlp' && exporterName !== 'none') {
+    throw new ConfigError(
+      `bad setting OTEL_TRACES_EXPORTER: "${exporterName}" is not supported here: otlp (the default) or none`,
+    );
+  }
+  const protocolSetting = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = env[protocolSetting] ?? 'grpc';
+  if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
+    throw new ConfigError(
+      `bad setting ${protocolSetting}: "${protocol}" is not supported here: ${PROTOCOLS.join(' or ')}${protocol === 'http/json' ? ' (the JSON encoding is not)' : ''}`,
+    );
+  }
+  if (exporterName === 'none') {
+    const destination = 'none (OTEL_TRACES_EXPORTER=none)';
+    return { processor: new NoopSpanProcessor(), exporting: false, destination };
+  }
   if (!endpoint) {
     const destination = 'none (set OTEL_EXPORTER_OTLP_ENDPOINT to export spans)';
     return { processor: new NoopSpanProcessor(), exporting: false, destination };
   }
-  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'grpc';
   const exporter = protocol === 'http/protobuf' ? new OtlpProtoExporter() : new OtlpGrpcExporter();
   return {
     processor: new BatchSpanProcessor(exporter),
     exporting: true,
-    destination: `${endpoint} (OTLP ${protocol === 'http/protobuf' ? 'http/protobuf' : 'grpc'})`,
+    destination: `${endpoint} (OTLP ${protocol})`,
   };
 }
 

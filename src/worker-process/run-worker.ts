@@ -21,7 +21,8 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
   checkWritableDir('MLX_ARTIFACTS_DIR', config.artifactsDir);
   const telemetry = startTelemetry({
     serviceName: 'mlx-worker',
-    attributes: { 'worker.id': config.workerId },
+    // service.instance.id: which worker a span came from, by the semantic conventions' name.
+    attributes: { 'worker.id': config.workerId, 'service.instance.id': config.workerId },
   });
   const log = createLogger({
     level: config.logLevel,
