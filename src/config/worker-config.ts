@@ -77,6 +77,10 @@ const WorkerEnvSchema = sharedSchema.extend({
   MLX_ARTIFACTS_DIR: optionalString,
   MLX_PAYLOAD_ALLOW_PLAINTEXT: bool.default(false),
   MLX_ARTIFACTS_RETENTION_MS: decimalInt(60_000, 365 * 24 * 3600 * 1000).default(7 * 24 * 3600 * 1000),
+  MLX_METRICS_PLATFORMS: z
+    .string()
+    .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, 'comma-separated platforms, e.g. shopee_my,lazada_id')
+    .optional(),
   MLX_METRICS_ADDRESS: z
     .string()
     .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
@@ -157,7 +161,7 @@ export interface WorkerConfig {
    * Where /metrics, /healthz and /readyz are served; port 0 picks a free one. `defaulted`: the address
    * is the default (MLX_METRICS_ADDRESS unset), so a taken port falls back to a free one.
    */
-  metrics: { host: string; port: number; defaulted?: boolean };
+  metrics: { host: string; port: number; defaulted?: boolean; platforms?: string[] };
 }
 
 type WorkerEnv = z.output<typeof WorkerEnvSchema>;
@@ -199,7 +203,11 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     payload: payloadSettings(e),
     allowPlaintextPayloads: e.MLX_PAYLOAD_ALLOW_PLAINTEXT,
     claimCheckSweepMs: e.MLX_CLAIM_CHECK_SWEEP_MS,
-    metrics: { ...hostPort(e.MLX_METRICS_ADDRESS), defaulted: set.MLX_METRICS_ADDRESS === undefined },
+    metrics: {
+      ...hostPort(e.MLX_METRICS_ADDRESS),
+      defaulted: set.MLX_METRICS_ADDRESS === undefined,
+      platforms: e.MLX_METRICS_PLATFORMS?.split(','),
+    },
   };
 }
 

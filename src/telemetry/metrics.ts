@@ -156,6 +156,28 @@ function exemplar(traceId: string | undefined): Record<string, string> {
   return traceId && !/^0+$/.test(traceId) ? { trace_id: traceId } : {};
 }
 
+/** Distinct platforms named in the labels when no list is configured; the rest count as `other`. */
+export const PLATFORM_LABEL_LIMIT = 50;
+let platformList: ReadonlySet<string> | undefined;
+const platformsSeen = new Set<string>();
+
+/**
+ * Bounds the `platform` label, which is whatever a submitter sends: the platforms of `list`
+ * (MLX_METRICS_PLATFORMS) keep their name, any other is `other`; without a list, the first
+ * PLATFORM_LABEL_LIMIT platforms seen keep theirs.
+ */
+export function setMetricPlatforms(list: readonly string[] | undefined): void {
+  platformList = list && new Set(list);
+}
+
+function platformLabel(platform: string): string {
+  if (platformList) return platformList.has(platform) ? platform : 'other';
+  if (platformsSeen.has(platform)) return platform;
+  if (platformsSeen.size >= PLATFORM_LABEL_LIMIT) return 'other';
+  platformsSeen.add(platform);
+  return platform;
+}
+
 export const metrics = {
   jobEnded(job: {
     platform: string;
@@ -166,12 +188,13 @@ export const metrics = {
     failureType?: string;
     failedStep?: string;
   }): void {
-    const labels = { platform: job.platform, task: job.task, outcome: job.outcome };
+    const platform = platformLabel(job.platform);
+    const labels = { platform, task: job.task, outcome: job.outcome };
     jobDuration.observe({ labels, value: job.seconds, exemplarLabels: exemplar(job.traceId) });
     jobs.inc(labels);
     if (job.outcome === 'failed') {
       jobFailures.inc({
-        platform: job.platform,
+        platform,
         task: job.task,
         failure_type: job.failureType ?? 'unknown',
         step: job.failedStep ?? '',
@@ -187,21 +210,22 @@ export const metrics = {
     failureType?: string;
   }) {
     const outcome = step.failureType === undefined ? 'ok' : 'error';
+    const platform = platformLabel(step.platform);
     stepDuration.observe({
-      labels: { step: step.step, platform: step.platform, outcome },
+      labels: { step: step.step, platform, outcome },
       value: step.seconds,
       exemplarLabels: exemplar(step.traceId),
     });
     if (step.failureType !== undefined) {
-      stepFailures.inc({ step: step.step, platform: step.platform, failure_type: step.failureType });
+      stepFailures.inc({ step: step.step, platform, failure_type: step.failureType });
     }
   },
 
   webhookDelivery(platform: string, result: 'delivered' | 'unavailable' | 'timeout' | 'rejected'): void {
-    webhookDeliveries.inc({ platform, result });
+    webhookDeliveries.inc({ platform: platformLabel(platform), result });
   },
 
   deadLetter(platform: string, kind: string, action: 'parked' | 'retried' | 'discarded' | 'expired'): void {
-    deadLetters.inc({ platform, kind, action });
+    deadLetters.inc({ platform: platformLabel(platform), kind, action });
   },
 };

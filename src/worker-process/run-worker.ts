@@ -1,6 +1,6 @@
 import { NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { loadWorkerConfig } from '../config';
-import { createLogger, startTelemetry } from '../telemetry';
+import { createLogger, setMetricPlatforms, startTelemetry } from '../telemetry';
 import { configuredTasks, type TaskRegistry } from '../tasks';
 import { buildActivityDeps } from './build-deps';
 import { createConfiguredWorker, type MlxWorker } from './mlx-worker';
@@ -24,6 +24,7 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
     // service.instance.id: which worker a span came from, by the semantic conventions' name.
     attributes: { 'worker.id': config.workerId, 'service.instance.id': config.workerId },
   });
+  setMetricPlatforms(config.metrics.platforms);
   const log = createLogger({
     level: config.logLevel,
     // OTEL_SERVICE_NAME's, as on the spans, so logs and traces of one worker name it alike.
