@@ -51,7 +51,8 @@ const workflowPatterns = [
 const ZOD_BACKED = ['job-spec', 'dead-letter', 'policy-schemas', 'validation'].map((f) => `../contract/${f}`);
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.data', 'eslint.config.mjs'] },
+  // examples/ are standalone projects, as a user would write them: mlx-jobs resolves only once installed.
+  { ignores: ['node_modules', 'dist', '.data', 'eslint.config.mjs', 'examples'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -61,3 +61,4 @@ export {
   type RetryRequest,
   type WebhookBody,
 } from './contract';
+export { ConfigError, loadClientConfig, type ClientConfig } from './config';

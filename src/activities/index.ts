@@ -38,3 +38,5 @@ export type { LeaseGrant } from './lease';
 export { leaseActivities } from './lease';
 export { profileQueueActivities, runIsOpen } from './profile-queue';
 export type { CdpInfo } from './cdp';
+export { checkJobAccess } from './access';
+export { driveTask, parseTaskInput } from './drive-task';

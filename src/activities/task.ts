@@ -1,15 +1,14 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { connectProfileBrowser } from '../cdp';
-import { failure, formatIssues, type JobRef, type JobSpec, ATTR, jobAttributes, jobRef } from '../contract';
-import { filterOutput, inSpan, stepSpan } from '../telemetry';
-import { DEFAULT_TASK_LIMITS, type TaskContext } from '../tasks';
+import { failure, type JobRef, type JobSpec, ATTR, jobAttributes, jobRef } from '../contract';
+import { filterOutput, stepSpan } from '../telemetry';
+import { DEFAULT_TASK_LIMITS } from '../tasks';
 import type { ActivityDeps } from './deps';
 import { checkJobAccess } from './access';
 import { captureEvidence, DEFAULT_ARTIFACTS_RETENTION_MS, pruneScreenshots, type Evidence } from './evidence';
-import { guardNavigation } from './navigation-guard';
+import { driveTask, parseTaskInput } from './drive-task';
 import { confirmLease, keepLease } from './lease-keeper';
-import { taskFailure } from './task-failure';
 
 export interface ExecuteTaskInput {
   spec: JobSpec;
@@ -33,13 +32,7 @@ export function taskActivities(deps: ActivityDeps) {
         span.setAttribute(ATTR.task, spec.task.name);
         const activity = Context.current();
         const task = deps.tasks.get(spec.task.name);
-        const parsedInput = task.input.safeParse(spec.task.input);
-        if (!parsedInput.success) {
-          const problems = formatIssues(parsedInput.error, 'task.input');
-          throw failure('TaskInputInvalid', `task ${task.name}: ${problems.join('; ')}`, {
-            details: { problems },
-          });
-        }
+        const parsedInput = parseTaskInput(task, spec.task.input);
 
         // Checked again here (runs recorded before startProfile checked them): the profile is the client's,
         // the credentials are the client's and for the sites the task types them into.
@@ -66,87 +59,51 @@ export function taskActivities(deps: ActivityDeps) {
           const { browser } =
             deps.connections.take(spec.profile_id, input.port) ??
             (await connectProfileBrowser(deps.cdpHost, input.port, { signal: abort.signal }));
-          // Closing the CDP connection makes any Playwright call in flight reject at once.
-          const detach = () => void browser.close().catch(() => undefined);
-          abort.signal.addEventListener('abort', detach);
-          // The browser died under the task (crashed, killed): no retry on this port can help, the job
-          // starts the profile again (BrowserCrashed).
-          const crashed = () =>
-            failure(
-              'BrowserCrashed',
-              `the browser of profile ${spec.profile_id} exited or dropped its CDP connection during the task`,
-              { nonRetryable: true, details: { port: input.port } },
-            );
-          const onDisconnected = () => !abort.signal.aborted && abort.abort(crashed());
-          browser.once('disconnected', onDisconnected);
-          const context = browser.contexts()[0] ?? (await browser.newContext());
-          const page = context.pages()[0] ?? (await context.newPage());
-          const guard = uses.length
-            ? await guardNavigation(browser, deps.secrets.originsOf(uses))
-            : undefined;
-          try {
-            const taskContext: TaskContext = {
-              job: { ...job, attempt },
-              browser,
-              context,
-              page,
-              secrets: deps.secrets.forJob(uses, spec.client_id),
-              limits: deps.taskLimits ?? DEFAULT_TASK_LIMITS,
-              signal: abort.signal,
-              log,
-              heartbeat: (details) => {
-                progress = details;
-                activity.heartbeat(details);
-              },
-              span: (name, fn, attributes) =>
-                inSpan(name, { ...jobAttributes(job), ...attributes }, () => fn()),
-            };
-            log.info('task started');
-            const running = task.run(taskContext, parsedInput.data);
-            const aborted = new Promise<never>((_, reject) => {
-              abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error));
-            });
-            running.catch(() => undefined); // its rejection is handled through the race below
-            const output = await Promise.race([running, aborted]);
-            if (guard?.blocked()) throw guard.refusal();
-            const parsedOutput = task.output.safeParse(output);
-            if (!parsedOutput.success) {
-              const problems = formatIssues(parsedOutput.error, 'output');
-              throw failure('TaskOutputInvalid', `task ${task.name}: ${problems.join('; ')}`, {
-                details: { problems },
+          return driveTask({
+            task,
+            input: parsedInput,
+            browser,
+            job: { ...job, attempt },
+            spanAttributes: jobAttributes(job),
+            secrets: deps.secrets.forJob(uses, spec.client_id),
+            origins: uses.length ? deps.secrets.originsOf(uses) : [],
+            limits: deps.taskLimits ?? DEFAULT_TASK_LIMITS,
+            abort,
+            log,
+            heartbeat: (details) => {
+              progress = details;
+              activity.heartbeat(details);
+            },
+            // The browser died under the task (crashed, killed): no retry on this port can help, the job
+            // starts the profile again (BrowserCrashed).
+            crashed: () =>
+              failure(
+                'BrowserCrashed',
+                `the browser of profile ${spec.profile_id} exited or dropped its CDP connection during the task`,
+                { nonRetryable: true, details: { port: input.port } },
+              ),
+            onFailure: async (page, failed) => {
+              const evidence = await captureEvidence(
+                page,
+                deps.artifactsDir,
+                `${spec.job_id}-attempt${attempt}`,
+              );
+              // Each new screenshot clears those past their retention (the worker also does so hourly).
+              await pruneScreenshots(
+                deps.artifactsDir,
+                deps.artifactsRetentionMs ?? DEFAULT_ARTIFACTS_RETENTION_MS,
+              ).catch((pruneError: unknown) =>
+                log.warn('could not prune old screenshots', { err: pruneError }),
+              );
+              span.setAttributes({
+                'mlx.artifact.screenshot': evidence.screenshot ?? '',
+                'mlx.page.url': filterOutput(evidence.url),
+                'mlx.page.title': filterOutput(evidence.title),
               });
-            }
-            log.info('task finished');
-            return parsedOutput.data;
-          } catch (err) {
-            if (abort.signal.aborted) throw abort.signal.reason as Error;
-            if (!browser.isConnected()) throw crashed();
-            const evidence = await captureEvidence(
-              page,
-              deps.artifactsDir,
-              `${spec.job_id}-attempt${attempt}`,
-            );
-            // Each new screenshot clears those past their retention (the worker also does so hourly).
-            await pruneScreenshots(
-              deps.artifactsDir,
-              deps.artifactsRetentionMs ?? DEFAULT_ARTIFACTS_RETENTION_MS,
-            ).catch((pruneError: unknown) =>
-              log.warn('could not prune old screenshots', { err: pruneError }),
-            );
-            span.setAttributes({
-              'mlx.artifact.screenshot': evidence.screenshot ?? '',
-              'mlx.page.url': filterOutput(evidence.url),
-              'mlx.page.title': filterOutput(evidence.title),
-            });
-            const failed = guard?.blocked() ? guard.refusal() : taskFailure(err, task.failures);
-            log.warn('task failed', { type: failed.type, error: failed.message, evidence });
-            throw withEvidence(failed, evidence);
-          } finally {
-            abort.signal.removeEventListener('abort', detach);
-            await guard?.remove();
-            browser.off('disconnected', onDisconnected);
-            await browser.close().catch(() => undefined);
-          }
+              log.warn('task failed', { type: failed.type, error: failed.message, evidence });
+              return withEvidence(failed, evidence);
+            },
+          });
         };
         try {
           return await drive();

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../contract';
 import { createDefaultTaskRegistry } from './defaults';
@@ -30,7 +31,8 @@ function tasksOf(name: string): TaskDefinition[] {
   const bad = (why: string) => new ConfigError(`bad setting ${TASKS_MODULE_SETTING}: ${name} ${why}`);
   let exported: unknown;
   try {
-    const specifier = name.startsWith('.') ? resolve(name) : name;
+    // A file there is a path (`tasks/index.js` too); anything else a package name.
+    const specifier = existsSync(resolve(name)) ? resolve(name) : name;
     // The user's code, loaded in the worker's and the CLI's process only: never in the workflow bundle.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module named at run time
     exported = require(require.resolve(specifier, { paths: [process.cwd()] })) as unknown;

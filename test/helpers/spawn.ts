@@ -51,7 +51,8 @@ export interface WorkerProcess {
 export const TEST_WORKER = join(ROOT, 'test', 'helpers', 'test-worker.ts');
 
 /**
- * Starts src/worker.ts (or `script`) as its own process and resolves once it polls its queues. A start
+ * Starts src/worker.ts (or `script`, with `nodeArgs` before it: plain node for compiled JavaScript) as
+ * its own process and resolves once it polls its queues. A start
  * bundles the workflows (webpack), which takes a minute and more on a busy 2-core machine: the bound is
  * there to end a hung start, not to time it.
  */
@@ -59,9 +60,12 @@ export async function startWorkerProcess(
   env: NodeJS.ProcessEnv,
   timeoutMs = 180_000,
   script = join(ROOT, 'src', 'worker.ts'),
+  nodeArgs = ['--import', 'tsx'],
+  cwd?: string,
 ): Promise<WorkerProcess> {
-  const worker = tiedToParent(process.execPath, ['--import', 'tsx', script]);
+  const worker = tiedToParent(process.execPath, [...nodeArgs, script]);
   const child = spawn(worker.command, worker.args, {
+    cwd,
     // Metrics on a free port unless the test picks one: tests run beside each other on one machine.
     env: { MLX_METRICS_ADDRESS: '127.0.0.1:0', ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
