@@ -224,10 +224,7 @@ test("the example's worker completes a job of its task, submitted through the in
     cwd: project,
     env: cliEnv,
   });
-  const result = JSON.parse(submitted.stdout.trim().split('\n').pop()!) as {
-    status: string;
-    output: unknown;
-  };
+  const { result } = JSON.parse(submitted.stdout) as { result: { status: string; output: unknown } };
   assert.equal(result.status, 'completed', submitted.stdout);
   assert.deepEqual(result.output, {
     month: '2026-11',
