@@ -37,7 +37,7 @@ interface Measure {
  */
 export async function tracing(sizes: Sizes): Promise<ScenarioResult> {
   const jaeger = await startJaeger();
-  const on = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint, OTEL_SDK_DISABLED: 'false' };
+  const on = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpHttpEndpoint, OTEL_SDK_DISABLED: 'false' };
   const off = { OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: '' };
   const measures: Measure[] = [
     { name: 'no-op job, one at a time: median latency', unit: 'ms', traced: [], untraced: [] },

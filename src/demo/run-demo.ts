@@ -73,11 +73,11 @@ async function main(): Promise<void> {
   say(`Temporal dev server  ${server.address}   Web UI ${server.uiUrl}`);
   const jaeger = await startJaeger();
   cleanups.push(() => jaeger.stop());
-  say(`Jaeger               OTLP ${jaeger.otlpGrpcEndpoint}   query API ${jaeger.queryUrl} (no web UI here)`);
+  say(`Jaeger               OTLP ${jaeger.otlpHttpEndpoint}   query API ${jaeger.queryUrl} (no web UI here)`);
   // The demo's spans go to its Jaeger, whatever OTEL_* say (the OTLP exporters read process.env).
   Object.assign(process.env, {
-    OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpHttpEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
   });
   const telemetry = startTelemetry({
     serviceName: 'mlx-worker',

@@ -39,10 +39,11 @@ function serviceResource(options: TelemetryOptions): Resource {
   }).merge(detectResourcesSync({ detectors: [envDetectorSync] }));
 }
 
-const PROTOCOLS = ['grpc', 'http/protobuf'] as const;
+const PROTOCOLS = ['http/protobuf', 'grpc'] as const;
 
 /**
- * OTLP over gRPC by default, http/protobuf when OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL says so; the
+ * OTLP over http/protobuf by default (the specification's default, port 4318), gRPC when
+ * OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL says so; the
  * exporters read endpoint, headers and timeouts from the standard variables themselves.
  * Without an endpoint, with OTEL_TRACES_EXPORTER=none or with OTEL_SDK_DISABLED=true, nothing is
  * exported. Another exporter or protocol (http/json) is a bad setting, not a silent fallback.
@@ -64,7 +65,7 @@ export function spanProcessorFromEnv(env: NodeJS.ProcessEnv): {
   const protocolSetting = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
     ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
     : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  const protocol = env[protocolSetting] ?? 'grpc';
+  const protocol = env[protocolSetting] ?? 'http/protobuf';
   if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
     throw new ConfigError(
       `bad setting ${protocolSetting}: "${protocol}" is not supported here: ${PROTOCOLS.join(' or ')}${protocol === 'http/json' ? ' (the JSON encoding is not)' : ''}`,

@@ -15,7 +15,7 @@ export interface TracedHarness {
 
 export async function startTracedHarness(options: HarnessOptions = {}): Promise<TracedHarness> {
   const jaeger = await startJaeger();
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpGrpcEndpoint;
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpHttpEndpoint;
   let telemetry: Telemetry | undefined;
   let receiver: ReturnType<typeof serviceTracer> | undefined;
   const stopExporters = async () => {

@@ -96,7 +96,7 @@ before(async () => {
         MLX_DATA_DIR: dir,
         MLX_METRICS_ADDRESS: '127.0.0.1:0',
         OTEL_SERVICE_NAME: SERVICE,
-        OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
+        OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpHttpEndpoint,
         OTEL_BSP_SCHEDULE_DELAY: '100',
       },
       undefined,

@@ -23,7 +23,11 @@ let h: Harness;
 
 before(async () => {
   jaeger = await startJaeger();
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpGrpcEndpoint;
+  // OTLP over gRPC when asked (the default, http/protobuf, is what the other traced files use).
+  Object.assign(process.env, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+  });
   telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': 'test-worker' } });
   h = await startHarness({ telemetry });
   // The in-process CLI reads the environment: the harness's server, and its payload key (payloads are encrypted).

@@ -192,7 +192,7 @@ test("the example's worker completes a job of its task, submitted through the in
     MLX_DATA_DIR: join(work, 'data'),
     MLX_TASK_SECRETS_FILE: secretsFile,
     MLX_WEBHOOK_SECRET: 'agency-example-webhook-secret',
-    OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
+    OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpHttpEndpoint,
   };
   // Plain node, from the project's directory: the worker entry as the agency runs it.
   const worker = await startWorkerProcess(env, 120_000, join(project, 'worker.js'), [], project);

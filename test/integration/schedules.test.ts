@@ -36,7 +36,7 @@ let env: NodeJS.ProcessEnv;
 
 before(async () => {
   jaeger = await startJaeger();
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpGrpcEndpoint;
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpHttpEndpoint;
   telemetry = startTelemetry({ serviceName: 'mlx-worker' });
   h = await startHarness({ telemetry });
   env = h.cliEnv;

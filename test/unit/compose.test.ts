@@ -119,7 +119,7 @@ test('every variable set on the workers is one the worker reads, and the worker 
     assert.equal(config.launcherUrl, undefined, 'an empty MLX_LAUNCHER_URL selects the embedded launcher');
     const { host, port, defaulted } = config.metrics;
     assert.deepEqual({ host, port, defaulted }, { host: '0.0.0.0', port: 9464, defaulted: false });
-    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4317', 'spans go to the Collector');
+    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4318', 'spans go to the Collector');
   }
 });
 
@@ -182,7 +182,7 @@ test('the Collector derives the span metrics as the tests do, passes the spans o
   const service = rendered()['otel-collector']!;
   assert.ok(service.volumes?.some((v) => v.endsWith(':/etc/otelcol/config.yaml:ro')));
   assert.ok(
-    published()['otel-collector']?.ports?.some((p) => String(p).startsWith('127.0.0.1:4317:4317')),
+    published()['otel-collector']?.ports?.some((p) => String(p).startsWith('127.0.0.1:4318:4318')),
     'the CLI on the host sends its spans here too (with the opt-in)',
   );
 });
