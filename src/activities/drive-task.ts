@@ -6,6 +6,7 @@ import { inSpan, type Logger } from '../telemetry';
 import type { TaskContext, TaskDefinition, TaskJobInfo, TaskLimits } from '../tasks';
 import { guardNavigation } from './navigation-guard';
 import { taskFailure } from './task-failure';
+import { startTraceRecording, type TraceRecording } from './trace-recording';
 
 /** The task's input through its own schema; TaskInputInvalid (not retried) naming each bad field. */
 export function parseTaskInput(task: TaskDefinition, input: unknown): unknown {
@@ -34,8 +35,15 @@ export interface DriveTask {
   heartbeat(progress?: Record<string, unknown>): void;
   /** The failure for a browser that went away under the task. */
   crashed(): ApplicationFailure;
-  /** The failure as reported, once the page is looked at (a screenshot, its URL), before the browser closes. */
-  onFailure(page: Page, failed: ApplicationFailure): Promise<ApplicationFailure>;
+  /** Record a Playwright trace of the task, for onFailure and onCompleted to keep (dropped otherwise). */
+  trace?: boolean;
+  /**
+   * The failure as reported, once the page is looked at (a screenshot, its URL, the trace), before the
+   * browser closes.
+   */
+  onFailure(page: Page, failed: ApplicationFailure, trace?: TraceRecording): Promise<ApplicationFailure>;
+  /** The task completed, its output checked: before the browser closes. */
+  onCompleted?(trace?: TraceRecording): Promise<void>;
 }
 
 /**
@@ -55,6 +63,7 @@ export async function driveTask(run: DriveTask): Promise<unknown> {
   const context = browser.contexts()[0] ?? (await browser.newContext());
   const page = context.pages()[0] ?? (await context.newPage());
   const guard = run.origins.length ? await guardNavigation(browser, run.origins) : undefined;
+  const trace = run.trace ? await startTraceRecording(context, log) : undefined;
   try {
     const taskContext: TaskContext = {
       job: run.job,
@@ -84,14 +93,16 @@ export async function driveTask(run: DriveTask): Promise<unknown> {
       });
     }
     log.info('task finished');
+    await run.onCompleted?.(trace);
     return parsedOutput.data;
   } catch (err) {
     if (abort.signal.aborted) throw abort.signal.reason as Error;
     if (!browser.isConnected()) throw run.crashed();
     const failed = guard?.blocked() ? guard.refusal() : taskFailure(err, task.failures);
-    throw await run.onFailure(page, failed);
+    throw await run.onFailure(page, failed, trace);
   } finally {
     abort.signal.removeEventListener('abort', detach);
+    await trace?.discard();
     await guard?.remove();
     browser.off('disconnected', onDisconnected);
     await browser.close().catch(() => undefined);

@@ -40,3 +40,4 @@ export { profileQueueActivities, runIsOpen } from './profile-queue';
 export type { CdpInfo } from './cdp';
 export { checkJobAccess } from './access';
 export { driveTask, parseTaskInput } from './drive-task';
+export type { TraceRecording } from './trace-recording';

@@ -4,6 +4,7 @@ import { CODEC_SERVER_HELP } from './codec-server';
 import { DLQ_HELP } from './dlq';
 import { LEASES_HELP } from './leases';
 import { SCHEDULE_HELP } from './schedule';
+import { TASK_HELP } from './task-run';
 import { TASKS_HELP } from './tasks';
 import { TRACES_HELP } from './traces';
 
@@ -24,6 +25,7 @@ Commands:
   codec-server                      serve the codec endpoint for the Temporal UI and CLI (see help codec-server)
   schedule create|list|describe|…   recurring jobs on Temporal Schedules (see help schedule)
   tasks [show NAME]                 the tasks, their input and output as JSON Schema, an example spec
+  task run NAME --input FILE …      run one task on a local Chromium, without Temporal (see help task)
   help [COMMAND]                    show help
   --version                         print the version of mlx-jobs
 
@@ -66,6 +68,7 @@ with its start offset, duration and status.`,
   'codec-server': CODEC_SERVER_HELP,
   schedule: SCHEDULE_HELP,
   tasks: TASKS_HELP,
+  task: TASK_HELP,
   traces: TRACES_HELP,
   cancel: `Usage: mlx-jobs cancel JOB_ID [--json]
 

@@ -35,6 +35,7 @@ import { HELP } from './help';
 import { createProgressPrinter, formatOutput, formatStatus } from './format';
 import { runSchedule, scheduleHelp } from './schedule';
 import { runTasks } from './tasks';
+import { runTaskCommand } from './task-run';
 import { parseCommandArgs, UsageError } from './usage-error';
 import { packageVersion } from './version';
 import { runTraces, TRACES_HELP } from './traces';
@@ -87,6 +88,7 @@ export async function runCli(argv: string[], rawOut = consoleOut, io: Partial<Cl
   }
   if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; see mlx-jobs --help`);
   if (command === 'tasks') return runTasks(rest, out, cli.tasks);
+  if (command === 'task') return runTaskCommand(rest, cli);
   if (command === 'traces') {
     if (rest.includes('--help') || rest.includes('-h')) {
       out(TRACES_HELP);

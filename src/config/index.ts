@@ -2,6 +2,7 @@
 export { ConfigError } from '../contract';
 export * from './client-config';
 export * from './setting-secrets';
+export * from './task-run-config';
 export * from './temporal';
 export * from './webhook-config';
 export * from './worker-config';

@@ -36,7 +36,7 @@ import { webhookSchema, webhookSettings, type WebhookSettings } from './webhook-
 import type { PayloadSettings } from '../payload-codec';
 import { loadTemporalSettings, TEMPORAL_SETTINGS, type TemporalSettings } from './temporal';
 
-const WorkerEnvSchema = sharedSchema.extend({
+export const WorkerEnvSchema = sharedSchema.extend({
   ...payloadSchema.shape,
   ...accessSchema.shape,
   ...webhookSchema.shape,
@@ -189,11 +189,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     redis: redisSettings(e),
     secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },
     profileOwners: profileOwners(e),
-    taskLimits: {
-      pages: e.MLX_TASK_MAX_PAGES,
-      rows: e.MLX_TASK_MAX_ROWS,
-      exportBytes: e.MLX_TASK_MAX_EXPORT_BYTES,
-    },
+    taskLimits: taskLimitsOf(e),
     webhookTimeoutMs: e.MLX_WEBHOOK_TIMEOUT_MS,
     webhook: webhookSettings(e),
     logLevel: e.MLX_LOG_LEVEL,
@@ -209,6 +205,13 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       platforms: e.MLX_METRICS_PLATFORMS?.split(','),
     },
   };
+}
+
+/** MLX_TASK_MAX_*: the caps on one task run. */
+export function taskLimitsOf(
+  e: Pick<WorkerEnv, 'MLX_TASK_MAX_PAGES' | 'MLX_TASK_MAX_ROWS' | 'MLX_TASK_MAX_EXPORT_BYTES'>,
+): TaskLimits {
+  return { pages: e.MLX_TASK_MAX_PAGES, rows: e.MLX_TASK_MAX_ROWS, exportBytes: e.MLX_TASK_MAX_EXPORT_BYTES };
 }
 
 function hostPort(address: string): { host: string; port: number } {

@@ -3,3 +3,4 @@
 export * from './profile-owners';
 export * from './redact';
 export * from './task-secrets';
+export * from './secrets-settings';

@@ -3,12 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { checkJobAccess, driveTask, parseTaskInput } from '../activities';
+import { checkJobAccess, driveTask, parseTaskInput, type TraceRecording } from '../activities';
 import { connectProfileBrowser } from '../cdp';
 import { asFailure, NON_RETRYABLE_ERROR_TYPES, type ErrorType } from '../contract';
 import { startLocalLauncher } from '../launcher';
 import { createLauncherClient } from '../mlx';
-import { createCredentialStore, parseSecrets } from '../secrets';
+import { createCredentialStore, parseSecrets, type CredentialStore } from '../secrets';
 import { createLogger, type Logger } from '../telemetry';
 import { createTaskRegistry, DEFAULT_TASK_LIMITS, type TaskDefinition, type TaskLimits } from '../tasks';
 
@@ -35,21 +35,43 @@ export interface RunTaskOptions {
   log?: Logger;
   /** Stops the task (as a job's cancellation would). */
   signal?: AbortSignal;
+  /**
+   * Where to write a Playwright trace of the run (a zip, mode 0600; `npx playwright show-trace PATH`
+   * opens it), whether the task completes or fails. Its directory must exist.
+   */
+  trace?: string;
 }
 
-export type TaskRunResult =
+export type TaskRunResult = (
   | { status: 'completed'; output: unknown }
   | {
       status: 'failed';
       failure: { type: string; message: string; retryable: boolean; details?: Record<string, unknown> };
-    };
+    }
+) & {
+  /** The trace written (the `trace` option), when the browser started. */
+  trace?: string;
+};
 
 /**
  * Runs one task on a local Chromium profile started by the embedded launcher, with the context a job
  * gives it (its checked credentials, the navigation guard, the limits), without Temporal. Resolves with
- * the output, or with the typed failure the job would report; rejects only when the browser cannot start.
+ * the output, or with the typed failure the job would report; rejects only when the browser cannot start
+ * or the trace cannot be written.
  */
-export async function runTask(task: TaskDefinition, options: RunTaskOptions): Promise<TaskRunResult> {
+export function runTask(task: TaskDefinition, options: RunTaskOptions): Promise<TaskRunResult> {
+  const secrets = createCredentialStore(
+    options.secrets ? parseSecrets(JSON.stringify(options.secrets), 'the secrets option') : {},
+  );
+  return runTaskWith(task, options, secrets);
+}
+
+/** runTask with the credentials already parsed (`mlx-jobs task run`: the worker's secrets settings). */
+export async function runTaskWith(
+  task: TaskDefinition,
+  options: Omit<RunTaskOptions, 'secrets'>,
+  secrets: CredentialStore,
+): Promise<TaskRunResult> {
   const clientId = options.clientId ?? 'local';
   const job = {
     job_id: options.job?.job_id ?? `local-${task.name}`,
@@ -59,9 +81,6 @@ export async function runTask(task: TaskDefinition, options: RunTaskOptions): Pr
     client_id: clientId,
   };
   const log = options.log ?? createLogger({ write: () => undefined });
-  const secrets = createCredentialStore(
-    options.secrets ? parseSecrets(JSON.stringify(options.secrets), 'the secrets option') : {},
-  );
   let input: unknown;
   let uses;
   try {
@@ -85,6 +104,7 @@ export async function runTask(task: TaskDefinition, options: RunTaskOptions): Pr
   const abort = new AbortController();
   const forward = () => abort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', forward);
+  const trace = traceKeeper(options.trace);
   try {
     const { port } = await client.startProfile({
       profileId: job.profile_id,
@@ -106,17 +126,47 @@ export async function runTask(task: TaskDefinition, options: RunTaskOptions): Pr
       heartbeat: () => undefined,
       crashed: () =>
         ApplicationFailure.create({ type: 'BrowserCrashed', message: 'the browser exited during the task' }),
-      onFailure: (_page, failure) => Promise.resolve(failure),
+      trace: options.trace !== undefined,
+      onFailure: async (_page, failure, recording) => {
+        await trace.keep(recording);
+        return failure;
+      },
+      onCompleted: (recording) => trace.keep(recording),
     });
-    return { status: 'completed', output };
+    return trace.result({ status: 'completed', output });
   } catch (err) {
-    return failed(err);
+    return trace.result(failed(err));
   } finally {
     options.signal?.removeEventListener('abort', forward);
     await client.stopProfile(job.profile_id).catch(() => undefined);
     await launcher.close();
     if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Keeps the run's trace at `path`; a trace that cannot be written makes the run reject. */
+function traceKeeper(path: string | undefined) {
+  let written: string | undefined;
+  let error: Error | undefined;
+  return {
+    async keep(recording: TraceRecording | undefined) {
+      if (path === undefined) return;
+      if (!recording) {
+        error = new Error(`the Playwright trace for ${path} could not be started`);
+        return;
+      }
+      try {
+        const saved = await recording.save(path);
+        if ('path' in saved) written = saved.path;
+      } catch (err) {
+        error = new Error(`cannot write the Playwright trace to ${path}: ${(err as Error).message}`);
+      }
+    },
+    result(outcome: TaskRunResult): TaskRunResult {
+      if (error) throw error;
+      return written === undefined ? outcome : { ...outcome, trace: written };
+    },
+  };
 }
 
 function failed(err: unknown): TaskRunResult {

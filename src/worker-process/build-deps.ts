@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createKeptConnections } from '../cdp';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
-import { ConfigError, secretsForClient, type WorkerConfig } from '../config';
+import { secretsForClient, type WorkerConfig } from '../config';
 import { hostTaskQueue } from '../contract';
 import { createLeaseRecords, createOpenProfiles, createProfileSlots } from '../host';
 import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
 import type { Logger } from '../telemetry';
 import { createDefaultTaskRegistry, type TaskRegistry } from '../tasks';
-import { createCredentialStore, createSecretRegistry, parseSecrets, type CredentialMap } from '../secrets';
+import { createCredentialStore, createSecretRegistry, loadTaskSecrets } from '../secrets';
 import { setOutputFilter } from '../telemetry';
 import { launcherClientFromConfig } from './mlx-launcher';
 import { createPayloadHandling, type PayloadHandling } from '../payload-codec';
@@ -46,7 +45,7 @@ export async function buildActivityDeps(
   // One redactor over every secret this worker holds, installed before anything can be logged or traced.
   const secretRegistry = createSecretRegistry();
   setOutputFilter(secretRegistry.redact);
-  const credentials = createCredentialStore(loadSecrets(config));
+  const credentials = createCredentialStore(loadTaskSecrets(config.secrets));
   secretRegistry.add(() => credentials.secretValues());
   const webhookSecrets = [...config.webhook.defaultSecrets, ...Object.values(config.webhook.byClient).flat()];
   secretRegistry.add(() => webhookSecrets);
@@ -106,22 +105,4 @@ export async function buildActivityDeps(
       await local?.close();
     },
   };
-}
-
-/** The task credentials of MLX_TASK_SECRETS_FILE and MLX_TASK_SECRETS; a bad one stops start-up (ConfigError). */
-function loadSecrets(config: WorkerConfig): CredentialMap {
-  const { file, json } = config.secrets;
-  try {
-    let text: string | undefined;
-    try {
-      text = file === undefined ? undefined : readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new Error(`MLX_TASK_SECRETS_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
-    }
-    const fromFile = text === undefined ? {} : parseSecrets(text, `MLX_TASK_SECRETS_FILE (${file})`);
-    const fromEnv = json ? parseSecrets(json, 'MLX_TASK_SECRETS') : {};
-    return { ...fromFile, ...fromEnv };
-  } catch (err) {
-    throw new ConfigError(`bad setting ${(err as Error).message}`);
-  }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -8,10 +8,13 @@ import addFormats from 'ajv-formats';
 import { parseJobSpec } from '../../src/contract';
 import { builtinTasks, describeTask, type TaskDescription } from '../../src/tasks';
 import { runCliHere as runCliInProcess } from '../helpers/cli';
+import { assertPlaywrightTrace } from '../helpers/playwright-trace';
 import { runCli as runAnyCli } from '../helpers/spawn';
 
-// Neither Temporal nor a browser: nothing listens on the address, and there is no Chromium to start.
+// Neither Temporal nor a browser: nothing listens on the address, and there is no Chromium to start
+// (but for `task run`, which starts the real one).
 const env = { TEMPORAL_ADDRESS: '127.0.0.1:1', MLX_CHROMIUM_PATH: '/nonexistent/chromium' };
+const withChromium = { ...env, MLX_CHROMIUM_PATH: process.env.MLX_CHROMIUM_PATH ?? '/usr/bin/chromium' };
 
 /** bin/mlx-jobs itself: the installation's tasks, without the test ones (in this process: what it prints). */
 const runCli = (args: string[], environment: NodeJS.ProcessEnv) =>
@@ -111,4 +114,75 @@ test("MLX_TASKS_MODULE: the CLI describes and checks the module's tasks, not the
   const missing = await runCliHere(['tasks'], { ...env, MLX_TASKS_MODULE: join(dir, 'nope.js') });
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /bad setting MLX_TASKS_MODULE: .*nope\.js cannot be loaded/);
+});
+
+test('task run: a task completes on a local Chromium, its output on stdout and its Playwright trace written', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlx-task-run-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'input.json'), JSON.stringify({ title: 'Orders of shop 42' }));
+  const trace = join(dir, 'run.zip');
+  // The real process (the CLI with the test tasks known): its exit code, its stdout alone holding the answer.
+  const run = await runAnyCli(
+    ['task', 'run', 'read_title', '--input', join(dir, 'input.json'), '--trace', trace],
+    withChromium,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), { title: 'Orders of shop 42' });
+  assert.match(run.stderr, /"msg":"task finished"/);
+  assert.ok(run.stderr.includes(`npx playwright show-trace ${trace}`), run.stderr);
+  const actions = assertPlaywrightTrace(trace).filter((e) => e.type === 'before');
+  assert.deepEqual(
+    actions.map((e) => e.method),
+    ['setContent', 'title'],
+    'the trace holds the actions the task took',
+  );
+});
+
+test('task run: a failing task prints its type (exit 1) and still leaves its trace; bad arguments exit 2', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlx-task-run-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'empty.json'), '{}');
+  const trace = join(dir, 'failed.zip');
+  const failed = await runCliInProcess(
+    ['task', 'run', 'always_fails', '--input', join(dir, 'empty.json'), '--trace', trace],
+    withChromium,
+  );
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.equal(failed.stdout, 'failed: TaskFailed: selector #orders not found\n');
+  assert.ok(
+    assertPlaywrightTrace(trace).some((e) => e.type === 'before' && e.method === 'setContent'),
+    "the failed run's trace shows what it did before failing",
+  );
+
+  // The worker's credentials setting, checked for the client the run acts for, before a browser starts.
+  const site = { account: 'shop-42', site: 'https://seller.example', away: 'https://elsewhere.example' };
+  writeFileSync(join(dir, 'away.json'), JSON.stringify(site));
+  const secrets = {
+    'shop-42': { username: 'u', password: 'p', origins: [site.site], clients: ['42'] },
+  };
+  const refused = await runCliInProcess(
+    ['task', 'run', 'navigate_away', '--input', join(dir, 'away.json'), '--account', '7'],
+    { ...withChromium, MLX_TASK_SECRETS: JSON.stringify(secrets) },
+  );
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(
+    refused.stdout,
+    /^failed: CredentialNotAllowed: credential "shop-42" is not one client 7 may use$/m,
+  );
+
+  const usage = async (args: string[], message: RegExp) => {
+    const run = await runCliInProcess(['task', 'run', ...args], withChromium);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, message);
+  };
+  await usage(['read_title'], /task run needs --input FILE/);
+  await usage(['read_title', '--input', join(dir, 'empty.json')], /task\.input\.title/);
+  await usage(['no_such', '--input', join(dir, 'empty.json')], /no task named "no_such"/);
+  await usage(
+    ['read_title', '--input', join(dir, 'empty.json'), '--account', '../x'],
+    /--account: a client_id/,
+  );
+  const noDir = join(dir, 'missing', 't.zip');
+  await usage(['read_title', '--input', join(dir, 'empty.json'), '--trace', noDir], /--trace: its directory/);
+  assert.ok(!existsSync(noDir));
 });
