@@ -25,6 +25,7 @@ import { SHARED_REDIS_ENV, startRedis, type RedisServer } from '../helpers/redis
 import { SHARED_TEMPORAL_ENV } from '../helpers/temporal';
 import { workflowBundlePath } from '../../src/dev/workflow-bundle';
 import { loadFileTimes, longestFirst, saveFileTimes } from './file-times';
+import { ownCpuSeconds, processCpuSeconds } from './cpu';
 import { fileResult, summary, type FileResult } from './summary';
 
 const ROOT = join(__dirname, '..', '..');
@@ -62,6 +63,8 @@ const testFiles = (dir: string) =>
 
 interface Services {
   env: NodeJS.ProcessEnv;
+  /** CPU-seconds the shared dev server has used so far (undefined where /proc cannot tell). */
+  cpuSeconds(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -87,6 +90,7 @@ async function startServices(): Promise<Services> {
       [SHARED_TEMPORAL_ENV.pid]: String(temporal.pid),
       [SHARED_REDIS_ENV]: redis.url,
     },
+    cpuSeconds: () => processCpuSeconds(temporal.pid),
     stop,
   };
 }
@@ -205,6 +209,7 @@ async function main(): Promise<number> {
       : [...testFiles('unit'), ...(args.includes('--unit') ? [] : testFiles('integration'))];
   const unit = files.filter((file) => file.includes('test/unit/'));
   const timed = unit.filter((file) => TIMED_UNIT_FILES.some((name) => file.endsWith(`/${name}.test.ts`)));
+  const untimed = unit.filter((file) => !timed.includes(file));
   const integration = longestFirst(
     files.filter((file) => !unit.includes(file)),
     loadFileTimes(),
@@ -212,23 +217,27 @@ async function main(): Promise<number> {
   );
   const started = Date.now();
   const reportDir = mkdtempSync(join(tmpdir(), 'mlx-jobs-test-reports-'));
-  // Servers start while the bundle builds and the unit files run.
+  // The servers start and the bundle builds while the timed unit files run.
   const services = integration.length > 0 ? startServices() : undefined;
   services?.catch(() => undefined); // awaited below
   const results: FileResult[] = [];
+  let serverCpu: number | undefined;
   try {
-    await workflowBundlePath();
     const files = (list: string[], env: NodeJS.ProcessEnv) => list.map((f) => testFile(f, env, reportDir));
-    const untimed = unit.filter((file) => !timed.includes(file));
-    results.push(...(await runJobs(files(untimed, process.env), 2, false)));
+    const bundled = workflowBundlePath();
+    bundled.catch(() => undefined); // awaited below
     results.push(...(await runJobs(files(timed, process.env), 1, true)));
-    const checks = args.includes('--checks') ? CHECKS.map(check) : [];
+    await bundled;
     const env = services && { ...process.env, ...(await services).env };
+    const checks = args.includes('--checks') ? CHECKS.map(check) : [];
+    // The integration files mostly wait (timers, retries, browsers starting): the other unit files and
+    // the checks run in a lane of their own beside them, one at a time.
     const lanes = [
       runJobs(files(env ? integration : [], env ?? process.env), INTEGRATION_CONCURRENCY, false),
-      runJobs(checks, 1, false),
+      runJobs([...files(untimed, process.env), ...checks], env ? 1 : 2, false),
     ];
     for (const lane of await Promise.all(lanes)) results.push(...lane);
+    serverCpu = (await services?.catch(() => undefined))?.cpuSeconds();
   } finally {
     await (await services?.catch(() => undefined))?.stop();
     rmSync(reportDir, { recursive: true, force: true });
@@ -236,7 +245,7 @@ async function main(): Promise<number> {
   saveFileTimes(
     Object.fromEntries(results.filter((r) => r.file.endsWith('.test.ts')).map((r) => [r.file, r.ms])),
   );
-  console.log(summary(results, Date.now() - started));
+  console.log(summary(results, Date.now() - started, { total: ownCpuSeconds(), temporal: serverCpu }));
   return results.some((result) => result.failed > 0) ? 1 : 0;
 }
 

@@ -34,8 +34,17 @@ export function fileResult(
   return result;
 }
 
-/** The closing report: the ten slowest files, the failed ones, and `N passed, N failed, N skipped`. */
-export function summary(results: FileResult[], wallMs: number): string {
+/** CPU-seconds of the run, where the platform can tell: its own and its children's, and the dev server's share. */
+export interface RunCpu {
+  total?: number;
+  temporal?: number;
+}
+
+/**
+ * The closing report: the ten slowest files, the failed ones, the run's wall and CPU time, and
+ * `N passed, N failed, N skipped` last.
+ */
+export function summary(results: FileResult[], wallMs: number, cpu: RunCpu = {}): string {
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const slowest = [...results].sort((a, b) => b.ms - a.ms).slice(0, 10);
   const width = Math.max(...slowest.map((r) => r.file.length));
@@ -50,8 +59,14 @@ export function summary(results: FileResult[], wallMs: number): string {
   const total = (key: 'passed' | 'failed' | 'skipped') => results.reduce((sum, r) => sum + r[key], 0);
   lines.push(
     '',
-    `${results.length} files in ${seconds(wallMs)}`,
+    `${results.length} files in ${seconds(wallMs)}${cpuText(cpu)}`,
     `${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped`,
   );
   return lines.join('\n');
+}
+
+function cpuText({ total, temporal }: RunCpu): string {
+  if (total === undefined) return '';
+  const share = temporal === undefined ? '' : `, ${temporal.toFixed(0)} of them the Temporal dev server's`;
+  return `, ${total.toFixed(0)} CPU-seconds${share}`;
 }

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFileTimes, longestFirst, saveFileTimes } from '../suite/file-times';
+import { spawnSync } from 'node:child_process';
+import { ownCpuSeconds, processCpuSeconds } from '../suite/cpu';
 import { fileResult, summary } from '../suite/summary';
 
 const tap = (pass: number, fail: number, skipped = 0, cancelled = 0) =>
@@ -64,6 +66,29 @@ test('the summary lists the ten slowest files, slowest first, the failed ones, a
   assert.ok(lines.includes('  bad.test.ts: 2 failed (exited 1)'), lines.join('\n'));
   assert.equal(lines.at(-2), '13 files in 65.0 s');
   assert.equal(lines.at(-1), '13 passed, 2 failed, 0 skipped');
+});
+
+test("the run's CPU-seconds, and the dev server's share, stand beside its wall time", () => {
+  const results = [fileResult('a.test.ts', 1000, tap(2, 0), { code: 0, timedOut: false })];
+  assert.equal(
+    summary(results, 3_000, { total: 1234.4, temporal: 301.6 }).split('\n').at(-2),
+    "1 files in 3.0 s, 1234 CPU-seconds, 302 of them the Temporal dev server's",
+  );
+  assert.equal(summary(results, 3_000, { total: 9 }).split('\n').at(-2), '1 files in 3.0 s, 9 CPU-seconds');
+  assert.equal(summary(results, 3_000, {}).split('\n').at(-2), '1 files in 3.0 s');
+});
+
+test('CPU time is read from /proc: a child that burned CPU and was waited for counts in our own', (t) => {
+  if (process.platform !== 'linux') return t.skip('/proc is Linux only');
+  const before = ownCpuSeconds()!;
+  // A child that spins for about half a second of CPU, then exits; spawnSync waits for it.
+  spawnSync(process.execPath, [
+    '-e',
+    'const end = process.cpuUsage().user + 500_000; while (process.cpuUsage().user < end);',
+  ]);
+  const after = ownCpuSeconds()!;
+  assert.ok(after - before >= 0.4, `${before} -> ${after}`);
+  assert.equal(processCpuSeconds(2 ** 30), undefined, 'no such process');
 });
 
 test('files start longest first by the last run here; the known long ones lead on a new machine', () => {
