@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
 import { startJob, type StartedJob, type StartJobOptions, connectClient } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
@@ -40,11 +40,11 @@ import type { Tracer } from '@opentelemetry/api';
 import { workflowBundle } from '../../src/dev/workflow-bundle';
 import { createPayloadHandling, type PayloadSettings } from '../../src/payload-codec';
 import { testPayloadEnv, testPayloadSettings } from './payload';
+import { installQuietRuntime } from './quiet-runtime';
 import { redisForTest, type TestRedis } from './redis';
 import { startTestTemporal, type TestTemporal } from './temporal';
 
-// Keep the SDK quiet and from installing its own SIGINT handlers inside the test runner.
-Runtime.install({ logger: temporalLogger(createLogger({ level: 'warn' }), 'WARN'), shutdownSignals: [] });
+installQuietRuntime(temporalLogger(createLogger({ level: 'warn' }), 'WARN'));
 
 /** Every harness worker signs its webhooks with this; its receiver verifies them. */
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';

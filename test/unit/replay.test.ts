@@ -3,14 +3,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
 import { TEST_PAYLOAD_KEY } from '../helpers/payload';
+import { installQuietRuntime } from '../helpers/quiet-runtime';
 import { workflowBundle } from '../../src/dev/workflow-bundle';
 
-Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+installQuietRuntime();
 
 const root = join(__dirname, '..', 'histories');
 /** One corpus per release (test/histories/<release>/), each recorded once; docs/versioning.md. */
