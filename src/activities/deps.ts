@@ -49,6 +49,8 @@ export interface ActivityDeps {
   artifactsDir: string;
   /** How long screenshots are kept (MLX_ARTIFACTS_RETENTION_MS); 7 days when unset. */
   artifactsRetentionMs?: number;
+  /** Links a run's details in the Temporal UI to its trace (MLX_TRACE_URL_TEMPLATE); unset: no link. */
+  traceUrlTemplate?: string;
   log: Logger;
   /** Per-type retry rules of startProfile (core download wait, proxy attempts); defaults when unset. */
   startRetry?: StartRetryRules;

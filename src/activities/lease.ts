@@ -1,9 +1,11 @@
+import { trace } from '@opentelemetry/api';
 import { failure, type JobRef, type TurnRun } from '../contract';
 import { CAPACITY_RETRY_DELAY_MS } from '../policies';
 import type { ActivityDeps } from './deps';
 import { checkRunInput, type CheckedRunInput } from './input-check';
 import { stepSpan } from '../telemetry';
 import { currentRun } from './run-of';
+import { traceLink } from '../client-library/links';
 
 export interface LeaseGrant {
   worker_id: string;
@@ -11,6 +13,11 @@ export interface LeaseGrant {
   task_queue: string;
   token: number;
   expires_at: number;
+  /**
+   * The job's trace in this worker's trace UI (MLX_TRACE_URL_TEMPLATE), for the run's details in the
+   * Temporal UI whatever the client that started the run had configured (a schedule's run too).
+   */
+  trace_url?: string;
 }
 
 /** Gives a job's turn on its profile back to the profile's queue. */
@@ -59,11 +66,14 @@ export function leaseActivities(deps: ActivityDeps, giveBackTurn?: GiveBackTurn)
           token: lease.token,
           open_slots: deps.slots.max - deps.slots.holders().length,
         });
+        // This step's span is in the job's trace.
+        const traceUrl = traceLink(deps.traceUrlTemplate, span.spanContext().traceId);
         return {
           worker_id: deps.workerId,
           task_queue: deps.hostTaskQueue,
           token: lease.token,
           expires_at: lease.expires_at,
+          ...(traceUrl && trace.isSpanContextValid(span.spanContext()) && { trace_url: traceUrl }),
         };
       });
     },

@@ -29,16 +29,20 @@ const ClientEnvSchema = sharedSchema.extend({
   ...payloadSchema.shape,
   ...accessSchema.shape,
   ...egressSchema.shape,
-  /** `mlx-jobs codec-server`: the token callers present, its port, the UI origins CORS admits. */
+  /**
+   * `mlx-jobs codec-server`: the token callers present, the address it listens on, the URL browsers
+   * reach it at (its own origin), the UI origins CORS admits.
+   */
   MLX_CODEC_SERVER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  MLX_CODEC_SERVER_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, 'must be an IP address or a host name')
+    .default('127.0.0.1'),
   MLX_CODEC_SERVER_PORT: decimalInt(0, 65_535).default(8081),
+  MLX_CODEC_SERVER_URL: httpUrl.optional(),
   MLX_CODEC_SERVER_ORIGINS: optionalString,
   MLX_TEMPORAL_CONNECT_TIMEOUT_MS: decimalInt(100, 600_000).default(5_000),
   MLX_TEMPORAL_UI_URL: z.url({ error: 'must be a URL' }).default('http://127.0.0.1:8233'),
-  MLX_TRACE_URL_TEMPLATE: z
-    .string()
-    .regex(/^https?:\/\/.*\{trace_id\}/, 'must be an http(s) URL containing {trace_id}')
-    .optional(),
   MLX_TRACE_QUERY_URL: httpUrl.optional(),
   MLX_DEAD_LETTER_RETENTION_MS: decimalInt(0, 30 * 24 * 3600 * 1000).default(7 * 24 * 3600 * 1000),
 });
@@ -61,7 +65,7 @@ export interface ClientConfig {
   redis?: { url: string; prefix: string };
   /** Encryption keys and the claim-check store: the client reads and writes payloads as workers do. */
   payload: PayloadSettings;
-  codecServer: { token?: string; port: number; origins: string[] };
+  codecServer: { token?: string; host: string; port: number; publicUrl?: string; origins: string[] };
   /** Which client owns which profile: a job for another client's profile is refused at submit. */
   profileOwners?: ProfileOwners;
   /** The workers' callback_url allowlist: what needs no DNS to refuse is refused at submit. */
@@ -87,7 +91,9 @@ export function loadClientConfig(env: Env = process.env): ClientConfig {
     egress: egressPolicy(e),
     codecServer: {
       token: e.MLX_CODEC_SERVER_TOKEN,
+      host: e.MLX_CODEC_SERVER_HOST,
       port: e.MLX_CODEC_SERVER_PORT,
+      publicUrl: e.MLX_CODEC_SERVER_URL?.replace(/\/+$/, ''),
       origins: codecOrigins(e.MLX_CODEC_SERVER_ORIGINS, e.MLX_TEMPORAL_UI_URL),
     },
   };

@@ -56,6 +56,14 @@ export const sharedSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, : _ - only')
     .default('mlx'),
+  /**
+   * A link to one trace in Grafana or a Jaeger with its web UI, `{trace_id}` replaced: clients print it,
+   * workers put it in a run's details in the Temporal UI.
+   */
+  MLX_TRACE_URL_TEMPLATE: z
+    .string()
+    .regex(/^https?:\/\/.*\{trace_id\}/, 'must be an http(s) URL containing {trace_id}')
+    .optional(),
 });
 
 export function redisSettings(e: z.output<typeof sharedSchema>): { url: string; prefix: string } | undefined {

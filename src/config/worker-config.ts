@@ -149,6 +149,8 @@ export interface WorkerConfig {
   /** Screenshots of failed tasks, and how long they are kept. */
   artifactsDir: string;
   artifactsRetentionMs: number;
+  /** The trace link template (MLX_TRACE_URL_TEMPLATE): a run's details in the Temporal UI link its trace. */
+  traceUrlTemplate?: string;
   /** The step policies and bounds clients resolve at submit: a run's input is checked against them. */
   policy: PolicyConfig;
   /** Encryption keys and the claim-check store (shared with clients). */
@@ -195,6 +197,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     logLevel: e.MLX_LOG_LEVEL,
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
     artifactsRetentionMs: e.MLX_ARTIFACTS_RETENTION_MS,
+    traceUrlTemplate: e.MLX_TRACE_URL_TEMPLATE,
     policy: loadPolicyConfig(set, (path) => readFileSync(path, 'utf8')),
     payload: payloadSettings(e),
     allowPlaintextPayloads: e.MLX_PAYLOAD_ALLOW_PLAINTEXT,

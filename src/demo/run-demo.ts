@@ -14,7 +14,7 @@ import { loadClientConfig, loadWorkerConfig } from '../config';
 import { startJaeger } from '../dev/jaeger';
 import { startPrometheus } from '../dev/prometheus';
 import { startDevServer } from '../dev/temporal-dev-server';
-import { portIsFree } from '../dev/free-port';
+import { freePort, portIsFree } from '../dev/free-port';
 import { createLogger, serviceTracer, startTelemetry } from '../telemetry';
 import { buildActivityDeps } from '../worker-process/build-deps';
 import { createConfiguredWorker, type MlxWorker } from '../worker-process/mlx-worker';
@@ -67,11 +67,35 @@ async function main(): Promise<void> {
   });
 
   const port = (await portIsFree(7233)) ? 7233 : undefined;
-  const uiPort = (await portIsFree(8233)) ? 8233 : undefined;
-  const server = await startDevServer({ port, uiPort, dbFile: join(base.dataDir, 'temporal.db') });
+  const uiPort = (await portIsFree(8233)) ? 8233 : await freePort();
+  // The codec endpoint first, so the dev server's Web UI is started wired to it: it shows the encrypted
+  // payloads as data with nothing to configure (the endpoint admits only that UI's origin).
+  const codecPayload = createPayloadHandling(clientBase.payload);
+  const codec = await startCodecServer({
+    codecs: codecPayload.codecs,
+    driver: blobStorageDriver(codecPayload.store),
+    token: clientBase.codecServer.token!,
+    allowedOrigins: [`http://127.0.0.1:${uiPort}`],
+  });
+  cleanups.push(async () => {
+    await codec.close();
+    await codecPayload.close();
+  });
+  const server = await startDevServer({
+    port,
+    uiPort,
+    uiCodecEndpoint: codec.uiEndpoint,
+    dbFile: join(base.dataDir, 'temporal.db'),
+  });
   cleanups.push(() => server.stop());
   say(`Temporal dev server  ${server.address}   Web UI ${server.uiUrl}`);
-  const jaeger = await startJaeger();
+  say(
+    `codec endpoint       ${codec.url}   (the Web UI decodes with it; temporal CLI: --codec-endpoint ${codec.url} --codec-auth "Bearer ${clientBase.codecServer.token}")`,
+  );
+  // Its UI config links each span to its run in this Temporal UI (for a Jaeger built with its web UI).
+  const jaeger = await startJaeger({
+    temporalUi: { url: server.uiUrl, namespace: base.temporal.namespace },
+  });
   cleanups.push(() => jaeger.stop());
   say(`Jaeger               OTLP ${jaeger.otlpHttpEndpoint}   query API ${jaeger.queryUrl} (no web UI here)`);
   // The demo's spans go to its Jaeger, whatever OTEL_* say (the OTLP exporters read process.env).
@@ -135,21 +159,6 @@ async function main(): Promise<void> {
       profileOwners: config.profileOwners,
       egress,
     };
-    // The codec endpoint, so the Temporal UI shows the encrypted payloads to whoever holds its token.
-    const codecPayload = createPayloadHandling(clientConfig.payload);
-    const codec = await startCodecServer({
-      codecs: codecPayload.codecs,
-      driver: blobStorageDriver(codecPayload.store),
-      token: clientConfig.codecServer.token!,
-      allowedOrigins: [new URL(server.uiUrl).origin],
-    });
-    cleanups.push(async () => {
-      await codec.close();
-      await codecPayload.close();
-    });
-    say(
-      `codec endpoint       ${codec.url}   (sign in at ${codec.url}/login with token ${clientConfig.codecServer.token})`,
-    );
     const runtime = await buildActivityDeps(config, log);
     cleanups.push(() => runtime.close());
     const connection = await NativeConnection.connect({ address: server.address });

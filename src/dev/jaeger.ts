@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { jaegerUiConfig, type TemporalUiTarget } from './jaeger-ui-config';
 import { spanMetricsConnector } from './span-metrics';
 import { tiedToParent } from './tied-to-parent';
 import { toolsCacheDir } from './tool-paths';
@@ -27,6 +28,8 @@ export interface JaegerOptions {
   timeoutMs?: number;
   /** Also derive metrics from the spans (./span-metrics.ts), flushed every second. */
   spanMetrics?: boolean;
+  /** Link the runs spans name to this Temporal UI (the UI config's link patterns, ./jaeger-ui-config.ts). */
+  temporalUi?: TemporalUiTarget;
 }
 
 export function jaegerPath(): string {
@@ -37,7 +40,7 @@ export function jaegerPath(): string {
 }
 
 /** All-in-one, in-memory storage, every listener on 127.0.0.1 on a free port. */
-function config(spanMetrics: boolean): string {
+function config(spanMetrics: boolean, uiConfigFile?: string): string {
   const traceExporters = spanMetrics ? '[jaeger_storage_exporter, spanmetrics]' : '[jaeger_storage_exporter]';
   return `
 service:
@@ -54,7 +57,7 @@ extensions:
   jaeger_query:
     storage: { traces: mem }
     enable_tracing: false
-    http: { endpoint: "127.0.0.1:\${env:JAEGER_QUERY_HTTP_PORT}" }
+${uiConfigFile ? `    ui: { config_file: ${JSON.stringify(uiConfigFile)} }\n` : ''}    http: { endpoint: "127.0.0.1:\${env:JAEGER_QUERY_HTTP_PORT}" }
     grpc: { endpoint: "127.0.0.1:\${env:JAEGER_QUERY_GRPC_PORT}" }
   healthcheckv2:
     use_v2: true
@@ -83,10 +86,16 @@ export function startJaeger(options: JaegerOptions = {}): Promise<Jaeger> {
   return retryWhenExitedDuringStart(() => startJaegerOnce(options));
 }
 
-async function startJaegerOnce({ timeoutMs = 30_000, spanMetrics = false }: JaegerOptions): Promise<Jaeger> {
+async function startJaegerOnce({
+  timeoutMs = 30_000,
+  spanMetrics = false,
+  temporalUi,
+}: JaegerOptions): Promise<Jaeger> {
   const dir = mkdtempSync(join(tmpdir(), 'mlx-jaeger-'));
   const configFile = join(dir, 'jaeger.yaml');
-  writeFileSync(configFile, config(spanMetrics));
+  const uiConfigFile = temporalUi && join(dir, 'ui-config.json');
+  if (uiConfigFile) writeFileSync(uiConfigFile, JSON.stringify(jaegerUiConfig(temporalUi)));
+  writeFileSync(configFile, config(spanMetrics, uiConfigFile));
   const ports: Record<string, number> = {
     JAEGER_OTLP_GRPC_PORT: await freePort(),
     JAEGER_OTLP_HTTP_PORT: await freePort(),

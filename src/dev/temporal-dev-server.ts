@@ -42,6 +42,8 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port; a free one when omitted. */
   uiPort?: number;
+  /** The codec endpoint the Web UI decodes payloads with (its settings' `Codec.Endpoint`). */
+  uiCodecEndpoint?: string;
   /** SQLite file that keeps workflow histories across restarts; in memory when omitted. */
   dbFile?: string;
   /** Registered at start; the job search attributes (MlxJobId, MlxDeadLetter, …) when omitted. */
@@ -90,6 +92,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   ];
   args.push('--log-level', 'error', '--disable-config-file', '--disable-config-env');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const [key, value] of Object.entries(options.dynamicConfig ?? DISPATCH_SETTINGS)) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }

@@ -2,8 +2,9 @@
  * The codec endpoint (Temporal's remote codec protocol: POST /encode and /decode with
  * `{"payloads": [...]}` in proto JSON): lets an operator who holds the keys read payloads in the
  * Temporal UI or with `temporal --codec-endpoint`. Claim-check references are resolved on /decode, so the
- * UI shows the large output itself. Every call is authenticated (a bearer token, or the session cookie
- * set by /login for the UI), and CORS admits only the configured Temporal UI origins.
+ * UI shows the large output itself. Every call is authenticated (a bearer token, the session cookie set
+ * by /login for the UI, or that session in the path of `uiEndpoint`), and CORS admits only the
+ * configured Temporal UI origins.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -22,10 +23,22 @@ export interface CodecServerOptions {
   allowedOrigins: readonly string[];
   host?: string;
   port?: number;
+  /**
+   * The URL browsers reach it at, when that is not the address it listens on (a container listening on
+   * 0.0.0.0 behind a published port): its origin is the endpoint's own, for the /login form.
+   */
+  publicUrl?: string;
 }
 
 export interface CodecServer {
   url: string;
+  /**
+   * The endpoint for a Temporal UI that can be given an endpoint but not told to send credentials (the
+   * dev server's): its path carries the session the /login cookie would, so the UI decodes with nothing
+   * to sign in to. Whoever can read the UI's settings can read it: give it only to a UI that only
+   * operators reach (the demo's, on loopback). CORS still admits only the allowed origins.
+   */
+  uiEndpoint: string;
   close(): Promise<void>;
 }
 
@@ -125,17 +138,20 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       res.writeHead(403, { 'content-type': 'text/plain' }).end('origin not allowed');
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://codec.local').pathname.replace(/\/+$/, '') || '/';
+    const requested = new URL(req.url ?? '/', 'http://codec.local').pathname.replace(/\/+$/, '') || '/';
+    const scoped = /^\/ui\/([0-9a-f]{64})(\/[a-z]+)$/.exec(requested);
+    const path = scoped?.[2] ?? requested;
+    const capability = scoped !== null && same(scoped[1]!, session);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, cors).end();
       return;
     }
-    if (path === '/login') return login(req, res);
+    if (requested === '/login') return login(req, res);
     if (req.method !== 'POST' || (path !== '/encode' && path !== '/decode')) {
       res.writeHead(404, { ...cors, 'content-type': 'text/plain' }).end('POST /encode or /decode');
       return;
     }
-    if (!authenticated(req)) {
+    if (!capability && !authenticated(req)) {
       res.writeHead(401, { ...cors, 'content-type': 'text/plain' }).end('unauthorized');
       return;
     }
@@ -185,8 +201,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
   ownOrigins.add(url).add(`http://localhost:${port}`);
+  if (options.publicUrl) ownOrigins.add(new URL(options.publicUrl).origin);
   return {
     url,
+    uiEndpoint: `${options.publicUrl ?? url}/ui/${session}`,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

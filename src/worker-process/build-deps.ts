@@ -92,6 +92,7 @@ export async function buildActivityDeps(
     webhookEgress: config.webhook.egress,
     artifactsDir: config.artifactsDir,
     artifactsRetentionMs: config.artifactsRetentionMs,
+    traceUrlTemplate: config.traceUrlTemplate,
     log,
     startRetry: config.mlx.startRetry,
   };

@@ -148,6 +148,7 @@ async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknow
       const lease = await leaseProfile(ctx);
       held.lease = lease;
       ctx.progress.workerId = lease.worker_id;
+      ctx.metadata.linkTrace(lease.trace_url);
       try {
         return await driveProfile(ctx, lease, held, lostHostStops);
       } catch (err) {

@@ -7,7 +7,7 @@ import type { DeadLetterInfo, JobProgress, JobSpec, StepName } from '../contract
  * and a summary per activity (profile, worker).
  */
 export class RunMetadata {
-  private trace?: { traceId: string };
+  private trace?: { traceId: string; url?: string };
 
   constructor(
     private readonly spec: JobSpec,
@@ -20,9 +20,20 @@ export class RunMetadata {
     this.refresh();
   }
 
+  /**
+   * The trace's link, as the leasing worker made it from its MLX_TRACE_URL_TEMPLATE (the acquireLease
+   * result): the details link the trace whatever the client that started the run had configured. Not a
+   * command: the details are answered from the workflow's state, so runs recorded before replay alike.
+   */
+  linkTrace(url: string | undefined): void {
+    if (!this.trace || !url || this.trace.url === url) return;
+    this.trace = { ...this.trace, url };
+    this.refresh();
+  }
+
   /** Renders the current details again; called whenever the progress or the dead letter changes. */
   refresh(): void {
-    setCurrentDetails(renderDetails(this.spec, this.state(), this.trace?.traceId));
+    setCurrentDetails(renderDetails(this.spec, this.state(), this.trace));
   }
 
   /** The one-line summary the UI shows for a step's activity. */
@@ -34,7 +45,7 @@ export class RunMetadata {
 export function renderDetails(
   spec: JobSpec,
   { progress, deadLetter }: { progress: JobProgress; deadLetter?: DeadLetterInfo },
-  traceId?: string,
+  trace?: { traceId: string; url?: string },
 ): string {
   const job = spec.job_id;
   const lines: string[] = [];
@@ -74,6 +85,9 @@ export function renderDetails(
   } else {
     lines.push(`**${progress.state}**`);
   }
-  if (traceId) lines.push('', `trace \`${traceId}\`: \`mlx-jobs trace ${job}\``);
+  if (trace) {
+    const id = trace.url ? `[${trace.traceId}](${trace.url})` : `\`${trace.traceId}\``;
+    lines.push('', `trace ${id}: \`mlx-jobs trace ${job}\``);
+  }
   return lines.join('\n');
 }

@@ -121,6 +121,8 @@ export interface HarnessOptions {
   replaceActivities?: (deps: ActivityDeps) => MlxWorkerOptions['replaceActivities'];
   /** How long a webhook POST may take (default 5 s). */
   webhookTimeoutMs?: number;
+  /** The worker's MLX_TRACE_URL_TEMPLATE (default none). */
+  traceUrlTemplate?: string;
   /** Creates the worker but starts polling only at `startWorker()` (jobs submitted before wait). */
   deferWorker?: boolean;
 }
@@ -173,6 +175,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     webhookSecrets: () => [WEBHOOK_SECRET],
     webhookEgress: LOOPBACK_EGRESS,
     artifactsDir: join(dataDir, 'artifacts'),
+    traceUrlTemplate: options.traceUrlTemplate,
     log: options.log ?? silentLogger,
     startRetry: options.startRetry,
   };

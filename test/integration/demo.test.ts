@@ -60,6 +60,7 @@ test('npm run demo shows the loop with live links, and stops everything it start
     for (const link of pages) assert.equal((await fetch(link)).status, 200, `${link} answers`);
     const api = /curl (http:\/\/\S+\/api\/v3\/traces\/[0-9a-f]{32})/.exec(out)?.[1];
     assert.equal((await fetch(api!)).status, 200, `${api} answers`);
+    await codecWiredToTheUi(out);
 
     const ports = [...out.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
     assert.ok(processesMatching(dataDir).length > 0, 'the dev server runs under the data dir');
@@ -74,3 +75,45 @@ test('npm run demo shows the loop with live links, and stops everything it start
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+/**
+ * The dev server's Web UI decodes with the demo's codec endpoint: its settings name it, and a call from
+ * the UI's origin is answered with nothing signed in to, while the endpoint itself still asks for its token.
+ */
+async function codecWiredToTheUi(out: string): Promise<void> {
+  const webUi = /Web UI (http:\/\/\S+)/.exec(out)?.[1];
+  const codecUrl = /codec endpoint +(http:\/\/\S+)/.exec(out)?.[1];
+  assert.ok(webUi && codecUrl, out);
+  const settings = (await (await fetch(`${webUi}/api/v1/settings`)).json()) as {
+    Codec?: { Endpoint?: string };
+  };
+  const endpoint = settings.Codec?.Endpoint ?? '';
+  assert.ok(endpoint.startsWith(`${codecUrl}/`), `the UI's codec endpoint ${endpoint} is the demo's`);
+  const call = (url: string, path: string, payloads: unknown[]) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { origin: new URL(webUi).origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ payloads }),
+    });
+  const plain = {
+    metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+    data: Buffer.from('"read as data"').toString('base64'),
+  };
+  const sealed = await call(endpoint, '/encode', [plain]);
+  assert.equal(sealed.status, 200);
+  const { payloads } = (await sealed.json()) as { payloads: { data: string }[] };
+  assert.notEqual(payloads[0]?.data, plain.data, 'encrypted');
+  const opened = await call(endpoint, '/decode', payloads);
+  assert.deepEqual(((await opened.json()) as { payloads: unknown[] }).payloads, [plain]);
+  assert.equal(
+    (await call(codecUrl, '/decode', payloads)).status,
+    401,
+    'the bare endpoint asks for its token',
+  );
+  const other = await fetch(`${endpoint}/decode`, {
+    method: 'POST',
+    headers: { origin: 'http://127.0.0.1:1', 'content-type': 'application/json' },
+    body: JSON.stringify({ payloads }),
+  });
+  assert.equal(other.status, 403, 'a page of another origin is refused');
+}

@@ -33,12 +33,14 @@ let jaeger: Jaeger;
 let telemetry: Telemetry;
 let h: Harness;
 let env: NodeJS.ProcessEnv;
+/** The worker's trace link template; the clients here have none. */
+const WORKER_TRACE_LINK = 'http://grafana.example/explore?trace={trace_id}';
 
 before(async () => {
   jaeger = await startJaeger();
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpHttpEndpoint;
   telemetry = startTelemetry({ serviceName: 'mlx-worker' });
-  h = await startHarness({ telemetry });
+  h = await startHarness({ telemetry, traceUrlTemplate: WORKER_TRACE_LINK });
   env = h.cliEnv;
 });
 after(async () => {
@@ -108,6 +110,15 @@ test('a triggered run is an ordinary job: its job_id, its dates in the zone, its
     assert.equal(span.attributes['mlx.schedule_id'], 'tokyo-today', span.name);
     assert.equal(span.attributes['mlx.job_id'], jobId, span.name);
   }
+  // The run's details in the Temporal UI (the metadata query the UI asks) link its trace with the
+  // worker's template: the schedule's client knew no trace, nor any template.
+  const metadata = await h.client.workflow
+    .getHandle(`mlx-job-${jobId}`)
+    .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  assert.ok(
+    metadata.currentDetails?.includes(`[${trace_id}](${WORKER_TRACE_LINK.replace('{trace_id}', trace_id)})`),
+    metadata.currentDetails,
+  );
 
   // `schedule list` shows the last run's outcome with its links.
   // Trace links are printed only with a link template (a local Jaeger has no web UI to link to).

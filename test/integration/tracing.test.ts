@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import {
   fetchTrace,
   getJob,
+  temporalUiLink,
   traceQl,
   waitForJob,
   type TraceSearch,
@@ -12,7 +13,7 @@ import {
 } from '../../src/client-library';
 import { runCli } from '../../src/cli/run-cli';
 import type { Harness } from '../helpers/harness';
-import type { Jaeger } from '../helpers/jaeger';
+import { startJaeger, type Jaeger } from '../helpers/jaeger';
 import { startTracedHarness, type TracedHarness } from '../helpers/traced-harness';
 import { waitUntil } from '../helpers/processes';
 import { once } from '../helpers/once';
@@ -222,4 +223,39 @@ test("the recipe's TraceQL queries select the failed job by the attributes its s
       job.attributes[attribute.replace(/^span\./, '')] !== undefined,
       `${attribute} is on mlx.job.run`,
     );
+});
+
+test("Jaeger's UI config links each job and step span to its run in the Temporal UI", async () => {
+  const { spans, job } = await failedTrace();
+  const target = { url: h.server.uiUrl, namespace: h.server.namespace };
+  const linking = await startJaeger({ temporalUi: target });
+  try {
+    // The query service injects its UI config into the page it serves (here the placeholder page of a
+    // Jaeger built without the UI assets; the real UI page has the same marker).
+    const page = await (await fetch(`${linking.queryUrl}/search`)).text();
+    const injected = /JAEGER_CONFIG = (\{.*\});/.exec(page)?.[1];
+    assert.ok(injected, 'Jaeger serves the UI config');
+    const { linkPatterns } = JSON.parse(injected) as {
+      linkPatterns: { type: string; key: string; url: string }[];
+    };
+    // As the Jaeger UI fills a pattern: #{key} from the span's tags, URL-encoded.
+    const fill = (url: string, tags: Record<string, unknown>) =>
+      url.replace(/#\{([^}]+)\}/g, (_, key: string) => encodeURIComponent(String(tags[key])));
+    const runLink = linkPatterns.find((p) => p.type === 'tags' && p.key === 'temporal.run_id');
+    assert.ok(runLink, 'a link pattern on temporal.run_id');
+    const named = spans.filter((s) => s.attributes['temporal.run_id'] !== undefined);
+    assert.ok(
+      named.some((s) => s.name === 'mlx.job.run') && named.some((s) => s.name === 'mlx.task.execute'),
+    );
+    const { run_id } = await getJob(h.client, job.job_id);
+    for (const span of named) {
+      assert.equal(
+        fill(runLink.url, span.attributes),
+        temporalUiLink(target.url, target.namespace, `mlx-job-${job.job_id}`, run_id),
+        span.name,
+      );
+    }
+  } finally {
+    await linking.stop();
+  }
 });

@@ -113,3 +113,21 @@ test('a claim-check reference is resolved from the blob store, then decrypted', 
   const ok = await post('/decode', [reference], { authorization: `Bearer ${TOKEN}` });
   assert.deepEqual(await values(ok), [{ rows: 'r'.repeat(1000) }]);
 });
+
+test("the UI endpoint carries the session in its path: decode with nothing else, only that session's", async () => {
+  const [sealed] = await codec.encode([defaultPayloadConverter.toPayload({ buyer: 'Siti' })]);
+  const at = (url: string, origin = UI) =>
+    fetch(`${url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({ payloads: [json(sealed!)] }),
+    });
+  assert.ok(server.uiEndpoint.startsWith(`${server.url}/ui/`));
+  const ok = await at(server.uiEndpoint);
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await values(ok), [{ buyer: 'Siti' }]);
+  const forged = server.uiEndpoint.replace(/[0-9a-f]{8}$/, '00000000');
+  assert.equal((await at(forged)).status, 401, 'another session is refused');
+  assert.equal((await at(`${server.url}/ui/not-a-session`)).status, 404);
+  assert.equal((await at(server.uiEndpoint, 'http://evil.example')).status, 403, 'other origins are refused');
+});

@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { isWorkerSetting, loadWorkerConfig } from '../../src/config';
+import { isWorkerSetting, loadClientConfig, loadWorkerConfig } from '../../src/config';
 import { SPAN_METRICS_CONNECTOR } from '../../src/dev/span-metrics';
 import { DISPATCH_SETTINGS } from '../../src/dev/temporal-dev-server';
 import { jaegerPath } from '../../src/dev/jaeger';
+import { jaegerUiConfig } from '../../src/dev/jaeger-ui-config';
+import { temporalUiLink } from '../../src/client-library';
 
 // No Docker engine runs here: the file is validated offline by docker-compose (installed by
 // ensure-tools.sh), the configurations it mounts by parsing them and following their references. Tempo
@@ -24,6 +26,7 @@ const OPERATOR_ENV = {
   MLX_REDIS_PASSWORD: 'operator-redis-password-42',
   MLX_PAYLOAD_KEYS_HOST_FILE: keysFile,
   GRAFANA_ADMIN_PASSWORD: 'operator-grafana-password',
+  MLX_CODEC_SERVER_TOKEN: 'operator-codec-token-0123456789',
 };
 const composeWith = (env: NodeJS.ProcessEnv, files: string[], ...args: string[]) =>
   execFileSync('docker-compose', [...files.flatMap((f) => ['-f', join(root, f)]), ...args], {
@@ -73,6 +76,7 @@ test('docker-compose.yml is valid and has the production shape, every image pinn
   const services = rendered();
   assert.deepEqual(Object.keys(services).sort(), [
     'alertmanager',
+    'codec',
     'grafana',
     'otel-collector',
     'postgresql',
@@ -121,6 +125,30 @@ test('every variable set on the workers is one the worker reads, and the worker 
     assert.deepEqual({ host, port, defaulted }, { host: '0.0.0.0', port: 9464, defaulted: false });
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4318', 'spans go to the Collector');
   }
+});
+
+test("the Temporal UI decodes payloads with the codec service, which admits only the UI's origin and its token", () => {
+  const { codec, 'temporal-ui': ui } = rendered();
+  const environment = codec?.environment ?? {};
+  assert.deepEqual(codec?.command, ['mlx-jobs', 'codec-server']);
+  const mounted = (v: string) => v.replace(/^\/run\/secrets\/(.+)$/, (_m, name: string) => secretFile(name));
+  const config = loadClientConfig(
+    Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, mounted(v ?? '')])),
+  );
+  assert.equal(config.payload.keys.length, 1, "the workers' payload keys");
+  assert.equal(config.payload.claimCheck.store, 'redis', "the workers' claim-check store, for large outputs");
+  assert.equal(config.codecServer.token, OPERATOR_ENV.MLX_CODEC_SERVER_TOKEN);
+  assert.equal(config.codecServer.host, '0.0.0.0', 'reachable from outside its container');
+  // The UI calls it from the operator's browser, at the address published for it, with the cookie.
+  const endpoint = ui?.environment?.TEMPORAL_CODEC_ENDPOINT;
+  assert.equal(endpoint, config.codecServer.publicUrl);
+  assert.equal(ui?.environment?.TEMPORAL_CODEC_INCLUDE_CREDENTIALS, 'true');
+  const port = new URL(endpoint ?? '').port;
+  assert.equal(String(config.codecServer.port), port);
+  assert.deepEqual(published().codec?.ports, [`127.0.0.1:${port}:${port}/tcp`], 'published with the opt-in');
+  // CORS admits the origin the UI is served from, and only it.
+  const uiUrl = rendered().prometheus?.environment?.MLX_TEMPORAL_UI_URL ?? '';
+  assert.deepEqual(config.codecServer.origins, [new URL(uiUrl).origin]);
 });
 
 test('Prometheus scrapes both workers and the span metrics, loads the alert rules and sends to Alertmanager', () => {
@@ -286,6 +314,69 @@ test('Grafana: data sources link exemplars to Tempo and traces to metrics; dashb
   }
 });
 
+test("Grafana: a span's link to its run in the Temporal UI (Tempo's correlation), as Jaeger's UI config has it", () => {
+  const { datasources } = readYaml('deploy/grafana/provisioning/datasources/datasources.yaml') as {
+    datasources: { uid: string; correlations?: Correlation[] }[];
+  };
+  interface Correlation {
+    label: string;
+    description: string;
+    type: string;
+    config: {
+      field: string;
+      target: { url: string };
+      transformations: { type: string; field: string; expression: string; mapValue: string }[];
+    };
+  }
+  const grafana = rendered().grafana!;
+  assert.ok(Number(/:(\d+)\./.exec(grafana.image ?? '')?.[1]) >= 12, 'trace correlations need Grafana 12');
+  const [link] = datasources.find((d) => d.uid === 'tempo')?.correlations ?? [];
+  assert.ok(link, 'the Tempo data source has a correlation');
+  assert.equal(link.type, 'external');
+  assert.ok(link.label && link.description, 'Grafana reads both as strings');
+  assert.equal(link.config.field, 'traceID');
+  // Grafana expands ${VAR} from its environment when it provisions, `$$` being a literal `$`; then, per
+  // span, each regex transformation reads its variable from the span's tags (as JSON), and the URL gets them.
+  const env = grafana.environment ?? {};
+  assert.equal(env.TEMPORAL_NAMESPACE, rendered()['worker-1']?.environment?.TEMPORAL_NAMESPACE);
+  const provisioned = link.config.target.url
+    .replace(/(?<!\$)\$\{(\w+)\}/g, (_, name: string) => String(env[name]))
+    .replaceAll('$$', '$');
+  const run = {
+    workflow: 'mlx-job-orders-daily-2026-11-25T00:00:00Z',
+    run: '0193a2c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b',
+  };
+  const tags = JSON.stringify([
+    { key: 'mlx.job_id', value: 'orders-daily-2026-11-25T00:00:00Z' },
+    { key: 'temporal.workflow_id', value: run.workflow },
+    { key: 'temporal.run_id', value: run.run },
+    { key: 'mlx.worker_id', value: 'worker-1' },
+  ]);
+  const vars: Record<string, string> = {};
+  for (const t of link.config.transformations) {
+    assert.equal(t.type, 'regex');
+    assert.equal(t.field, 'tags');
+    for (const match of tags.matchAll(new RegExp(t.expression, 'gi')))
+      vars[t.mapValue] = match[1] ?? match[0];
+  }
+  const url = provisioned.replace(/\$\{(\w+)\}/g, (_, name: string) => vars[name] ?? `<${name} missing>`);
+  assert.equal(
+    url,
+    temporalUiLink(
+      env.MLX_TEMPORAL_UI_URL ?? '',
+      env.TEMPORAL_NAMESPACE ?? '',
+      run.workflow,
+      run.run,
+    ).replaceAll('%3A', ':'),
+  );
+  assert.equal(rendered().prometheus?.environment?.MLX_TEMPORAL_UI_URL, env.MLX_TEMPORAL_UI_URL);
+  // The same link for a Jaeger UI against this stack.
+  assert.deepEqual(
+    JSON.parse(readFileSync(join(root, 'deploy/jaeger/ui-config.json'), 'utf8')),
+    jaegerUiConfig({ url: env.MLX_TEMPORAL_UI_URL ?? '', namespace: env.TEMPORAL_NAMESPACE ?? '' }),
+  );
+});
+
 test('the compose stack mounts only files that exist', () => {
   for (const service of Object.values(rendered())) {
     for (const volume of service.volumes ?? []) {
@@ -339,7 +430,15 @@ test('compose ships no secret and publishes nothing without a password unless th
   assert.deepEqual(publishing, ['grafana', 'redis'], 'only what asks for a password');
   // The opt-in publishes the rest, on loopback only.
   const opted = published();
-  for (const name of ['temporal', 'temporal-ui', 'tempo', 'otel-collector', 'prometheus', 'alertmanager']) {
+  for (const name of [
+    'temporal',
+    'temporal-ui',
+    'codec',
+    'tempo',
+    'otel-collector',
+    'prometheus',
+    'alertmanager',
+  ]) {
     assert.ok((opted[name]?.ports ?? []).length > 0, `${name} published with the opt-in`);
     for (const port of opted[name]?.ports ?? []) {
       const text = typeof port === 'string' ? port : JSON.stringify(port);

@@ -49,9 +49,18 @@ test("the run's current details: the step running, or the dead letter and the co
           ],
         }),
       },
-      'a'.repeat(32),
+      { traceId: 'a'.repeat(32) },
     ),
     `**running: executeTask** on worker host-a\n\ndone: acquireLease\n\ntrace \`${'a'.repeat(32)}\`: \`mlx-jobs trace orders-1\``,
+  );
+  // With the worker's trace link (MLX_TRACE_URL_TEMPLATE), the id is that link.
+  assert.match(
+    renderDetails(
+      spec,
+      { progress: progress({ state: 'completed' }) },
+      { traceId: 'b'.repeat(32), url: `http://grafana/explore?trace=${'b'.repeat(32)}` },
+    ),
+    /\n\ntrace \[b{32}\]\(http:\/\/grafana\/explore\?trace=b{32}\): `mlx-jobs trace orders-1`$/,
   );
   const parked = renderDetails(spec, {
     progress: progress({ state: 'dead_letter' }),
