@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { cdpActivities } from './cdp';
 import type { ActivityDeps } from './deps';
 import { releaseTurn } from '../client-library/profile-turns';
+import { inputCheckActivities } from './input-check';
 import { leaseActivities, type GiveBackTurn } from './lease';
 import { profileActivities } from './profile';
 import { profileQueueActivities } from './profile-queue';
@@ -13,7 +14,8 @@ export type { ActivityDeps } from './deps';
 
 /**
  * Steps any worker may run: they go to the shared task queue (acquireLease to the acquire queue, which a
- * worker polls only while it has room), and the profile queue's local activities, which need Temporal.
+ * worker polls only while it has room), the check of a run's input and the profile queue's local
+ * activities, which need Temporal.
  */
 export function createSharedActivities(
   deps: ActivityDeps,
@@ -21,6 +23,7 @@ export function createSharedActivities(
 ) {
   const giveBackTurn: GiveBackTurn = (input) => releaseTurn(temporal, input);
   return {
+    ...inputCheckActivities(deps),
     ...leaseActivities(deps, giveBackTurn),
     ...webhookActivities(deps),
     ...profileQueueActivities(temporal),

@@ -41,6 +41,15 @@ const CalendarSchema = z.strictObject({
 });
 export type CalendarDefinition = z.output<typeof CalendarSchema>;
 
+/** A schedule's id and time zone, as a definition names them and a scheduled run's input carries them. */
+export const ScheduleIdSchema = identifier('schedule_id').max(
+  MAX_SCHEDULE_ID_LENGTH,
+  `schedule_id must be at most ${MAX_SCHEDULE_ID_LENGTH} characters (the scheduled time is added to it)`,
+);
+export const TimeZoneSchema = z
+  .string()
+  .refine(isTimeZone, 'must be an IANA time zone name such as Asia/Kuala_Lumpur or UTC');
+
 const cron = z.string().superRefine((expression, ctx) => {
   const problem = cronProblem(expression);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -52,9 +61,7 @@ export const ScheduleSpecSchema = z
     cron: z.union([cron, z.array(cron).min(1)]).optional(),
     /** Calendar times (`{ "hour": 6 }`), in `time_zone`. */
     calendars: z.array(CalendarSchema).min(1).optional(),
-    time_zone: z
-      .string()
-      .refine(isTimeZone, 'must be an IANA time zone name such as Asia/Kuala_Lumpur or UTC'),
+    time_zone: TimeZoneSchema,
     /** Each run starts up to this much later, at random (spreads many schedules of the same time). */
     jitter_ms: z.number().int().min(0).max(DAY_MS, 'must be at most one day').optional(),
   })
@@ -65,10 +72,7 @@ export const ScheduleSpecSchema = z
 export type ScheduleSpecDefinition = z.output<typeof ScheduleSpecSchema>;
 
 export const ScheduleDefinitionSchema = z.strictObject({
-  schedule_id: identifier('schedule_id').max(
-    MAX_SCHEDULE_ID_LENGTH,
-    `schedule_id must be at most ${MAX_SCHEDULE_ID_LENGTH} characters (the scheduled time is added to it)`,
-  ),
+  schedule_id: ScheduleIdSchema,
   /** What it is for; shown as the schedule's note in the Temporal UI until it is paused. */
   description: z.string().trim().min(1).max(500).optional(),
   spec: ScheduleSpecSchema,

@@ -2,12 +2,14 @@
  * The worker's check of the policies a run's input carries. A client resolves them at submit (its
  * configured policies with the job's own overrides, within the bounds); whoever starts the workflow with
  * plain JSON could send anything instead. No value may exceed what a client with this configuration
- * could have sent: the configured value or the bound on a job's override, whichever is larger.
- * Which types are not retried is not checked: the taxonomy grows between releases, so a run resolved by
- * an older client (a dead letter retried after an upgrade) would be refused; attempts and times stay bounded.
+ * could have sent: the configured value or the bound on a job's override, whichever is larger. Which
+ * failures are not retried, as a job may change it: every type named is one of the taxonomy's, and
+ * every type the configured policy lists is kept (a job may add types, never remove one), so a forged
+ * input cannot have a refused login or a banned account retried.
  */
 import { STEPS, StepPoliciesSchema, formatIssues } from '../contract';
 import type { PolicyConfig } from './overrides';
+import { errorTypeProblems } from './step-policies';
 
 export function policyInputProblems(value: unknown, { policies, bounds }: PolicyConfig): string[] {
   const parsed = StepPoliciesSchema.safeParse(value);
@@ -57,6 +59,7 @@ export function policyInputProblems(value: unknown, { policies, bounds }: Policy
       problems.push(`policies.${step}.retry.maximum_attempts: unlimited attempts are not configured`);
     }
     over('retry.maximum_attempts', attempts, configured.retry.maximum_attempts, bounds.max_attempts);
+    problems.push(...errorTypeProblems(step, given.retry.non_retryable_error_types, configured));
   }
   return problems;
 }

@@ -4,8 +4,10 @@ import {
   NON_RETRYABLE_ERROR_TYPES,
   STEPS,
   type RetryPolicy,
+  type StepName,
   type StepOverrides,
   type StepPolicies,
+  type StepPolicy,
 } from '../contract';
 
 /** Limits on what a job may ask for in its own `policies`. */
@@ -48,20 +50,7 @@ export function boundProblems(
     const over = overrides?.[step];
     if (!over) continue;
     const given = over.retry?.non_retryable_error_types;
-    if (given) {
-      const dropped = base[step].retry.non_retryable_error_types.filter((type) => !given.includes(type));
-      if (dropped.length) {
-        problems.push(
-          `policies.${step}.retry.non_retryable_error_types: a job may add types, not remove them (missing ${dropped.join(', ')})`,
-        );
-      }
-      const unknown = given.filter((type) => !isErrorType(type));
-      if (unknown.length) {
-        problems.push(
-          `policies.${step}.retry.non_retryable_error_types: unknown types ${unknown.join(', ')}`,
-        );
-      }
-    }
+    if (given) problems.push(...errorTypeProblems(step, given, base[step]));
     if (over.heartbeat_ms !== undefined && over.heartbeat_ms > bounds.max_start_to_close_ms)
       problems.push(
         `policies.${step}.heartbeat_ms: at most ${bounds.max_start_to_close_ms} (configured bound)`,
@@ -91,6 +80,22 @@ export function boundProblems(
     check('schedule_to_close_ms', over.schedule_to_close_ms, bounds.max_schedule_to_close_ms);
   }
   return problems;
+}
+
+/**
+ * Problems of the types a step's policy names as not retried, against the configured policy (`base`):
+ * every type must be one of the taxonomy's, and every type `base` lists must be kept.
+ */
+export function errorTypeProblems(step: StepName, given: readonly string[], base: StepPolicy): string[] {
+  const field = `policies.${step}.retry.non_retryable_error_types`;
+  const dropped = base.retry.non_retryable_error_types.filter((type) => !given.includes(type));
+  const unknown = given.filter((type) => !isErrorType(type));
+  return [
+    ...(dropped.length
+      ? [`${field}: a job may add types, not remove them (missing ${dropped.join(', ')})`]
+      : []),
+    ...(unknown.length ? [`${field}: unknown types ${unknown.join(', ')}`] : []),
+  ];
 }
 
 const nonRetryable = [...NON_RETRYABLE_ERROR_TYPES];

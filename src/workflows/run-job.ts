@@ -3,6 +3,7 @@ import { defineQuery, setHandler, upsertMemo, workflowInfo } from '@temporalio/w
 import type { JobProgress, JobResult, RunJobInput } from '../contract';
 import { ATTR, jobAttributes, jobRef, runAttributes, TRACE_ID_MEMO } from '../contract/span-attributes';
 import { DeadLetterDesk, settle, webhookFailure, type Outcome } from '../dead-letters';
+import { checkInput } from './check-input';
 import { driveSteps } from './drive-steps';
 import type { JobContext } from './job-context';
 import { placeJobSpan, reportJobEnded } from './job-span';
@@ -20,12 +21,14 @@ export const progressQuery = defineQuery<JobProgress>('progress');
 const tracer = trace.getTracer('mlx.automation');
 
 /**
- * One job: drive its steps (lease, start, attach, task, stop, release, report), then settle the outcome.
+ * One job: check its input, drive its steps (lease, start, attach, task, stop, release, report), then
+ * settle the outcome.
  * Ends completed, cancelled, or failed (typed) — after waiting as a dead letter for an operator's retry
  * or discard when a retention is configured.
  */
 export async function runJob(started: RunJobInput): Promise<JobResult> {
   refuseUnencrypted(started);
+  await checkInput(started);
   const input = scheduledRunInput(started);
   const { spec } = input;
   const startedAt = Date.now();

@@ -24,10 +24,16 @@ import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
 import { processesWith, waitUntil } from '../helpers/processes';
 import { bannedAccounts, countedRuns } from '../helpers/test-tasks';
 import { gate, gatedLeases, gatedSteps } from '../helpers/gates';
-import { recordFairWaiting, recordHostFailover, recordScheduledRun, type Recording } from './starters';
+import {
+  recordFairWaiting,
+  recordHostFailover,
+  recordRefusedInput,
+  recordScheduledRun,
+  type Recording,
+} from './starters';
 
 /** The release this corpus belongs to: a folder of its own under test/histories. */
-const RELEASE = '1.0';
+const RELEASE = '1.1';
 const DIR = join(__dirname, RELEASE);
 
 const quickHostTimeouts = { schedule_to_start_ms: 2_000 };
@@ -234,6 +240,12 @@ const RECORDINGS: Recording[] = [
       },
     },
     start: recordHostFailover,
+  },
+  {
+    // 1.1: started with plain workflow input (no client checked it), refused before it asks for a turn.
+    name: 'input-refused',
+    spec: { job_id: 'replay-input-refused' },
+    start: recordRefusedInput,
   },
 ];
 

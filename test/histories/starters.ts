@@ -113,3 +113,15 @@ export async function recordScheduledRun(h: Harness, recording: Recording): Prom
   const run = await describeJobRun(h.client, jobId);
   return { job_id: jobId, workflow_id: workflowIdFor(jobId), run_id: run.run_id!, created: true };
 }
+
+/** The recorded job started as anyone with access to the namespace could: its deadline is no number. */
+export async function recordRefusedInput(h: Harness, recording: Recording): Promise<StartedJob> {
+  const jobId = recording.spec.job_id;
+  const spec = { ...h.jobFields(jobId), ...recording.spec, deadline_ms: 'soon' };
+  const handle = await h.client.workflow.start('runJob', {
+    taskQueue: h.taskQueue,
+    workflowId: workflowIdFor(jobId),
+    args: [{ spec, policies: h.policies }],
+  });
+  return { job_id: jobId, workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId, created: true };
+}

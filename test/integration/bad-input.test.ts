@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client } from '@temporalio/client';
-import { getJob, jobFailureOf, startJob, waitForJob } from '../../src/client-library';
-import { errorTypeOf, workflowIdFor } from '../../src/contract';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { cancelJob, getJob, jobFailureOf, startJob, waitForJob } from '../../src/client-library';
+import { errorTypeOf, profileQueueWorkflowId, workflowIdFor } from '../../src/contract';
+import { queueQuery } from '../../src/workflows';
 import { startHarness, type Harness } from '../helpers/harness';
 import { runCliHere } from '../helpers/cli';
 import { runCli } from '../helpers/spawn';
+import { waitUntil } from '../helpers/processes';
 import { bannedAccounts } from '../helpers/test-tasks';
 
 // The bad-input corpus, through the CLI (bin/mlx-jobs as a user runs it) and through the library: each
@@ -193,9 +195,7 @@ test('the bad-input corpus: startJob refuses each with JobSpecInvalid naming the
 /**
  * Cases the forged-input test leaves out: the host refuses the task's name and input itself
  * (TaskUnknown, TaskInputInvalid: job-failures.test.ts); 10 MB is over Temporal's limit on a start's
- * input; the deep case is JSON text; and the workflow reads a spec's profile and deadline before the
- * worker's first step checks them, so a spec that is no object or names a deadline Temporal cannot
- * time is not refused by that step.
+ * input; the deep case is JSON text.
  */
 const HOST_CHECKED = new Set([
   // Judged by the worker when it delivers, with DNS and its own allowlist (job-e2e.test.ts).
@@ -208,32 +208,48 @@ const HOST_CHECKED = new Set([
   'task input with a reversed range',
   'task input of 10 MB',
   '5,000-deep nesting',
-  'not an object',
-  'deadline of 1e15 ms',
 ]);
 
-test('the worker refuses the corpus, and unchecked policies, sent as plain workflow input', async () => {
+/** The resolved policies with `step`'s never-retried types replaced. */
+const withTypes = (h: Harness, step: 'executeTask' | 'startProfile', types: string[]) => ({
+  ...h.policies,
+  [step]: { ...h.policies[step], retry: { ...h.policies[step].retry, non_retryable_error_types: types } },
+});
+
+/** The profile a forged input names, if it names one. */
+const profileOf = (input: unknown): string | undefined => {
+  const spec = (input as { spec?: { profile_id?: unknown } } | null)?.spec;
+  return typeof spec?.profile_id === 'string' ? spec.profile_id : undefined;
+};
+
+test('the worker refuses the corpus, and unchecked policies, sent as plain workflow input, before it takes a turn', async () => {
   // What anyone who can start a workflow in the namespace can send: no client checked any of it. No
-  // callback_url, so a refusal is not followed by deliveries that cannot arrive.
-  const forged: { name: string; input: Record<string, unknown>; field: RegExp }[] = [
+  // callback_url, so nothing is delivered for a refused run either way.
+  const noCallback = { callback_url: undefined };
+  const forged: { name: string; input: unknown; field: RegExp }[] = [
     ...CASES.filter((c) => !HOST_CHECKED.has(c.name)).map((c, i) => {
-      const value = c.spec(`forged-${i}`) as Record<string, unknown>;
-      const callback = /callback_url/.test(c.field.source) ? {} : { callback_url: undefined };
-      return {
-        name: c.name,
-        input: { spec: { ...value, ...callback }, policies: h.policies },
-        field: c.field,
-      };
+      const value = c.spec(`forged-${i}`);
+      const callback = /callback_url/.test(c.field.source) ? {} : noCallback;
+      const spec = Array.isArray(value) ? value : { ...(value as object), ...callback };
+      return { name: c.name, input: { spec, policies: h.policies }, field: c.field };
     }),
     {
       name: 'job_id that climbs out of the artifacts dir',
-      input: { spec: spec('x', { job_id: '../../escaped', callback_url: undefined }), policies: h.policies },
-      field: /job_id: /,
+      input: { spec: spec('x', { job_id: '../../escaped', ...noCallback }), policies: h.policies },
+      field: /spec\.job_id: /,
     },
+    {
+      name: 'a deadline that is no number',
+      input: { spec: spec('forged-deadline', { deadline_ms: 'soon', ...noCallback }), policies: h.policies },
+      field: /spec\.deadline_ms: .*expected number/,
+    },
+    { name: 'a spec that is a string', input: { spec: 'x', policies: h.policies }, field: /spec: .*object/ },
+    { name: 'no spec', input: { policies: h.policies }, field: /spec: .*object/ },
+    { name: 'an input that is no object', input: 'x', field: /\(root\): the input must be an object/ },
     {
       name: 'unlimited task attempts',
       input: {
-        spec: spec('forged-attempts', { callback_url: undefined }),
+        spec: spec('forged-attempts', noCallback),
         policies: {
           ...h.policies,
           executeTask: {
@@ -247,7 +263,7 @@ test('the worker refuses the corpus, and unchecked policies, sent as plain workf
     {
       name: 'a 30-day task',
       input: {
-        spec: spec('forged-timeout', { callback_url: undefined }),
+        spec: spec('forged-timeout', noCallback),
         policies: {
           ...h.policies,
           executeTask: { ...h.policies.executeTask, start_to_close_ms: 30 * 24 * 3600 * 1000 },
@@ -256,13 +272,39 @@ test('the worker refuses the corpus, and unchecked policies, sent as plain workf
       field: /policies\.executeTask\.start_to_close_ms: at most 7200000/,
     },
     {
+      name: 'every failure retried',
+      input: { spec: spec('forged-retried', noCallback), policies: withTypes(h, 'executeTask', []) },
+      field:
+        /policies\.executeTask\.retry\.non_retryable_error_types: a job may add types, not remove them \(missing .*PlatformAuthFailed/,
+    },
+    {
+      name: 'a never-retried type that does not exist',
+      input: {
+        spec: spec('forged-type', noCallback),
+        policies: withTypes(h, 'startProfile', [
+          ...h.policies.startProfile.retry.non_retryable_error_types,
+          'Nope',
+        ]),
+      },
+      field: /policies\.startProfile\.retry\.non_retryable_error_types: unknown types Nope/,
+    },
+    {
       name: 'a dead letter kept for 1e12 ms',
       input: {
-        spec: spec('forged-retention', { callback_url: undefined }),
+        spec: spec('forged-retention', noCallback),
         policies: h.policies,
         dead_letter_retention_ms: 1e12,
       },
       field: /dead_letter_retention_ms: /,
+    },
+    {
+      name: 'a schedule in a time zone that does not exist',
+      input: {
+        spec: spec('forged-schedule', noCallback),
+        policies: h.policies,
+        schedule: { schedule_id: 'forged-schedule', time_zone: 'Mars/Olympus_Mons' },
+      },
+      field: /schedule\.time_zone: must be an IANA time zone/,
     },
   ];
   await Promise.all(
@@ -273,23 +315,91 @@ test('the worker refuses the corpus, and unchecked policies, sent as plain workf
         workflowId: workflowIdFor(jobId),
         args: [c.input],
       });
-      // A refused run fails like any other: parked first when its input asks for a dead letter.
-      const failure = await waitForJob(h.client, jobId).then(
+      // Refused as the run starts: not parked, whatever dead-letter retention the input asks for.
+      const failure = await handle.result().then(
         () => assert.fail(`${c.name}: the run completed`),
         (err: unknown) => jobFailureOf(err),
       );
-      await handle.terminate('test over').catch(() => undefined);
       assert.deepEqual(
         { type: failure.type, step: failure.step },
-        { type: 'JobSpecInvalid', step: 'acquireLease' },
+        { type: 'JobSpecInvalid', step: undefined },
         c.name,
       );
       assert.match(failure.message, c.field, c.name);
+      const history = await handle.fetchHistory();
+      assert.ok(
+        !history.events?.some((e) => e.activityTaskScheduledEventAttributes || e.timerStartedEventAttributes),
+        `${c.name}: the run did nothing before it failed`,
+      );
+      // It never joined its profile's line: no queue was started for it.
+      const profile = profileOf(c.input);
+      if (profile) {
+        await assert.rejects(
+          h.client.workflow.getHandle(profileQueueWorkflowId(profile)).describe(),
+          WorkflowNotFoundError,
+          `${c.name}: the profile's queue was started`,
+        );
+      }
     }),
   );
   assert.deepEqual(await h.deps.leases.list(), [], 'no profile was leased');
   assert.equal(h.launcher.runningProfiles().length, 0, 'no browser started');
-  assert.ok(!existsSync(join(h.dataDir, '..', 'escaped-attempt1.png')));
+  // Nothing was written for them: in MLX_ARTIFACTS_DIR, or in the data dir that holds it, or beside that.
+  const artifacts = h.deps.artifactsDir;
+  const written = [
+    ...(existsSync(artifacts) ? readdirSync(artifacts, { recursive: true, encoding: 'utf8' }) : []),
+    ...readdirSync(h.dataDir),
+    ...readdirSync(join(h.dataDir, '..')),
+  ];
+  assert.deepEqual(
+    written.filter((f) => /forged|escaped/.test(f)),
+    [],
+  );
+});
+
+test('a forged input takes no turn: the job holding its profile keeps it, and nothing waits behind the forged run', async () => {
+  const holder = 'turn-holder';
+  const profile = h.jobFields(holder).profile_id;
+  await h.submit({
+    job_id: holder,
+    task: { name: 'wait_until_cancelled', input: {} },
+    callback_url: undefined,
+  });
+  await waitUntil(
+    async () => (await getJob(h.client, holder)).progress?.current_step === 'executeTask',
+    30_000,
+  );
+  const jobId = 'forged-turn';
+  const forged = await h.client.workflow.start('runJob', {
+    taskQueue: h.taskQueue,
+    workflowId: workflowIdFor(jobId),
+    args: [
+      {
+        spec: spec(jobId, { profile_id: profile, client_id: '../42', callback_url: undefined }),
+        policies: h.policies,
+      },
+    ],
+  });
+  const queue = h.client.workflow.getHandle(profileQueueWorkflowId(profile));
+  const joined = async () => {
+    const state = await queue.query(queueQuery);
+    const runs = [state.holder?.job_id, ...state.waiting.map((r) => r.job_id)];
+    return runs.includes(jobId) || (state.released ?? []).includes(forged.firstExecutionRunId);
+  };
+  const closed = async () => (await forged.describe()).status.name !== 'RUNNING';
+  // Either the forged run ends, or (unchecked) it joins the line behind the holder and waits there.
+  await waitUntil(async () => (await closed()) || (await joined()), 30_000, 'the forged run to end or join');
+  assert.equal(await joined(), false, "the forged run joined the profile's line");
+  const failure = await forged.result().then(
+    () => assert.fail('the forged run completed'),
+    (err: unknown) => jobFailureOf(err),
+  );
+  assert.equal(failure.type, 'JobSpecInvalid');
+  assert.match(failure.message, /spec\.client_id: /);
+  const state = await queue.query(queueQuery);
+  assert.deepEqual({ holder: state.holder?.job_id, waiting: state.waiting }, { holder, waiting: [] });
+  await cancelJob(h.client, holder);
+  await waitForJob(h.client, holder).catch(() => undefined);
 });
 
 test('a worker with payload keys refuses workflow input that is not encrypted, typed', async () => {

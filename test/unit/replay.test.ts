@@ -45,7 +45,9 @@ for (const release of releases) {
       workflowId: h.name,
       history: JSON.parse(readFileSync(h.path, 'utf8')) as unknown,
     }));
-    assert.ok(histories.length >= 20, `${histories.length} histories in ${release}`);
+    // 1.0's corpus covers every branch of both workflows; a later release's, the branches it adds.
+    const fewest = release === '1.0' ? 20 : 2;
+    assert.ok(histories.length >= fewest, `${histories.length} histories in ${release}`);
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories(
       {
