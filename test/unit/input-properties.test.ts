@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import fc from 'fast-check';
+import { checkRunInput } from '../../src/activities/input-check';
 import { checkSpec } from '../../src/client-library';
 import { ConfigError, loadClientConfig, loadWorkerConfig } from '../../src/config';
 import { isErrorType } from '../../src/contract';
 import { createLauncherClient } from '../../src/mlx';
+import { DEFAULT_STEP_POLICIES } from '../../src/policies';
 import { builtinTasks, createTaskRegistry } from '../../src/tasks';
 import { testTasks } from '../helpers/test-tasks';
 
@@ -27,6 +29,15 @@ const validSpec = fc.record({
   client_id: id,
   task: fc.record({ name: fc.constant('read_title'), input: fc.record({ title: fc.string() }) }),
 });
+
+const SAMPLE_SPEC = {
+  job_id: 'j-1',
+  profile_id: 'p-1',
+  folder_id: 'f-1',
+  platform: 'shopee_my',
+  client_id: 'c-1',
+  task: { name: 'read_title', input: { title: 't' } },
+};
 
 test('property: any JSON is a checked spec or a list of problems, each naming its field', () => {
   fc.assert(
@@ -68,6 +79,43 @@ test('property: a valid spec passes whole; one bad field is refused naming exact
     }),
     { numRuns: 200 },
   );
+});
+
+// The worker's check runs as a local activity: an untyped exception there would be retried for ever.
+test('property: any JSON as a run input passes the worker check or is JobSpecInvalid naming its fields', () => {
+  const policies = DEFAULT_STEP_POLICIES;
+  const input = fc.oneof(
+    fc.jsonValue(),
+    fc.record(
+      {
+        spec: fc.oneof(validSpec, fc.jsonValue()),
+        policies: fc.oneof(fc.constant(policies), fc.jsonValue()),
+      },
+      { requiredKeys: [] },
+    ),
+    fc.record({
+      spec: validSpec,
+      policies: fc.constant(policies),
+      dead_letter_retention_ms: fc.jsonValue(),
+      schedule: fc.jsonValue(),
+      retried_run: fc.jsonValue(),
+    }),
+  );
+  fc.assert(
+    fc.property(input, (value) => {
+      try {
+        checkRunInput({}, value);
+      } catch (err) {
+        assert.ok(err instanceof ApplicationFailure && err.type === 'JobSpecInvalid', String(err));
+        assert.equal(err.nonRetryable, true);
+        const { problems } = err.details?.[0] as { problems: string[] };
+        assert.ok(problems.length > 0);
+        for (const problem of problems) assert.match(problem, FIELD);
+      }
+    }),
+    { numRuns: 500 },
+  );
+  assert.doesNotThrow(() => checkRunInput({}, { spec: { ...SAMPLE_SPEC }, policies }));
 });
 
 test('property: a number setting is a plain decimal integer within its bounds, or a ConfigError naming it', () => {
