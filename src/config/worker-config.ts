@@ -36,6 +36,14 @@ import { webhookSchema, webhookSettings, type WebhookSettings } from './webhook-
 import type { PayloadSettings } from '../payload-codec';
 import { loadTemporalSettings, TEMPORAL_SETTINGS, type TemporalSettings } from './temporal';
 
+/** host:port to listen on, e.g. 127.0.0.1:9464; port 0: any free one. */
+const listenAddress = (fallback: string) =>
+  z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, `must be host:port, e.g. ${fallback}`)
+    .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535')
+    .default(fallback);
+
 export const WorkerEnvSchema = sharedSchema.extend({
   ...payloadSchema.shape,
   ...accessSchema.shape,
@@ -81,11 +89,8 @@ export const WorkerEnvSchema = sharedSchema.extend({
     .string()
     .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, 'comma-separated platforms, e.g. shopee_my,lazada_id')
     .optional(),
-  MLX_METRICS_ADDRESS: z
-    .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
-    .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535')
-    .default('127.0.0.1:9464'),
+  MLX_METRICS_ADDRESS: listenAddress('127.0.0.1:9464'),
+  MLX_SDK_METRICS_ADDRESS: listenAddress('127.0.0.1:9465'),
 });
 
 /**
@@ -164,6 +169,8 @@ export interface WorkerConfig {
    * is the default (MLX_METRICS_ADDRESS unset), so a taken port falls back to a free one.
    */
   metrics: { host: string; port: number; defaulted?: boolean; platforms?: string[] };
+  /** Where the Temporal SDK's own metrics are served (its exporter, its own scrape target); as `metrics`. */
+  sdkMetrics: { host: string; port: number; defaulted?: boolean };
 }
 
 type WorkerEnv = z.output<typeof WorkerEnvSchema>;
@@ -206,6 +213,10 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       ...hostPort(e.MLX_METRICS_ADDRESS),
       defaulted: set.MLX_METRICS_ADDRESS === undefined,
       platforms: e.MLX_METRICS_PLATFORMS?.split(','),
+    },
+    sdkMetrics: {
+      ...hostPort(e.MLX_SDK_METRICS_ADDRESS),
+      defaulted: set.MLX_SDK_METRICS_ADDRESS === undefined,
     },
   };
 }

@@ -46,7 +46,11 @@ async function main(): Promise<void> {
   const base = loadWorkerConfig(demoEnv);
   const clientBase = loadClientConfig(demoEnv);
   const log = createLogger({ level: 'warn', fields: { service: 'mlx-worker' } });
-  const sdkMetricsUrl = await installWorkerRuntime(log, { level: 'WARN', shutdownSignals: [] });
+  const sdkMetricsUrl = await installWorkerRuntime(log, {
+    sdkMetrics: { host: '127.0.0.1', port: 0 },
+    level: 'WARN',
+    shutdownSignals: [],
+  });
   mkdirSync(base.dataDir, { recursive: true });
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -168,14 +172,18 @@ async function main(): Promise<void> {
       config: { ...config, metrics: { host: '127.0.0.1', port: 0 } },
       deps: runtime.deps,
       connection,
-      sdkMetricsUrl,
       notReady: () => (polling.worker?.isPolling() ? undefined : 'not polling'),
       log,
     });
     cleanups.push(() => metricsServer.close());
-    const prometheus = await startPrometheus({ targets: [new URL(metricsServer.url).host] });
+    const prometheus = await startPrometheus({
+      targets: [new URL(metricsServer.url).host],
+      sdkTargets: [new URL(sdkMetricsUrl).host],
+    });
     cleanups.push(() => prometheus.stop());
-    say(`Prometheus           ${prometheus.url}   scraping the worker's ${metricsServer.url}/metrics`);
+    say(
+      `Prometheus           ${prometheus.url}   scraping the worker's ${metricsServer.url}/metrics and its Temporal SDK's ${sdkMetricsUrl}`,
+    );
     const worker = await createConfiguredWorker(config, runtime, connection, telemetry);
     polling.worker = worker;
     const running = worker.run();

@@ -55,8 +55,8 @@ const ExemplarsResponse = z.object({
 
 /**
  * Debian's Prometheus (installed by scripts/ensure-tools.sh) on a free loopback port, with exemplar
- * storage on, scraping `targets` (host:port, job mlx-worker) and `spanMetricsTargets` (job
- * mlx-span-metrics) every `scrapeIntervalMs`; its data in a temporary directory removed on stop. Started
+ * storage on, scraping `targets` (host:port, job mlx-worker), `sdkTargets` (job temporal-sdk) and
+ * `spanMetricsTargets` (job mlx-span-metrics) every `scrapeIntervalMs`; its data in a temporary directory removed on stop. Started
  * again on another port when its port was taken before it bound it.
  */
 export function startPrometheus(options: PrometheusOptions): Promise<LocalPrometheus> {
@@ -65,6 +65,8 @@ export function startPrometheus(options: PrometheusOptions): Promise<LocalPromet
 
 interface PrometheusOptions {
   targets: string[];
+  /** The Temporal SDK's own metrics of those workers (MLX_SDK_METRICS_ADDRESS). */
+  sdkTargets?: string[];
   /** The span metrics (Jaeger's spanmetrics connector, ./jaeger.ts). */
   spanMetricsTargets?: string[];
   /** How often it scrapes and evaluates its rules; 1 s by default. */
@@ -83,7 +85,11 @@ async function startPrometheusOnce(options: PrometheusOptions): Promise<LocalPro
   const dir = mkdtempSync(join(tmpdir(), 'mlx-prometheus-'));
   const interval = `${options.scrapeIntervalMs ?? 1000}ms`;
   const config = join(dir, 'prometheus.yml');
-  const jobs = { 'mlx-worker': options.targets, 'mlx-span-metrics': options.spanMetricsTargets ?? [] };
+  const jobs = {
+    'mlx-worker': options.targets,
+    'temporal-sdk': options.sdkTargets ?? [],
+    'mlx-span-metrics': options.spanMetricsTargets ?? [],
+  };
   writeFileSync(
     config,
     JSON.stringify({

@@ -1,7 +1,6 @@
 /**
  * Between the two exposition formats: prom-client writes OpenMetrics (with exemplars); a scraper that
- * asks for the Prometheus text format gets the same samples without exemplars; the Temporal SDK's own
- * metrics (Prometheus text, counters with `_total`) are turned into OpenMetrics to be served alongside.
+ * asks for the Prometheus text format gets the same samples without exemplars.
  */
 
 const TYPE_OR_HELP = /^# (TYPE|HELP) (\S+)(.*)$/;
@@ -29,22 +28,4 @@ export function openMetricsToText(openMetrics: string): string {
       })
       .join('\n') + '\n'
   );
-}
-
-/**
- * Prometheus text → OpenMetrics lines (without `# EOF`): counter families lose their `_total` (their
- * samples keep it); a counter family whose samples lack it is left untyped, which OpenMetrics allows.
- */
-export function textToOpenMetrics(text: string): string {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const counters = counterFamilies(lines);
-  return lines
-    .map((line) => {
-      const meta = TYPE_OR_HELP.exec(line);
-      if (!meta || !counters.has(meta[2]!)) return line;
-      const [, kind, name, rest] = meta;
-      if (name!.endsWith('_total')) return `# ${kind} ${name!.slice(0, -'_total'.length)}${rest}`;
-      return kind === 'TYPE' ? `# TYPE ${name} unknown` : line;
-    })
-    .join('\n');
 }

@@ -1,26 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { ConfigError } from '../contract/config-error';
+import { hostPort, listenOnSetting, type SettingAddress } from './listen';
 import type { Logger } from './log';
-import { openMetricsToText, textToOpenMetrics } from './metrics-format';
+import { openMetricsToText } from './metrics-format';
 import { collectProcessMetrics, metricsRegistry } from './metrics';
 
-export interface MetricsServerOptions {
-  host: string;
-  /** 0: any free port (the bound one is in `url`). */
-  port: number;
-  /** The setting that chose host and port: named in the one line a port that cannot be had gets. */
-  setting: string;
-  /**
-   * When the port is taken, serve on a free one instead and warn (the address was only the default, so
-   * a second process on the host still starts); otherwise a taken port is a bad setting.
-   */
-  anyPortIfTaken?: boolean;
+export interface MetricsServerOptions extends SettingAddress {
   /** Why the process is not ready to take work, or undefined when it is (/readyz). */
   notReady: () => string | undefined;
-  /** More metrics in the Prometheus text format, served after ours (the Temporal SDK's). */
-  more?: () => Promise<string>;
   log: Logger;
 }
 
@@ -53,13 +40,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   const scrape = (openMetrics: boolean): Promise<string> => {
     const next = collecting.then(async () => {
       const ours = await metricsRegistry.metrics();
-      const more = await options.more?.().catch((err: unknown) => {
-        options.log.warn('could not read the Temporal SDK metrics', { error: err });
-        return '';
-      });
-      if (!openMetrics) return openMetricsToText(ours) + (more ?? '');
-      const body = ours.replace(/# EOF\n?$/, '');
-      return `${body}${more ? textToOpenMetrics(more) + '\n' : ''}# EOF\n`;
+      return openMetrics ? ours : openMetricsToText(ours);
     });
     collecting = next.catch(() => undefined);
     return next;
@@ -97,50 +78,13 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       res.end();
     });
   });
-  try {
-    await listen(server, options.host, options.port);
-  } catch (err) {
-    const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
-    if (!taken || !options.anyPortIfTaken) throw listenFailure(err, options);
-    await listen(server, options.host, 0);
-    options.log.warn(
-      `${options.setting} is not set and its default port ${options.port} is taken (another worker on this host?): serving on a free port; give each worker on a host its own ${options.setting} for Prometheus to find it`,
-      { url: `http://${options.host}:${(server.address() as AddressInfo).port}` },
-    );
-  }
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const port = await listenOnSetting(server, options, options.log);
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${hostPort(options.host, port)}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
-}
-
-function listen(server: ReturnType<typeof createServer>, host: string, port: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-const LISTEN_FAILURES: Record<string, string> = {
-  EADDRINUSE: 'is in use (another worker on this host?): give each worker its own port',
-  EACCES: 'needs privileges this process does not have: use a port above 1023',
-  EADDRNOTAVAIL: 'is not an address of this host: use 127.0.0.1, 0.0.0.0 or one of its own',
-  ENOTFOUND: 'names a host that cannot be resolved',
-};
-
-/** A port that cannot be had is a bad setting: one line naming it and what to do. */
-function listenFailure(err: unknown, options: MetricsServerOptions): unknown {
-  const why = LISTEN_FAILURES[(err as NodeJS.ErrnoException).code ?? ''];
-  if (!why) return err;
-  const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
-  return new ConfigError(`bad setting ${options.setting}: ${address} ${why}`);
 }

@@ -31,7 +31,10 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
     fields: { service: String(telemetry.resource.attributes['service.name']), worker_id: config.workerId },
   });
   // Signals are ours: the first drains (no new jobs, hosted ones finish), a second stops at once.
-  const sdkMetricsUrl = await installWorkerRuntime(log, { shutdownSignals: [] });
+  const sdkMetricsUrl = await installWorkerRuntime(log, {
+    sdkMetrics: config.sdkMetrics,
+    shutdownSignals: [],
+  });
   const runtime = await buildActivityDeps(config, log, registry);
   try {
     const connection = await NativeConnection.connect(config.temporal.connection);
@@ -41,7 +44,6 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
         config,
         deps: runtime.deps,
         connection,
-        sdkMetricsUrl,
         notReady: () => (worker?.isPolling() ? undefined : 'not polling its task queues'),
         log,
       });
@@ -75,6 +77,7 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
           claim_check_store: config.payload.claimCheck.store,
           traces: telemetry.destination,
           metrics: `${metricsServer.url}/metrics`,
+          sdk_metrics: sdkMetricsUrl,
           health: `${metricsServer.url}/healthz ${metricsServer.url}/readyz`,
         });
         const signals = ['SIGINT', 'SIGTERM'] as const;

@@ -3,20 +3,34 @@ import type { ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../config';
 import { deadLetterQuery, waitingQuery, type WaitReason } from '../contract';
 import { jobsWaitingForSlot } from '../client-library/slot-waits';
-import { freePort } from '../dev/free-port';
-import { addWorkerGauges, startMetricsServer, type Logger, type MetricsServer } from '../telemetry';
+import {
+  addWorkerGauges,
+  hostPort,
+  portForSetting,
+  startMetricsServer,
+  type Logger,
+  type MetricsServer,
+} from '../telemetry';
 import { temporalLogger } from './temporal-logger';
 
 /**
- * Installs the Temporal SDK's runtime with its logs in our JSON lines and its own worker metrics
- * (task slots, poll and schedule-to-start latencies, sticky cache …) on a private loopback port, from
- * where the worker's /metrics serves them with ours. Returns that port's URL.
+ * Installs the Temporal SDK's runtime with its logs in our JSON lines and its own worker metrics (task
+ * slots, poll and schedule-to-start latencies, sticky cache …) served by the SDK's exporter on
+ * MLX_SDK_METRICS_ADDRESS: a scrape target of its own, so nothing of it passes through our /metrics.
+ * Returns that exporter's URL.
  */
 export async function installWorkerRuntime(
   log: Logger,
-  options: { level?: 'WARN' | 'INFO'; shutdownSignals?: NodeJS.Signals[] } = {},
+  options: {
+    sdkMetrics: Pick<WorkerConfig['sdkMetrics'], 'host' | 'port' | 'defaulted'>;
+    level?: 'WARN' | 'INFO';
+    shutdownSignals?: NodeJS.Signals[];
+  },
 ): Promise<string> {
-  const bindAddress = `127.0.0.1:${await freePort()}`;
+  const { host, port, defaulted } = options.sdkMetrics;
+  const setting = 'MLX_SDK_METRICS_ADDRESS';
+  const bound = await portForSetting({ host, port, setting, anyPortIfTaken: defaulted }, log);
+  const bindAddress = hostPort(host, bound);
   Runtime.install({
     logger: temporalLogger(log, options.level),
     ...(options.shutdownSignals && { shutdownSignals: options.shutdownSignals }),
@@ -40,11 +54,9 @@ export async function startWorkerMetrics(options: {
   connection: NativeConnection;
   /** Why the worker does not take work yet, or undefined once it polls. */
   notReady: () => string | undefined;
-  /** The Temporal SDK's own metrics (installWorkerRuntime). */
-  sdkMetricsUrl?: string;
   log: Logger;
 }): Promise<MetricsServer> {
-  const { deps, connection, config, sdkMetricsUrl } = options;
+  const { deps, connection, config } = options;
   const count = (what: string, query: string) =>
     cachedCount(async () => {
       try {
@@ -85,9 +97,6 @@ export async function startWorkerMetrics(options: {
       setting: 'MLX_METRICS_ADDRESS',
       anyPortIfTaken: config.metrics.defaulted,
       notReady: options.notReady,
-      more: sdkMetricsUrl
-        ? async () => (await fetch(sdkMetricsUrl, { signal: AbortSignal.timeout(5_000) })).text()
-        : undefined,
       log: options.log,
     });
     return {

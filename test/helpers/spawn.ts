@@ -45,6 +45,8 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
   /** The worker's /metrics URL, from its start-up line. */
   metricsUrl: string;
+  /** Where the Temporal SDK's exporter serves its metrics (MLX_SDK_METRICS_ADDRESS), from the same line. */
+  sdkMetricsUrl: string;
 }
 
 /** The worker entry point with the test tasks registered as well (test/helpers/test-worker.ts). */
@@ -67,7 +69,12 @@ export async function startWorkerProcess(
   const child = spawn(worker.command, worker.args, {
     cwd,
     // Metrics on a free port unless the test picks one: tests run beside each other on one machine.
-    env: { MLX_METRICS_ADDRESS: '127.0.0.1:0', ...process.env, ...env },
+    env: {
+      MLX_METRICS_ADDRESS: '127.0.0.1:0',
+      MLX_SDK_METRICS_ADDRESS: '127.0.0.1:0',
+      ...process.env,
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const output: string[] = [];
@@ -88,6 +95,6 @@ export async function startWorkerProcess(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const startLine = output.find((line) => line.includes('"worker started"'))!;
-  const { metrics } = JSON.parse(startLine) as { metrics: string };
-  return { child, lines: () => [...output], exited, metricsUrl: metrics };
+  const { metrics, sdk_metrics } = JSON.parse(startLine) as { metrics: string; sdk_metrics: string };
+  return { child, lines: () => [...output], exited, metricsUrl: metrics, sdkMetricsUrl: sdk_metrics };
 }

@@ -21,8 +21,9 @@ import { waitUntil } from '../helpers/processes';
 import { startWorkerProcess, TEST_WORKER, type WorkerProcess } from '../helpers/spawn';
 import { metricNamesInRepo, scrapedFamilies } from '../helpers/metric-names';
 
-// A real worker process serves /metrics; a real Prometheus (Debian's, exemplar storage on) scrapes it
-// after real jobs on a real Temporal dev server.
+// A real worker process serves /metrics, and its Temporal SDK its own metrics on MLX_SDK_METRICS_ADDRESS;
+// a real Prometheus (Debian's, exemplar storage on) scrapes both after real jobs on a real Temporal dev
+// server.
 let server: TestTemporal;
 let receiver: WebhookReceiver;
 let worker: WorkerProcess;
@@ -50,7 +51,10 @@ before(async () => {
     undefined,
     TEST_WORKER,
   );
-  prometheus = await startPrometheus({ targets: [new URL(worker.metricsUrl).host] });
+  prometheus = await startPrometheus({
+    targets: [new URL(worker.metricsUrl).host],
+    sdkTargets: [new URL(worker.sdkMetricsUrl).host],
+  });
   client = await connectClient(loadClientConfig(server.env));
 });
 after(async () => {
@@ -125,7 +129,7 @@ test('Prometheus stores the trace id of a real job as the exemplar of mlx_job_du
   );
 });
 
-test('/metrics speaks both formats, with the SDK worker metrics; /healthz and /readyz answer', async () => {
+test('/metrics speaks both formats, the SDK its own target; /healthz and /readyz answer', async () => {
   await completedJob();
   const openMetrics = await fetch(worker.metricsUrl, {
     headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;q=0.5' },
@@ -135,7 +139,9 @@ test('/metrics speaks both formats, with the SDK worker metrics; /healthz and /r
   assert.match(om, /# EOF\n$/);
   assert.match(om, /^mlx_job_duration_seconds_bucket\{.*\} \d+ # \{trace_id="[0-9a-f]{32}"\} /m);
   assert.match(om, /^# TYPE mlx_jobs counter$/m);
-  assert.match(om, /^temporal_\w+/m, "the Temporal SDK's own metrics are served too");
+  assert.doesNotMatch(om, /^temporal_/m, "the Temporal SDK's metrics are not ours to serve");
+  const sdk = await (await fetch(worker.sdkMetricsUrl)).text();
+  assert.match(sdk, /^temporal_\w+_total\{/m, 'the SDK serves its own, counters named with _total');
 
   const text = await (await fetch(worker.metricsUrl)).text();
   assert.doesNotMatch(text, /# EOF|# \{trace_id/);
@@ -150,20 +156,27 @@ test('/metrics speaks both formats, with the SDK worker metrics; /healthz and /r
   assert.equal(ready.status, 200, await ready.text());
   assert.equal((await fetch(`${base}/nothing`)).status, 404);
 
-  // Prometheus itself parsed every scrape (OpenMetrics, merged with the SDK's), once it has scraped.
-  let up: string[] = [];
+  // Prometheus itself parsed each target's scrape (ours in OpenMetrics, the SDK's as it serves it), and
+  // stores the SDK's series under their own job.
+  const query = async (promql: string) => {
+    const url = `${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`;
+    const answer = (await (await fetch(url)).json()) as {
+      data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+    };
+    return answer.data.result;
+  };
+  let up: Record<string, string> = {};
   await waitUntil(
     async () => {
-      const answer = (await (await fetch(`${prometheus.url}/api/v1/query?query=up`)).json()) as {
-        data: { result: { value: [number, string] }[] };
-      };
-      up = answer.data.result.map((r) => r.value[1]);
-      return up.length > 0;
+      up = Object.fromEntries((await query('up')).map((r) => [r.metric.job!, r.value[1]]));
+      return Object.keys(up).length === 2;
     },
     60_000,
-    "Prometheus's first scrape",
+    "Prometheus's first scrape of both targets",
   );
-  assert.deepEqual(up, ['1']);
+  assert.deepEqual(up, { 'mlx-worker': '1', 'temporal-sdk': '1' });
+  const jobsOfSdkSeries = new Set((await query('{__name__=~"temporal_.+"}')).map((r) => r.metric.job));
+  assert.deepEqual([...jobsOfSdkSeries], ['temporal-sdk']);
 });
 
 test('failures, webhook deliveries and dead letters are counted; every metric the rules and dashboards use exists', async () => {
@@ -186,7 +199,8 @@ test('failures, webhook deliveries and dead letters are counted; every metric th
   await waitUntil(
     async () => {
       text = await (await fetch(worker.metricsUrl)).text();
-      families = scrapedFamilies(text);
+      // The panels read the SDK's target too (temporal_*).
+      families = scrapedFamilies(text + (await (await fetch(worker.sdkMetricsUrl)).text()));
       return /^mlx_dead_letters_waiting 1$/m.test(text);
     },
     30_000,

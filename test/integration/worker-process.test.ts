@@ -104,21 +104,23 @@ test('a worker with a bad setting stops at start-up with one line naming it', ()
   assert.match(worker.stderr.trim(), /^mlx-worker: bad setting MLX_LEASE_TTL_MS: [^\n]+$/);
 });
 
-test('a metrics port in use, set on purpose, stops the worker with one line naming MLX_METRICS_ADDRESS', async () => {
+test('a metrics port in use, set on purpose, stops the worker with one line naming its setting', async () => {
   const taken = await holdPort(0);
   try {
     const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
-    const worker = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(__dirname, '..', '..', 'src', 'worker.ts')],
-      { env: { ...process.env, ...env, MLX_METRICS_ADDRESS: address }, encoding: 'utf8', timeout: 60_000 },
-    );
-    assert.equal(worker.status, 2, worker.stderr);
-    assert.equal(
-      worker.stderr.trim().split('\n').at(-1),
-      `mlx-worker: bad setting MLX_METRICS_ADDRESS: ${address} is in use (another worker on this host?): give each worker its own port`,
-    );
-    assert.doesNotMatch(worker.stderr, /^\s+at /m, 'no stack trace');
+    for (const setting of ['MLX_METRICS_ADDRESS', 'MLX_SDK_METRICS_ADDRESS']) {
+      const worker = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(__dirname, '..', '..', 'src', 'worker.ts')],
+        { env: { ...process.env, ...env, [setting]: address }, encoding: 'utf8', timeout: 60_000 },
+      );
+      assert.equal(worker.status, 2, worker.stderr);
+      assert.equal(
+        worker.stderr.trim().split('\n').at(-1),
+        `mlx-worker: bad setting ${setting}: ${address} is in use (another worker on this host?): give each worker its own port`,
+      );
+      assert.doesNotMatch(worker.stderr, /^\s+at /m, 'no stack trace');
+    }
   } finally {
     await new Promise((resolve) => taken.close(resolve));
   }
@@ -163,11 +165,15 @@ test('submit refuses a bad spec with exit code 2, naming the fields', async () =
 });
 
 test('submit --wait runs a job on a worker process and shows progress, result and the UI link', async () => {
-  // A second worker on this host, as far as the default metrics port goes: it still starts, on a free
-  // port it logs (the default 127.0.0.1:9464 is held here unless another process already holds it).
-  const held = await holdPort(9464).catch(() => undefined);
-  const worker = await startWorkerProcess({ ...env, MLX_METRICS_ADDRESS: undefined }).finally(
-    () => held && new Promise((resolve) => held.close(resolve)),
+  // A second worker on this host, as far as the default metrics ports go: it still starts, on free
+  // ports it logs (the defaults 127.0.0.1:9464 and :9465 are held here unless another process holds them).
+  const held = await Promise.all([9464, 9465].map((port) => holdPort(port).catch(() => undefined)));
+  const worker = await startWorkerProcess({
+    ...env,
+    MLX_METRICS_ADDRESS: undefined,
+    MLX_SDK_METRICS_ADDRESS: undefined,
+  }).finally(() =>
+    Promise.all(held.flatMap((h) => (h ? [new Promise<void>((resolve) => h.close(() => resolve()))] : []))),
   );
   try {
     const run = await runCli(['submit', jobFile('cli-1'), '--wait'], env);
@@ -207,12 +213,17 @@ test('submit --wait runs a job on a worker process and shows progress, result an
     const startLine = JSON.parse(worker.lines().find((l) => l.includes('"worker started"'))!) as {
       traces: string;
       metrics: string;
+      sdk_metrics: string;
     };
     assert.equal(startLine.traces, 'none (set OTEL_EXPORTER_OTLP_ENDPOINT to export spans)');
     assert.match(startLine.metrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     assert.doesNotMatch(startLine.metrics, /:9464\//, 'the default port was taken');
+    assert.match(startLine.sdk_metrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    assert.doesNotMatch(startLine.sdk_metrics, /:9465\//, 'the default port was taken');
+    assert.match(await (await fetch(startLine.sdk_metrics)).text(), /^temporal_\w+/m);
     const logs = worker.lines().join('\n');
     assert.match(logs, /MLX_METRICS_ADDRESS is not set and its default port 9464 is taken/);
+    assert.match(logs, /MLX_SDK_METRICS_ADDRESS is not set and its default port 9465 is taken/);
     assert.match(logs, /"msg":"registered search attributes".*MlxDeadLetter/);
     assert.match(logs, /"msg":"task finished"/);
     const started = worker

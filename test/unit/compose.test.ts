@@ -123,6 +123,12 @@ test('every variable set on the workers is one the worker reads, and the worker 
     assert.equal(config.launcherUrl, undefined, 'an empty MLX_LAUNCHER_URL selects the embedded launcher');
     const { host, port, defaulted } = config.metrics;
     assert.deepEqual({ host, port, defaulted }, { host: '0.0.0.0', port: 9464, defaulted: false });
+    const sdk = config.sdkMetrics;
+    assert.deepEqual(
+      { host: sdk.host, port: sdk.port },
+      { host: '0.0.0.0', port: 9465 },
+      'the SDK exporter too',
+    );
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4318', 'spans go to the Collector');
   }
 });
@@ -161,6 +167,7 @@ test('Prometheus scrapes both workers and the span metrics, loads the alert rule
   const targets = (job: string) =>
     prometheus.scrape_configs.find((c) => c.job_name === job)?.static_configs[0]?.targets;
   assert.deepEqual(targets('mlx-worker'), ['worker-1:9464', 'worker-2:9464']);
+  assert.deepEqual(targets('temporal-sdk'), ['worker-1:9465', 'worker-2:9465']);
   assert.deepEqual(targets('mlx-span-metrics'), ['otel-collector:8889']);
   assert.deepEqual(prometheus.alerting.alertmanagers[0]?.static_configs[0]?.targets, ['alertmanager:9093']);
   // The links in the alerts: one setting each, expanded by Prometheus from its environment.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { wantsOpenMetrics } from '../../src/telemetry';
-import { openMetricsToText, textToOpenMetrics } from '../../src/telemetry/metrics-format';
+import { openMetricsToText } from '../../src/telemetry/metrics-format';
 
 const OPEN_METRICS = `# HELP mlx_jobs Jobs
 # TYPE mlx_jobs counter
@@ -28,30 +28,6 @@ mlx_job_duration_seconds_bucket{le="+Inf"} 3
 mlx_job_duration_seconds_sum 9.5
 mlx_job_duration_seconds_count 3
 `,
-  );
-});
-
-test("the SDK's Prometheus text into OpenMetrics: counter families without _total, no blank lines", () => {
-  const sdk = `# HELP temporal_request_total Requests
-# TYPE temporal_request_total counter
-temporal_request_total{operation="Poll"} 7
-
-# HELP temporal_num_pollers Pollers
-# TYPE temporal_num_pollers gauge
-temporal_num_pollers 2
-# TYPE odd_counter counter
-odd_counter 1
-`;
-  assert.equal(
-    textToOpenMetrics(sdk),
-    `# HELP temporal_request Requests
-# TYPE temporal_request counter
-temporal_request_total{operation="Poll"} 7
-# HELP temporal_num_pollers Pollers
-# TYPE temporal_num_pollers gauge
-temporal_num_pollers 2
-# TYPE odd_counter unknown
-odd_counter 1`,
   );
 });
 
