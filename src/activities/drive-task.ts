@@ -5,6 +5,7 @@ import type { SecretStore } from '../secrets';
 import { inSpan, type Logger } from '../telemetry';
 import type { TaskContext, TaskDefinition, TaskJobInfo, TaskLimits } from '../tasks';
 import { guardNavigation } from './navigation-guard';
+import { removeOtherServiceWorkers } from './service-workers';
 import { taskFailure } from './task-failure';
 import { startTraceRecording, type TraceRecording } from './trace-recording';
 
@@ -26,7 +27,7 @@ export interface DriveTask {
   spanAttributes: Record<string, string>;
   /** The job's checked credentials. */
   secrets: SecretStore;
-  /** The origins the credentials allow: the main frame stays within them. None: no guard. */
+  /** The origins the credentials allow: every frame stays within them. None: no guard. */
   origins: readonly string[];
   limits: TaskLimits;
   /** Aborting it stops the task: its reason is what driveTask throws. */
@@ -62,7 +63,8 @@ export async function driveTask(run: DriveTask): Promise<unknown> {
   browser.once('disconnected', onDisconnected);
   const context = browser.contexts()[0] ?? (await browser.newContext());
   const page = context.pages()[0] ?? (await context.newPage());
-  const guard = run.origins.length ? await guardNavigation(browser, run.origins) : undefined;
+  if (run.origins.length) await removeOtherServiceWorkers(page, run.origins);
+  const guard = run.origins.length ? await guardNavigation(browser, run.origins, log) : undefined;
   const trace = run.trace ? await startTraceRecording(context, log) : undefined;
   try {
     const taskContext: TaskContext = {

@@ -1,9 +1,10 @@
 import type { Browser, CDPSession } from 'playwright-core';
 import { failure } from '../contract';
 import { originOf } from '../secrets';
+import type { Logger } from '../telemetry';
 
 export interface NavigationGuard {
-  /** The origin of the first main-frame navigation refused, if any. */
+  /** The origin of the first main-frame navigation refused, if any (a refused frame is not one). */
   blocked(): string | undefined;
   /** The failure to report for a refused navigation (CredentialNotAllowed, not retried). */
   refusal(): ReturnType<typeof failure>;
@@ -11,11 +12,16 @@ export interface NavigationGuard {
 }
 
 /**
- * Keeps the main frame of every tab of the browser within `origins`: the task's page, and any popup it
- * opens (window.open, a target=_blank link), from the popup's first request on. A navigation anywhere
- * else (a link, a script, each hop of a redirect) is failed before its request leaves the browser, so a
- * credential is never typed into a page of another site. Subresources and frames are left alone. The
- * whole browser is the job's: a profile runs one job at a time.
+ * Keeps every frame of every tab of the browser within `origins`: the task's page, any popup it opens
+ * (window.open, a target=_blank link) from the popup's first request on, and every frame inside them. A
+ * navigation anywhere else (a link, a script, a form, each hop of a redirect) is failed before its
+ * request leaves the browser, so a credential is never typed into, nor posted to, a page of another
+ * site: a login form whose `target` is a frame posts into that frame, and a field in a frame of another
+ * origin never loads. A refused main frame fails the task (`refusal()`); a refused frame only stays
+ * empty (a page may embed a widget of another site the task never touches), and is logged once per
+ * origin. Subresources (images, scripts, fetch) are left alone. The whole browser is the job's: a
+ * profile runs one job at a time. Service workers are bypassed for the task's tabs (service-workers.ts),
+ * so a navigation always reaches this guard.
  *
  * It pauses document requests only, through the CDP Fetch domain on a browser-wide session. A Playwright
  * route would not see the hops of a redirect (the browser follows them without asking it), and a guard
@@ -24,15 +30,22 @@ export interface NavigationGuard {
 export async function guardNavigation(
   browser: Browser,
   origins: readonly string[],
+  log: Logger,
 ): Promise<NavigationGuard> {
   const session = await browser.newBrowserCDPSession();
   const isMainFrame = mainFrames(session);
   let blocked: string | undefined;
+  const refusedFrames = new Set<string>();
   session.on('Fetch.requestPaused', ({ requestId, frameId, request }) => {
     void (async () => {
       const origin = originOf(request.url);
-      const refused = (!origin || !origins.includes(origin)) && (await isMainFrame(frameId));
-      if (refused) blocked ??= origin ?? new URL(request.url).protocol;
+      const refused = !origin || !origins.includes(origin);
+      const where = origin ?? new URL(request.url).protocol;
+      if (refused && (await isMainFrame(frameId))) blocked ??= where;
+      else if (refused && !refusedFrames.has(where)) {
+        refusedFrames.add(where);
+        log.warn("refused a frame outside the credentials' origins", { origin: where });
+      }
       await (refused
         ? session.send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' })
         : session.send('Fetch.continueRequest', { requestId }));

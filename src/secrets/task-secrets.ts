@@ -36,7 +36,7 @@ export interface CredentialStore {
   check(use: CredentialUse, clientId: string): void;
   /** The checked credentials of one job, as the store its task reads. */
   forJob(uses: readonly CredentialUse[], clientId: string): SecretStore;
-  /** The origins the job's credentials allow: where its task's main frame may navigate. */
+  /** The origins the job's credentials allow: where the frames of its task's pages may navigate. */
   originsOf(uses: readonly CredentialUse[]): string[];
   /** Every secret value held, for the redactor. */
   secretValues(): string[];

@@ -76,7 +76,9 @@ export async function runTaskWith(
   const job = {
     job_id: options.job?.job_id ?? `local-${task.name}`,
     profile_id: options.job?.profile_id ?? randomUUID(),
-    folder_id: randomUUID(),
+    // One folder for every run: the launcher binds a profile to the folder of its first start, so a
+    // profile kept in `dataDir` opens again on the next run.
+    folder_id: 'local',
     platform: options.job?.platform ?? 'local',
     client_id: clientId,
   };

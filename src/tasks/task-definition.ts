@@ -59,7 +59,7 @@ export interface TaskDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
   readonly example?: z.input<I>;
   /**
    * The credentials the task types into pages, and where: checked against the credential's origins and
-   * clients before the browser starts; the task's main frame may then navigate only within the origins
+   * clients before the browser starts; every frame of the task's pages may then navigate only within the origins
    * of these credentials. A task that uses none leaves it out.
    */
   credentials?(input: z.output<I>): CredentialUse[];
