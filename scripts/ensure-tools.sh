@@ -4,7 +4,8 @@
 #   Debian's chromium, docker-compose, redis-server, prometheus and prometheus-alertmanager (apt), Jaeger v2
 #   (built from Go modules, cached, with the spanmetrics connector and the prometheus exporter), the
 #   Temporal CLI (go install, cached by version outside the repo).
-# Prints `export` lines for the paths it found, so callers can `eval "$(scripts/ensure-tools.sh)"`.
+# Prints `export` lines for the paths it found (and, as root, MLX_CHROMIUM_NO_SANDBOX=true), so callers can
+# `eval "$(scripts/ensure-tools.sh)"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -104,3 +105,6 @@ fi
 echo "export TEMPORAL_CLI_PATH=${TEMPORAL_CLI_PATH:-$temporal_bin}"
 echo "export JAEGER_PATH=${JAEGER_PATH:-$jaeger_bin}"
 echo "export MLX_CHROMIUM_PATH=${MLX_CHROMIUM_PATH:-/usr/bin/chromium}"
+# Chromium's sandbox cannot start as root, and the launcher never drops it by itself: a test machine
+# where everything runs as root (CI's container) turns it off explicitly.
+if [ "$(id -u)" = 0 ]; then echo "export MLX_CHROMIUM_NO_SANDBOX=${MLX_CHROMIUM_NO_SANDBOX:-true}"; fi

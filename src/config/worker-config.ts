@@ -69,6 +69,8 @@ export const WorkerEnvSchema = sharedSchema.extend({
   MLX_PROXY_MAX_ATTEMPTS: decimalInt(1, 100).default(DEFAULT_START_RETRY_RULES.proxyMaxAttempts),
   MLX_CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   MLX_HEADLESS: bool.default(true),
+  // Read by the launcher itself (sandboxFlags); checked here so a typo stops the worker at start.
+  MLX_CHROMIUM_NO_SANDBOX: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
   MLX_CDP_HOST: z.string().min(1).default('127.0.0.1'),
   MLX_LEASE_TTL_MS: decimalInt(3_000, 3_600_000).default(60_000),
   MLX_MAX_OPEN_PROFILES: decimalInt(1, 1_000).default(4),

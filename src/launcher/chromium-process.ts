@@ -51,11 +51,26 @@ export const CHROMIUM_FLAGS: readonly string[] = [
   '--no-default-browser-check',
 ];
 
+/** The setting that turns Chromium's sandbox off; nothing else ever does. */
+export const NO_SANDBOX_SETTING = 'MLX_CHROMIUM_NO_SANDBOX';
+
 /**
- * Chromium's sandbox cannot start as root; anywhere else it stays on. (The Dockerfile runs the worker
- * as the unprivileged `node` user.)
+ * Chromium's flags for its sandbox: none (the sandbox stays on) unless the operator set
+ * MLX_CHROMIUM_NO_SANDBOX=true. Running as root is no reason by itself: there the sandbox cannot start,
+ * and launches fail naming the setting (noSandboxRefusal) instead of dropping it silently.
  */
-export const SANDBOX_FLAGS: readonly string[] = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+export function sandboxFlags(env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  return env[NO_SANDBOX_SETTING] === 'true' ? ['--no-sandbox'] : [];
+}
+
+/** Why a launch cannot work: root without the setting (Chromium would exit at once); else undefined. */
+export function noSandboxRefusal(
+  env: NodeJS.ProcessEnv = process.env,
+  uid: number | undefined = process.getuid?.(),
+): string | undefined {
+  if (uid !== 0 || sandboxFlags(env).length) return undefined;
+  return `Chromium's sandbox cannot start as root: run the worker as an unprivileged user, or set ${NO_SANDBOX_SETTING}=true to run Chromium without it`;
+}
 
 /**
  * What the browser may see of the worker's environment: enough to find its libraries, fonts and
@@ -85,7 +100,7 @@ function chromiumArgs(userDataDir: string, headless: boolean): string[] {
   return [
     ...(headless ? ['--headless'] : []),
     ...CHROMIUM_FLAGS,
-    ...SANDBOX_FLAGS,
+    ...sandboxFlags(),
     '--remote-debugging-address=127.0.0.1',
     '--remote-debugging-port=0',
     `--user-data-dir=${userDataDir}`,
@@ -97,6 +112,8 @@ function chromiumArgs(userDataDir: string, headless: boolean): string[] {
 export async function launchChromium(options: LaunchChromiumOptions): Promise<ChromiumProcess> {
   const { chromiumPath, userDataDir, headless, startTimeoutMs = 15_000, log = silentLogger } = options;
   const deadline = Date.now() + startTimeoutMs;
+  const refusal = noSandboxRefusal();
+  if (refusal) throw failure('CdpUnreachable', refusal, { nonRetryable: true });
   await mkdir(userDataDir, { recursive: true });
   // Chromium rewrites this file on start; a leftover would point at a dead port.
   const portFile = join(userDataDir, 'DevToolsActivePort');

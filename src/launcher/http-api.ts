@@ -8,7 +8,7 @@ import type { startProfileDataSchema } from '../mlx';
 import { silentLogger, type Logger } from '../telemetry';
 import { createFaultSwitch, faultReply, heldFault, routeFaults, type FaultSwitch } from './faults';
 import { BROWSER_TYPE, createProfiles, type RunningProfile } from './profiles';
-import { SANDBOX_FLAGS } from './chromium-process';
+import { NO_SANDBOX_SETTING, noSandboxRefusal, sandboxFlags } from './chromium-process';
 import { error, idParam, ok, type Reply } from './reply';
 
 export interface LocalLauncherOptions {
@@ -48,6 +48,17 @@ export interface LocalLauncher {
 
 export const LOCAL_LAUNCHER_VERSION = '0.1.0';
 const DEFAULT_MAX_PROFILES = 16;
+
+/** Says at start that Chromium runs without its sandbox, or why no profile can start. */
+function warnAboutSandbox(log: Logger): void {
+  const refusal = noSandboxRefusal();
+  if (refusal) log.error(refusal);
+  if (sandboxFlags().length) {
+    log.warn(
+      `Chromium runs without its sandbox (${NO_SANDBOX_SETTING}=true): a page that breaks the renderer reaches the worker's user`,
+    );
+  }
+}
 
 /** Constant-time comparison, so the time an answer takes says nothing about how much of a token matched. */
 export function sameSecret(given: string, expected: string): boolean {
@@ -229,9 +240,7 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
       return [`${h}:${boundPort}`.toLowerCase()];
     }),
   );
-  if (SANDBOX_FLAGS.length) {
-    log.warn('running as root: Chromium starts with --no-sandbox; run the worker as an unprivileged user');
-  }
+  warnAboutSandbox(log);
   const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   log.info('local launcher listening', {
     url,
