@@ -20,9 +20,11 @@ export async function removeOtherServiceWorkers(page: Page, origins: readonly st
       cdp.once('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => resolve(registrations)),
     );
     await cdp.send('ServiceWorker.enable');
+    // Only web origins: an extension's worker (chrome-extension://) answers no page navigation, and
+    // removing it would break the extension in the profile.
     const others = (await registered).filter(({ scopeURL, isDeleted }) => {
       const origin = originOf(scopeURL);
-      return !isDeleted && !(origin && origins.includes(origin));
+      return !isDeleted && !!origin && !origins.includes(origin);
     });
     await Promise.all(others.map(({ scopeURL }) => cdp.send('ServiceWorker.unregister', { scopeURL })));
   } finally {
