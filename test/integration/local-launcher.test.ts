@@ -120,6 +120,16 @@ void describe('local launcher with real Chromium', () => {
         const page = await context.newPage();
         await page.goto(siteUrl);
         assert.equal(await page.title(), 'mlx-jobs test page');
+        // Nothing but pages: Chromium preloads its omnibox popup (a WebUI in a renderer of its own, about
+        // a fifth to a third of a start's CPU time) even headless, unless the launcher turns it off.
+        const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+          type: string;
+          url: string;
+        }[];
+        assert.deepEqual(
+          targets.filter((target) => target.type !== 'page').map((target) => target.url),
+          [],
+        );
       } finally {
         await browser.close();
       }
