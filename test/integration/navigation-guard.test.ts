@@ -62,7 +62,9 @@ async function startSite(): Promise<Site> {
 
 // The guard on a real Chromium: the task's main frame stays on its credentials' origins whatever
 // leads it away, and everything else the page loads is left alone.
-void describe('the navigation guard', { timeout: 60_000 }, () => {
+// A bound on the whole group, not on each test: under load (a suite run at load 18) the ten tests of
+// sync-orders.test.ts took more than a minute between them.
+void describe('the navigation guard', { timeout: 240_000 }, () => {
   let browser: Browser;
   let home: Site;
   let away: Site;

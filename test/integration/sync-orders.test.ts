@@ -84,7 +84,9 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
   return err;
 }
 
-void describe('sync_orders against the demo seller centre', { timeout: 60_000 }, () => {
+// A bound on the whole group, not on each test: under load (a suite run at load 18) the ten tests of
+// sync-orders.test.ts took more than a minute between them.
+void describe('sync_orders against the demo seller centre', { timeout: 240_000 }, () => {
   let centre: SellerCentre;
   let browser: Browser;
   let context: BrowserContext | undefined;
