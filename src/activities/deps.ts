@@ -28,6 +28,11 @@ export interface ActivityDeps {
   /** The cap on jobs (profiles) this worker hosts at once: taken by acquireLease, freed by stopProfile. */
   slots: ProfileSlots;
   headless: boolean;
+  /**
+   * How long a browser whose job's task completed stays open for the next job on its profile
+   * (MLX_PROFILE_LINGER_MS); 0 or unset: stopped at once.
+   */
+  lingerMs?: number;
   cdpHost: string;
   /** cdpConnect's connection, kept for the task that follows on this host. */
   connections: KeptConnections;

@@ -1,11 +1,13 @@
-import { trace } from '@opentelemetry/api';
-import { failure, type JobRef, type TurnRun } from '../contract';
+import { trace, type Span } from '@opentelemetry/api';
+import { failure, hostTaskQueue, type JobRef, type TurnRun } from '../contract';
 import { CAPACITY_RETRY_DELAY_MS } from '../policies';
 import type { ActivityDeps } from './deps';
 import { checkRunInput, type CheckedRunInput } from './input-check';
 import { stepSpan } from '../telemetry';
 import { currentRun } from './run-of';
 import { traceLink } from '../client-library/links';
+import { isLingering, makeRoomForStart, takeOverLingering } from './warm-profile';
+import type { Lease } from '../lease';
 
 export interface LeaseGrant {
   worker_id: string;
@@ -24,11 +26,28 @@ export interface LeaseGrant {
 export type GiveBackTurn = (input: { profile_id: string; run: TurnRun }) => Promise<void>;
 
 export function leaseActivities(deps: ActivityDeps, giveBackTurn?: GiveBackTurn) {
+  const grantOf = (lease: Lease, span: Span): LeaseGrant => {
+    // This step's span is in the job's trace.
+    const traceUrl = traceLink(deps.traceUrlTemplate, span.spanContext().traceId);
+    return {
+      worker_id: deps.workerId,
+      task_queue: deps.hostTaskQueue,
+      token: lease.token,
+      expires_at: lease.expires_at,
+      ...(traceUrl && trace.isSpanContextValid(span.spanContext()) && { trace_url: traceUrl }),
+    };
+  };
   return {
     /** `input`: the run's input, checked first (absent in runs recorded before the worker checked it). */
     acquireLease({ job, input }: { job: JobRef; input?: CheckedRunInput }): Promise<LeaseGrant> {
       return stepSpan('mlx.lease.acquire', job, deps.workerId, async (span) => {
         if (input) checkRunInput(deps, input);
+        // The profile's browser lingers here after its last job: this job takes it over, or it is stopped.
+        const warm = input && (await takeOverLingering(deps, input.spec));
+        if (warm) {
+          span.setAttributes({ 'mlx.lease.token': warm.token, 'mlx.profile.handed_over': true });
+          return grantOf(warm, span);
+        }
         // Slots a job no longer needs (its run closed, its lease gone) are given back by the reaper.
         const slot = deps.slots.take({ job_id: job.job_id, profile_id: job.profile_id, ...currentRun() });
         if (slot === 'full' || slot === 'draining') {
@@ -59,6 +78,7 @@ export function leaseActivities(deps: ActivityDeps, giveBackTurn?: GiveBackTurn)
           });
         }
         deps.slots.leased(job.job_id, lease.token);
+        await makeRoomForStart(deps, job.profile_id);
         span.setAttribute('mlx.lease.token', lease.token);
         deps.log.info('lease acquired', {
           job_id: job.job_id,
@@ -66,16 +86,22 @@ export function leaseActivities(deps: ActivityDeps, giveBackTurn?: GiveBackTurn)
           token: lease.token,
           open_slots: deps.slots.max - deps.slots.holders().length,
         });
-        // This step's span is in the job's trace.
-        const traceUrl = traceLink(deps.traceUrlTemplate, span.spanContext().traceId);
-        return {
-          worker_id: deps.workerId,
-          task_queue: deps.hostTaskQueue,
-          token: lease.token,
-          expires_at: lease.expires_at,
-          ...(traceUrl && trace.isSpanContextValid(span.spanContext()) && { trace_url: traceUrl }),
-        };
+        return grantOf(lease, span);
       });
+    },
+
+    /**
+     * Where the profile's browser lingers after its last job, if it does: that host's queue (of the jobs'
+     * queue `task_queue`), where the job leases it so the host can hand the browser over. A local
+     * activity: one read of the lease store.
+     */
+    async findWarmHost(input: {
+      profile_id: string;
+      task_queue: string;
+    }): Promise<{ worker_id?: string; task_queue?: string }> {
+      const lease = await deps.leases.get(input.profile_id).catch(() => undefined);
+      if (!lease || !isLingering(lease)) return {};
+      return { worker_id: lease.worker_id, task_queue: hostTaskQueue(input.task_queue, lease.worker_id) };
     },
 
     /**

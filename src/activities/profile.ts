@@ -7,6 +7,7 @@ import { checkJobAccess } from './access';
 import type { ActivityDeps } from './deps';
 import { confirmLease, keepLease } from './lease-keeper';
 import { currentRun } from './run-of';
+import { lingerInsteadOfStop, reuseHandedOver } from './warm-profile';
 
 export interface StartProfileInput {
   job: JobRef;
@@ -73,6 +74,19 @@ export function profileActivities(deps: ActivityDeps) {
           }
           await confirmLease(deps, job.profile_id, lease_token, 'the profile started');
           checkJobAccess(deps, { ...job, folder_id: input.folder_id }, input.task);
+          const open = deps.profiles.get(job.profile_id);
+          if (open?.handed_over && open.job_id === job.job_id && open.lease_token === lease_token) {
+            const port = await reuseHandedOver(deps, open);
+            span.setAttribute('mlx.profile.reused', port !== undefined);
+            if (port !== undefined) {
+              deps.log.info('profile reused', { job_id: job.job_id, profile_id: job.profile_id, port });
+              return { port, browser_type: open.browser_type };
+            }
+            // Broken or gone: this job's start is a fresh one.
+            await deps.connections.drop(job.profile_id);
+            await deps.launcher.stopProfile(job.profile_id);
+            deps.profiles.delete(job.profile_id);
+          }
           const started = await launch(input);
           const activity = Context.current();
           if (activity.cancellationSignal.aborted) {
@@ -90,6 +104,13 @@ export function profileActivities(deps: ActivityDeps) {
             ...run,
             lease_token,
             since: Date.now(),
+            browser: {
+              port: started.port,
+              client_id: job.client_id,
+              folder_id: input.folder_id,
+              headless: input.headless ?? deps.headless,
+            },
+            browser_type: started.browserType,
           });
           span.setAttributes({
             'mlx.cdp.port': started.port,
@@ -105,7 +126,10 @@ export function profileActivities(deps: ActivityDeps) {
       );
     },
 
-    stopProfile({ job }: StopProfileInput): Promise<{ already_stopped: boolean; refused?: boolean }> {
+    /** `lingering`: kept open for the next job on the profile instead (warm-profile.ts). */
+    stopProfile({
+      job,
+    }: StopProfileInput): Promise<{ already_stopped: boolean; refused?: boolean; lingering?: boolean }> {
       const run = currentRun();
       const scheduledAt = Context.current().info.currentAttemptScheduledTimestampMs;
       return stepSpan('mlx.profile.stop', job, deps.workerId, (span) =>
@@ -127,6 +151,10 @@ export function profileActivities(deps: ActivityDeps) {
               holder_job_id: open?.job_id ?? holder?.job_id,
             });
             return { already_stopped: true, refused: true };
+          }
+          if (await lingerInsteadOfStop(deps, open, job)) {
+            span.setAttribute('mlx.profile.lingering', true);
+            return { already_stopped: false, lingering: true };
           }
           await deps.connections.drop(job.profile_id);
           let alreadyStopped: boolean;

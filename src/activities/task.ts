@@ -106,7 +106,13 @@ export function taskActivities(deps: ActivityDeps) {
           });
         };
         try {
-          return await drive();
+          const output = await drive();
+          // Its browser is in a state a task completed in: the stop may keep it for the next job.
+          const open = deps.profiles.get(spec.profile_id);
+          if (open?.job_id === spec.job_id && open.lease_token === input.lease_token) {
+            deps.profiles.set({ ...open, task_completed: true });
+          }
+          return output;
         } finally {
           keeper.stop();
           activity.cancellationSignal.removeEventListener('abort', forwardCancel);

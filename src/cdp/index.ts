@@ -2,3 +2,4 @@
 export * from './wait-for-cdp';
 export * from './attach';
 export * from './kept-connections';
+export * from './fresh-tab';

@@ -44,6 +44,14 @@ const listenAddress = (fallback: string) =>
     .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535')
     .default(fallback);
 
+/**
+ * How long a browser stays open after its job's task, for the next job on its profile: long enough for
+ * the profile's queue to pass the turn (well under a second) and for a job submitted right after the
+ * last one ended; short enough that an idle profile's browser (and, on MLX, its unsynced changes) does
+ * not wait long for its stop.
+ */
+export const DEFAULT_LINGER_MS = 30_000;
+
 export const WorkerEnvSchema = sharedSchema.extend({
   ...payloadSchema.shape,
   ...accessSchema.shape,
@@ -76,6 +84,7 @@ export const WorkerEnvSchema = sharedSchema.extend({
   MLX_MAX_OPEN_PROFILES: decimalInt(1, 1_000).default(4),
   MLX_LAUNCHER_SHARED: bool.default(false),
   MLX_REAPER_INTERVAL_MS: decimalInt(100, 3_600_000).default(5_000),
+  MLX_PROFILE_LINGER_MS: decimalInt(0, 3_600_000).default(DEFAULT_LINGER_MS),
   MLX_DRAIN_GRACE_MS: decimalInt(1_000, 24 * 3_600_000).default(30 * 60 * 1000),
   MLX_TASK_SECRETS_FILE: optionalString,
   MLX_TASK_SECRETS: optionalString,
@@ -140,6 +149,8 @@ export interface WorkerConfig {
   launcherShared: boolean;
   /** How often the reaper reconciles open profiles and slots with the lease store and Temporal. */
   reaperIntervalMs: number;
+  /** How long a browser stays open after its job's task for the next job on its profile; 0: off. */
+  lingerMs: number;
   /** How long a shutdown waits for hosted jobs to finish their host steps before it stops polling. */
   drainGraceMs: number;
   /** Redis for a fleet's leases; unset: the in-memory store of a single worker. */
@@ -196,6 +207,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     maxOpenProfiles: e.MLX_MAX_OPEN_PROFILES,
     launcherShared: e.MLX_LAUNCHER_SHARED,
     reaperIntervalMs: e.MLX_REAPER_INTERVAL_MS,
+    lingerMs: e.MLX_PROFILE_LINGER_MS,
     drainGraceMs: e.MLX_DRAIN_GRACE_MS,
     redis: redisSettings(e),
     secrets: { file: e.MLX_TASK_SECRETS_FILE, json: e.MLX_TASK_SECRETS },

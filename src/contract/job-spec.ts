@@ -56,6 +56,8 @@ export const JobSpecSchema = z.strictObject({
     )
     .optional(),
   headless: z.boolean().optional(),
+  /** Start the profile's browser afresh, even when the previous job's browser is still open for it. */
+  fresh_start: z.boolean().optional(),
   /** The job must end within this long of its start, or it fails (JobDeadlineExceeded) and is parked. */
   deadline_ms: z
     .number()

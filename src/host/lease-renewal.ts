@@ -1,7 +1,7 @@
 /**
  * Renews every lease this worker depends on, once per interval each: the lease of every job holding a
  * slot here, from the moment acquireLease wins it until the job's profile is stopped and its slot freed,
- * and the lease of every host step running here (LeaseRecords.watch). It is the only renewal of a held
+ * the lease of every browser lingering here for the next job, and the lease of every host step running here (LeaseRecords.watch). It is the only renewal of a held
  * lease: a step's keeper watches what it records (when a renewal was last confirmed, whether the lease
  * was found lost) and fences itself from that, so a workflow task delayed by a busy worker or server
  * never lets a lease lapse under a live job and its open browser, between steps or during one. A lease
@@ -11,10 +11,13 @@
 import { renewalIntervalMs, type LeaseStore } from '../lease';
 import type { Logger } from '../telemetry';
 import { leaseKey, type LeaseRecords, type LeaseRef } from './lease-records';
+import type { OpenProfiles } from './open-profiles';
 import type { ProfileSlots } from './profile-slots';
 
 export interface LeaseRenewalDeps {
   slots: ProfileSlots;
+  /** Its lingering browsers hold their leases (under the host's own owner) until taken over or stopped. */
+  profiles: OpenProfiles;
   leaseRecords: LeaseRecords;
   leases: LeaseStore;
   leaseTtlMs: number;
@@ -66,6 +69,11 @@ export function startLeaseRenewal(deps: LeaseRenewalDeps): LeaseRenewal {
       if (h.lease_token === undefined) continue;
       const lease = { profile_id: h.profile_id, token: h.lease_token };
       byKey.set(leaseKey(lease), { lease, jobId: h.job_id });
+    }
+    for (const p of deps.profiles.list()) {
+      if (p.lingering_until === undefined) continue;
+      const lease = { profile_id: p.profile_id, token: p.lease_token };
+      byKey.set(leaseKey(lease), { lease, jobId: p.job_id });
     }
     for (const lease of deps.leaseRecords.watched()) {
       if (!byKey.has(leaseKey(lease))) byKey.set(leaseKey(lease), { lease });

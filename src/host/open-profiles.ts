@@ -17,6 +17,26 @@ export interface OpenProfile extends RunRef {
   since: number;
   /** The job's stop failed: the reaper keeps the lease alive and stops the profile itself. */
   stop_failed?: boolean;
+  /** What the browser was started with; absent in entries of a start that reused nothing to record. */
+  browser?: OpenBrowser;
+  browser_type?: string;
+  /** The job's task completed here under this lease: its browser may be kept for the next job. */
+  task_completed?: boolean;
+  /**
+   * Kept open after its job's task for the next job on the profile, until then (ms since epoch): no job
+   * drives it, its lease is held by this host (warm-profile.ts).
+   */
+  lingering_until?: number;
+  /** Handed over open to this job: its start reuses the browser instead of launching one. */
+  handed_over?: boolean;
+}
+
+/** A running browser: its CDP port and what it was started for (only a job that matches may reuse it). */
+export interface OpenBrowser {
+  port: number;
+  client_id: string;
+  folder_id: string;
+  headless: boolean;
 }
 
 export interface OpenProfiles {

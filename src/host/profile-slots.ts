@@ -25,6 +25,8 @@ export interface ProfileSlots {
   leased(jobId: string, token: number | undefined): void;
   /** From now on no new job gets a slot; jobs holding one keep it until they free it. */
   drain(): void;
+  /** Whether drain() was called. */
+  readonly draining: boolean;
   free(jobId: string): void;
   holders(): SlotHolder[];
   /** Slots a new job may take: none while draining. */
@@ -52,6 +54,9 @@ export function createProfileSlots(max: number, now: () => number = Date.now): P
     },
     drain() {
       draining = true;
+    },
+    get draining() {
+      return draining;
     },
     free(jobId) {
       if (!held.delete(jobId)) return;

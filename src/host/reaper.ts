@@ -4,7 +4,7 @@
  * profile whose run is closed (terminated, timed out, or finished without a successful stop), whose
  * lease passed to another host or job, or whose stop failed (its lease is kept alive meanwhile); a slot
  * of a job that no longer holds its lease here; a browser its launcher runs that no job of this worker
- * opened. Every action is logged with the job id.
+ * opened; a browser kept open for the next job (lingering) that no job took over in time. Every action is logged with the job id.
  */
 import type { Lease, LeaseStore } from '../lease';
 import type { LauncherClient } from '../mlx';
@@ -72,6 +72,12 @@ export function startReaper(deps: ReaperDeps, intervalMs: number): Reaper {
       const byLease = leaseVerdict(entry, lease);
       if (byLease.reap) return byLease;
     }
+    // A browser kept for the next job: no run drives it; it is stopped when its linger ends.
+    if (entry.lingering_until !== undefined) {
+      return entry.lingering_until <= Date.now()
+        ? { reap: true, reason: 'no job took it over within its linger', runClosed: false }
+        : { reap: false };
+    }
     const open = await deps.runIsOpen(entry);
     if (open === false) return { reap: true, reason: 'its run is closed', runClosed: true };
     if (entry.stop_failed)
@@ -101,7 +107,9 @@ export function startReaper(deps: ReaperDeps, intervalMs: number): Reaper {
       deps.profiles.markStopped(entry.run_id, verdict.runClosed ? Infinity : Date.now());
       deps.slots.free(entry.job_id);
       const released = await deps.leases.release(profileId, entry.lease_token).catch(() => false);
-      log.warn('reaper stopped a profile no live job owns', { ...fields, lease_released: released });
+      if (entry.lingering_until !== undefined)
+        log.info('stopped a lingering profile', { ...fields, lease_released: released });
+      else log.warn('reaper stopped a profile no live job owns', { ...fields, lease_released: released });
     });
   }
 

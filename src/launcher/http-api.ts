@@ -42,9 +42,22 @@ export interface LocalLauncher {
   /** Stops every browser, then the server. */
   close(): Promise<void>;
   runningProfiles(): RunningProfile[];
+  /** Every browser this launcher started, and every running one it stopped, in order (oldest first). */
+  timeline(): LauncherEvent[];
   /** The fault switch, when enabled by `faults: true`. */
   faults?: FaultSwitch;
 }
+
+/** A browser started or stopped by the launcher (a stop of one not running is not an event). */
+export interface LauncherEvent {
+  profile_id: string;
+  event: 'started' | 'stopped';
+  /** ms since epoch */
+  at: number;
+}
+
+/** The timeline keeps this many events, the oldest dropped first. */
+const TIMELINE_KEPT = 10_000;
 
 export const LOCAL_LAUNCHER_VERSION = '0.1.0';
 const DEFAULT_MAX_PROFILES = 16;
@@ -73,6 +86,11 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
   if (!isLoopback(host)) throw new RangeError(`local launcher host must be a loopback address, got ${host}`);
   const faults = options.faults ? createFaultSwitch() : undefined;
   const profiles = await createProfiles({ chromiumPath, dataDir: options.dataDir, log });
+  const events: LauncherEvent[] = [];
+  const record = (profileId: string, event: LauncherEvent['event']) => {
+    events.push({ profile_id: profileId, event, at: Date.now() });
+    if (events.length > TIMELINE_KEPT) events.shift();
+  };
 
   async function start(profileId: string, folderId: string, headless: boolean): Promise<Reply> {
     const max = options.maxProfiles ?? DEFAULT_MAX_PROFILES;
@@ -89,6 +107,7 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
       };
       return error(status[result.reason], result.reason, result.message);
     }
+    record(profileId, 'started');
     const data: z.input<typeof startProfileDataSchema> = {
       browser_type: BROWSER_TYPE,
       core_version: result.coreVersion,
@@ -156,9 +175,11 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
         log.info('fault answered', { profile_id: profileId, error: fault.error });
         return faultReply(fault);
       }
-      return (await profiles.stop(profileId))
-        ? ok('Profile stopped')
-        : error(500, 'PROFILE_NOT_RUNNING', 'Profile already stopped');
+      if (!(await profiles.stop(profileId))) {
+        return error(500, 'PROFILE_NOT_RUNNING', 'Profile already stopped');
+      }
+      record(profileId, 'stopped');
+      return ok('Profile stopped');
     }
 
     if (path === '/api/v1/profile/stop_all') {
@@ -254,6 +275,7 @@ export async function startLocalLauncher(options: LocalLauncherOptions): Promise
     port: boundPort,
     ...(faults && { faults }),
     runningProfiles: () => profiles.running(),
+    timeline: () => events.map((e) => ({ ...e })),
     close: () =>
       (closed ??= (async () => {
         await profiles.closeAll();

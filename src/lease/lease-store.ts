@@ -21,6 +21,17 @@ export interface LeaseStore {
   acquire(profileId: string, owner: LeaseOwner, ttlMs: number): Promise<Lease | undefined>;
   /** Renews a lease still held under `token`; false when it was lost. */
   extend(profileId: string, token: number, ttlMs: number): Promise<boolean>;
+  /**
+   * Passes a lease still held under `fromToken` to `owner` in one step, under a new, higher token (so the
+   * old holder can no longer renew or release it); undefined when it was no longer held under that token.
+   * A warm profile's hand-over: the profile is never free in between, so no other host can take it.
+   */
+  handOver(
+    profileId: string,
+    fromToken: number,
+    owner: LeaseOwner,
+    ttlMs: number,
+  ): Promise<Lease | undefined>;
   /** Frees a lease still held under `token`; false when it was no longer held. */
   release(profileId: string, token: number): Promise<boolean>;
   /** The live lease of one profile, if any (one read, no scan). */

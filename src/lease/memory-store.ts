@@ -34,6 +34,12 @@ export function createMemoryLeaseStore(now: () => number = Date.now): LeaseStore
       held.expires_at = now() + ttlMs;
       return Promise.resolve(true);
     },
+    handOver(profileId: string, fromToken: number, owner: LeaseOwner, ttlMs: number) {
+      if (live(profileId)?.token !== fromToken) return Promise.resolve(undefined);
+      const lease: Lease = { ...owner, profile_id: profileId, token: nextToken++, expires_at: now() + ttlMs };
+      leases.set(profileId, lease);
+      return Promise.resolve({ ...lease });
+    },
     release(profileId: string, token: number) {
       const held = live(profileId);
       if (held?.token !== token) return Promise.resolve(false);

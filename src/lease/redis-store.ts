@@ -42,6 +42,17 @@ lease.expires_at = tonumber(ARGV[3]) + tonumber(ARGV[2])
 redis.call('SET', KEYS[1], cjson.encode(lease), 'PX', ARGV[2])
 return 1`;
 
+// The counter exists: a lease under fromToken was granted from it (a lost counter means a lost lease too).
+const HAND_OVER = `
+local current = redis.call('GET', KEYS[1])
+if not current then return nil end
+if cjson.decode(current).token ~= tonumber(ARGV[6]) then return nil end
+local token = redis.call('INCR', KEYS[2])
+local expires = tonumber(ARGV[4]) + tonumber(ARGV[3])
+local value = cjson.encode({ worker_id = ARGV[1], job_id = ARGV[2], profile_id = ARGV[5], token = token, expires_at = expires })
+redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
+return value`;
+
 const RELEASE = `
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
@@ -56,11 +67,17 @@ export function createRedisLeaseStore(url: string, prefix = 'mlx'): LeaseStore {
   const counter = `${prefix}:lease-token`;
   const parse = (value: unknown): Lease | undefined =>
     typeof value === 'string' ? (JSON.parse(value) as Lease) : undefined;
-
-  return {
-    async acquire(profileId: string, owner: LeaseOwner, ttlMs: number) {
-      const value = await redis.eval(
-        ACQUIRE,
+  /** ACQUIRE and HAND_OVER: the owner, TTL, clock and profile, then what the script adds. */
+  const grant = async (
+    script: string,
+    profileId: string,
+    owner: LeaseOwner,
+    ttlMs: number,
+    ...more: number[]
+  ) =>
+    parse(
+      await redis.eval(
+        script,
         2,
         key(profileId),
         counter,
@@ -69,12 +86,17 @@ export function createRedisLeaseStore(url: string, prefix = 'mlx'): LeaseStore {
         ttlMs,
         Date.now(),
         profileId,
-      );
-      return parse(value);
-    },
+        ...more,
+      ),
+    );
+
+  return {
+    acquire: (profileId: string, owner: LeaseOwner, ttlMs: number) => grant(ACQUIRE, profileId, owner, ttlMs),
     async extend(profileId: string, token: number, ttlMs: number) {
       return (await redis.eval(EXTEND, 1, key(profileId), token, ttlMs, Date.now())) === 1;
     },
+    handOver: (profileId: string, fromToken: number, owner: LeaseOwner, ttlMs: number) =>
+      grant(HAND_OVER, profileId, owner, ttlMs, fromToken),
     async release(profileId: string, token: number) {
       return (await redis.eval(RELEASE, 1, key(profileId), token)) === 1;
     },

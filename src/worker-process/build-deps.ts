@@ -80,6 +80,7 @@ export async function buildActivityDeps(
     slots: createProfileSlots(config.maxOpenProfiles),
     leaseRecords: createLeaseRecords(),
     headless: config.headless,
+    lingerMs: config.lingerMs,
     connections: createKeptConnections(),
     cdpHost: config.cdpHost,
     tasks,

@@ -265,7 +265,8 @@ async function createTemporalWorkers(
     ...common,
     taskQueue: hostTaskQueue(taskQueue, deps.workerId),
     identity: `${deps.workerId}/host`,
-    activities: { ...createHostActivities(deps), ...replaced.host },
+    // acquireLease here too: a job whose profile lingers on this host leases it here (warm-profile.ts).
+    activities: { ...createHostActivities(deps), acquireLease, ...replaced.host },
   });
   return [shared, turns, acquire, host];
 }

@@ -25,9 +25,10 @@ import {
   isHostLost,
   MAX_HOST_FAILOVERS,
 } from '../policies/fleet';
-import type { JobContext } from './job-context';
+import { checkedInput, type JobContext } from './job-context';
 import { ProfileTurn } from './profile-turn';
 import { report } from './report';
+import { leaseWarmOrCold } from './warm-lease';
 
 /**
  * The steps, then the report: take the profile's turn, lease the profile, drive it on the leasing
@@ -145,7 +146,9 @@ async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknow
   const lostHostStops: Promise<boolean>[] = [];
   try {
     for (let failovers = 0; ; failovers++) {
-      const lease = await leaseProfile(ctx);
+      // A fresh start after a lost host or a crashed browser never goes back to a lingering one.
+      const lease =
+        failovers === 0 ? await leaseWarmOrCold(ctx, () => leaseProfile(ctx)) : await leaseProfile(ctx);
       held.lease = lease;
       ctx.progress.workerId = lease.worker_id;
       ctx.metadata.linkTrace(lease.trace_url);
@@ -174,15 +177,9 @@ async function leaseAndDrive(ctx: JobContext, held: HeldProfile): Promise<unknow
  * that grows (up to CAPACITY_BACKOFF_MAX_MS), until acquireLease's schedule-to-close, if any.
  */
 async function leaseProfile(ctx: JobContext): Promise<LeaseGrant> {
-  const { job, policies, progress, input: started } = ctx;
+  const { job, policies, progress } = ctx;
   const { acquireLease } = acquirer(ctx);
-  // The worker checks the run's input before it leases anything: whoever starts a workflow may send any.
-  const input = {
-    spec: started.spec,
-    policies: started.policies,
-    dead_letter_retention_ms: started.dead_letter_retention_ms,
-    dead_letter_retries: started.dead_letter_retries,
-  };
+  const input = checkedInput(ctx.input);
   const waitUntil = Date.now() + (policies.acquireLease.schedule_to_close_ms ?? Infinity);
   for (let pause = CAPACITY_RETRY_DELAY_MS; ; pause = Math.min(pause * 2, CAPACITY_BACKOFF_MAX_MS)) {
     try {

@@ -15,3 +15,13 @@ export interface JobContext {
   /** What the run waits for, where operators see it. */
   waiting: WaitingFor;
 }
+
+/** What the worker checks of a run's input before it leases anything (whoever starts a workflow may send any). */
+export function checkedInput(started: RunJobInput) {
+  return {
+    spec: started.spec,
+    policies: started.policies,
+    dead_letter_retention_ms: started.dead_letter_retention_ms,
+    dead_letter_retries: started.dead_letter_retries,
+  };
+}

@@ -108,6 +108,8 @@ export interface HarnessOptions {
    */
   leases?: LeaseStore;
   leaseTtlMs?: number;
+  /** The worker's MLX_PROFILE_LINGER_MS (default 0: each job's browser is stopped as it ends). */
+  lingerMs?: number;
   /** The worker's MLX_MAX_OPEN_PROFILES (default 8). */
   maxOpenProfiles?: number;
   /** How often the worker's reaper runs (default 500 ms, so leaks show within a test). */
@@ -166,6 +168,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     slots: createProfileSlots(options.maxOpenProfiles ?? 8),
     leaseRecords: createLeaseRecords(),
     headless: true,
+    lingerMs: options.lingerMs ?? 0,
     connections: createKeptConnections(),
     cdpHost: '127.0.0.1',
     tasks: createTaskRegistry([...builtinTasks, ...testTasks, ...(options.tasks ?? [])]),

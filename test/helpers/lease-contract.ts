@@ -49,4 +49,30 @@ export async function checkLeaseContract(store: LeaseStore, profile: string): Pr
     (await store.list()).filter((l) => l.profile_id === profile),
     [],
   );
+
+  // A warm profile's hand-over: from one holder's token to another owner, never free in between.
+  const held = await store.acquire(profile, owner('j3'), TTL);
+  assert.ok(held);
+  assert.equal(
+    await store.handOver(profile, held.token - 1, owner('j4'), TTL),
+    undefined,
+    'only its holder hands it over',
+  );
+  const handed = await store.handOver(profile, held.token, owner('j4', 'w2'), TTL);
+  assert.ok(handed && handed.token > held.token, 'the hand-over is a new grant with a higher token');
+  assert.deepEqual([handed.job_id, handed.worker_id], ['j4', 'w2']);
+  assert.equal((await store.get(profile))?.token, handed.token);
+  assert.equal(await store.extend(profile, held.token, TTL), false, 'the previous holder cannot renew');
+  assert.equal(await store.release(profile, held.token), false, 'nor release');
+  assert.equal(
+    await store.handOver(profile, held.token, owner('j5'), TTL),
+    undefined,
+    'nor hand it over again',
+  );
+  assert.equal(await store.release(profile, handed.token), true);
+  assert.equal(
+    await store.handOver(profile, handed.token, owner('j5'), TTL),
+    undefined,
+    'a free lease is not handed over',
+  );
 }

@@ -69,9 +69,11 @@ export async function startWorkerProcess(
   const child = spawn(worker.command, worker.args, {
     cwd,
     // Metrics on a free port unless the test picks one: tests run beside each other on one machine.
+    // Browsers stopped as each job ends unless the test keeps them warm (MLX_PROFILE_LINGER_MS).
     env: {
       MLX_METRICS_ADDRESS: '127.0.0.1:0',
       MLX_SDK_METRICS_ADDRESS: '127.0.0.1:0',
+      MLX_PROFILE_LINGER_MS: '0',
       ...process.env,
       ...env,
     },

@@ -228,6 +228,22 @@ const RECORDINGS: Recording[] = [
     start: recordScheduledRun,
   },
   {
+    // Two jobs on one profile with lingering on: the second leases on the host where the first one's
+    // browser lingers, and takes it over (the warm hand-over).
+    name: 'warm-handover',
+    spec: { job_id: 'replay-warm-second', profile_id: 'replay-warm-profile' },
+    async start(h, recording) {
+      h.deps.lingerMs = 60_000;
+      await h.submit({ job_id: 'replay-warm-first', profile_id: 'replay-warm-profile' });
+      return h.submit(recording.spec);
+    },
+    async operate(h, jobId) {
+      await waitForJob(h.client, jobId);
+      h.deps.lingerMs = 0;
+    },
+    queues: ['queue-warm-handover'],
+  },
+  {
     name: 'host-failover',
     spec: {
       job_id: 'replay-host-failover',

@@ -6,15 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { Resource } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { getJob, jobFailureOf, waitForJob } from '../../src/client-library';
 import type { FaultRequest } from '../../src/launcher';
 import { createLogger } from '../../src/telemetry';
 import { createLauncherClient, createTokenSource, md5Hex } from '../../src/mlx';
 import { startFakeMlxCloud, type FakeCloud } from '../helpers/fake-mlx-cloud';
 import { startHarness, type Harness } from '../helpers/harness';
+import { memorySpans } from '../helpers/memory-spans';
 import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
 import { decodedHistoryText, lastAttemptOf } from '../helpers/history';
 import { TEST_PAYLOAD_KEY } from '../helpers/payload';
@@ -29,18 +27,9 @@ let cloud: FakeCloud;
 let h: Harness;
 const logLines: string[] = [];
 /** Every span of the worker and the workflows, kept in memory to be searched for secrets. */
-const spans = new InMemorySpanExporter();
-const spanProcessor = new SimpleSpanProcessor(spans);
-const resource = new Resource({ 'service.name': 'mlx-worker' });
-const sdk = new NodeSDK({
-  resource,
-  autoDetectResources: false,
-  spanProcessors: [spanProcessor],
-  instrumentations: [],
-});
+const { spans, telemetry } = memorySpans();
 
 before(async () => {
-  sdk.start();
   cloud = await startFakeMlxCloud({ email: EMAIL, password: PASSWORD, workspaceId: WORKSPACE });
   const tokens = createTokenSource({
     signIn: { cloudUrl: cloud.url, email: EMAIL, password: PASSWORD, workspaceId: WORKSPACE },
@@ -50,19 +39,13 @@ before(async () => {
     launcherClient: (baseUrl) => createLauncherClient({ baseUrl, tokens, timeoutMs: 5_000 }),
     startRetry: { coreDownloadingDelayMs: CORE_DOWNLOADING_DELAY_MS, proxyMaxAttempts: PROXY_MAX_ATTEMPTS },
     log: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
-    telemetry: {
-      resource,
-      spanProcessor,
-      exporting: true,
-      destination: 'in memory',
-      shutdown: () => sdk.shutdown(),
-    },
+    telemetry,
   });
 });
 after(async () => {
   await h?.close();
   await cloud?.close();
-  await sdk.shutdown();
+  await telemetry.shutdown();
 });
 
 /** The fault switch needs the launcher's token: the test signs in as an operator of its own. */

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLeaseRecords, createProfileSlots, startLeaseRenewal, type LeaseRecord } from '../../src/host';
+import {
+  createLeaseRecords,
+  createOpenProfiles,
+  createProfileSlots,
+  startLeaseRenewal,
+  type LeaseRecord,
+} from '../../src/host';
 import { createMemoryLeaseStore, type LeaseStore } from '../../src/lease';
 import { createLogger } from '../../src/telemetry';
 import { waitUntil } from '../helpers/processes';
@@ -14,7 +20,14 @@ function setup(leases: LeaseStore = createMemoryLeaseStore()) {
   const slots = createProfileSlots(2);
   const log = createLogger({ level: 'info', write: (line) => lines.push(line) });
   const leaseRecords = createLeaseRecords();
-  const renewal = startLeaseRenewal({ slots, leaseRecords, leases, leaseTtlMs: TTL, log });
+  const renewal = startLeaseRenewal({
+    slots,
+    profiles: createOpenProfiles(),
+    leaseRecords,
+    leases,
+    leaseTtlMs: TTL,
+    log,
+  });
   return { lines, slots, leases, leaseRecords, renewal };
 }
 
