@@ -7,6 +7,7 @@ import type { KeptConnections } from '../cdp';
 import type { TaskLimits, TaskRegistry } from '../tasks';
 import type { PolicyConfig, StartRetryRules } from '../policies';
 import type { EgressPolicy } from '../webhooks';
+import type { FileKeeping } from '../payload-codec/stored-files';
 
 /** What the activities need from the worker that hosts them; injected so tests can swap any part. */
 export interface ActivityDeps {
@@ -52,6 +53,11 @@ export interface ActivityDeps {
   webhookEgress?: EgressPolicy;
   /** Where failed tasks leave their screenshots. */
   artifactsDir: string;
+  /**
+   * Where the screenshots are also kept, sealed, for operators on other machines (`dlq show --evidence`):
+   * the claim-check store and the payload codecs. Unset: only the local copy.
+   */
+  evidenceStore?: FileKeeping;
   /** How long screenshots are kept (MLX_ARTIFACTS_RETENTION_MS); 7 days when unset. */
   artifactsRetentionMs?: number;
   /** Links a run's details in the Temporal UI to its trace (MLX_TRACE_URL_TEMPLATE); unset: no link. */

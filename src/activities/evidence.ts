@@ -1,14 +1,12 @@
-import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
+import type { JobFailureInfo, StoredFile } from '../contract';
+import { keepFile, type FileKeeping } from '../payload-codec/stored-files';
 import { redactUrl } from '../secrets';
 import { redactedPrintable } from '../telemetry';
 
-export interface Evidence {
-  screenshot?: string;
-  url: string;
-  title: string;
-}
+export type Evidence = NonNullable<JobFailureInfo['evidence']>;
 
 const CAPTURE_TIMEOUT_MS = 5_000;
 
@@ -36,6 +34,24 @@ export async function captureEvidence(page: Page, dir: string, name: string): Pr
   } catch {
     return { url, title };
   }
+}
+
+/**
+ * The evidence's local files (the screenshot; whatever else a failure leaves beside it) in the shared
+ * store, sealed and owned by the run's workflow id so they go with its other blobs, for an operator on
+ * another machine; none without a store or a file.
+ */
+export async function keepEvidence(
+  deps: { evidenceStore?: FileKeeping },
+  files: readonly (string | undefined)[],
+  workflowId: string,
+): Promise<StoredFile[] | undefined> {
+  const paths = files.filter((path): path is string => path !== undefined);
+  const store = deps.evidenceStore;
+  if (!store || paths.length === 0) return undefined;
+  return Promise.all(
+    paths.map(async (path) => keepFile(store, basename(path), await readFile(path), workflowId)),
+  );
 }
 
 /**

@@ -6,9 +6,16 @@ import { filterOutput, stepSpan } from '../telemetry';
 import { DEFAULT_TASK_LIMITS } from '../tasks';
 import type { ActivityDeps } from './deps';
 import { checkJobAccess } from './access';
-import { captureEvidence, DEFAULT_ARTIFACTS_RETENTION_MS, pruneScreenshots, type Evidence } from './evidence';
+import {
+  captureEvidence,
+  DEFAULT_ARTIFACTS_RETENTION_MS,
+  keepEvidence,
+  pruneScreenshots,
+  type Evidence,
+} from './evidence';
 import { driveTask, parseTaskInput } from './drive-task';
 import { confirmLease, keepLease } from './lease-keeper';
+import { currentRun } from './run-of';
 
 export interface ExecuteTaskInput {
   spec: JobSpec;
@@ -88,6 +95,14 @@ export function taskActivities(deps: ActivityDeps) {
                 deps.artifactsDir,
                 `${spec.job_id}-attempt${attempt}`,
               );
+              // Also in the shared store, sealed, for an operator elsewhere (`dlq show --evidence`).
+              const stored = await keepEvidence(deps, [evidence.screenshot], currentRun().workflow_id).catch(
+                (storeError: unknown) => {
+                  log.warn('could not keep the screenshot in the claim-check store', { err: storeError });
+                  return undefined;
+                },
+              );
+              if (stored) evidence.stored = stored;
               // Each new screenshot clears those past their retention (the worker also does so hourly).
               await pruneScreenshots(
                 deps.artifactsDir,

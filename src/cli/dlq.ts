@@ -11,6 +11,7 @@ import {
 import type { ClientConfig } from '../config';
 import { ATTR, deadLetterQuery } from '../contract';
 import { inSpan, linkTo } from '../telemetry';
+import { saveEvidence } from './evidence-files';
 import { readJsonFile } from './files';
 import { formatStatus } from './format';
 import { parseCommandArgs, UsageError } from './usage-error';
@@ -23,8 +24,9 @@ and the run waits for an operator until MLX_DEAD_LETTER_RETENTION_MS ends, then 
 
   dlq list [--platform P] [--client C] [--type T] [--limit N] [--json]
         parked jobs (from Temporal's visibility store), newest first
-  dlq show JOB_ID [--json]
-        why the job is parked, its steps, the page at failure, its links
+  dlq show JOB_ID [--evidence DIR] [--json]
+        why the job is parked, its steps, the page at failure, its links; --evidence DIR: fetch the
+        failed attempt's screenshot from the claim-check store into DIR (decrypted, files 0600)
   dlq retry JOB_ID [--run RUN_ID] [--profile P] [--folder F] [--input FILE|-] [--reason TEXT]
         run the job again, optionally on another profile or with a new task input (JSON);
         for a job whose only failure was the webhook: deliver its report again
@@ -44,6 +46,7 @@ const OPTIONS = {
   input: { type: 'string' },
   reason: { type: 'string' },
   run: { type: 'string' },
+  evidence: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -69,7 +72,7 @@ export async function runDlq(args: string[], ctx: DlqContext): Promise<number> {
     throw new UsageError(`unknown dlq action "${action}"`, DLQ_HELP);
   }
   if (!jobId || positionals.length > 1) throw new UsageError(`dlq ${action} takes one JOB_ID`, DLQ_HELP);
-  if (action === 'show') return show(ctx, jobId, values.json ?? false);
+  if (action === 'show') return show(ctx, jobId, values.json ?? false, values.evidence);
   if (action === 'discard' && !values.reason) {
     throw new UsageError('dlq discard needs --reason TEXT: it is kept with the job');
   }
@@ -137,7 +140,7 @@ async function list(ctx: DlqContext, values: { [K in keyof typeof OPTIONS]?: str
   return 0;
 }
 
-async function show(ctx: DlqContext, jobId: string, json: boolean): Promise<number> {
+async function show(ctx: DlqContext, jobId: string, json: boolean, evidenceDir?: string): Promise<number> {
   const job = await getJob(ctx.client, jobId);
   const parked = job.progress?.dead_letter;
   if (!parked && job.status === 'RUNNING' && !job.progress) {
@@ -146,13 +149,23 @@ async function show(ctx: DlqContext, jobId: string, json: boolean): Promise<numb
   if (!parked) throw new UsageError(`job ${jobId} is not a dead letter (status ${job.status})`);
   const ui = temporalUiLink(ctx.config.temporal.uiUrl, ctx.config.temporal.namespace, job.workflow_id);
   const trace = job.trace_id && traceLink(ctx.config.trace.urlTemplate, job.trace_id);
+  const failure = job.failure ?? parked.failure;
+  const files = evidenceDir === undefined ? [] : await saveEvidence(ctx.config, jobId, failure, evidenceDir);
   if (json) {
-    ctx.out(JSON.stringify({ ...job, ui_url: ui, trace_url: trace }));
+    ctx.out(
+      JSON.stringify({
+        ...job,
+        ui_url: ui,
+        trace_url: trace,
+        ...(files.length && { evidence_files: files }),
+      }),
+    );
     return 0;
   }
   ctx.out(
     formatStatus(job, ui, job.trace_id && traceReference(ctx.config.trace.urlTemplate, job.trace_id, jobId)),
   );
+  for (const file of files) ctx.out(`  evidence: ${file}`);
   ctx.out(
     `  next: mlx-jobs dlq retry ${jobId} --run ${job.run_id}   or   mlx-jobs dlq discard ${jobId} --run ${job.run_id} --reason TEXT`,
   );

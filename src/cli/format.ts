@@ -116,7 +116,11 @@ export function formatStatus(status: JobStatus, uiLink: string, trace?: string):
     const evidence = failure.evidence;
     if (evidence) {
       lines.push(`  page at failure: ${printable(evidence.url, 2_000)} "${printable(evidence.title, 300)}"`);
-      if (evidence.screenshot) lines.push(`  screenshot: ${evidence.screenshot}`);
+      if (evidence.screenshot) lines.push(`  screenshot: ${evidence.screenshot} (on the worker)`);
+      if (evidence.stored?.length && parked)
+        lines.push(
+          `  evidence kept in the claim-check store: mlx-jobs dlq show ${status.job_id} --evidence DIR`,
+        );
     }
     if (failure.dead_letter?.outcome === 'discarded')
       lines.push(`  discarded by an operator: ${failure.dead_letter.reason ?? ''}`);

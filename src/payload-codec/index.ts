@@ -7,4 +7,5 @@ export * from './encryption-codec';
 export * from './fs-blob-store';
 export * from './key-ring';
 export * from './redis-blob-store';
+export * from './stored-files';
 export * from './sweep';

@@ -68,6 +68,7 @@ export async function buildActivityDeps(
   const leases = config.redis
     ? createRedisLeaseStore(config.redis.url, config.redis.prefix)
     : createMemoryLeaseStore();
+  const payload = createPayloadHandling(config.payload, { refusePlaintext: !config.allowPlaintextPayloads });
   const deps: ActivityDeps = {
     workerId: config.workerId,
     hostTaskQueue: hostTaskQueue(config.taskQueue, config.workerId),
@@ -93,11 +94,11 @@ export async function buildActivityDeps(
     webhookEgress: config.webhook.egress,
     artifactsDir: config.artifactsDir,
     artifactsRetentionMs: config.artifactsRetentionMs,
+    evidenceStore: payload,
     traceUrlTemplate: config.traceUrlTemplate,
     log,
     startRetry: config.mlx.startRetry,
   };
-  const payload = createPayloadHandling(config.payload, { refusePlaintext: !config.allowPlaintextPayloads });
   return {
     deps,
     payload,

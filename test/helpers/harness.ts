@@ -178,6 +178,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     webhookSecrets: () => [WEBHOOK_SECRET],
     webhookEgress: LOOPBACK_EGRESS,
     artifactsDir: join(dataDir, 'artifacts'),
+    evidenceStore: workerPayload,
     traceUrlTemplate: options.traceUrlTemplate,
     log: options.log ?? silentLogger,
     startRetry: options.startRetry,

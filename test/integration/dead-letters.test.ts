@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { listDeadLetters } from '../../src/client-library';
@@ -39,6 +42,34 @@ async function parkBannedJob(jobId: string, platform = 'lazada_id'): Promise<Job
   );
   assert.ok(parked instanceof JobParkedError, `waitForJob reports the parked job: ${String(parked)}`);
   return parked;
+}
+
+/**
+ * `dlq show --evidence DIR` through the real CLI process gets the failed attempt's screenshot from the
+ * claim-check store, where the worker kept it encrypted, not from the worker's disk (removed first).
+ */
+async function evidenceFetchedFromTheStore(jobId: string): Promise<void> {
+  const failure = (await getJob(h.client, jobId)).progress?.dead_letter?.failure;
+  const local = failure?.evidence?.screenshot;
+  const [stored] = failure?.evidence?.stored ?? [];
+  assert.ok(
+    local && stored,
+    `the failure names its screenshot and where it is kept: ${JSON.stringify(failure)}`,
+  );
+  const png = readFileSync(local);
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  const blob = readFileSync(join(h.dataDir, 'blobs', 'objects', stored.key));
+  assert.equal(blob.indexOf(png.subarray(0, 64)), -1, 'the store holds it encrypted');
+  rmSync(local);
+  const dir = join(mkdtempSync(join(tmpdir(), 'mlx-evidence-')), 'fetched');
+  const show = await runCli(['dlq', 'show', jobId, '--evidence', dir], env);
+  assert.equal(show.code, 0, show.stderr);
+  const written = join(dir, basename(local));
+  assert.ok(show.stdout.includes(`evidence: ${written}`), show.stdout);
+  assert.ok(show.stdout.includes(`mlx-jobs dlq show ${jobId} --evidence DIR`), 'and says how to fetch it');
+  assert.deepEqual(readFileSync(written), png, 'the screenshot as the worker took it');
+  assert.equal(statSync(written).mode & 0o777, 0o600);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
 }
 
 async function listed(filter: Parameters<typeof listDeadLetters>[1]): Promise<string[]> {
@@ -92,6 +123,7 @@ test('dlq list finds parked jobs by platform and type; dlq retry after the fault
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, /DEAD LETTER \(the job failed\)/);
   assert.match(show.stdout, /failure: PlatformBanned at executeTask: account acct-dlq-retry is suspended/);
+  await evidenceFetchedFromTheStore('dlq-retry');
 
   bannedAccounts.delete('acct-dlq-retry');
   const retry = await runCliHere(['dlq', 'retry', 'dlq-retry', '--reason', 'account reinstated'], env);
