@@ -1,4 +1,5 @@
 import { context, propagation, SpanKind, type Span } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { failure, type WebhookBody, type JobRef } from '../contract';
 import { redactCallbackUrl } from '../secrets';
 import { checkTarget, deliver, EgressRefused, signWebhook, STRICT_EGRESS } from '../webhooks';
@@ -53,7 +54,10 @@ export function webhookActivities(deps: ActivityDeps) {
         const secrets = deps.webhookSecrets?.(job.client_id) ?? [];
         if (secrets.length) Object.assign(headers, signWebhook(secrets, idempotency_key, payload));
         span.setAttribute('mlx.webhook.signed', secrets.length > 0);
-        const result = await deliver(checked, headers, payload, deps.webhookTimeoutMs);
+        // This span is the POST's CLIENT span: the HTTP instrumentation adds none, nor its own traceparent.
+        const result = await context.with(suppressTracing(context.active()), () =>
+          deliver(checked, headers, payload, deps.webhookTimeoutMs),
+        );
         // Messages say no more than "status N" or "no connection": they reach the client's webhook and
         // the Temporal UI, and must not map the network behind the URL.
         if (!result.connected) {

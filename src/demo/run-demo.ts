@@ -110,6 +110,7 @@ async function main(): Promise<void> {
   const telemetry = startTelemetry({
     serviceName: 'mlx-worker',
     attributes: { 'worker.id': base.workerId },
+    outgoingCalls: true,
   });
   const receiverTelemetry = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
   cleanups.push(

@@ -11,6 +11,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { version } from '../../package.json';
 import { ConfigError } from '../contract/config-error';
+import { outgoingCallInstrumentations } from './outgoing-calls';
 
 export interface Telemetry {
   resource: Resource;
@@ -29,6 +30,8 @@ export interface TelemetryOptions {
   serviceName: string;
   attributes?: Record<string, string>;
   env?: NodeJS.ProcessEnv;
+  /** Spans for the process's own HTTP and Redis calls (./outgoing-calls.ts): the worker's. */
+  outgoingCalls?: boolean;
 }
 
 function serviceResource(options: TelemetryOptions): Resource {
@@ -95,13 +98,14 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const env = options.env ?? process.env;
   const resource = serviceResource(options);
   const { processor, exporting, destination } = spanProcessorFromEnv(env);
+  const disabled = env.OTEL_SDK_DISABLED === 'true';
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,
     spanProcessors: [processor],
-    instrumentations: [],
+    instrumentations: options.outgoingCalls && !disabled ? outgoingCallInstrumentations() : [],
   });
-  if (env.OTEL_SDK_DISABLED !== 'true') sdk.start();
+  if (!disabled) sdk.start();
   return { resource, spanProcessor: processor, exporting, destination, shutdown: () => sdk.shutdown() };
 }
 

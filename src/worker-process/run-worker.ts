@@ -23,6 +23,7 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
     serviceName: 'mlx-worker',
     // service.instance.id: which worker a span came from, by the semantic conventions' name.
     attributes: { 'worker.id': config.workerId, 'service.instance.id': config.workerId },
+    outgoingCalls: true,
   });
   setMetricPlatforms(config.metrics.platforms);
   const log = createLogger({

@@ -96,7 +96,7 @@ export interface HarnessOptions {
   /** The worker's logger (silent by default). */
   log?: Logger;
   /** Local launcher extras: the fault switch, a token check, its own logger (silent by default). */
-  launcher?: Pick<LocalLauncherOptions, 'faults' | 'acceptsToken' | 'log'>;
+  launcher?: Pick<LocalLauncherOptions, 'faults' | 'acceptsToken' | 'token' | 'log'>;
   /** The worker's launcher client; by default a plain one without a token. */
   launcherClient?: (launcherUrl: string) => LauncherClient;
   startRetry?: StartRetryRules;

@@ -24,7 +24,11 @@ export async function startTracedHarness(options: HarnessOptions = {}): Promise<
     await jaeger.stop();
   };
   try {
-    telemetry = startTelemetry({ serviceName: 'mlx-worker', attributes: { 'worker.id': 'test-worker' } });
+    telemetry = startTelemetry({
+      serviceName: 'mlx-worker',
+      attributes: { 'worker.id': 'test-worker' },
+      outgoingCalls: true,
+    });
     receiver = serviceTracer({ serviceName: 'mlx-webhook-receiver' });
     const logLines: string[] = [];
     const h = await startHarness({

@@ -104,6 +104,8 @@ before(async () => {
     ),
   ]);
   client = await connectClient(loadClientConfig(server.env));
+  // A scrape of its /metrics before any job: were it traced, its span would reach Jaeger before theirs.
+  assert.equal((await fetch(worker.metricsUrl)).status, 200);
 });
 after(async () => {
   await client?.connection.close();
@@ -235,4 +237,17 @@ test('a renamed worker is still found by the trace search (mlx-jobs traces), and
       .filter(Boolean),
   );
   assert.deepEqual([...services], [SERVICE]);
+
+  // The worker process traces its own calls (HTTP to its embedded launcher), not the scrape of /metrics.
+  const answer = await fetch(`${jaeger.queryUrl}/api/v3/operations?service=${SERVICE}`);
+  const { operations } = (await answer.json()) as { operations: { name: string; spanKind: string }[] };
+  assert.ok(
+    operations.some((o) => o.name === 'GET' && o.spanKind === 'client'),
+    `the launcher calls' spans: ${JSON.stringify(operations)}`,
+  );
+  assert.deepEqual(
+    operations.filter((o) => o.spanKind === 'server'),
+    [],
+    'no span for a request the worker answered',
+  );
 });

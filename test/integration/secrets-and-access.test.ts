@@ -23,6 +23,8 @@ const USERNAME = 'planted-user-7734';
 const OTHER_PASSWORD = 'other-client-password-5521';
 /** A receiver's credential in its webhook URL's path, as chat and CI webhooks carry theirs. */
 const HOOK_TOKEN = 'hook-path-token-8d1f3a';
+/** The launcher's bearer token: in a header of every call the HTTP spans record. */
+const LAUNCHER_TOKEN = 'launcher-token-4c9e27';
 /** Page text, not a secret the worker knows (nothing can redact it): only encryption keeps it out of history. */
 const PAGE_TEXT = 'buyer-note-planted-7781';
 
@@ -50,6 +52,8 @@ before(async () => {
     },
     // Every profile of the harness's folder is client-42's; folder-43's are client-43's.
     profileOwners: { profiles: {}, folders: { 'folder-test': TEST_CLIENT, 'folder-43': 'client-43' } },
+    launcher: { token: LAUNCHER_TOKEN },
+    launcherClient: (baseUrl) => createLauncherClient({ baseUrl, token: LAUNCHER_TOKEN }),
   });
   ({ h, jaeger, logLines } = traced);
 });
@@ -129,7 +133,11 @@ test("a job for one client can use neither another client's profile nor its cred
 
 test("naming one's own folder never opens another client's profile", async () => {
   // Client 42's profile, started once in its folder: its directory now holds 42's session.
-  const launcher = createLauncherClient({ baseUrl: h.launcher.url, timeoutMs: 20_000 });
+  const launcher = createLauncherClient({
+    baseUrl: h.launcher.url,
+    token: LAUNCHER_TOKEN,
+    timeoutMs: 20_000,
+  });
   await launcher.startProfile({ folderId: 'folder-test', profileId: 'profile-tenant-42', headless: true });
   await launcher.stopProfile('profile-tenant-42');
 
@@ -231,6 +239,11 @@ test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, w
     texts[`${jobId} spans`] = trace;
   }
   assert.match(texts['planted-fail spans']!, /locator\.fill: Timeout/, 'the spans hold the fixed failure');
+  assert.match(
+    texts['planted-ok spans']!,
+    /\/api\/v2\/profile\/f\//,
+    "the spans hold the launcher's HTTP call",
+  );
   texts['worker log'] = logLines.join('\n');
   assert.match(texts['worker log'], /task failed/);
   assert.match(texts['worker log'], /webhook delivered/);
@@ -252,6 +265,7 @@ test('a planted secret is nowhere: decoded history, Jaeger spans, worker logs, w
     WEBHOOK_SECRET,
     TEST_PAYLOAD_KEY.key.toString('base64'),
     HOOK_TOKEN,
+    LAUNCHER_TOKEN,
   ];
   const spellings = planted.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]);
   const hits = Object.entries(texts).flatMap(([where, text]) =>

@@ -121,6 +121,25 @@ test('a completed job is one trace: the recipe span tree, Temporal spans and the
     assert.equal(span.attributes['mlx.worker_id'], 'test-worker');
     assert.deepEqual(runOf(span), run, `${name} names its run`);
   }
+  // The worker's own calls, each under the step that made it: HTTP to the launcher, Redis for the lease.
+  const callsOf = (step: string) => spans.filter((s) => s.parentSpanId === one(step).spanId);
+  const launcherCall = callsOf('mlx.profile.start').find((s) => s.name === 'GET');
+  assert.ok(launcherCall, `an HTTP span under mlx.profile.start: ${spans.map((s) => s.name).join(', ')}`);
+  assert.equal(launcherCall.kind, 'client');
+  // Its URL without the query string (automation_type=…): a query may carry a token.
+  assert.match(
+    launcherCall.attributes['http.url'] ?? '',
+    /^http:\/\/127\.0\.0\.1:\d+\/api\/v2\/profile\/f\/folder-test\/p\/profile-traced-ok\/start$/,
+  );
+  assert.equal(launcherCall.attributes['http.status_code'], '200');
+  const leaseCall = callsOf('mlx.lease.acquire').find((s) => s.attributes['db.system'] === 'redis');
+  assert.ok(leaseCall, 'a Redis span under mlx.lease.acquire');
+  assert.equal(leaseCall.kind, 'client');
+  // The command and its keys; not the script, nor any value.
+  assert.match(
+    leaseCall.attributes['db.statement'] ?? '',
+    /^EVAL \S+:lease:profile-traced-ok \S+:lease-token$/,
+  );
   assert.match(one('mlx.cdp.connect').attributes['mlx.browser.version'] ?? '', /Chrom/);
   assert.match(one('mlx.cdp.connect').attributes['mlx.cdp.port'] ?? '', /^\d+$/);
   assert.equal(one('mlx.task.execute').attributes['mlx.task'], 'read_title');
