@@ -8,6 +8,7 @@ export {
   defineTask,
   DEFAULT_TASK_LIMITS,
   syncOrders,
+  type AskOptions,
   type TaskContext,
   type TaskDefinition,
   type TaskJobInfo,

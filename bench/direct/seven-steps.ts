@@ -69,6 +69,7 @@ export function directSteps(deps: DirectDeps): SevenSteps {
             signal: new AbortController().signal,
             log: silentLogger,
             heartbeat: () => undefined,
+            ask: () => Promise.reject(new Error('the bench account asks nothing')),
             span: (_name, fn) => fn(),
           },
           syncOrders.input.parse(input),

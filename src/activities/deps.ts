@@ -1,6 +1,6 @@
 import type { CredentialStore, ProfileOwners } from '../secrets';
 import type { LeaseStore } from '../lease';
-import type { LeaseRecords, OpenProfiles, ProfileSlots } from '../host';
+import type { LeaseRecords, OpenProfiles, PendingQuestions, ProfileSlots } from '../host';
 import type { Logger } from '../telemetry';
 import type { LauncherClient } from '../mlx';
 import type { KeptConnections } from '../cdp';
@@ -35,6 +35,8 @@ export interface ActivityDeps {
    */
   lingerMs?: number;
   cdpHost: string;
+  /** The answers this worker's tasks wait for (ctx.ask), delivered by deliverAnswer. */
+  questions: PendingQuestions;
   /** cdpConnect's connection, kept for the task that follows on this host. */
   connections: KeptConnections;
   tasks: TaskRegistry;

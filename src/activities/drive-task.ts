@@ -2,8 +2,8 @@ import type { ApplicationFailure } from '@temporalio/common';
 import type { Browser, Page } from 'playwright-core';
 import { failure, formatIssues } from '../contract';
 import type { SecretStore } from '../secrets';
-import { inSpan, type Logger } from '../telemetry';
-import type { TaskContext, TaskDefinition, TaskJobInfo, TaskLimits } from '../tasks';
+import { filterOutput, inSpan, type Logger } from '../telemetry';
+import type { AskOptions, TaskContext, TaskDefinition, TaskJobInfo, TaskLimits } from '../tasks';
 import { guardNavigation } from './navigation-guard';
 import { removeOtherServiceWorkers } from './service-workers';
 import { taskFailure } from './task-failure';
@@ -34,6 +34,8 @@ export interface DriveTask {
   abort: AbortController;
   log: Logger;
   heartbeat(progress?: Record<string, unknown>): void;
+  /** `ctx.ask`: asks a person, resolves with the answer. */
+  ask(question: AskOptions): Promise<string>;
   /** The failure for a browser that went away under the task. */
   crashed(): ApplicationFailure;
   /** Record a Playwright trace of the task, for onFailure and onCompleted to keep (dropped otherwise). */
@@ -77,7 +79,9 @@ export async function driveTask(run: DriveTask): Promise<unknown> {
       signal: abort.signal,
       log,
       heartbeat: (progress) => run.heartbeat(progress),
-      span: (name, fn, attributes) => inSpan(name, { ...run.spanAttributes, ...attributes }, () => fn()),
+      ask: (question) => run.ask(question),
+      span: (name, fn, attributes) =>
+        inSpan(name, { ...run.spanAttributes, ...redactedAttributes(attributes) }, () => fn()),
     };
     log.info('task started');
     const running = task.run(taskContext, run.input);
@@ -109,4 +113,16 @@ export async function driveTask(run: DriveTask): Promise<unknown> {
     browser.off('disconnected', onDisconnected);
     await browser.close().catch(() => undefined);
   }
+}
+
+/** A task's own span attributes, with any secret the worker knows (a credential, a secret answer) redacted. */
+function redactedAttributes(
+  attributes: Record<string, string | number | boolean> = {},
+): Record<string, string | number | boolean> {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? filterOutput(value) : value,
+    ]),
+  );
 }

@@ -31,8 +31,8 @@ export function createSharedActivities(
 }
 
 /** Steps bound to the machine whose browser they drive: they go to the leasing worker's own queue. */
-export function createHostActivities(deps: ActivityDeps) {
-  return { ...profileActivities(deps), ...cdpActivities(deps), ...taskActivities(deps) };
+export function createHostActivities(deps: ActivityDeps, temporal: Pick<Client, 'workflow'>) {
+  return { ...profileActivities(deps), ...cdpActivities(deps), ...taskActivities(deps, temporal) };
 }
 
 export type SharedActivities = ReturnType<typeof createSharedActivities>;

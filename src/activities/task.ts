@@ -1,10 +1,21 @@
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { connectProfileBrowser } from '../cdp';
-import { failure, type JobRef, type JobSpec, ATTR, jobAttributes, jobRef } from '../contract';
+import {
+  failure,
+  type DeliverAnswerInput,
+  type JobRef,
+  type JobSpec,
+  ATTR,
+  jobAttributes,
+  jobRef,
+} from '../contract';
 import { filterOutput, stepSpan } from '../telemetry';
 import { DEFAULT_TASK_LIMITS } from '../tasks';
+import { askUpdate } from '../workflows/questions';
 import type { ActivityDeps } from './deps';
+import { askPerson } from './ask';
 import { checkJobAccess } from './access';
 import {
   captureEvidence,
@@ -25,7 +36,8 @@ export interface ExecuteTaskInput {
   lease_token: number;
 }
 
-export function taskActivities(deps: ActivityDeps) {
+/** `temporal`: the worker's client, through which a task's `ctx.ask` tells its job it asks. */
+export function taskActivities(deps: ActivityDeps, temporal?: Pick<Client, 'workflow'>) {
   return {
     /**
      * Runs the named task against the profile's browser. Heartbeats (which also carries cancellation)
@@ -81,6 +93,21 @@ export function taskActivities(deps: ActivityDeps) {
               progress = details;
               activity.heartbeat(details);
             },
+            ask: askPerson({
+              jobId: spec.job_id,
+              workerId: deps.workerId,
+              hostTaskQueue: deps.hostTaskQueue,
+              questions: deps.questions,
+              signal: abort.signal,
+              log,
+              tellJob: (request) => {
+                const run = activity.info.workflowExecution;
+                if (!temporal || !run) throw new Error('this worker has no Temporal client for its jobs');
+                return temporal.workflow
+                  .getHandle(run.workflowId, run.runId)
+                  .executeUpdate(askUpdate, { args: [request] });
+              },
+            }),
             // The browser died under the task (crashed, killed): no retry on this port can help, the job
             // starts the profile again (BrowserCrashed).
             crashed: () =>
@@ -129,10 +156,15 @@ export function taskActivities(deps: ActivityDeps) {
           }
           return output;
         } finally {
+          deps.questions.forget(spec.job_id);
           keeper.stop();
           activity.cancellationSignal.removeEventListener('abort', forwardCancel);
         }
       });
+    },
+    /** Hands an operator's answer to the task on this worker that waits for it; false when none waits. */
+    deliverAnswer(input: DeliverAnswerInput): Promise<boolean> {
+      return Promise.resolve(deps.questions.deliver(input.job_id, input.question_id, input.answer));
     },
   };
 }

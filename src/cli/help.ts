@@ -3,6 +3,7 @@ import { BATCH_HELP } from './batch';
 import { CODEC_SERVER_HELP } from './codec-server';
 import { DLQ_HELP } from './dlq';
 import { LEASES_HELP } from './leases';
+import { ANSWER_HELP, QUESTIONS_HELP } from './questions';
 import { SCHEDULE_HELP } from './schedule';
 import { TASK_HELP } from './task-run';
 import { TASKS_HELP } from './tasks';
@@ -21,6 +22,8 @@ Commands:
   trace JOB_ID                      draw the job's trace as a waterfall (from Jaeger or Tempo)
   traces [--platform P] [--failed] …  find jobs' traces by platform, client, failure type, step, duration
   leases [--json]                   who holds which profile and who waits for it
+  questions [--platform P] …        the questions jobs wait on (a task asked a person), oldest first
+  answer JOB_ID [--stdin]           answer the question a job waits on (from stdin or a hidden prompt)
   dlq list|show|retry|discard       find, inspect, retry and discard dead letters (see help dlq)
   codec-server                      serve the codec endpoint for the Temporal UI and CLI (see help codec-server)
   schedule create|list|describe|…   recurring jobs on Temporal Schedules (see help schedule)
@@ -64,6 +67,8 @@ Fetches the job's trace (its id is in the run's memo) from the trace backend's q
 (MLX_TRACE_QUERY_URL: Jaeger's http://host:16686 or Tempo's http://host:3200) and draws every span
 with its start offset, duration and status.`,
   leases: LEASES_HELP,
+  questions: QUESTIONS_HELP,
+  answer: ANSWER_HELP,
   dlq: DLQ_HELP,
   'codec-server': CODEC_SERVER_HELP,
   schedule: SCHEDULE_HELP,

@@ -29,6 +29,7 @@ import { runBatch } from './batch';
 import type { CliContext, CliIo } from './cli-context';
 import { DLQ_HELP, runDlq } from './dlq';
 import { runCodecServer } from './codec-server';
+import { runAnswer, runQuestions } from './questions';
 import { runLeases } from './leases';
 import { readJsonFile } from './files';
 import { HELP } from './help';
@@ -107,6 +108,12 @@ export async function runCli(argv: string[], rawOut = consoleOut, io: Partial<Cl
     return 0;
   }
   if (command === 'dlq') return withClient(cli, (ctx) => runDlq(rest, ctx));
+  if ((command === 'questions' || command === 'answer') && (rest.includes('--help') || rest.includes('-h'))) {
+    out(HELP[command]!);
+    return 0;
+  }
+  if (command === 'questions') return withClient(cli, (ctx) => runQuestions(rest, ctx));
+  if (command === 'answer') return withClient(cli, (ctx) => runAnswer(rest, ctx));
   if (command === 'schedule') return withClient(cli, (ctx) => runSchedule(rest, ctx));
   if (command === 'submit' && rest.some((arg) => arg === '--batch' || arg.startsWith('--batch='))) {
     return withClient(cli, (ctx) => runBatch(rest, ctx));
@@ -307,6 +314,7 @@ export function describeCliError(err: unknown): { message: string; code: number 
     return { message: `refused: ${err.cause?.message ?? err.message}`, code };
   }
   if (errorTypeOf(err) === 'DeadLetterRequestInvalid') return { message: (err as Error).message, code: 2 };
+  if (errorTypeOf(err) === 'AnswerRefused') return { message: `refused: ${(err as Error).message}`, code: 1 };
   // A claim-check blob the answer refers to cannot be read: the message names the blob and the store.
   const type = errorTypeOf(err);
   if (type === 'PayloadMissing' || type === 'PayloadStoreUnavailable')

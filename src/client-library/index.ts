@@ -10,6 +10,7 @@ export * from './jobs';
 export * from './links';
 export * from './profile-queues';
 export * from './profile-turns';
+export * from './questions';
 export * from './records';
 export * from './run-outcome';
 export * from './schedule-backfill';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { failure } from './failures';
 import { identifier, parseJobSpec, type JobSpec } from './job-spec';
 import type { JobFailureInfo } from './outcome';
+import { quoteVisibility } from './search-attributes';
 import { formatIssues } from './validation';
 
 /**
@@ -64,11 +65,10 @@ export interface DeadLetterFilter {
 
 /** The visibility query for parked jobs (what `dlq list` runs; paste it into the Temporal UI too). */
 export function deadLetterQuery(filter: DeadLetterFilter = {}): string {
-  const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   const clauses = ['MlxDeadLetter = true', "ExecutionStatus = 'Running'"];
-  if (filter.platform) clauses.push(`MlxPlatform = ${quote(filter.platform)}`);
-  if (filter.clientId) clauses.push(`MlxClientId = ${quote(filter.clientId)}`);
-  if (filter.failureType) clauses.push(`MlxFailureType = ${quote(filter.failureType)}`);
+  if (filter.platform) clauses.push(`MlxPlatform = ${quoteVisibility(filter.platform)}`);
+  if (filter.clientId) clauses.push(`MlxClientId = ${quoteVisibility(filter.clientId)}`);
+  if (filter.failureType) clauses.push(`MlxFailureType = ${quoteVisibility(filter.failureType)}`);
   return clauses.join(' AND ');
 }
 

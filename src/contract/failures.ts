@@ -71,6 +71,16 @@ export const ERROR_TYPES = {
     retryable: false,
     description: 'the task reached a configured cap on pages, rows or export bytes (MLX_TASK_MAX_*)',
   },
+  HumanAnswerTimeout: {
+    retryable: false,
+    description:
+      "the task asked a person (ctx.ask) and no answer came within the question's timeout or the job's bound on waiting for answers",
+  },
+  AnswerRefused: {
+    retryable: false,
+    description:
+      "an operator's answer was refused: the job asks nothing now, or that question was answered already or timed out",
+  },
   CredentialNotAllowed: {
     retryable: false,
     description:

@@ -13,6 +13,7 @@ export * from './policy-schemas';
 export * from './profile-queue';
 export * from './refused-payload';
 export * from './progress';
+export * from './questions';
 export * from './relative-dates';
 export * from './run-job-input';
 export * from './scheduled-run';

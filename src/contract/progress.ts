@@ -1,5 +1,6 @@
 /** What the workflow's `progress` query returns. */
 import type { DeadLetterInfo } from './dead-letter';
+import type { OpenQuestion } from './questions';
 import type { StepName, StepRecord } from './steps';
 
 export interface JobProgress {
@@ -11,6 +12,8 @@ export interface JobProgress {
   steps: StepRecord[];
   /** While the job waits for its profile's turn: behind which job, since when. */
   waiting?: JobWait;
+  /** While the task waits for a person's answer (ctx.ask): what it asks, since when, until when. */
+  question?: OpenQuestion;
   /** While the job is parked: why, since when, until when. */
   dead_letter?: DeadLetterInfo;
 }

@@ -12,20 +12,29 @@ export const SA = {
   deadLetter: defineSearchAttributeKey('MlxDeadLetter', SearchAttributeType.BOOL),
   failureType: defineSearchAttributeKey('MlxFailureType', SearchAttributeType.KEYWORD),
   failedStep: defineSearchAttributeKey('MlxFailedStep', SearchAttributeType.KEYWORD),
-  /** `profile` while a running job waits for its profile's turn; unset otherwise. */
+  /** `profile` while a running job waits for its profile's turn, `person` for an answer; unset otherwise. */
   waitingFor: defineSearchAttributeKey('MlxWaitingFor', SearchAttributeType.KEYWORD),
 } as const;
 
 /**
- * What a job can wait for before it leases: its profile's turn (marked in `MlxWaitingFor`), or a free
- * slot on some worker (its acquireLease task waits in the acquire queue; see jobsWaitingForSlot).
+ * What a job can wait for: before it leases, its profile's turn (marked in `MlxWaitingFor`) or a free
+ * slot on some worker (its acquireLease task waits in the acquire queue; see jobsWaitingForSlot); while
+ * its task runs, a person's answer to the task's question (`MlxWaitingFor = 'person'`).
  */
-export type WaitReason = 'profile' | 'slot';
-export const WAIT_REASONS: readonly WaitReason[] = ['profile', 'slot'];
+export type WaitReason = 'profile' | 'slot' | 'person';
+export const WAIT_REASONS: readonly WaitReason[] = ['profile', 'slot', 'person'];
 
-/** The visibility query for the jobs waiting for their profile's turn now (paste it into the Temporal UI too). */
-export function waitingQuery(reason: 'profile'): string {
+/**
+ * The visibility query for the jobs waiting for their profile's turn, or for a person's answer to their
+ * task's question, now (paste it into the Temporal UI too).
+ */
+export function waitingQuery(reason: 'profile' | 'person'): string {
   return `MlxWaitingFor = '${reason}' AND ExecutionStatus = 'Running'`;
+}
+
+/** A value as a visibility query's string literal. */
+export function quoteVisibility(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** Name → type, as `temporal operator search-attribute create` and the dev server's flag want them. */

@@ -4,3 +4,4 @@ export * from './profile-slots';
 export * from './reaper';
 export * from './lease-renewal';
 export * from './lease-records';
+export * from './pending-questions';

@@ -5,12 +5,18 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { checkJobAccess, driveTask, parseTaskInput, type TraceRecording } from '../activities';
 import { connectProfileBrowser } from '../cdp';
-import { asFailure, NON_RETRYABLE_ERROR_TYPES, type ErrorType } from '../contract';
+import { asFailure, failure, NON_RETRYABLE_ERROR_TYPES, type ErrorType } from '../contract';
 import { startLocalLauncher } from '../launcher';
 import { createLauncherClient } from '../mlx';
 import { createCredentialStore, parseSecrets, type CredentialStore } from '../secrets';
 import { createLogger, type Logger } from '../telemetry';
-import { createTaskRegistry, DEFAULT_TASK_LIMITS, type TaskDefinition, type TaskLimits } from '../tasks';
+import {
+  createTaskRegistry,
+  DEFAULT_TASK_LIMITS,
+  type AskOptions,
+  type TaskDefinition,
+  type TaskLimits,
+} from '../tasks';
 
 export interface RunTaskOptions {
   /** The task input, as a JobSpec's `task.input` carries it (checked by the task's schema). */
@@ -40,6 +46,11 @@ export interface RunTaskOptions {
    * opens it), whether the task completes or fails. Its directory must exist.
    */
   trace?: string;
+  /**
+   * Answers the task's `ctx.ask` as an operator would; without it, an ask fails as HumanAnswerTimeout
+   * (nobody answers).
+   */
+  answer?: (question: AskOptions) => string | Promise<string>;
 }
 
 export type TaskRunResult = (
@@ -126,6 +137,10 @@ export async function runTaskWith(
       abort,
       log,
       heartbeat: () => undefined,
+      ask: async (question) => {
+        if (options.answer) return options.answer(question);
+        throw failure('HumanAnswerTimeout', `runTask: no answer option to answer "${question.kind}"`);
+      },
       crashed: () =>
         ApplicationFailure.create({ type: 'BrowserCrashed', message: 'the browser exited during the task' }),
       trace: options.trace !== undefined,

@@ -1,3 +1,4 @@
+import type { Duration } from '@temporalio/common';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { z } from 'zod';
 import type { CredentialUse, SecretStore } from '../secrets';
@@ -28,6 +29,18 @@ export interface TaskJobInfo {
   readonly attempt: number;
 }
 
+/** A question for a person (`ctx.ask`): a one-time code, a picture check, a confirmation. */
+export interface AskOptions {
+  /** A short word for what is asked: `otp`, `captcha`, `confirm` (a-z, 0-9, `_`, `-`; at most 40). */
+  readonly kind: string;
+  /** What the operator reads, e.g. "Code sent to the shop owner's phone". Never put a secret here. */
+  readonly prompt: string;
+  /** How long to wait: '15m', '90s' or milliseconds; the job bounds it (1 hour, 4 hours per job). */
+  readonly timeout: Duration;
+  /** The answer is a secret (a one-time code): redacted from logs, spans and failure text. */
+  readonly secret?: boolean;
+}
+
 export interface TaskContext {
   readonly job: TaskJobInfo;
   readonly browser: Browser;
@@ -42,6 +55,11 @@ export interface TaskContext {
   readonly log: Logger;
   /** Tells Temporal the task is alive; `progress` is kept as heartbeat details. */
   heartbeat(progress?: Record<string, unknown>): void;
+  /**
+   * Asks a person and waits for the answer (`mlx-jobs answer JOB_ID`), the browser kept open and the
+   * lease renewed meanwhile; throws HumanAnswerTimeout when no answer comes in time.
+   */
+  ask(question: AskOptions): Promise<string>;
   /** Runs `fn` in a child span of the task's span (e.g. "sync_orders.login"); never put secrets in attributes. */
   span<T>(
     name: string,

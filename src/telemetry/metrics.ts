@@ -119,7 +119,7 @@ gauge(
 );
 gauge(
   'mlx_jobs_waiting',
-  "Jobs in the namespace waiting now: for their profile's turn (profile) or a worker with a free slot (slot); from Temporal visibility, every worker reports it",
+  "Jobs in the namespace waiting now: for their profile's turn (profile), a worker with a free slot (slot) or a person's answer to their task's question (person); from Temporal visibility, every worker reports it",
   ['reason'],
   async (g) => {
     for (const reason of WAIT_REASONS) {

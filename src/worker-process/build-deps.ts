@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { secretsForClient, type WorkerConfig } from '../config';
 import { hostTaskQueue } from '../contract';
-import { createLeaseRecords, createOpenProfiles, createProfileSlots } from '../host';
+import { createLeaseRecords, createOpenProfiles, createPendingQuestions, createProfileSlots } from '../host';
 import { startLocalLauncher } from '../launcher';
 import { createMemoryLeaseStore, createRedisLeaseStore } from '../lease';
 import type { Logger } from '../telemetry';
@@ -69,8 +69,12 @@ export async function buildActivityDeps(
     ? createRedisLeaseStore(config.redis.url, config.redis.prefix)
     : createMemoryLeaseStore();
   const payload = createPayloadHandling(config.payload, { refusePlaintext: !config.allowPlaintextPayloads });
+  // A secret answer a task waits for (ctx.ask) is redacted while that task runs.
+  const questions = createPendingQuestions();
+  secretRegistry.add(() => questions.secretAnswers());
   const deps: ActivityDeps = {
     workerId: config.workerId,
+    questions,
     hostTaskQueue: hostTaskQueue(config.taskQueue, config.workerId),
     leases,
     leaseTtlMs: config.leaseTtlMs,

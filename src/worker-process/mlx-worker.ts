@@ -266,7 +266,7 @@ async function createTemporalWorkers(
     taskQueue: hostTaskQueue(taskQueue, deps.workerId),
     identity: `${deps.workerId}/host`,
     // acquireLease here too: a job whose profile lingers on this host leases it here (warm-profile.ts).
-    activities: { ...createHostActivities(deps), acquireLease, ...replaced.host },
+    activities: { ...createHostActivities(deps, temporal), acquireLease, ...replaced.host },
   });
   return [shared, turns, acquire, host];
 }

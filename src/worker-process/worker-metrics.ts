@@ -72,6 +72,7 @@ export async function startWorkerMetrics(options: {
     });
   const waiting: Record<WaitReason, () => Promise<number | undefined>> = {
     profile: count('the jobs waiting for their profile', waitingQuery('profile')),
+    person: count("the jobs waiting for a person's answer", waitingQuery('person')),
     slot: cachedCount(() =>
       jobsWaitingForSlot(connection.workflowService, config.temporal.namespace, config.taskQueue).catch(
         (err: unknown) => {

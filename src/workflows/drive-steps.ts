@@ -224,14 +224,16 @@ async function driveProfile(
     );
     await progress.run('cdpConnect', () => host('cdpConnect').cdpConnect({ job, port, lease_token }));
     // Wait for the task to wind down after a cancel, so the profile is stopped after its last action.
-    const output = await progress.run('executeTask', () =>
-      host('executeTask', ActivityCancellationType.WAIT_CANCELLATION_COMPLETED).executeTask({
-        spec,
-        job,
-        port,
-        lease_token,
-      }),
-    );
+    const output = await progress
+      .run('executeTask', () =>
+        host('executeTask', ActivityCancellationType.WAIT_CANCELLATION_COMPLETED).executeTask({
+          spec,
+          job,
+          port,
+          lease_token,
+        }),
+      )
+      .finally(() => ctx.questions.stepEnded());
     completed = true;
     return output;
   } catch (err) {

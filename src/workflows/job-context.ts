@@ -1,5 +1,6 @@
 import type { JobRef, JobSpec, RunJobInput, StepPolicies } from '../contract';
 import type { ProgressTracker } from './progress-tracker';
+import type { Questions } from './questions';
 import type { RunMetadata } from './run-metadata';
 import type { WaitingFor } from './waiting-for';
 
@@ -14,6 +15,8 @@ export interface JobContext {
   metadata: RunMetadata;
   /** What the run waits for, where operators see it. */
   waiting: WaitingFor;
+  /** The questions the task asks a person. */
+  questions: Questions;
 }
 
 /** What the worker checks of a run's input before it leases anything (whoever starts a workflow may send any). */

@@ -1,5 +1,5 @@
 import { isCancellation } from '@temporalio/workflow';
-import type { DeadLetterInfo, JobProgress, JobWait, StepName, StepRecord } from '../contract';
+import type { DeadLetterInfo, JobProgress, JobWait, OpenQuestion, StepName, StepRecord } from '../contract';
 import { failureInfo } from '../contract/failure-info';
 
 /** Step timings as the `progress` query shows them; times are workflow time, so replay-safe. */
@@ -12,6 +12,7 @@ export class ProgressTracker {
   /** The step whose failure ended the job, for the failure report. */
   failedStep?: StepName;
   private waiting?: JobWait;
+  private question?: OpenQuestion;
 
   constructor(
     private readonly jobId: string,
@@ -46,6 +47,11 @@ export class ProgressTracker {
     this.onChange?.();
   }
 
+  setQuestion(question: OpenQuestion | undefined): void {
+    this.question = question;
+    this.onChange?.();
+  }
+
   finish(state: JobProgress['state']): void {
     this.state = state;
     this.onChange?.();
@@ -64,6 +70,7 @@ export class ProgressTracker {
       worker_id: this.workerId,
       steps: this.steps(),
       ...(this.waiting && { waiting: { ...this.waiting } }),
+      ...(this.question && { question: { ...this.question } }),
       ...(deadLetter && { dead_letter: deadLetter }),
     };
   }

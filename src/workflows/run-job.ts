@@ -8,6 +8,7 @@ import { driveSteps } from './drive-steps';
 import type { JobContext } from './job-context';
 import { placeJobSpan, reportJobEnded } from './job-span';
 import { ProgressTracker } from './progress-tracker';
+import { Questions } from './questions';
 import { report } from './report';
 import { RunMetadata } from './run-metadata';
 import { refuseUnencrypted } from './refuse-unencrypted';
@@ -39,6 +40,8 @@ export async function runJob(started: RunJobInput): Promise<JobResult> {
   }));
   const onChange = () => metadata.refresh();
   const progress = new ProgressTracker(spec.job_id, onChange);
+  // The job's span, once it exists: the questions' events go on it.
+  let jobSpan: Span | undefined;
   const ctx: JobContext = {
     input,
     spec,
@@ -47,6 +50,7 @@ export async function runJob(started: RunJobInput): Promise<JobResult> {
     progress,
     metadata,
     waiting: new WaitingFor(progress, spec.profile_id),
+    questions: new Questions(spec.job_id, progress, (name, attrs) => jobSpan?.addEvent(name, attrs)),
   };
   const desk = new DeadLetterDesk(spec, onChange);
   setHandler(progressQuery, () => ctx.progress.snapshot(desk.info));
@@ -68,6 +72,7 @@ export async function runJob(started: RunJobInput): Promise<JobResult> {
     spanOptions,
     placement.parent,
     async (span) => {
+      jobSpan = span;
       const { traceId, spanId } = span.spanContext();
       const traced = trace.isSpanContextValid(span.spanContext());
       // In the memo, shown in the Temporal UI, so an operator goes from a run to its trace. A client that
@@ -88,6 +93,7 @@ export async function runJob(started: RunJobInput): Promise<JobResult> {
         reportJobEnded(input, result, startedAt, traced ? traceId : undefined);
         return result;
       } finally {
+        jobSpan = undefined;
         span.end();
       }
     },

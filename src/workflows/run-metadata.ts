@@ -65,6 +65,17 @@ export function renderDetails(
       `- discard: \`mlx-jobs dlq discard ${job} --reason "…"\``,
       `- inspect: \`mlx-jobs dlq show ${job}\``,
     );
+  } else if (progress.question) {
+    const { question } = progress;
+    lines.push(
+      `**waiting for a person: ${question.kind}** (question ${question.question_id})`,
+      '',
+      question.prompt,
+      '',
+      `Asked ${question.since} by the task on worker ${question.worker_id}; times out ${question.until}.`,
+      '',
+      `- answer: \`mlx-jobs answer ${job}\`${question.secret ? ' (a secret: typed or from stdin, never on the command line)' : ''}`,
+    );
   } else if (progress.waiting) {
     const { waiting } = progress;
     lines.push(

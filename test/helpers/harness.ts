@@ -9,7 +9,12 @@ import type { ActivityDeps } from '../../src/activities';
 import { startJob, type StartedJob, type StartJobOptions, connectClient } from '../../src/client-library';
 import { loadClientConfig } from '../../src/config';
 import { hostTaskQueue } from '../../src/contract';
-import { createLeaseRecords, createOpenProfiles, createProfileSlots } from '../../src/host';
+import {
+  createLeaseRecords,
+  createOpenProfiles,
+  createPendingQuestions,
+  createProfileSlots,
+} from '../../src/host';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver';
 import type { DevServerOptions } from '../../src/dev/temporal-dev-server';
 import type { JobSpecInput } from '../../src/contract';
@@ -157,8 +162,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const taskQueue = 'mlx-jobs-test';
   const workerId = 'test-worker';
   const credentials = createCredentialStore(parseSecrets(JSON.stringify(options.secrets ?? {}), 'secrets'));
+  const questions = createPendingQuestions();
   const deps: ActivityDeps = {
     workerId,
+    questions,
     hostTaskQueue: hostTaskQueue(taskQueue, workerId),
     leases,
     leaseTtlMs: options.leaseTtlMs ?? 30_000,
@@ -185,7 +192,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   // As a worker process does: every secret the harness worker holds is redacted from what it emits.
   const registry = createSecretRegistry();
-  registry.add(() => [WEBHOOK_SECRET, ...credentials.secretValues()]);
+  registry.add(() => [WEBHOOK_SECRET, ...credentials.secretValues(), ...questions.secretAnswers()]);
   setOutputFilter(registry.redact);
   const worker: MlxWorker = await createMlxWorker({
     connection,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { failure } from '../../src/contract';
 import { defineTask, type TaskContext } from '../../src/tasks';
@@ -210,6 +211,30 @@ export const countedHold = defineTask({
 });
 
 /** Every test task, for workers the tests start. */
+/**
+ * Asks a person for a one-time code and types it into its page; logs it on purpose (the worker must
+ * redact it) and returns only its digest, so a test can tell the right answer arrived.
+ */
+export const asksForCode = defineTask({
+  name: 'asks_for_code',
+  description: 'asks a person for a code (ctx.ask) and returns its sha256',
+  input: z.object({ timeout_ms: z.number().int().positive(), secret: z.boolean().default(true) }),
+  output: z.object({ answer_sha256: z.string() }),
+  async run(ctx, input) {
+    await ctx.page.setContent('<input id="code" aria-label="code">');
+    const code = await ctx.ask({
+      kind: 'otp',
+      prompt: "Code sent to the shop owner's phone",
+      timeout: input.timeout_ms,
+      secret: input.secret,
+    });
+    await ctx.page.getByLabel('code').fill(code);
+    ctx.log.info('typed the code', { code });
+    await ctx.span('asks_for_code.typed', () => Promise.resolve(), { typed: code });
+    return { answer_sha256: createHash('sha256').update(code).digest('hex') };
+  },
+});
+
 export const testTasks = [
   readTitle,
   pageTextFails,
@@ -223,4 +248,5 @@ export const testTasks = [
   fillDisabled,
   navigateAway,
   countedHold,
+  asksForCode,
 ];

@@ -3,7 +3,12 @@ import type { ActivityDeps } from '../../src/activities';
 import { createMemoryLeaseStore } from '../../src/lease';
 import { silentLogger } from '../../src/telemetry';
 import type { LauncherClient } from '../../src/mlx';
-import { createLeaseRecords, createOpenProfiles, createProfileSlots } from '../../src/host';
+import {
+  createLeaseRecords,
+  createOpenProfiles,
+  createPendingQuestions,
+  createProfileSlots,
+} from '../../src/host';
 import { createTaskRegistry } from '../../src/tasks';
 import { testTasks } from './test-tasks';
 
@@ -33,6 +38,7 @@ export function unitDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
     leaseRecords: createLeaseRecords(),
     headless: true,
     connections: createKeptConnections(),
+    questions: createPendingQuestions(),
     cdpHost: '127.0.0.1',
     tasks: createTaskRegistry(testTasks),
     secrets: { get: () => undefined } as unknown as ActivityDeps['secrets'],

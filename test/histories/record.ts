@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  answerQuestion,
   cancelJob,
   discardDeadLetter,
   getJob,
@@ -41,6 +42,8 @@ const hold = (ms: number) => ({ name: 'hold_browser', input: { ms } });
 
 const parked = (h: Harness, jobId: string) =>
   waitUntil(async () => (await getJob(h.client, jobId)).progress?.state === 'dead_letter', 30_000);
+const asking = (h: Harness, jobId: string) =>
+  waitUntil(async () => (await getJob(h.client, jobId)).progress?.question !== undefined, 30_000);
 const atStep = (h: Harness, jobId: string, step: string) =>
   waitUntil(async () => (await getJob(h.client, jobId)).progress?.current_step === step, 30_000);
 
@@ -242,6 +245,34 @@ const RECORDINGS: Recording[] = [
       h.deps.lingerMs = 0;
     },
     queues: ['queue-warm-handover'],
+  },
+  {
+    // 1.1-ask: the task asks a person, an operator answers, the answer is delivered to the waiting task.
+    name: 'ask-answered',
+    spec: {
+      job_id: 'replay-ask-answered',
+      profile_id: 'replay-ask-profile',
+      task: { name: 'asks_for_code', input: { timeout_ms: 60_000 } },
+    },
+    async operate(h, jobId) {
+      await asking(h, jobId);
+      await answerQuestion(h.client, jobId, 'q1', 'recorded-code-1234');
+    },
+    queues: ['queue-ask'],
+  },
+  {
+    // 1.1-ask: nobody answers; the job's timer closes the question, the task fails HumanAnswerTimeout.
+    name: 'ask-timed-out',
+    spec: { job_id: 'replay-ask-timeout', task: { name: 'asks_for_code', input: { timeout_ms: 1_500 } } },
+  },
+  {
+    // 1.1-ask: cancelled while the task waits for an answer.
+    name: 'ask-cancelled',
+    spec: { job_id: 'replay-ask-cancelled', task: { name: 'asks_for_code', input: { timeout_ms: 60_000 } } },
+    async operate(h, jobId) {
+      await asking(h, jobId);
+      await cancelJob(h.client, jobId);
+    },
   },
   {
     name: 'host-failover',

@@ -63,6 +63,7 @@ function taskContext(
     signal: abort.signal,
     log: silentLogger,
     heartbeat: (progress) => heartbeats.push(progress ?? {}),
+    ask: () => Promise.reject(new Error('these accounts ask for no code')),
     span: (name, fn) => {
       spans.push(name);
       return fn();
