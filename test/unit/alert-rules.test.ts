@@ -33,7 +33,7 @@ const dashboard = JSON.parse(readFileSync(join(root, 'deploy/grafana/dashboards/
 };
 
 test('the alert rules are valid Prometheus rules (promtool check rules)', () => {
-  assert.match(promtool('check', 'rules', 'mlx-jobs.rules.yml'), /SUCCESS: 6 rules found/);
+  assert.match(promtool('check', 'rules', 'mlx-jobs.rules.yml'), /SUCCESS: 7 rules found/);
 });
 
 test("promtool's unit tests of the rules pass: each alert fires on its pattern and stays quiet otherwise", () => {
@@ -52,7 +52,7 @@ test("the recipe's four alerts read the span metrics; the rest the worker's own 
   }
   assert.deepEqual(
     byGroup['mlx-jobs-app']?.map((r) => r.alert),
-    ['MlxWebhookFailuresFeedingDeadLetters', 'MlxDeadLettersGrowing'],
+    ['MlxWebhookFailuresFeedingDeadLetters', 'MlxDeadLettersGrowing', 'MlxQuestionsUnanswered'],
   );
 });
 
