@@ -1,4 +1,10 @@
-import { ActivityFailure, ApplicationFailure, patched, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  patched,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { SharedActivities } from '../activities';
 
 const { checkRunInput } = proxyLocalActivities<SharedActivities>({
@@ -19,7 +25,9 @@ const { checkRunInput } = proxyLocalActivities<SharedActivities>({
 export async function checkInput(input: unknown): Promise<void> {
   if (!patched('1.1-input-check')) return;
   try {
-    await checkRunInput(input);
+    // Not cancellable: a job cancelled before it ran (queued by its client at submit) still goes on to
+    // give its turn back and report, as the steps do for any cancel.
+    await CancellationScope.nonCancellable(() => checkRunInput(input));
   } catch (err) {
     // The run fails with the check's own failure (its type and fields), not a wrapper naming the activity.
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw err.cause;
