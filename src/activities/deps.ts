@@ -53,17 +53,22 @@ export interface ActivityDeps {
   webhookSecrets?: (clientId: string) => readonly string[];
   /** Which callback_url hosts may be http or non-public; by default none. */
   webhookEgress?: EgressPolicy;
-  /** Where failed tasks leave their screenshots. */
+  /** Where failed tasks leave their screenshots and traces. */
   artifactsDir: string;
   /**
    * Where the screenshots are also kept, sealed, for operators on other machines (`dlq show --evidence`):
    * the claim-check store and the payload codecs. Unset: only the local copy.
    */
   evidenceStore?: FileKeeping;
-  /** How long screenshots are kept (MLX_ARTIFACTS_RETENTION_MS); 7 days when unset. */
+  /** How long screenshots and traces are kept (MLX_ARTIFACTS_RETENTION_MS); 7 days when unset. */
   artifactsRetentionMs?: number;
   /** Links a run's details in the Temporal UI to its trace (MLX_TRACE_URL_TEMPLATE); unset: no link. */
   traceUrlTemplate?: string;
+  /**
+   * Each attempt records a Playwright trace, kept beside the screenshot when it fails, up to `maxBytes`
+   * (MLX_TRACE_FAILED_ATTEMPTS, MLX_TRACE_MAX_BYTES); on, 50 MiB, when unset.
+   */
+  failureTrace?: { enabled: boolean; maxBytes: number };
   log: Logger;
   /** Per-type retry rules of startProfile (core download wait, proxy attempts); defaults when unset. */
   startRetry?: StartRetryRules;

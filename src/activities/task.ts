@@ -21,7 +21,8 @@ import {
   captureEvidence,
   DEFAULT_ARTIFACTS_RETENTION_MS,
   keepEvidence,
-  pruneScreenshots,
+  DEFAULT_TRACE_MAX_BYTES,
+  pruneArtifacts,
   type Evidence,
 } from './evidence';
 import { driveTask, parseTaskInput } from './drive-task';
@@ -42,7 +43,7 @@ export function taskActivities(deps: ActivityDeps, temporal?: Pick<Client, 'work
     /**
      * Runs the named task against the profile's browser. Heartbeats (which also carries cancellation)
      * and renews the lease on one timer; losing the lease or a cancel aborts the task. A failed task
-     * leaves a screenshot, URL and title behind as evidence.
+     * leaves a screenshot, its Playwright trace, URL and title behind as evidence.
      */
     executeTask(input: ExecuteTaskInput): Promise<unknown> {
       const { spec } = input;
@@ -116,29 +117,35 @@ export function taskActivities(deps: ActivityDeps, temporal?: Pick<Client, 'work
                 `the browser of profile ${spec.profile_id} exited or dropped its CDP connection during the task`,
                 { nonRetryable: true, details: { port: input.port } },
               ),
-            onFailure: async (page, failed) => {
+            trace: deps.failureTrace?.enabled ?? true,
+            onFailure: async (page, failed, recording) => {
+              const maxBytes = deps.failureTrace?.maxBytes ?? DEFAULT_TRACE_MAX_BYTES;
               const evidence = await captureEvidence(
                 page,
                 deps.artifactsDir,
                 `${spec.job_id}-attempt${attempt}`,
+                recording && { recording, maxBytes, log },
               );
               // Also in the shared store, sealed, for an operator elsewhere (`dlq show --evidence`).
-              const stored = await keepEvidence(deps, [evidence.screenshot], currentRun().workflow_id).catch(
-                (storeError: unknown) => {
-                  log.warn('could not keep the screenshot in the claim-check store', { err: storeError });
-                  return undefined;
-                },
-              );
+              const stored = await keepEvidence(
+                deps,
+                [evidence.screenshot, evidence.trace],
+                currentRun().workflow_id,
+              ).catch((storeError: unknown) => {
+                log.warn('could not keep the evidence in the claim-check store', { err: storeError });
+                return undefined;
+              });
               if (stored) evidence.stored = stored;
-              // Each new screenshot clears those past their retention (the worker also does so hourly).
-              await pruneScreenshots(
+              // Each new failure clears the evidence past its retention (the worker also does so hourly).
+              await pruneArtifacts(
                 deps.artifactsDir,
                 deps.artifactsRetentionMs ?? DEFAULT_ARTIFACTS_RETENTION_MS,
               ).catch((pruneError: unknown) =>
-                log.warn('could not prune old screenshots', { err: pruneError }),
+                log.warn('could not prune old failure artifacts', { err: pruneError }),
               );
               span.setAttributes({
                 'mlx.artifact.screenshot': evidence.screenshot ?? '',
+                'mlx.artifact.trace': evidence.trace ?? '',
                 'mlx.page.url': filterOutput(evidence.url),
                 'mlx.page.title': filterOutput(evidence.title),
               });

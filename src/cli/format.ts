@@ -117,6 +117,8 @@ export function formatStatus(status: JobStatus, uiLink: string, trace?: string):
     if (evidence) {
       lines.push(`  page at failure: ${printable(evidence.url, 2_000)} "${printable(evidence.title, 300)}"`);
       if (evidence.screenshot) lines.push(`  screenshot: ${evidence.screenshot} (on the worker)`);
+      if (evidence.trace)
+        lines.push(`  playwright trace: ${evidence.trace} (on the worker; npx playwright show-trace)`);
       if (evidence.stored?.length && parked)
         lines.push(
           `  evidence kept in the claim-check store: mlx-jobs dlq show ${status.job_id} --evidence DIR`,

@@ -16,6 +16,7 @@ import {
   type StartRetryRules,
 } from '../policies';
 import type { ProfileOwners } from '../secrets';
+import { DEFAULT_TRACE_MAX_BYTES } from '../activities/evidence';
 import { DEFAULT_TASK_LIMITS, TASKS_MODULE_SETTING, type TaskLimits } from '../tasks';
 import {
   bool,
@@ -96,6 +97,8 @@ export const WorkerEnvSchema = sharedSchema.extend({
   MLX_ARTIFACTS_DIR: optionalString,
   MLX_PAYLOAD_ALLOW_PLAINTEXT: bool.default(false),
   MLX_ARTIFACTS_RETENTION_MS: decimalInt(60_000, 365 * 24 * 3600 * 1000).default(7 * 24 * 3600 * 1000),
+  MLX_TRACE_FAILED_ATTEMPTS: bool.default(true),
+  MLX_TRACE_MAX_BYTES: decimalInt(1_048_576, 1_073_741_824).default(DEFAULT_TRACE_MAX_BYTES),
   MLX_METRICS_PLATFORMS: z
     .string()
     .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, 'comma-separated platforms, e.g. shopee_my,lazada_id')
@@ -164,11 +167,13 @@ export interface WorkerConfig {
   /** Signing secrets (fleet default, per client), whether unsigned is allowed, the egress allowlist. */
   webhook: WebhookSettings;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** Screenshots of failed tasks, and how long they are kept. */
+  /** Screenshots and Playwright traces of failed tasks, and how long they are kept. */
   artifactsDir: string;
   artifactsRetentionMs: number;
   /** The trace link template (MLX_TRACE_URL_TEMPLATE): a run's details in the Temporal UI link its trace. */
   traceUrlTemplate?: string;
+  /** Whether each attempt records a Playwright trace, kept when it fails, up to `maxBytes`. */
+  failureTrace: { enabled: boolean; maxBytes: number };
   /** The step policies and bounds clients resolve at submit: a run's input is checked against them. */
   policy: PolicyConfig;
   /** Encryption keys and the claim-check store (shared with clients). */
@@ -219,6 +224,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
     artifactsRetentionMs: e.MLX_ARTIFACTS_RETENTION_MS,
     traceUrlTemplate: e.MLX_TRACE_URL_TEMPLATE,
+    failureTrace: { enabled: e.MLX_TRACE_FAILED_ATTEMPTS, maxBytes: e.MLX_TRACE_MAX_BYTES },
     policy: loadPolicyConfig(set, (path) => readFileSync(path, 'utf8')),
     payload: payloadSettings(e),
     allowPlaintextPayloads: e.MLX_PAYLOAD_ALLOW_PLAINTEXT,

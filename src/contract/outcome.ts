@@ -17,9 +17,13 @@ export interface JobFailureInfo {
   type: string;
   message: string;
   step?: StepName;
-  /** What the page showed when a task failed: screenshot path on the worker, URL (no query), title. */
+  /**
+   * What the page showed when a task failed: screenshot and Playwright trace paths on the worker, URL
+   * (no query), title.
+   */
   evidence?: {
     screenshot?: string;
+    trace?: string;
     url: string;
     title: string;
     /** The same files in the claim-check store, sealed: `mlx-jobs dlq show JOB_ID --evidence DIR` fetches them. */

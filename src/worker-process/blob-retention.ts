@@ -1,8 +1,8 @@
-/** What a worker keeps for a while and then removes: claim-check blobs and failure screenshots. */
+/** What a worker keeps for a while and then removes: claim-check blobs and failure screenshots and traces. */
 import type { NativeConnection } from '@temporalio/worker';
 import type { WorkerConfig } from '../config';
 import { startBlobSweeper, type BlobStore, type BlobSweeper } from '../payload-codec';
-import { pruneScreenshots } from '../activities/evidence';
+import { pruneArtifacts } from '../activities/evidence';
 import type { Logger } from '../telemetry';
 
 /** References this young are never dropped: a client may have stored a start's input before the run exists. */
@@ -41,12 +41,13 @@ export function startBlobRetention(
   });
 }
 
-/** Removes failure screenshots past MLX_ARTIFACTS_RETENTION_MS: now, then hourly (each failure does too). */
-export function startScreenshotPruning(config: WorkerConfig, log: Logger): { stop(): void } {
+/** Removes failure screenshots and traces past MLX_ARTIFACTS_RETENTION_MS: now, then hourly (each failure does too). */
+export function startArtifactPruning(config: WorkerConfig, log: Logger): { stop(): void } {
   const prune = () =>
-    void pruneScreenshots(config.artifactsDir, config.artifactsRetentionMs).then(
-      (removed) => removed > 0 && log.info('removed screenshots past retention', { removed }),
-      (err: unknown) => log.warn('could not prune old screenshots', { err }),
+    void pruneArtifacts(config.artifactsDir, config.artifactsRetentionMs).then(
+      (removed) =>
+        removed > 0 && log.info('removed failure screenshots and traces past retention', { removed }),
+      (err: unknown) => log.warn('could not prune old failure artifacts', { err }),
     );
   prune();
   const timer = setInterval(prune, Math.min(config.artifactsRetentionMs, 60 * 60 * 1000));

@@ -100,6 +100,7 @@ export async function buildActivityDeps(
     artifactsRetentionMs: config.artifactsRetentionMs,
     evidenceStore: payload,
     traceUrlTemplate: config.traceUrlTemplate,
+    failureTrace: config.failureTrace,
     log,
     startRetry: config.mlx.startRetry,
   };

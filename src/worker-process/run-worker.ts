@@ -5,7 +5,7 @@ import { configuredTasks, type TaskRegistry } from '../tasks';
 import { buildActivityDeps } from './build-deps';
 import { createConfiguredWorker, type MlxWorker } from './mlx-worker';
 import { installWorkerRuntime, startWorkerMetrics } from './worker-metrics';
-import { startBlobRetention, startScreenshotPruning } from './blob-retention';
+import { startBlobRetention, startArtifactPruning } from './blob-retention';
 import { checkWritableDir } from './writable-dirs';
 
 /**
@@ -52,7 +52,7 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
         const started = await createConfiguredWorker(config, runtime, connection, telemetry, workflowBundle);
         worker = started;
         const retention = startBlobRetention(config, runtime.payload.store, connection, log);
-        const screenshots = startScreenshotPruning(config, log);
+        const artifacts = startArtifactPruning(config, log);
         if (config.webhook.defaultSecrets.length === 0) {
           log.warn(
             'MLX_WEBHOOK_UNSIGNED=true: webhooks of clients without their own secret are sent unsigned',
@@ -95,7 +95,7 @@ export async function runWorker(tasks?: TaskRegistry, workflowBundle?: WorkflowB
         } finally {
           for (const signal of signals) process.off(signal, onSignal);
           await retention.stop();
-          screenshots.stop();
+          artifacts.stop();
         }
         log.info('worker stopped');
       } finally {

@@ -11,6 +11,7 @@ import { freePort } from '../../src/dev/free-port';
 import { workflowIdFor, SA } from '../../src/contract';
 import { parkedAs } from '../helpers/failures';
 import { startHarness, WEBHOOK_SECRET, type Harness } from '../helpers/harness';
+import { assertPlaywrightTrace } from '../helpers/playwright-trace';
 import { waitUntil } from '../helpers/processes';
 import { runCliHere } from '../helpers/cli';
 import { runCli } from '../helpers/spawn';
@@ -70,6 +71,10 @@ async function evidenceFetchedFromTheStore(jobId: string): Promise<void> {
   assert.deepEqual(readFileSync(written), png, 'the screenshot as the worker took it');
   assert.equal(statSync(written).mode & 0o777, 0o600);
   assert.equal(statSync(dir).mode & 0o777, 0o700);
+  // The attempt's Playwright trace is in the same evidence record: fetched with it.
+  const trace = join(dir, basename(failure.evidence?.trace ?? 'no trace'));
+  assert.ok(show.stdout.includes(`evidence: ${trace}`), show.stdout);
+  assertPlaywrightTrace(trace);
 }
 
 async function listed(filter: Parameters<typeof listDeadLetters>[1]): Promise<string[]> {
@@ -124,6 +129,12 @@ test('dlq list finds parked jobs by platform and type; dlq retry after the fault
   assert.match(show.stdout, /DEAD LETTER \(the job failed\)/);
   assert.match(show.stdout, /failure: PlatformBanned at executeTask: account acct-dlq-retry is suspended/);
   await evidenceFetchedFromTheStore('dlq-retry');
+  // Where the failed attempt's evidence lies on the worker: its screenshot and its Playwright trace.
+  assert.match(show.stdout, /^ {2}screenshot: \S+\/dlq-retry-attempt1\.png \(on the worker\)$/m);
+  assert.match(
+    show.stdout,
+    /^ {2}playwright trace: \S+\/dlq-retry-attempt1\.zip \(on the worker; npx playwright show-trace\)$/m,
+  );
 
   bannedAccounts.delete('acct-dlq-retry');
   const retry = await runCliHere(['dlq', 'retry', 'dlq-retry', '--reason', 'account reinstated'], env);

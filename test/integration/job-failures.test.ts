@@ -10,6 +10,7 @@ import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
 import { createTaskRegistry } from '../../src/tasks';
 import { startHarness, type Harness } from '../helpers/harness';
 import { failForGoodRuns, readTitle } from '../helpers/test-tasks';
+import { assertPlaywrightTrace } from '../helpers/playwright-trace';
 import { processAlive, processesMatching, waitUntil } from '../helpers/processes';
 
 let h: Harness;
@@ -52,9 +53,12 @@ test('a failing task is retried by policy, then the profile is stopped, the leas
   mkdirSync(artifacts, { recursive: true });
   chmodSync(artifacts, 0o755);
   const stale = join(artifacts, 'stale-attempt1.png');
-  writeFileSync(stale, 'old');
+  const staleTrace = join(artifacts, 'stale-attempt1.zip');
   const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
-  utimesSync(stale, eightDaysAgo, eightDaysAgo);
+  for (const file of [stale, staleTrace]) {
+    writeFileSync(file, 'old');
+    utimesSync(file, eightDaysAgo, eightDaysAgo);
+  }
   const job = await h.submit({ job_id: 'fails-1', task: { name: 'always_fails', input: {} } });
   const pid = await browserPidDuringTask('profile-fails-1');
   await assert.rejects(waitForJob(h.client, job.job_id), WorkflowFailedError);
@@ -109,6 +113,15 @@ test('a failing task is retried by policy, then the profile is stopped, the leas
   assert.equal(statSync(status.failure.evidence.screenshot).mode & 0o777, 0o600);
   assert.equal(statSync(artifacts).mode & 0o777, 0o700);
   assert.ok(!existsSync(stale), 'a screenshot past its retention is removed');
+  // Beside each screenshot, the attempt's Playwright trace: what the task did before it failed.
+  assert.equal(status.failure.evidence.trace, join(artifacts, 'fails-1-attempt2.zip'));
+  const actions = assertPlaywrightTrace(status.failure.evidence.trace).filter((e) => e.type === 'before');
+  assert.ok(
+    actions.some((e) => e.method === 'setContent'),
+    "the trace holds the task's actions",
+  );
+  assert.ok(existsSync(join(artifacts, 'fails-1-attempt1.zip')), 'each attempt keeps its own trace');
+  assert.ok(!existsSync(staleTrace), 'a trace past its retention is removed');
 });
 
 test('cancelling a job mid-task stops the profile and reports "cancelled"', async () => {

@@ -180,7 +180,7 @@ test('a completed job is one trace: the recipe span tree, Temporal spans and the
   assert.equal(taskLog?.span_id, one('mlx.task.execute').spanId);
 });
 
-test('a failed task marks its step and mlx.job.run as ERROR, with its type and screenshot', async () => {
+test('a failed task marks its step and mlx.job.run as ERROR, with its type, screenshot and trace', async () => {
   const { byName, one } = await failedTrace();
   const attempts = byName('mlx.task.execute');
   assert.equal(attempts.length, 2, 'one span per attempt');
@@ -190,6 +190,9 @@ test('a failed task marks its step and mlx.job.run as ERROR, with its type and s
     const screenshot = span.attributes['mlx.artifact.screenshot'] ?? '';
     assert.match(screenshot, new RegExp(`traced-fail-attempt${span.attributes['mlx.attempt']}\\.png$`));
     assert.ok(existsSync(screenshot), `${screenshot} exists`);
+    const trace = span.attributes['mlx.artifact.trace'] ?? '';
+    assert.equal(trace, screenshot.replace(/\.png$/, '.zip'), 'the Playwright trace lies beside it');
+    assert.ok(existsSync(trace), `${trace} exists`);
   }
   const root = one('mlx.job.run');
   assert.equal(root.error, true);
