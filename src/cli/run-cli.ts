@@ -5,6 +5,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
+import { ValueError } from '@temporalio/common';
 import {
   connectClient,
   cancelJob,
@@ -24,6 +25,7 @@ import {
 import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
 import { errorTypeOf, terminalText, workflowIdFor, type JobFailureInfo, type JobResult } from '../contract';
 import { configuredTasks, type TaskRegistry } from '../tasks';
+import { ENCRYPTED_ENCODING } from '../payload-codec';
 import { filterOutput } from '../telemetry';
 import { runBatch } from './batch';
 import type { CliContext, CliIo } from './cli-context';
@@ -287,6 +289,17 @@ export function cliFailure(err: unknown): { code: number; stderr: string[] } {
   return { code: known?.code ?? EXIT.failed, stderr: lines.map(cliText) };
 }
 
+/**
+ * The SDK's refusal of a payload the workers encrypted, read by a client without a codec: its converter
+ * knows no such encoding (a ValueError, alone or as the cause of a failed call).
+ */
+function isEncryptedWithoutKeys(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof ValueError && e.message.includes(ENCRYPTED_ENCODING)) return true;
+  }
+  return false;
+}
+
 /** The one filter of every line the CLI prints: no secret of its settings, no control character. */
 function cliText(line: string): string {
   return terminalText(filterOutput(line));
@@ -315,6 +328,12 @@ export function describeCliError(err: unknown): { message: string; code: number 
   }
   if (errorTypeOf(err) === 'DeadLetterRequestInvalid') return { message: (err as Error).message, code: 2 };
   if (errorTypeOf(err) === 'AnswerRefused') return { message: `refused: ${(err as Error).message}`, code: 1 };
+  if (isEncryptedWithoutKeys(err)) {
+    return {
+      message: `this job's data is encrypted and no key to read it is set: give this command the workers' keys (MLX_PAYLOAD_KEYS or MLX_PAYLOAD_KEYS_FILE)`,
+      code: EXIT.failed,
+    };
+  }
   // A claim-check blob the answer refers to cannot be read: the message names the blob and the store.
   const type = errorTypeOf(err);
   if (type === 'PayloadMissing' || type === 'PayloadStoreUnavailable')

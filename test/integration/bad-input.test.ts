@@ -650,3 +650,22 @@ test('cancel --json answers with JSON alone on stdout', async () => {
     'the cancellation was requested',
   );
 });
+
+test("reading a job's encrypted data without the workers' keys is one line naming the key settings", async () => {
+  const jobId = 'read-without-keys';
+  // On a queue no worker polls: the job stays open, its input (encrypted at submit) is all there is.
+  await startJob(h.client, spec(jobId), { ...h.startOptions, taskQueue: 'nobody-polls-read-without-keys' });
+  const withKeys = await runCliHere(['status', jobId], h.cliEnv);
+  assert.equal(withKeys.code, 0, withKeys.stderr);
+  const run = await runCliHere(['status', jobId], {
+    ...h.cliEnv,
+    MLX_PAYLOAD_KEYS: undefined,
+    MLX_PAYLOAD_KEYS_FILE: undefined,
+  });
+  assert.equal(run.code, 1, run.stderr);
+  assert.equal(
+    run.stderr,
+    "mlx-jobs: this job's data is encrypted and no key to read it is set: give this command the workers' keys (MLX_PAYLOAD_KEYS or MLX_PAYLOAD_KEYS_FILE)\n",
+  );
+  await cancelJob(h.client, jobId);
+});
