@@ -20,9 +20,6 @@ export interface JobSpanPlacement {
  * A retry from a dead letter is `mlx.job.retry`, linked to the span of the run it retries.
  */
 export function placeJobSpan(input: RunJobInput): JobSpanPlacement {
-  const run = trace.getActiveSpan();
-  // sdk-trace-base spans (the interceptors' workflow tracer) expose their parent's id (ReadableSpan).
-  const parentSpanId = (run as { parentSpanId?: unknown } | undefined)?.parentSpanId;
   const retries = input.dead_letter_retries ?? 0;
   const links: Link[] = [];
   const previous = input.retried_run;
@@ -37,14 +34,23 @@ export function placeJobSpan(input: RunJobInput): JobSpanPlacement {
     attributes: retries > 0 ? { [ATTR.deadLetterRetry]: retries } : {},
   };
   const name = retries > 0 ? 'mlx.job.retry' : 'mlx.job.run';
-  if (!run || typeof parentSpanId !== 'string')
-    return { name, parent: ROOT_CONTEXT, options: { ...options, root: true } };
+  const parent = startedBy();
+  return parent
+    ? { name, parent, options }
+    : { name, parent: ROOT_CONTEXT, options: { ...options, root: true } };
+}
+
+/**
+ * RunWorkflow's own parent (what started the run), as a context to hang spans off; undefined when the
+ * caller does not trace. It reads nothing of the run's input, so the input check can run under it.
+ */
+export function startedBy(): Context | undefined {
+  const run = trace.getActiveSpan();
+  // sdk-trace-base spans (the interceptors' workflow tracer) expose their parent's id (ReadableSpan).
+  const parentSpanId = (run as { parentSpanId?: unknown } | undefined)?.parentSpanId;
+  if (!run || typeof parentSpanId !== 'string') return undefined;
   const { traceId, traceFlags } = run.spanContext();
-  return {
-    name,
-    parent: trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: parentSpanId, traceFlags, isRemote: true }),
-    options,
-  };
+  return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: parentSpanId, traceFlags, isRemote: true });
 }
 
 /** Counts the job's outcome in the worker's metrics (a sink: never again on replay). */

@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { defineQuery, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { JobProgress, JobResult, RunJobInput } from '../contract';
 import { ATTR, jobAttributes, jobRef, runAttributes, TRACE_ID_MEMO } from '../contract/span-attributes';
@@ -6,7 +6,7 @@ import { DeadLetterDesk, settle, webhookFailure, type Outcome } from '../dead-le
 import { checkInput } from './check-input';
 import { driveSteps } from './drive-steps';
 import type { JobContext } from './job-context';
-import { placeJobSpan, reportJobEnded } from './job-span';
+import { placeJobSpan, reportJobEnded, startedBy } from './job-span';
 import { ProgressTracker } from './progress-tracker';
 import { Questions } from './questions';
 import { report } from './report';
@@ -29,7 +29,10 @@ const tracer = trace.getTracer('mlx.automation');
  */
 export async function runJob(started: RunJobInput): Promise<JobResult> {
   refuseUnencrypted(started);
-  await checkInput(started);
+  // Under what started the run, as the job span will be: RunWorkflow is exported only when the run
+  // closes, so the check's activity span below it would have no parent in the trace while a job waits.
+  const parent = startedBy();
+  await (parent ? context.with(parent, () => checkInput(started)) : checkInput(started));
   const input = scheduledRunInput(started);
   const { spec } = input;
   const startedAt = Date.now();
