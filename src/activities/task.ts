@@ -3,7 +3,10 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { connectProfileBrowser } from '../cdp';
 import {
+  ASK_UPDATE,
   failure,
+  type AskReply,
+  type AskRequest,
   type DeliverAnswerInput,
   type JobRef,
   type JobSpec,
@@ -13,7 +16,6 @@ import {
 } from '../contract';
 import { filterOutput, stepSpan } from '../telemetry';
 import { DEFAULT_TASK_LIMITS } from '../tasks';
-import { askUpdate } from '../workflows/questions';
 import type { ActivityDeps } from './deps';
 import { askPerson } from './ask';
 import { checkJobAccess } from './access';
@@ -106,7 +108,7 @@ export function taskActivities(deps: ActivityDeps, temporal?: Pick<Client, 'work
                 if (!temporal || !run) throw new Error('this worker has no Temporal client for its jobs');
                 return temporal.workflow
                   .getHandle(run.workflowId, run.runId)
-                  .executeUpdate(askUpdate, { args: [request] });
+                  .executeUpdate<AskReply, [AskRequest]>(ASK_UPDATE, { args: [request] });
               },
             }),
             // The browser died under the task (crashed, killed): no retry on this port can help, the job

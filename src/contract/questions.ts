@@ -61,6 +61,9 @@ export interface DeliverAnswerInput {
 }
 
 /** The longest one question waits, whatever the task asks. */
+/** The job's Update a task's attempt sends its question by (the workflow defines its handler). */
+export const ASK_UPDATE = 'ask';
+
 export const QUESTION_MAX_MS = 60 * 60 * 1000;
 /** The longest a job waits for answers in all, over all its questions and attempts. */
 export const JOB_QUESTIONS_MAX_MS = 4 * 60 * 60 * 1000;

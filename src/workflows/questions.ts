@@ -10,6 +10,7 @@ import {
 import type { HostActivities } from '../activities';
 import {
   ANSWER_MAX_LENGTH,
+  ASK_UPDATE,
   askProblems,
   JOB_QUESTIONS_MAX_MS,
   QUESTION_MAX_MS,
@@ -25,7 +26,7 @@ import { SA } from '../contract/search-attributes';
 import type { ProgressTracker } from './progress-tracker';
 
 /** Sent by the asking task's executeTask (through its worker's client): records the question. */
-export const askUpdate = defineUpdate<AskReply, [AskRequest]>('ask');
+export const askUpdate = defineUpdate<AskReply, [AskRequest]>(ASK_UPDATE);
 /** Sent by an operator (`mlx-jobs answer`): records the answer and hands it to the waiting task. */
 export const answerUpdate = defineUpdate<AnswerReply, [AnswerRequest]>('answer');
 
