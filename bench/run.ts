@@ -1,10 +1,18 @@
 /**
- * npm run bench: the benchmark suite. Each scenario prints its table and writes
- * bench/results/<scenario>.json and .svg. Flags pick scenarios and sizes (see USAGE, docs/benchmarks.md).
+ * npm run bench: the benchmark suite. Each scenario prints its table and writes <scenario>.json and .svg
+ * into this run's own folder under bench/results/. Flags pick scenarios and sizes (see USAGE,
+ * docs/benchmarks.md).
  */
 import { join, relative } from 'node:path';
 import { parseFlags, type ScenarioId, type Sizes } from './lib/flags';
-import { RESULTS_DIR, runMeta, writeResult, type ScenarioResult } from './lib/results';
+import {
+  readCheckout,
+  RESULTS_DIR,
+  runFolderName,
+  runMeta,
+  writeResult,
+  type ScenarioResult,
+} from './lib/results';
 import { throughput } from './scenarios/1-throughput';
 import { jobOverhead } from './scenarios/2-job-overhead';
 import { tracing } from './scenarios/3-tracing';
@@ -26,11 +34,12 @@ const SCENARIO: Record<ScenarioId, (sizes: Sizes) => Promise<ScenarioResult>> = 
 };
 
 /**
- * bench/results/ for full sizes with the project's server settings; quick sizes under quick/, and runs
- * with --server-config under temporal-defaults/ (`none`) or server-config/, so they never replace those.
+ * The run's folder (bench/results/<run>/, runFolderName) for full sizes with the project's server
+ * settings; quick sizes under quick/ (not kept), and runs with --server-config under temporal-defaults/
+ * (`none`) or server-config/ in the run's folder.
  */
-function resultsDir(sizes: Sizes): string {
-  const base = sizes.quick ? join(RESULTS_DIR, 'quick') : RESULTS_DIR;
+function resultsDir(sizes: Sizes, run: string): string {
+  const base = sizes.quick ? join(RESULTS_DIR, 'quick', run) : join(RESULTS_DIR, run);
   if (!sizes.serverConfig) return base;
   return join(base, Object.keys(sizes.serverConfig).length ? 'server-config' : 'temporal-defaults');
 }
@@ -38,9 +47,12 @@ function resultsDir(sizes: Sizes): string {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const sizes = parseFlags(argv);
+  const checkout = readCheckout();
+  const dir = resultsDir(sizes, runFolderName(new Date(), checkout));
+  if (!checkout.clean) console.log(`the working tree is not clean: ${checkout.changes.join('; ')}`);
   let failed = 0;
   for (const id of sizes.scenarios) {
-    const meta = runMeta(argv);
+    const meta = runMeta(argv, checkout);
     console.log(
       `\n## scenario ${id} (${sizes.quick ? 'quick' : 'full'} sizes, load ${meta.load.start.toFixed(2)})\n`,
     );
@@ -48,8 +60,12 @@ async function main(): Promise<void> {
       const result = await SCENARIO[id](sizes);
       console.log(`### ${result.title}\n`);
       for (const line of result.report) console.log(line);
-      const files = writeResult(result, meta, resultsDir(sizes));
+      const files = writeResult(result, meta, dir);
       console.log(`\nwrote ${files.map((f) => relative(process.cwd(), f)).join(', ')}`);
+      if (result.failedChecks?.length) {
+        failed += 1;
+        console.error(`scenario ${id} failed its checks:\n  ${result.failedChecks.join('\n  ')}`);
+      }
     } catch (err) {
       failed += 1;
       console.error(`scenario ${id} failed:`, err);

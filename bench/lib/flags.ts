@@ -37,7 +37,7 @@ const Flags = z.strictObject({
   soak: count.optional(),
   /** Pairs of scenario 2 (one job through Temporal, one bare script each). */
   pairs: count.optional(),
-  /** ABBA pairs of child processes in scenario 3 (traced, untraced). */
+  /** ABBA pairs of child processes in scenario 3 (traced, untraced); 10 at full size, so its 95 % intervals are ones. */
   rounds: count.optional(),
   /** Dynamic configuration for every dev server the scenarios start (the dispatch scenario has its own). */
   'server-config': serverConfig.optional(),
@@ -88,7 +88,7 @@ export function parseFlags(argv: readonly string[]): Sizes {
     serverConfig: flags['server-config'],
     noOpJobs: quick ? { 1: 6, 8: 32, 32: 96 } : { 1: 30, 8: 120, 32: 320 },
     pairs: flags.pairs ?? (quick ? 3 : 20),
-    rounds: flags.rounds ?? (quick ? 1 : 3),
+    rounds: flags.rounds ?? (quick ? 1 : 10),
     tracing: quick ? { c1: 5, c32: 64, real: 2 } : { c1: 15, c32: 128, real: 4 },
     scalingRounds: quick ? 1 : 3,
     sameProfileJobs: quick ? 5 : 20,

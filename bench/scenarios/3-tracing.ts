@@ -98,6 +98,9 @@ export async function tracing(sizes: Sizes): Promise<ScenarioResult> {
     ),
     '',
     `${sizes.rounds} ABBA pairs of processes; traces that reached Jaeger: ${exportedTraces} (${exportedSpans} spans). ` +
+      (sizes.rounds < 6
+        ? `With fewer than 6 pairs the "95 %" interval is the range of the differences and covers less. `
+        : '') +
       `A ratio whose interval of differences spans 0 is not a measured cost. Targets: ≤ 2 % in the no-op ` +
       `scenario, not measurable in the real job.`,
   ];
