@@ -1,7 +1,7 @@
 /**
  * Gates that hold one step of one job until the recorder (or a test) lets it go on, so a cancel can be
  * recorded while that step runs. A gate is armed by name before the job starts: `lease:<job_id>`,
- * `ask:<job_id>`, `cdp:<job_id>`.
+ * `handover:<owner job_id>`, `ask:<job_id>`, `cdp:<job_id>`.
  */
 import type { Client } from '@temporalio/client';
 import { profileQueueActivities, type ActivityDeps } from '../../src/activities';
@@ -37,13 +37,20 @@ async function pass(name: string): Promise<void> {
   await armed.opened;
 }
 
-/** A lease store whose acquire for a job waits at `lease:<job_id>` when that gate is armed. */
+/**
+ * A lease store whose acquire for a job waits at `lease:<job_id>`, and whose hand-over to an owner at
+ * `handover:<owner job_id>` (a warm profile's: `linger/<job_id>` when a job's browser is kept), when armed.
+ */
 export function gatedLeases(store: LeaseStore): LeaseStore {
   return {
     ...store,
     async acquire(profileId, owner, ttlMs) {
       await pass(`lease:${owner.job_id}`);
       return store.acquire(profileId, owner, ttlMs);
+    },
+    async handOver(profileId, fromToken, owner, ttlMs) {
+      await pass(`handover:${owner.job_id}`);
+      return store.handOver(profileId, fromToken, owner, ttlMs);
     },
   };
 }

@@ -7,16 +7,22 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { z } from 'zod';
-import { waitForJob } from '../../src/client-library';
+import { cancelJob, jobFailureOf, waitForJob } from '../../src/client-library';
+import { workflowIdFor } from '../../src/contract';
+import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
 import { defineTask } from '../../src/tasks';
+import { gate, gatedLeases } from '../helpers/gates';
 import { startHarness, type Harness } from '../helpers/harness';
 import { memorySpans } from '../helpers/memory-spans';
 import { waitUntil } from '../helpers/processes';
+import { redisForTest, type TestRedis } from '../helpers/redis';
 
 /** Long enough that no turn in these tests outlasts it; the expiry test shortens it. */
 const LINGER_MS = 60_000;
 
 let h: Harness;
+let redis: TestRedis;
+let leases: LeaseStore;
 /** The job ids in the order their tasks ran, and what each task found in its page first. */
 const ran: { job_id: string; title: string; pages: number }[] = [];
 const { spans, telemetry } = memorySpans();
@@ -34,16 +40,41 @@ const warmNote = defineTask({
   },
 });
 
+/** Leaves its page hung (a renderer in an endless loop) behind a dialog: what the next job must not inherit. */
+const warmHang = defineTask({
+  name: 'warm_hang',
+  description: 'leaves its page hung in an endless loop behind an open dialog',
+  input: z.object({}),
+  output: z.object({}),
+  async run(ctx) {
+    await ctx.page.setContent('<html><body>hung</body></html>');
+    await ctx.page.evaluate(() => {
+      setTimeout(() => {
+        alert('left open');
+        for (;;);
+      }, 50);
+    });
+    return {};
+  },
+});
+
 before(async () => {
+  redis = await redisForTest();
+  // Hand-overs wait at a gate a test arms (`handover:<owner job id>`), so a cancel or a deadline can
+  // be made to land while the host hands a browser over.
+  leases = gatedLeases(createRedisLeaseStore(redis.url, redis.prefix));
   h = await startHarness({
+    leases,
     lingerMs: LINGER_MS,
-    tasks: [warmNote],
+    tasks: [warmNote, warmHang],
     telemetry,
   });
 });
 
 after(async () => {
   await h?.close();
+  await leases?.close();
+  await redis?.stop();
   await telemetry.shutdown();
 });
 
@@ -56,19 +87,52 @@ const timelineOf = (profileId: string) =>
     .filter((e) => e.profile_id === profileId)
     .map((e) => e.event);
 
-/** Submits the jobs back to back (each queued in the profile's line as it is submitted), then waits for all. */
-async function runAll(jobs: { job_id: string; profile_id: string; client_id?: string }[]): Promise<void> {
-  for (const job of jobs) await h.submit({ ...job, task: note, callback_url: undefined });
+type WarmJob = { job_id: string; profile_id: string; client_id?: string; task?: typeof note };
+
+/** Submits the jobs back to back (each queued in the profile's line as it is submitted). */
+async function submitAll(jobs: WarmJob[]): Promise<void> {
+  for (const job of jobs) await h.submit({ task: note, ...job, callback_url: undefined });
+}
+
+/** Submits the jobs back to back, then waits for all to complete. */
+async function runAll(jobs: WarmJob[]): Promise<void> {
+  await submitAll(jobs);
   for (const job of jobs)
     assert.equal((await waitForJob(h.client, job.job_id)).status, 'completed', job.job_id);
 }
 
+/** The typed failure a job ended with (undefined when it completed). */
+const failureOf = (jobId: string) =>
+  waitForJob(h.client, jobId).then(
+    () => undefined,
+    (err: unknown) => jobFailureOf(err).type,
+  );
+
+/** Whether the job asked a step under way to cancel (its history says so). */
+async function cancelAsked(jobId: string): Promise<boolean> {
+  const history = await h.client.workflow.getHandle(workflowIdFor(jobId)).fetchHistory();
+  return (history.events ?? []).some((e) => e.activityTaskCancelRequestedEventAttributes);
+}
+
+/** Nothing of the profile is left: no browser, no lease, nothing on the host. */
+async function assertGone(profileId: string, why: string): Promise<void> {
+  assert.equal(
+    h.launcher.runningProfiles().some((p) => p.profileId === profileId),
+    false,
+    `${why}: no browser`,
+  );
+  assert.equal(await h.deps.leases.get(profileId), undefined, `${why}: its lease is free`);
+  assert.equal(h.deps.profiles.get(profileId), undefined, `${why}: the host holds nothing of it`);
+}
+
+/** The job's span of that name (the first, when it has several). */
+const spanOf = (name: string, jobId: string) =>
+  spans.getFinishedSpans().find((s) => s.name === name && s.attributes['mlx.job_id'] === jobId);
+
 /** Whether each job's mlx.profile.start span says its browser was reused. */
 const reusedBy = (jobIds: string[]) =>
   jobIds.map((id) => {
-    const span = spans
-      .getFinishedSpans()
-      .find((s) => s.name === 'mlx.profile.start' && s.attributes['mlx.job_id'] === id);
+    const span = spanOf('mlx.profile.start', id);
     assert.ok(span, `a start span for ${id}`);
     return span.attributes['mlx.profile.reused'] === true;
   });
@@ -125,4 +189,55 @@ test('a browser that died while it lingered is started afresh for the next job, 
   await runAll([{ job_id: 'warm-d2', profile_id: 'warm-p4' }]);
   assert.deepEqual(timelineOf('warm-p4').filter((e) => e === 'started').length, 2, 'a second start');
   assert.deepEqual(reusedBy(['warm-d2']), [false], 'its start says it reused nothing');
+});
+
+test('a job cancelled while the host hands it the browser: its cleanup stops the browser and frees the lease', async () => {
+  await runAll([{ job_id: 'warm-e1', profile_id: 'warm-p5' }]);
+  const handing = gate('handover:warm-e2');
+  await submitAll([{ job_id: 'warm-e2', profile_id: 'warm-p5' }]);
+  await waitUntil(() => handing.entered, 60_000, 'the host to start handing the browser to warm-e2');
+  await cancelJob(h.client, 'warm-e2');
+  // The hand-over completes after the job asked it to cancel: the job must see the lease it was given.
+  await waitUntil(() => cancelAsked('warm-e2'), 30_000, 'the cancel to reach the lease step');
+  handing.open();
+  assert.equal(await failureOf('warm-e2'), 'Cancelled');
+  // The job's own cleanup did this, not the reaper (which would, later, for a run that closed).
+  const stop = spanOf('mlx.profile.stop', 'warm-e2');
+  assert.ok(stop && stop.attributes['mlx.profile.stop_refused'] === undefined, 'warm-e2 stopped it itself');
+  assert.equal(spanOf('mlx.lease.release', 'warm-e2')?.attributes['mlx.lease.released'], true);
+  assert.deepEqual(timelineOf('warm-p5'), ['started', 'stopped'], 'the browser it was handed is stopped');
+  await assertGone('warm-p5', 'after the cancelled job');
+});
+
+test('a job whose deadline passes while it waits for the browser fails with JobDeadlineExceeded; the job after it gets the browser', async () => {
+  // warm-f1's hand-over to its lingering owner waits until warm-f2's deadline has passed.
+  const lingering = gate('handover:linger/warm-f1');
+  await submitAll([{ job_id: 'warm-f1', profile_id: 'warm-p6' }]);
+  await waitUntil(() => lingering.entered, 60_000, 'warm-f1 to start keeping its browser');
+  await h.submit({
+    job_id: 'warm-f2',
+    profile_id: 'warm-p6',
+    task: note,
+    deadline_ms: 1_000,
+    callback_url: undefined,
+  });
+  await submitAll([{ job_id: 'warm-f3', profile_id: 'warm-p6' }]);
+  assert.equal(await failureOf('warm-f2'), 'JobDeadlineExceeded');
+  lingering.open();
+  assert.equal((await waitForJob(h.client, 'warm-f1')).status, 'completed');
+  assert.equal((await waitForJob(h.client, 'warm-f3')).status, 'completed');
+  assert.deepEqual(timelineOf('warm-p6'), ['started'], 'one start: the browser went on to warm-f3');
+  assert.deepEqual(reusedBy(['warm-f3']), [true]);
+  assert.equal((await h.deps.leases.get('warm-p6'))?.job_id, 'linger/warm-f3');
+});
+
+test('a task that leaves its page hung behind a dialog: the next job gets a clean tab on the same browser', async () => {
+  await runAll([
+    { job_id: 'warm-g1', profile_id: 'warm-p7', task: { name: 'warm_hang', input: {} } },
+    { job_id: 'warm-g2', profile_id: 'warm-p7' },
+  ]);
+  assert.deepEqual(timelineOf('warm-p7'), ['started']);
+  assert.deepEqual(reusedBy(['warm-g2']), [true]);
+  const g2 = ran.find((r) => r.job_id === 'warm-g2');
+  assert.deepEqual([g2?.title, g2?.pages], ['', 1], 'warm-g2 found a fresh tab, the hung page gone');
 });
