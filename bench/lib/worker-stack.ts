@@ -106,8 +106,13 @@ export async function startWorkerStack(options: {
       await w.exited;
     },
   );
+  // The client refuses at submit a callback_url the workers may not post to: the receiver is on loopback.
+  const clientConfig = loadClientConfig({
+    TEMPORAL_ADDRESS: server.address,
+    MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
+  });
   const client = await start(
-    () => connectClient(loadClientConfig({ TEMPORAL_ADDRESS: server.address })),
+    () => connectClient(clientConfig),
     (c) => c.connection.close(),
   );
   const pid = worker.child.pid!;
@@ -133,7 +138,7 @@ export async function startWorkerStack(options: {
           task: { name: 'sync_orders', input },
           callback_url: receiver.url,
         },
-        { taskQueue: TASK_QUEUE },
+        { taskQueue: TASK_QUEUE, egress: clientConfig.egress },
       );
     },
     result: (jobId) => client.workflow.getHandle<typeof runJob>(workflowIdFor(jobId)).result(),
