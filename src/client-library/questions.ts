@@ -1,5 +1,13 @@
 import type { Client } from '@temporalio/client';
-import { failure, questionsQuery, SA, workflowIdFor, type AnswerReply, type OpenQuestion } from '../contract';
+import {
+  failure,
+  questionsQuery,
+  SA,
+  workflowIdFor,
+  type AnswerReply,
+  type ClosedQuestion,
+  type OpenQuestion,
+} from '../contract';
 import { answerUpdate, progressQuery } from '../workflows';
 import { boundedQuery } from './bounded-query';
 
@@ -56,9 +64,19 @@ export async function openQuestion(client: Client, jobId: string): Promise<OpenQ
   const progress = await boundedQuery(client, () => handle.query(progressQuery));
   if (!progress)
     throw failure('AnswerRefused', `job ${jobId}: no worker answered, so its question is unknown`);
-  if (!progress.question) throw failure('AnswerRefused', `job ${jobId} asks nothing now`);
+  if (!progress.question) {
+    const last = progress.last_question;
+    const why = last && `: question ${last.question_id} ${closedBecause[last.closed]} at ${last.at}`;
+    throw failure('AnswerRefused', `job ${jobId} asks nothing now${why ?? ''}`);
+  }
   return progress.question;
 }
+
+const closedBecause: Record<ClosedQuestion['closed'], string> = {
+  answered: 'was answered (by another operator, or earlier)',
+  'timed out': 'timed out',
+  'its step ended': 'closed when the attempt that asked ended (a next attempt asks again)',
+};
 
 /**
  * Answers the job's question `questionId`: the job refuses it (AnswerRefused, inside the update's

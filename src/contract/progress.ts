@@ -1,6 +1,6 @@
 /** What the workflow's `progress` query returns. */
 import type { DeadLetterInfo } from './dead-letter';
-import type { OpenQuestion } from './questions';
+import type { ClosedQuestion, OpenQuestion } from './questions';
 import type { StepName, StepRecord } from './steps';
 
 export interface JobProgress {
@@ -14,6 +14,8 @@ export interface JobProgress {
   waiting?: JobWait;
   /** While the task waits for a person's answer (ctx.ask): what it asks, since when, until when. */
   question?: OpenQuestion;
+  /** The job's last question once it is closed: why and when (an operator answering late is told). */
+  last_question?: ClosedQuestion;
   /** While the job is parked: why, since when, until when. */
   dead_letter?: DeadLetterInfo;
 }

@@ -53,6 +53,14 @@ export interface OpenQuestion {
   worker_id: string;
 }
 
+/** A question no longer open: answered, timed out, or its step ended (the attempt that asked is gone). */
+export interface ClosedQuestion {
+  question_id: string;
+  closed: 'answered' | 'timed out' | 'its step ended';
+  /** When it closed (ISO 8601). */
+  at: string;
+}
+
 /** What the deliverAnswer step hands to the worker whose task waits. */
 export interface DeliverAnswerInput {
   job_id: string;
@@ -60,10 +68,10 @@ export interface DeliverAnswerInput {
   answer: string;
 }
 
-/** The longest one question waits, whatever the task asks. */
 /** The job's Update a task's attempt sends its question by (the workflow defines its handler). */
 export const ASK_UPDATE = 'ask';
 
+/** The longest one question waits, whatever the task asks. */
 export const QUESTION_MAX_MS = 60 * 60 * 1000;
 /** The longest a job waits for answers in all, over all its questions and attempts. */
 export const JOB_QUESTIONS_MAX_MS = 4 * 60 * 60 * 1000;

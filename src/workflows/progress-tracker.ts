@@ -1,5 +1,13 @@
 import { isCancellation } from '@temporalio/workflow';
-import type { DeadLetterInfo, JobProgress, JobWait, OpenQuestion, StepName, StepRecord } from '../contract';
+import type {
+  ClosedQuestion,
+  DeadLetterInfo,
+  JobProgress,
+  JobWait,
+  OpenQuestion,
+  StepName,
+  StepRecord,
+} from '../contract';
 import { failureInfo } from '../contract/failure-info';
 
 /** Step timings as the `progress` query shows them; times are workflow time, so replay-safe. */
@@ -13,6 +21,7 @@ export class ProgressTracker {
   failedStep?: StepName;
   private waiting?: JobWait;
   private question?: OpenQuestion;
+  private lastQuestion?: ClosedQuestion;
 
   constructor(
     private readonly jobId: string,
@@ -47,8 +56,10 @@ export class ProgressTracker {
     this.onChange?.();
   }
 
-  setQuestion(question: OpenQuestion | undefined): void {
+  /** The question the job waits on now; when it closes, `closed` says why and when. */
+  setQuestion(question: OpenQuestion | undefined, closed?: ClosedQuestion): void {
     this.question = question;
+    if (closed) this.lastQuestion = closed;
     this.onChange?.();
   }
 
@@ -71,6 +82,7 @@ export class ProgressTracker {
       steps: this.steps(),
       ...(this.waiting && { waiting: { ...this.waiting } }),
       ...(this.question && { question: { ...this.question } }),
+      ...(this.lastQuestion && { last_question: { ...this.lastQuestion } }),
       ...(deadLetter && { dead_letter: deadLetter }),
     };
   }

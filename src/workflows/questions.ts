@@ -184,7 +184,11 @@ export class Questions {
     this.open = undefined;
     this.waitedMs += Date.now() - asked.asked_at;
     upsertSearchAttributes([{ key: SA.waitingFor, value: null }]);
-    this.progress.setQuestion(undefined);
+    this.progress.setQuestion(undefined, {
+      question_id: asked.question_id,
+      closed: why,
+      at: new Date().toISOString(),
+    });
     this.spanEvent(why === 'answered' ? 'mlx.question.answered' : 'mlx.question.closed', {
       'mlx.question.id': asked.question_id,
       ...(why !== 'answered' && { 'mlx.question.closed_because': why }),
