@@ -17,6 +17,8 @@ export interface DirectDeps {
   secrets: SecretStore;
   webhookUrl: string;
   webhookSecret: string;
+  /** Who runs the steps: the lease owner is `bench-<as>`, the webhook's idempotency key names it. Default `direct`. */
+  as?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export function directSteps(deps: DirectDeps): SevenSteps {
   const connections = new Map<string, ConnectedBrowser>();
   return {
     async acquireLease(job: DirectJob): Promise<number> {
-      const owner = { worker_id: 'bench-direct', job_id: job.job_id };
+      const owner = { worker_id: `bench-${deps.as ?? 'direct'}`, job_id: job.job_id };
       const lease = await deps.leases.acquire(job.profile_id, owner, deps.leaseTtlMs);
       if (!lease) throw new Error(`profile ${job.profile_id} is leased`);
       return lease.token;
@@ -110,7 +112,7 @@ async function postSigned(deps: DirectDeps, job: DirectJob, output: unknown): Pr
     run_id: '',
   };
   const payload = JSON.stringify(body);
-  const idempotencyKey = `${job.job_id}:direct:completed`;
+  const idempotencyKey = `${job.job_id}:${deps.as ?? 'direct'}:completed`;
   const response = await fetch(deps.webhookUrl, {
     method: 'POST',
     headers: {

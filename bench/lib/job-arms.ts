@@ -10,11 +10,12 @@ import { jobSecrets, loopbackCredential } from '../../test/helpers/credentials';
 import { startTelemetry, type Telemetry } from '../../src/telemetry';
 import type { runJob } from '../../src/workflows';
 import { startHarness, WEBHOOK_SECRET, type Harness } from '../../test/helpers/harness';
-import { startRedis, type RedisServer } from '../../test/helpers/redis';
+import { startRedis, type StartedRedis } from '../../test/helpers/redis';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { directSteps, runDirect, type StepTimes } from '../direct/seven-steps';
 import type { bareSevenSteps } from '../floor/workflows';
+import { startPeerClient, startPeerWorker, type PeerClient, type PeerWorker } from '../peer/queue';
 import { dispatchGaps, type TaskGap } from './dispatch-gaps';
 import type { ServerConfig } from './flags';
 import { cpuMs, cpuSince, machineCpuMs } from './proc';
@@ -32,7 +33,8 @@ export interface JobRun {
    * Temporal, wall time in the direct script. */
   steps: StepTimes;
   /** CPU time used while the run went on, in ms: every core of the machine, this process (client,
-   * worker, Playwright, both launchers' bookkeeping), and the Temporal server. */
+   * workers, Playwright, both launchers' bookkeeping), the Temporal server, and Redis (leases, and the
+   * BullMQ peer's queue). */
   cpu: JobCpu;
 }
 
@@ -40,6 +42,7 @@ export interface JobCpu {
   machine: number;
   bench: number;
   server: number;
+  redis: number;
 }
 
 /** A real sync_orders job (120 orders, 6 pages, CSV export) through Temporal and without it. */
@@ -48,6 +51,8 @@ export interface JobArms {
   direct(): Promise<JobRun>;
   /** The floor: the direct script's seven steps as activities of a bare SDK workflow (bench/floor). */
   floor(): Promise<JobRun>;
+  /** The BullMQ peer: the same seven steps as the processor of a BullMQ job (bench/peer), on the leases' Redis. */
+  bullmq(): Promise<JobRun>;
   /** Scheduled → started of every task of the Temporal jobs (production and floor) run so far. */
   gaps(): Promise<{ temporal: TaskGap[][]; floor: TaskGap[][] }>;
   close(): Promise<void>;
@@ -61,7 +66,7 @@ export interface JobArms {
  * Tracing follows this process's OTEL_* variables (scenario 3 sets them per child process).
  */
 export async function startJobArms(serverConfig: ServerConfig | undefined): Promise<JobArms> {
-  let redis: RedisServer | undefined;
+  let redis: StartedRedis | undefined;
   let leases: LeaseStore | undefined;
   let sellerCentre: SellerCentre | undefined;
   let harness: Harness | undefined;
@@ -71,7 +76,12 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
   let directLauncher: LocalLauncher | undefined;
   let floorWorker:
     { worker: Worker; running: Promise<void>; client: Client; native: NativeConnection } | undefined;
+  let peer: { worker: PeerWorker; client: PeerClient } | undefined;
   const close = async () => {
+    if (peer) {
+      await peer.client.close();
+      await peer.worker.close();
+    }
     if (floorWorker) {
       floorWorker.worker.shutdown();
       await floorWorker.running;
@@ -105,6 +115,7 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
     throw err;
   }
   const h = harness;
+  const redisPid = redis.pid;
   const launcherUrl = directLauncher.url;
   const input = {
     seller_centre_url: sellerCentre.url,
@@ -139,6 +150,15 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
     floorWorker = { worker, running: worker.run(), client, native };
     return floorWorker;
   };
+  // The peer shares them too, as a BullMQ worker in this process (as the floor's worker is) on the
+  // leases' Redis; it starts on first use.
+  const peerSteps = directSteps({ ...direct, as: 'bullmq' });
+  const redisUrl = redis.url;
+  const startPeer = async () => {
+    const worker = await startPeerWorker({ redisUrl, steps: peerSteps, concurrency: 1 });
+    peer = { worker, client: await startPeerClient(redisUrl) };
+    return peer;
+  };
   const ids: string[] = [];
   const floorIds: string[] = [];
   let sequence = 0;
@@ -153,6 +173,7 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
       machine: machineCpuMs,
       bench: () => cpuMs(process.pid),
       server: () => cpuMs(h.server.pid),
+      redis: () => cpuMs(redisPid),
     });
     const submittedAt = Date.now();
     const { id, ...result } = await run();
@@ -193,6 +214,14 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
         const ms = performance.now() - t0;
         floorIds.push(`floor-${id}`);
         return { id, ms, steps: times };
+      }),
+    bullmq: () =>
+      measured(async () => {
+        const { client } = peer ?? (await startPeer());
+        const id = jobId();
+        const t0 = performance.now();
+        const times = await client.run({ job_id: id, profile_id: profileId, input });
+        return { id, ms: performance.now() - t0, steps: times };
       }),
     gaps: async () => ({
       temporal: await Promise.all(ids.map((id) => dispatchGaps(h.client, id))),

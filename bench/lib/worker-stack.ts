@@ -12,6 +12,7 @@ import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer } from '../../src/dev/temporal-dev-server';
 import type { runJob } from '../../src/workflows';
 import { waitUntil } from '../../test/helpers/processes';
+import { startRedis } from '../../test/helpers/redis';
 import { startWorkerProcess } from '../../test/helpers/spawn';
 import type { ServerConfig } from './flags';
 import { chromiumUnder, rssBytes } from './proc';
@@ -37,6 +38,8 @@ export interface WorkerStack {
   /** The worker's memory and active handles, read inside it (SIGUSR2). */
   stats(): Promise<WorkerStats>;
   workerRss(): number;
+  /** The servers the worker talks to, by name: the Temporal dev server, and Redis when it has one. */
+  serverPids: Record<string, number>;
   /** The worker's Chromium processes and the sum of their RSS. */
   chromium(): { count: number; rssBytes: number; pssBytes: number };
   close(): Promise<void>;
@@ -45,6 +48,8 @@ export interface WorkerStack {
 export async function startWorkerStack(options: {
   maxOpenProfiles: number;
   serverConfig: ServerConfig | undefined;
+  /** Leases in a Redis of the stack's own (MLX_REDIS_URL), as a fleet keeps them; else in the worker's memory. */
+  redis?: boolean;
 }): Promise<WorkerStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-bench-worker-'));
   const secretsFile = join(dataDir, 'secrets.json');
@@ -68,6 +73,12 @@ export async function startWorkerStack(options: {
     () => startDevServer({ dynamicConfig: options.serverConfig }),
     (s) => s.stop(),
   );
+  const redis = options.redis
+    ? await start(
+        () => startRedis(),
+        (r) => r.stop(),
+      )
+    : undefined;
   const sellerCentre = await start(
     () => startSellerCentre({ accounts: { [ACCOUNT.username]: ACCOUNT.password } }),
     (s) => s.close(),
@@ -92,6 +103,7 @@ export async function startWorkerStack(options: {
           // The receiver listens on loopback over http.
           MLX_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
           MLX_HEADLESS: 'true',
+          ...(redis && { MLX_REDIS_URL: redis.url }),
           MLX_DRAIN_GRACE_MS: '10000',
           OTEL_EXPORTER_OTLP_ENDPOINT: '',
           // So its stats are read after a full collection (bench/worker-process.ts).
@@ -150,6 +162,7 @@ export async function startWorkerStack(options: {
       return WorkerStats.parse(line.bench_stats);
     },
     workerRss: () => rssBytes(pid),
+    serverPids: { 'Temporal server': server.pid, ...(redis && { Redis: redis.pid }) },
     chromium: () => chromiumUnder(dataDir),
     close: stopAll,
   };

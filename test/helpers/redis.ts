@@ -10,18 +10,21 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
+/** A server this process started: its pid is redis-server's own (setpriv execs it), for /proc readings. */
+export type StartedRedis = RedisServer & { pid: number };
+
 /**
  * Debian's redis-server on a loopback port (a free one by default). Nothing persisted, unless `aofDir`
  * is given: then every write is appended to an AOF there and fsynced before it is acknowledged
  * (`appendfsync always`), so a restart on the same directory keeps every lease.
  */
-export function startRedis(timeoutMs = 10_000, port?: number, aofDir?: string): Promise<RedisServer> {
+export function startRedis(timeoutMs = 10_000, port?: number, aofDir?: string): Promise<StartedRedis> {
   if (port !== undefined) return startRedisOnce(timeoutMs, port, aofDir);
   // On a port picked free just before: picked again when another process took it first.
   return retryWhenExitedDuringStart(async () => startRedisOnce(timeoutMs, await freePort(), aofDir));
 }
 
-async function startRedisOnce(timeoutMs: number, port: number, aofDir?: string): Promise<RedisServer> {
+async function startRedisOnce(timeoutMs: number, port: number, aofDir?: string): Promise<StartedRedis> {
   const persistence = aofDir
     ? ['--dir', aofDir, '--appendonly', 'yes', '--appendfsync', 'always']
     : ['--appendonly', 'no'];
@@ -49,6 +52,7 @@ async function startRedisOnce(timeoutMs: number, port: number, aofDir?: string):
   }
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Job } from 'bullmq';
+import type { SevenSteps } from '../../bench/direct/step-order';
+import { PEER_JOB_OPTIONS, peerProcessor } from '../../bench/peer/jobs';
+
+/** Seven steps that record their calls; `failTask` makes the task throw, as a broken page would. */
+function recordingSteps(failTask = false): { steps: SevenSteps; calls: string[] } {
+  const calls: string[] = [];
+  const step =
+    <T>(name: string, value: T) =>
+    () => {
+      calls.push(name);
+      return Promise.resolve(value);
+    };
+  return {
+    calls,
+    steps: {
+      acquireLease: step('acquireLease', 7),
+      startProfile: step('startProfile', 9222),
+      cdpConnect: step('cdpConnect', { version: 'x', pages: 1 }),
+      executeTask: failTask
+        ? () => {
+            calls.push('executeTask');
+            return Promise.reject(new Error('page broke'));
+          }
+        : step('executeTask', { orders: 1 }),
+      stopProfile: step('stopProfile', undefined),
+      releaseLease: step('releaseLease', undefined),
+      postWebhook: step('postWebhook', undefined),
+    },
+  };
+}
+
+const job = (data: unknown) => ({ id: '1', data }) as Job;
+
+test("the BullMQ peer's processor runs the seven steps of the direct script and returns their times", async () => {
+  const { steps, calls } = recordingSteps();
+  const times = await peerProcessor(steps)(job({ job_id: 'j1', profile_id: 'p1', input: {} }));
+  assert.deepEqual(calls.slice(0, 4), ['acquireLease', 'startProfile', 'cdpConnect', 'executeTask']);
+  assert.deepEqual([...calls].sort(), Object.keys(steps).sort(), 'each step once');
+  assert.deepEqual(Object.keys(times).sort(), Object.keys(steps).sort());
+});
+
+test('a failed attempt of the peer stops the profile and frees the lease, and fails for BullMQ to retry', async () => {
+  const { steps, calls } = recordingSteps(true);
+  await assert.rejects(
+    peerProcessor(steps)(job({ job_id: 'j1', profile_id: 'p1', input: {} })),
+    /page broke/,
+  );
+  assert.deepEqual(calls.slice(-2), ['stopProfile', 'releaseLease']);
+  assert.ok(!calls.includes('postWebhook'), 'a failure is thrown, not posted');
+  assert.ok(PEER_JOB_OPTIONS.attempts > 1, 'BullMQ retries it');
+});
+
+test("a peer job's bad data is refused naming the field", async () => {
+  const { steps, calls } = recordingSteps();
+  await assert.rejects(peerProcessor(steps)(job({ job_id: '', input: {} })), /job_id.*profile_id/s);
+  assert.deepEqual(calls, [], 'no step ran');
+});
