@@ -15,6 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { directSteps, runDirect, type StepTimes } from '../direct/seven-steps';
 import type { bareSevenSteps } from '../floor/workflows';
+import { withLeaseRenewal } from '../peer/renewal';
 import { startPeerClient, startPeerWorker, type PeerClient, type PeerWorker } from '../peer/queue';
 import { dispatchGaps, type TaskGap } from './dispatch-gaps';
 import type { ServerConfig } from './flags';
@@ -152,7 +153,7 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
   };
   // The peer shares them too, as a BullMQ worker in this process (as the floor's worker is) on the
   // leases' Redis; it starts on first use.
-  const peerSteps = directSteps({ ...direct, as: 'bullmq' });
+  const peerSteps = withLeaseRenewal(directSteps({ ...direct, as: 'bullmq' }), leases, LEASE_TTL_MS);
   const redisUrl = redis.url;
   const startPeer = async () => {
     const worker = await startPeerWorker({ redisUrl, steps: peerSteps, concurrency: 1 });

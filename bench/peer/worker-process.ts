@@ -12,6 +12,7 @@ import { createLauncherClient } from '../../src/mlx';
 import { createCredentialStore, parseSecrets } from '../../src/secrets';
 import { directSteps } from '../direct/seven-steps';
 import { startPeerWorker } from './queue';
+import { withLeaseRenewal } from './renewal';
 
 const Env = z.object({
   PEER_REDIS_URL: z.url({ protocol: /^redis$/ }),
@@ -24,7 +25,8 @@ const Env = z.object({
   PEER_WEBHOOK_URL: z.url(),
   PEER_WEBHOOK_SECRET: z.string().min(16),
   PEER_CONCURRENCY: z.coerce.number().int().positive(),
-  PEER_LEASE_TTL_MS: z.coerce.number().int().positive().default(30_000),
+  /** The production worker's default (MLX_LEASE_TTL_MS). */
+  PEER_LEASE_TTL_MS: z.coerce.number().int().positive().default(60_000),
 });
 
 async function main(): Promise<void> {
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   const secrets = createCredentialStore(
     parseSecrets(readFileSync(env.PEER_SECRETS_FILE, 'utf8'), env.PEER_SECRETS_FILE),
   ).forJob([{ account: 'shop', url: env.PEER_SELLER_CENTRE_URL }], 'client-42');
-  const steps = directSteps({
+  const direct = directSteps({
     leases,
     leaseTtlMs: env.PEER_LEASE_TTL_MS,
     launcher: createLauncherClient({ baseUrl: launcher.url }),
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
     webhookSecret: env.PEER_WEBHOOK_SECRET,
     as: 'bullmq',
   });
+  const steps = withLeaseRenewal(direct, leases, env.PEER_LEASE_TTL_MS);
   const worker = await startPeerWorker({
     redisUrl: env.PEER_REDIS_URL,
     steps,

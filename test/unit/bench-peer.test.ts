@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import type { Job } from 'bullmq';
 import type { SevenSteps } from '../../bench/direct/step-order';
 import { PEER_JOB_OPTIONS, peerProcessor } from '../../bench/peer/jobs';
+import { withLeaseRenewal } from '../../bench/peer/renewal';
+import type { LeaseStore } from '../../src/lease';
+import { waitUntil } from '../helpers/processes';
 
 /** Seven steps that record their calls; `failTask` makes the task throw, as a broken page would. */
 function recordingSteps(failTask = false): { steps: SevenSteps; calls: string[] } {
@@ -57,4 +60,27 @@ test("a peer job's bad data is refused naming the field", async () => {
   const { steps, calls } = recordingSteps();
   await assert.rejects(peerProcessor(steps)(job({ job_id: '', input: {} })), /job_id.*profile_id/s);
   assert.deepEqual(calls, [], 'no step ran');
+});
+
+test('the peer renews its lease while the job runs, and fails the attempt when a renewal found it lost', async () => {
+  const extended: [string, number][] = [];
+  let kept = true;
+  const leases = {
+    extend: (profileId: string, token: number) => {
+      extended.push([profileId, token]);
+      return Promise.resolve(kept);
+    },
+  } as unknown as LeaseStore;
+  const { steps } = recordingSteps();
+  const renewing = withLeaseRenewal(steps, leases, 400);
+  const run = { job_id: 'j1', profile_id: 'p1' };
+  const token = await renewing.acquireLease(run);
+  await waitUntil(() => extended.length > 0, 5_000, 'a renewal');
+  assert.deepEqual(extended[0], ['p1', 7], 'the profile renewed under its token');
+  await renewing.releaseLease(run, token);
+  await renewing.acquireLease(run);
+  kept = false;
+  const seen = extended.length;
+  await waitUntil(() => extended.length > seen, 5_000, 'a renewal that finds the lease lost');
+  await assert.rejects(renewing.releaseLease(run, token), /lost its lease on p1/);
 });
