@@ -6,10 +6,11 @@ import type { Client } from '@temporalio/client';
 import { connectClient, startJob } from '../../src/client-library';
 import { loopbackCredential } from '../../test/helpers/credentials';
 import { loadClientConfig } from '../../src/config';
-import { workflowIdFor, type JobResult } from '../../src/contract';
+import { workflowIdFor, type JobResult, type JobSpec } from '../../src/contract';
 import { startSellerCentre } from '../../src/demo/seller-centre';
 import { startWebhookReceiver } from '../../src/demo/webhook-receiver';
 import { startDevServer } from '../../src/dev/temporal-dev-server';
+import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import type { runJob } from '../../src/workflows';
 import { waitUntil } from '../../test/helpers/processes';
 import { startRedis } from '../../test/helpers/redis';
@@ -33,7 +34,7 @@ export interface WorkerStack {
   client: Client;
   workerPid: number;
   /** Starts a real sync_orders job on `profileId` (default policies, webhook to the receiver). */
-  submit(jobId: string, profileId: string): Promise<void>;
+  submit(jobId: string, profileId: string, options?: Pick<JobSpec, 'fresh_start'>): Promise<void>;
   result(jobId: string): Promise<JobResult>;
   /** The worker's memory and active handles, read inside it (SIGUSR2). */
   stats(): Promise<WorkerStats>;
@@ -42,6 +43,15 @@ export interface WorkerStack {
   serverPids: Record<string, number>;
   /** The worker's Chromium processes and the sum of their RSS. */
   chromium(): { count: number; rssBytes: number; pssBytes: number };
+  /** With `launcherWithFaults`: the launcher the worker drives, its timeline and fault switch. */
+  launcher: LocalLauncher | undefined;
+  /** What the jobs' task gets and where their webhooks go, for a script doing the same job. */
+  job: {
+    input: Record<string, string>;
+    credentials: Record<string, Record<string, unknown>>;
+    receiverUrl: string;
+    webhookSecret: string;
+  };
   close(): Promise<void>;
 }
 
@@ -50,6 +60,13 @@ export async function startWorkerStack(options: {
   serverConfig: ServerConfig | undefined;
   /** Leases in a Redis of the stack's own (MLX_REDIS_URL), as a fleet keeps them; else in the worker's memory. */
   redis?: boolean;
+  /** MLX_PROFILE_LINGER_MS; without it 0 (browsers stopped as each job ends). */
+  lingerMs?: number;
+  /**
+   * The worker drives a local launcher in this process (the embedded launcher's code, its Chromium
+   * under the stack's data dir) whose timeline and fault switch the bench reads and sets.
+   */
+  launcherWithFaults?: boolean;
 }): Promise<WorkerStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlx-bench-worker-'));
   const secretsFile = join(dataDir, 'secrets.json');
@@ -84,11 +101,24 @@ export async function startWorkerStack(options: {
     (s) => s.close(),
   );
   // The credential may be typed only into this seller centre (loopback, so http), for the jobs' client.
-  writeFileSync(secretsFile, JSON.stringify({ shop: loopbackCredential(sellerCentre.url, ACCOUNT) }));
+  const credentials = { shop: loopbackCredential(sellerCentre.url, ACCOUNT) };
+  writeFileSync(secretsFile, JSON.stringify(credentials));
   const receiver = await start(
     () => startWebhookReceiver({ secret: WEBHOOK_SECRET }),
     (r) => r.close(),
   );
+  const launcher = options.launcherWithFaults
+    ? await start(
+        () =>
+          startLocalLauncher({
+            dataDir: join(dataDir, 'launcher'),
+            faults: true,
+            maxProfiles: options.maxOpenProfiles,
+            ...(process.env.MLX_CHROMIUM_PATH && { chromiumPath: process.env.MLX_CHROMIUM_PATH }),
+          }),
+        (l) => l.close(),
+      )
+    : undefined;
   const worker = await start(
     () =>
       startWorkerProcess(
@@ -105,6 +135,8 @@ export async function startWorkerStack(options: {
           MLX_HEADLESS: 'true',
           ...(redis && { MLX_REDIS_URL: redis.url }),
           MLX_DRAIN_GRACE_MS: '10000',
+          ...(options.lingerMs !== undefined && { MLX_PROFILE_LINGER_MS: String(options.lingerMs) }),
+          ...(launcher && { MLX_LAUNCHER_URL: launcher.url }),
           OTEL_EXPORTER_OTLP_ENDPOINT: '',
           // So its stats are read after a full collection (bench/worker-process.ts).
           NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' '),
@@ -138,7 +170,7 @@ export async function startWorkerStack(options: {
   return {
     client,
     workerPid: pid,
-    async submit(jobId, profileId) {
+    async submit(jobId, profileId, extra = {}) {
       await startJob(
         client,
         {
@@ -149,6 +181,7 @@ export async function startWorkerStack(options: {
           client_id: 'client-42',
           task: { name: 'sync_orders', input },
           callback_url: receiver.url,
+          ...extra,
         },
         { taskQueue: TASK_QUEUE, egress: clientConfig.egress },
       );
@@ -164,6 +197,8 @@ export async function startWorkerStack(options: {
     workerRss: () => rssBytes(pid),
     serverPids: { 'Temporal server': server.pid, ...(redis && { Redis: redis.pid }) },
     chromium: () => chromiumUnder(dataDir),
+    launcher,
+    job: { input, credentials, receiverUrl: receiver.url, webhookSecret: WEBHOOK_SECRET },
     close: stopAll,
   };
 }
