@@ -4,7 +4,7 @@ import { ScheduleNotFoundError, WorkflowNotFoundError, WorkflowUpdateFailedError
 import { ValueError } from '@temporalio/common';
 import { TemporalUnreachableError } from '../client-library';
 import { ConfigError } from '../config';
-import { errorTypeOf, terminalText } from '../contract';
+import { errorTypeOf, jobIdOfWorkflow, terminalText } from '../contract';
 import { ENCRYPTED_ENCODING } from '../payload-codec';
 import { filterOutput } from '../telemetry';
 import { UsageError } from './usage-error';
@@ -48,7 +48,7 @@ function describeCliError(err: unknown): { message: string; code: number } | und
   if (errorTypeOf(err) === 'JobConflict') return { message: (err as Error).message, code: EXIT.conflict };
   if (err instanceof ConfigError) return { message: err.message, code: EXIT.usage };
   if (err instanceof WorkflowNotFoundError) {
-    const job = err.workflowId.replace(/^mlx-job-/, '');
+    const job = jobIdOfWorkflow(err.workflowId);
     return { message: `no such job: ${job} (no workflow ${err.workflowId})`, code: EXIT.notFound };
   }
   if (err instanceof ScheduleNotFoundError)

@@ -17,14 +17,10 @@ import {
   type JobFailureInfo,
 } from '../contract';
 import { discardUpdate, retryUpdate } from '../dead-letters';
+import { listedRun, type ListedRun } from './listed-run';
 
 /** One parked job, as the Temporal visibility store sees it (no worker needed to list them). */
-export interface DeadLetterSummary {
-  job_id: string;
-  workflow_id: string;
-  run_id: string;
-  platform?: string;
-  client_id?: string;
+export interface DeadLetterSummary extends ListedRun {
   failure_type?: string;
   failed_step?: string;
   started_at: string;
@@ -47,11 +43,7 @@ export async function listDeadLetters(
 function summarize(execution: WorkflowExecutionInfo): DeadLetterSummary {
   const attributes = execution.typedSearchAttributes;
   return {
-    job_id: attributes.get(SA.jobId) ?? execution.workflowId.replace(/^mlx-job-/, ''),
-    workflow_id: execution.workflowId,
-    run_id: execution.runId,
-    platform: attributes.get(SA.platform),
-    client_id: attributes.get(SA.clientId),
+    ...listedRun(execution),
     failure_type: attributes.get(SA.failureType),
     failed_step: attributes.get(SA.failedStep) || undefined,
     started_at: execution.startTime.toISOString(),

@@ -2,7 +2,6 @@ import type { Client } from '@temporalio/client';
 import {
   failure,
   questionsQuery,
-  SA,
   workflowIdFor,
   type AnswerReply,
   type ClosedQuestion,
@@ -10,15 +9,10 @@ import {
 } from '../contract';
 import { answerUpdate, progressQuery } from '../workflows';
 import { boundedQuery } from './bounded-query';
+import { listedRun, type ListedRun } from './listed-run';
 
 /** An open question of a running job, as `mlx-jobs questions` lists it. */
-export interface JobQuestion extends OpenQuestion {
-  job_id: string;
-  workflow_id: string;
-  run_id: string;
-  platform?: string;
-  client_id?: string;
-}
+export interface JobQuestion extends OpenQuestion, ListedRun {}
 
 /**
  * The questions jobs wait on now (found by `MlxWaitingFor = 'person'`, read from each run's progress),
@@ -39,13 +33,8 @@ export async function listQuestions(
       const handle = client.workflow.getHandle(run.workflowId, run.runId);
       const question = (await boundedQuery(client, () => handle.query(progressQuery)))?.question;
       if (!question) return undefined;
-      const attributes = run.typedSearchAttributes;
       return {
-        job_id: attributes.get(SA.jobId) ?? run.workflowId.replace(/^mlx-job-/, ''),
-        workflow_id: run.workflowId,
-        run_id: run.runId,
-        platform: attributes.get(SA.platform),
-        client_id: attributes.get(SA.clientId),
+        ...listedRun(run),
         ...question,
       };
     }),

@@ -7,7 +7,6 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { JobSpec } from './job-spec';
 import { resolveRelativeDates } from './relative-dates';
 import { jobSpecs } from './schemas-on-demand';
-import { workflowIdFor } from './task-queues';
 
 /** A schedule's part of the workflow input: which schedule started the run, in which time zone. */
 export interface ScheduledRun {
@@ -39,12 +38,6 @@ export function scheduledTimeText(at: Date): string {
  */
 export function scheduledJobId(scheduleId: string, at: Date): string {
   return `${scheduleId}-${scheduledTimeText(at)}`;
-}
-
-/** The job_id of a run a schedule started, from its workflow id (`mlx-job-<job_id>`). */
-export function jobIdOfWorkflow(workflowId: string): string {
-  const prefix = workflowIdFor('');
-  return workflowId.startsWith(prefix) ? workflowId.slice(prefix.length) : workflowId;
 }
 
 /**

@@ -25,6 +25,12 @@ export function workflowIdFor(jobId: string): string {
   return `mlx-job-${jobId}`;
 }
 
+/** The job_id a job's workflow id holds (`mlx-job-<job_id>`); any other id as it is. */
+export function jobIdOfWorkflow(workflowId: string): string {
+  const prefix = workflowIdFor('');
+  return workflowId.startsWith(prefix) ? workflowId.slice(prefix.length) : workflowId;
+}
+
 /** The workflow that hands out one profile's turns, one job at a time, in the order they asked. */
 export function profileQueueWorkflowId(profileId: string): string {
   return `mlx-profile-${profileId}`;
