@@ -13,12 +13,14 @@ import {
   waitForJob,
 } from '../../src/client-library';
 import { waitingQuery, workflowIdFor, type OpenQuestion } from '../../src/contract';
+import { startSellerCentre, type SellerCentre } from '../../src/demo/seller-centre';
 import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
 import { createEncryptionCodec, createKeyRing } from '../../src/payload-codec';
 import { DEFAULT_POLICY_BOUNDS } from '../../src/policies';
 import { createLogger } from '../../src/telemetry';
 import { progressQuery } from '../../src/workflows';
 import { runCliHere } from '../helpers/cli';
+import { loopbackCredential } from '../helpers/credentials';
 import { startHarness, type Harness } from '../helpers/harness';
 import { memorySpans } from '../helpers/memory-spans';
 import { fastPolicies } from '../helpers/policies';
@@ -37,6 +39,9 @@ let redis: TestRedis;
 let leases: LeaseStore;
 /** host-b's data dir: its embedded launcher's browsers outlive a SIGKILL of it, and are found by it. */
 let dir: string;
+/** The demo seller centre with an account that asks for a one-time code on sign-in; the codes it sent. */
+let site: SellerCentre;
+const sentCodes: string[] = [];
 const logLines: string[] = [];
 /** Every span of the worker and the workflows, kept in memory to be searched for the secret answer. */
 const { spans, telemetry } = memorySpans();
@@ -45,7 +50,14 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlx-questions-'));
   redis = await redisForTest();
   leases = createRedisLeaseStore(redis.url, redis.prefix);
+  site = await startSellerCentre({
+    accounts: { 'otp-owner': { password: 'otp-owner-password', one_time_code: true } },
+    sendCode: (_, code) => sentCodes.push(code),
+  });
   h = await startHarness({
+    secrets: {
+      'shop-otp': loopbackCredential(site.url, { username: 'otp-owner', password: 'otp-owner-password' }),
+    },
     log: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
     telemetry,
     leases,
@@ -54,6 +66,7 @@ before(async () => {
 after(async () => {
   for (const pid of processesMatching(dir)) process.kill(pid, 'SIGKILL');
   await h?.close();
+  await site?.close();
   await leases?.close();
   await redis?.stop();
   await telemetry.shutdown();
@@ -329,4 +342,30 @@ test('an answer given while the asking host is being lost is kept: the attempt o
     ],
     'asked once, answered once, the answer handed to the next attempt',
   );
+});
+
+test('sync_orders against an account that asks for a one-time code: the job asks, the code given through mlx-jobs answer signs it in, and it completes', async () => {
+  const jobId = 'sync-orders-otp';
+  await h.submit({
+    job_id: jobId,
+    task: {
+      name: 'sync_orders',
+      input: { seller_centre_url: site.url, account: 'shop-otp', from: '2024-01-01', to: '2024-01-05' },
+    },
+  });
+  const question = await asked(jobId);
+  assert.equal(question.kind, 'otp');
+  assert.equal(question.secret, true);
+  assert.match(question.prompt, /one-time code .* credential "shop-otp"/i);
+  assert.equal(sentCodes.length, 1, 'the seller centre sent one code, to the owner');
+  // bin/mlx-jobs as an operator runs it, the code on stdin.
+  const answered = await runCli(['answer', jobId, '--stdin'], h.cliEnv, `${sentCodes[0]}\n`, {
+    testTasks: false,
+  });
+  assert.equal(answered.code, 0, answered.stderr);
+  assert.match(answered.stdout, /the task has it/);
+  const result = await waitForJob(h.client, jobId);
+  const output = result.output as { count: number; export_count: number };
+  assert.ok(output.count > 0, 'signed in with the code, it read the orders');
+  assert.equal(output.export_count, output.count);
 });

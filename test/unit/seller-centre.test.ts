@@ -128,3 +128,49 @@ void describe('demo seller centre', () => {
     assert.equal((await get('/orders', { cookie: session })).status, 302);
   });
 });
+
+void describe('demo seller centre: an account that asks for a one-time code', () => {
+  let centre: SellerCentre;
+  const sent: string[] = [];
+  const post = (path: string, fields: Record<string, string>) =>
+    fetch(centre.url + path, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+  const pendingOf = (html: string) => /name="pending" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+  before(async () => {
+    centre = await startSellerCentre({
+      accounts: { owner: { password: 'pw', one_time_code: true } },
+      sendCode: (username, code) => sent.push(`${username}:${code}`),
+    });
+  });
+  after(() => centre.close());
+
+  void it('asks for the code it sent after the password, and signs in only with that code', async () => {
+    const asked = await post('/login', { username: 'owner', password: 'pw', next: '/orders?status=shipped' });
+    assert.equal(asked.status, 200);
+    assert.equal(asked.headers.get('set-cookie'), null, 'no session before the code');
+    const page = await asked.text();
+    assert.match(page, /data-testid="code-form"/);
+    const code = sent.at(-1)?.split(':')[1] ?? '';
+    assert.match(sent.at(-1) ?? '', /^owner:\d{6}$/);
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    const wrong = await post('/login/code', { pending: pendingOf(page), code: wrongCode });
+    assert.equal(wrong.status, 401);
+    assert.match(await wrong.text(), /not the one we sent/);
+    const right = await post('/login/code', { pending: pendingOf(page), code });
+    assert.equal(right.status, 303);
+    assert.equal(right.headers.get('location'), '/orders?status=shipped');
+    assert.match(right.headers.get('set-cookie') ?? '', new RegExp(`^${SESSION_COOKIE}=`));
+    const again = await post('/login/code', { pending: pendingOf(page), code });
+    assert.equal(again.status, 401, 'a code signs in once');
+  });
+
+  void it('three wrong codes end the sign-in: the right one is refused after them', async () => {
+    const page = await (await post('/login', { username: 'owner', password: 'pw' })).text();
+    const code = sent.at(-1)?.split(':')[1] ?? '';
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 3; i++) await post('/login/code', { pending: pendingOf(page), code: wrongCode });
+    const late = await post('/login/code', { pending: pendingOf(page), code });
+    assert.equal(late.status, 401);
+    assert.match(await late.text(), /Sign in again/);
+  });
+});

@@ -70,6 +70,24 @@ ${error ? `<p class="error" role="alert" data-testid="login-error">${escapeHtml(
   );
 }
 
+/** The second step of a sign-in: the one-time code sent to the shop owner's phone. */
+export function codePage({ pending, error }: { pending: string; error?: string }): string {
+  return layout(
+    'Enter the code',
+    `<main data-testid="code-page">
+<h1>Enter the code we sent</h1>
+<p>We sent a six-digit code to the phone of the shop's owner.</p>
+${error ? `<p class="error" role="alert" data-testid="code-error">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/login/code" data-testid="code-form">
+  <input type="hidden" name="pending" value="${escapeHtml(pending)}">
+  <label for="code">One-time code</label>
+  <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>
+  <p><button type="submit">Verify</button></p>
+</form>
+</main>`,
+  );
+}
+
 export function suspendedPage(username: string): string {
   return layout(
     'Account suspended',

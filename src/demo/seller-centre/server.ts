@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../../telemetry';
@@ -12,20 +12,34 @@ import {
   type OrderFilter,
   type OrderStatus,
 } from './orders';
-import { loginPage, messagePage, ordersPage, suspendedPage } from './html';
+import { codePage, loginPage, messagePage, ordersPage, suspendedPage } from './html';
 
 export const ORDERS_PAGE_SIZE = 20;
 export const SESSION_COOKIE = 'sc_session';
 /** Accounts whose username starts with this see the suspension page after signing in. */
 export const SUSPENDED_PREFIX = 'banned_';
 const INVALID_LOGIN = 'Invalid username or password';
+const WRONG_CODE = 'That code is not the one we sent';
 const MAX_BODY_BYTES = 16 * 1024;
+/** Wrong codes a sign-in may type before it must start over with the password. */
+const CODE_TRIES = 3;
+
+/** An account that asks for a one-time code after its password, on every new sign-in. */
+export interface CodeAccount {
+  password: string;
+  one_time_code: true;
+}
 
 export interface SellerCentreOptions {
   host?: string;
   port?: number;
-  /** username → password */
-  accounts: Record<string, string>;
+  /** username → password, or an account that also asks for a one-time code on sign-in */
+  accounts: Record<string, string | CodeAccount>;
+  /**
+   * The shop owner's phone: receives each one-time code sent (six digits). Without it the codes go
+   * nowhere, and a sign-in of a code account cannot finish.
+   */
+  sendCode?: (username: string, code: string) => void;
   orders?: Order[];
   /** Added before every response, to behave like a slow marketplace (tests, benchmarks). */
   latencyMs?: number;
@@ -57,11 +71,24 @@ interface Request {
 /** A stand-in marketplace seller centre: login, a filterable paginated order list and a CSV export. */
 export async function startSellerCentre(options: SellerCentreOptions): Promise<SellerCentre> {
   const { host = '127.0.0.1', port = 0, log = silentLogger } = options;
-  const accounts = new Map(Object.entries(options.accounts));
+  const accounts = new Map(
+    Object.entries(options.accounts).map(([username, account]) => [
+      username,
+      typeof account === 'string' ? { password: account, one_time_code: false } : account,
+    ]),
+  );
   const orders = [...(options.orders ?? generateOrders(DEFAULT_ORDERS))].sort(
     (a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id),
   );
   const sessions = new Map<string, string>();
+  /** Sign-ins past their password that wait for their one-time code, by the form's `pending` token. */
+  const pending = new Map<string, { username: string; code: string; next: string; tries: number }>();
+  const signIn = (res: ServerResponse, username: string, next: string) => {
+    const token = randomBytes(24).toString('base64url');
+    sessions.set(token, username);
+    res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax`);
+    redirect(res, 303, next);
+  };
 
   const routes: Record<string, Partial<Record<string, (request: Request) => Promise<void> | void>>> = {
     '/': { GET: ({ res }) => redirect(res, 302, '/orders') },
@@ -76,7 +103,8 @@ export async function startSellerCentre(options: SellerCentreOptions): Promise<S
         const username = form.get('username') ?? '';
         const password = form.get('password') ?? '';
         const next = safeNext(form.get('next'));
-        if (!username || accounts.get(username) !== password) {
+        const account = accounts.get(username);
+        if (!username || account?.password !== password) {
           log.info('login refused');
           return sendHtml(res, 401, loginPage({ next, username, error: INVALID_LOGIN }));
         }
@@ -84,10 +112,29 @@ export async function startSellerCentre(options: SellerCentreOptions): Promise<S
           log.info('login of a suspended account');
           return sendHtml(res, 403, suspendedPage(username));
         }
+        if (!account.one_time_code) return signIn(res, username, next);
+        const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
         const token = randomBytes(24).toString('base64url');
-        sessions.set(token, username);
-        res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax`);
-        redirect(res, 303, next);
+        pending.set(token, { username, code, next, tries: 0 });
+        options.sendCode?.(username, code);
+        log.info('one-time code sent');
+        sendHtml(res, 200, codePage({ pending: token }));
+      },
+    },
+    '/login/code': {
+      POST: async ({ req, res }) => {
+        const form = await readForm(req);
+        const token = form.get('pending') ?? '';
+        const signingIn = pending.get(token);
+        if (!signingIn) return sendHtml(res, 401, loginPage({ error: 'Sign in again: that code expired' }));
+        if (form.get('code')?.trim() !== signingIn.code) {
+          signingIn.tries += 1;
+          log.info('one-time code refused');
+          if (signingIn.tries >= CODE_TRIES) pending.delete(token);
+          return sendHtml(res, 401, codePage({ pending: token, error: WRONG_CODE }));
+        }
+        pending.delete(token);
+        signIn(res, signingIn.username, signingIn.next);
       },
     },
     '/logout': {

@@ -1,7 +1,7 @@
 import { failure } from '../../contract';
 import { defineTask } from '../task-definition';
 import { downloadExport, compareWithExport } from './export';
-import { applyFilters, currentScreen, readAllPages, signIn, TIMEOUT_MS } from './pages';
+import { applyFilters, currentScreen, enterCode, readAllPages, signIn, TIMEOUT_MS } from './pages';
 import { syncOrdersInput, syncOrdersOutput, type SyncOrdersInput } from './schemas';
 
 /**
@@ -37,6 +37,9 @@ export const syncOrders = defineTask({
     let screen = await currentScreen(page);
     if (screen === 'login') {
       screen = await ctx.span('sync_orders.sign_in', () => signIn(ctx, input.account));
+      // A new sign-in may need the one-time code the seller centre sends the shop owner: a person gives it.
+      if (screen === 'code')
+        screen = await ctx.span('sync_orders.one_time_code', () => enterCode(ctx, input.account));
       ctx.log.info('signed in to the seller centre', { account: input.account });
     } else {
       ctx.log.info('reusing the seller centre session', { account: input.account });

@@ -20,20 +20,24 @@ export function limitExceeded(what: 'pages' | 'rows' | 'export bytes', limit: nu
   });
 }
 
-export type Screen = 'login' | 'orders' | 'suspended';
+export type Screen = 'login' | 'code' | 'orders' | 'suspended';
+
+/** How long a sign-in waits for a person to give the one-time code the seller centre sent. */
+export const CODE_TIMEOUT = '15m';
 
 /** Which of the pages the task knows is showing; anything else means the site changed under us. */
 export async function currentScreen(page: Page): Promise<Screen> {
   const login = page.getByTestId('login-form');
+  const code = page.getByTestId('code-form');
   const orders = page.getByTestId('orders-page');
   const suspended = page.getByTestId('account-suspended');
   try {
-    await login.or(orders).or(suspended).first().waitFor({ timeout: TIMEOUT_MS });
+    await login.or(code).or(orders).or(suspended).first().waitFor({ timeout: TIMEOUT_MS });
   } catch (err) {
     const path = new URL(page.url()).pathname;
     throw failure(
       'TaskFailed',
-      `unexpected page at ${path}: no login form, order list or suspension notice`,
+      `unexpected page at ${path}: no login form, code form, order list or suspension notice`,
       {
         details: { path },
         cause: err instanceof Error ? err : undefined,
@@ -42,6 +46,7 @@ export async function currentScreen(page: Page): Promise<Screen> {
   }
   if (await suspended.isVisible()) return 'suspended';
   if (await login.isVisible()) return 'login';
+  if (await code.isVisible()) return 'code';
   return 'orders';
 }
 
@@ -78,6 +83,36 @@ export async function signIn(ctx: TaskContext, account: string): Promise<Screen>
     throw failure(
       'PlatformAuthFailed',
       `the seller centre refused the login of credential "${account}": ${redactedPrintable(shown.trim(), 200)}`,
+      { details: { account } },
+    );
+  }
+  return screen;
+}
+
+/**
+ * The seller centre asks for the one-time code it sent to the shop owner's phone: the task asks a person
+ * (ctx.ask, a secret answer) and types it. A code the site refuses fails the sign-in, not retried: the
+ * code is used up, and the next sign-in gets a new one.
+ */
+export async function enterCode(ctx: TaskContext, account: string): Promise<Screen> {
+  const code = await ctx.ask({
+    kind: 'otp',
+    prompt: `One-time code the seller centre sent to the phone of the owner of credential "${account}"`,
+    timeout: CODE_TIMEOUT,
+    secret: true,
+  });
+  const form = ctx.page.getByTestId('code-form');
+  await form.getByLabel('One-time code', { exact: true }).fill(code);
+  await clickAndWaitForPage(ctx.page, form.getByRole('button', { name: 'Verify' }));
+  const screen = await currentScreen(ctx.page);
+  if (screen === 'code' || screen === 'login') {
+    const shown = await ctx.page
+      .getByRole('alert')
+      .textContent({ timeout: TIMEOUT_MS })
+      .catch(() => '');
+    throw failure(
+      'PlatformAuthFailed',
+      `the seller centre refused the one-time code for credential "${account}": ${redactedPrintable((shown ?? '').trim(), 200)}`,
       { details: { account } },
     );
   }
