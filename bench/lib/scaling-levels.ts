@@ -11,6 +11,8 @@ export interface ScalingArm {
   /** The servers this arm needs, by name (the Temporal dev server, Redis). */
   serverPids: Record<string, number>;
   chromium(): { count: number; rssBytes: number; pssBytes: number };
+  /** Waits until what the level left behind is gone (browsers lingering for a next job that never comes). */
+  settle?: () => Promise<void>;
 }
 
 export interface Level {
@@ -62,7 +64,7 @@ export async function measureLevel(arm: ScalingArm, concurrency: number, rounds:
   );
   const loop = await closedLoop(concurrency * rounds, concurrency, job).finally(() => clearInterval(walk));
   const peakTotal = total.stop();
-  return {
+  const level: Level = {
     arm: arm.name,
     concurrency,
     jobs: loop.latencies.length,
@@ -78,4 +80,6 @@ export async function measureLevel(arm: ScalingArm, concurrency: number, rounds:
     peakTotal,
     perConcurrentJob: peakTotal / concurrency,
   };
+  await arm.settle?.();
+  return level;
 }
