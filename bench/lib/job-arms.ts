@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startSellerCentre, type SellerCentre } from '../../src/demo/seller-centre';
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { workflowIdFor } from '../../src/contract';
+import { DEFAULT_TRACE_MAX_BYTES } from '../../src/activities/evidence';
 import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
 import { createLauncherClient } from '../../src/mlx';
 import { jobSecrets, loopbackCredential } from '../../test/helpers/credentials';
@@ -110,6 +111,12 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
       leaseTtlMs: LEASE_TTL_MS,
       reaperIntervalMs: 5_000,
       devServer: { dynamicConfig: serverConfig },
+      // As a worker process would: MLX_TRACE_FAILED_ATTEMPTS=false turns off the Playwright trace that
+      // every task attempt records (kept only when the attempt fails).
+      failureTrace: {
+        enabled: process.env.MLX_TRACE_FAILED_ATTEMPTS !== 'false',
+        maxBytes: DEFAULT_TRACE_MAX_BYTES,
+      },
     });
   } catch (err) {
     await close();

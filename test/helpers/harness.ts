@@ -115,6 +115,8 @@ export interface HarnessOptions {
   leaseTtlMs?: number;
   /** The worker's MLX_PROFILE_LINGER_MS (default 0: each job's browser is stopped as it ends). */
   lingerMs?: number;
+  /** The worker's MLX_TRACE_FAILED_ATTEMPTS (default on: each task attempt records a Playwright trace). */
+  failureTrace?: ActivityDeps['failureTrace'];
   /** The worker's MLX_MAX_OPEN_PROFILES (default 8). */
   maxOpenProfiles?: number;
   /** How often the worker's reaper runs (default 500 ms, so leaks show within a test). */
@@ -189,6 +191,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     traceUrlTemplate: options.traceUrlTemplate,
     log: options.log ?? silentLogger,
     startRetry: options.startRetry,
+    failureTrace: options.failureTrace,
   };
   // As a worker process does: every secret the harness worker holds is redacted from what it emits.
   const registry = createSecretRegistry();
