@@ -1,5 +1,5 @@
 import { QUERY_TIMEOUT_MS, type JobStatus } from '../client-library';
-import { printable, type JobWait, type StepRecord } from '../contract';
+import { printable, type JobWait, type OpenQuestion, type StepRecord } from '../contract';
 
 const MARK: Record<StepRecord['status'], string> = {
   running: '…',
@@ -27,6 +27,11 @@ export function createProgressPrinter(write: (line: string) => void): (status: J
     if (waiting && waitKey && !printed.has(waitKey)) {
       printed.add(waitKey);
       write(formatWait(waiting));
+    }
+    const { question } = status.progress ?? {};
+    if (question && !printed.has(`question:${question.question_id}`)) {
+      printed.add(`question:${question.question_id}`);
+      write(formatQuestion(status.job_id, question));
     }
     status.progress?.steps.forEach((step, index) => {
       const pending = status.pending.find((p) => p.step === step.step);
@@ -75,6 +80,11 @@ export function formatOutput(output: unknown, jobId: string): string[] {
 }
 
 /** A job waiting in its profile's line: behind which job, how many ahead, since when. */
+/** A question the job's task asks a person, and the command that answers it. */
+export function formatQuestion(jobId: string, question: OpenQuestion): string {
+  return `waiting for a person (${question.kind}, question ${question.question_id}, until ${question.until}): ${printable(question.prompt, 500)}; answer it with: mlx-jobs answer ${jobId}`;
+}
+
 export function formatWait(waiting: JobWait): string {
   const behind = waiting.behind_job_id
     ? ` behind job ${printable(waiting.behind_job_id, 200)}${waiting.behind_since ? ` (holding it since ${waiting.behind_since})` : ''},`

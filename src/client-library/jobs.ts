@@ -233,7 +233,12 @@ export async function waitForJob(
     parked = status?.progress?.dead_letter;
     if (parked) stop.abort();
     const progress = status?.progress;
-    const key = JSON.stringify([progress?.steps.map((s) => s.status), status?.pending, progress?.waiting]);
+    const key = JSON.stringify([
+      progress?.steps.map((s) => s.status),
+      status?.pending,
+      progress?.waiting,
+      progress?.question?.question_id,
+    ]);
     if (status && key !== last) {
       last = key;
       options.onProgress(status);

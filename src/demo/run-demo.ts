@@ -32,6 +32,8 @@ async function main(): Promise<void> {
   // In a terminal (or with --stay-up) everything stays up for a look around until a signal.
   const stayUp =
     (process.stdin.isTTY || process.argv.includes('--stay-up')) && !process.argv.includes('--exit');
+  // --otp: the demo shop asks for a one-time code on sign-in, so the job waits for a person to answer.
+  const otp = process.argv.includes('--otp');
   const say = (line: string) => console.log(line);
   // The demo runs as production should: payloads encrypted (a key kept in the data dir, so the UI and
   // later runs still read old jobs), webhooks signed; its receiver's loopback port is allowed explicitly.
@@ -120,7 +122,12 @@ async function main(): Promise<void> {
 
   try {
     const sellerCentre = await startSellerCentre({
-      accounts: { [DEMO_ACCOUNT.username]: DEMO_ACCOUNT.password },
+      accounts: {
+        [DEMO_ACCOUNT.username]: otp ? { ...DEMO_ACCOUNT, one_time_code: true } : DEMO_ACCOUNT.password,
+      },
+      // This terminal stands in for the shop owner's phone.
+      sendCode: (_, code) =>
+        say(`\nthe seller centre sent the one-time code ${code} to the shop owner's phone (this terminal)`),
     });
     cleanups.push(() => sellerCentre.close());
     // The demo's receiver verifies what the worker signs, as an integrator's would.
@@ -229,7 +236,24 @@ async function main(): Promise<void> {
     const link = temporalUiLink(server.uiUrl, config.temporal.namespace, started.workflow_id, started.run_id);
     say(`\nsubmitted job ${started.job_id}\n  Temporal UI: ${link}\nprogress:`);
     try {
-      const result = await waitForJob(client, started.job_id, { onProgress: createProgressPrinter(say) });
+      const printProgress = createProgressPrinter(say);
+      const answerCommand = [
+        `TEMPORAL_ADDRESS=${server.address}`,
+        ...(demoEnv.MLX_PAYLOAD_KEYS_FILE ? [`MLX_PAYLOAD_KEYS_FILE=${demoEnv.MLX_PAYLOAD_KEYS_FILE}`] : []),
+        `bin/mlx-jobs answer ${started.job_id}`,
+      ].join(' ');
+      let told = false;
+      const result = await waitForJob(client, started.job_id, {
+        onProgress: (status) => {
+          printProgress(status);
+          if (!status.progress?.question || told) return;
+          told = true;
+          // The demo's own server and payload key: the command says where they are.
+          say(
+            `\nthe job waits for your answer; in another terminal, here, run\n  ${answerCommand}\nand type the code.\n`,
+          );
+        },
+      });
       const output = result.output as { count: number; pages: number; export_count: number; rows: unknown[] };
       say(
         `\nresult: ${output.count} orders from ${output.pages} pages (CSV export: ${output.export_count} rows)`,

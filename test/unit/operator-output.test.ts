@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatOutput } from '../../src/cli/format';
+import { createProgressPrinter, formatOutput } from '../../src/cli/format';
+import type { JobStatus } from '../../src/client-library';
 import { parseJobSpec, type JobProgress } from '../../src/contract';
 import { renderDetails } from '../../src/workflows/run-metadata';
 
@@ -76,4 +77,32 @@ test("the run's current details: the step running, or the dead letter and the co
   assert.match(parked, /- retry: `mlx-jobs dlq retry orders-1` \(options: `--profile P`, `--input FILE`\)/);
   assert.match(parked, /- discard: `mlx-jobs dlq discard orders-1 --reason "…"`/);
   assert.equal(renderDetails(spec, { progress: progress({ state: 'completed' }) }), '**completed**');
+});
+
+test('a job that waits for a person: the progress printer says so once per question, with the command', () => {
+  const lines: string[] = [];
+  const print = createProgressPrinter((line) => lines.push(line));
+  const question = {
+    question_id: 'q1',
+    kind: 'otp',
+    prompt: 'Code sent to the phone',
+    secret: true,
+    since: '2026-12-08T03:00:00.000Z',
+    until: '2026-12-08T03:15:00.000Z',
+    worker_id: 'w-1',
+  };
+  const status = (asking?: typeof question) =>
+    ({
+      job_id: 'orders-1',
+      pending: [],
+      progress: { job_id: 'orders-1', state: 'running', steps: [], ...(asking && { question: asking }) },
+    }) as unknown as JobStatus;
+  print(status());
+  print(status(question));
+  print(status(question));
+  print(status({ ...question, question_id: 'q2' }));
+  assert.deepEqual(lines, [
+    'waiting for a person (otp, question q1, until 2026-12-08T03:15:00.000Z): Code sent to the phone; answer it with: mlx-jobs answer orders-1',
+    'waiting for a person (otp, question q2, until 2026-12-08T03:15:00.000Z): Code sent to the phone; answer it with: mlx-jobs answer orders-1',
+  ]);
 });
