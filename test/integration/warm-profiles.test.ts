@@ -5,14 +5,28 @@
  * when its linger ends; a browser that died while it lingered is started afresh for the next job.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
+import { createKeptConnections } from '../../src/cdp';
 import { cancelJob, jobFailureOf, waitForJob } from '../../src/client-library';
-import { workflowIdFor } from '../../src/contract';
+import { hostTaskQueue, workflowIdFor } from '../../src/contract';
+import {
+  createLeaseRecords,
+  createOpenProfiles,
+  createPendingQuestions,
+  createProfileSlots,
+} from '../../src/host';
+import { startLocalLauncher } from '../../src/launcher';
 import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
+import { createLauncherClient } from '../../src/mlx';
+import { createPayloadHandling } from '../../src/payload-codec';
 import { defineTask } from '../../src/tasks';
+import { silentLogger } from '../../src/telemetry';
+import { createMlxWorker } from '../../src/worker-process/mlx-worker';
 import { gate, gatedLeases } from '../helpers/gates';
-import { startHarness, type Harness } from '../helpers/harness';
+import { startHarness, workflowBundle, type Harness } from '../helpers/harness';
 import { memorySpans } from '../helpers/memory-spans';
 import { waitUntil } from '../helpers/processes';
 import { redisForTest, type TestRedis } from '../helpers/redis';
@@ -240,4 +254,107 @@ test('a task that leaves its page hung behind a dialog: the next job gets a clea
   assert.deepEqual(reusedBy(['warm-g2']), [true]);
   const g2 = ran.find((r) => r.job_id === 'warm-g2');
   assert.deepEqual([g2?.title, g2?.pages], ['', 1], 'warm-g2 found a fresh tab, the hung page gone');
+});
+
+/**
+ * A second host in this process, polling the harness's queues as `workerId`, with a launcher of its own
+ * (an MLX agent that outlives its worker). `crash()` ends it as a killed process would: what it held in
+ * memory is gone, it polls and renews nothing more, and the browsers its launcher runs are left running.
+ */
+async function startHost(workerId: string, launcherUrl: string, leaseTtlMs: number) {
+  const connection = await NativeConnection.connect({ address: h.server.address });
+  const payload = createPayloadHandling(h.payload, { refusePlaintext: true });
+  const deps = {
+    ...h.deps,
+    workerId,
+    hostTaskQueue: hostTaskQueue(h.taskQueue, workerId),
+    launcher: createLauncherClient({ baseUrl: launcherUrl }),
+    profiles: createOpenProfiles(),
+    slots: createProfileSlots(2),
+    leaseRecords: createLeaseRecords(),
+    connections: createKeptConnections(),
+    questions: createPendingQuestions(),
+    leaseTtlMs,
+  };
+  const worker = await createMlxWorker({
+    connection,
+    namespace: h.server.namespace,
+    taskQueue: h.taskQueue,
+    deps,
+    workflowBundle: await workflowBundle(),
+    shutdownGraceTimeMs: 2_000,
+    drainGraceMs: 2_000,
+    reaperIntervalMs: 500,
+    telemetry,
+    dataConverter: payload.dataConverter,
+  });
+  const running = worker.run();
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      worker.shutdownNow();
+      await running;
+      await connection.close();
+      await payload.close();
+    })());
+  return {
+    deps,
+    stop,
+    async crash() {
+      for (const open of deps.profiles.list()) deps.profiles.delete(open.profile_id);
+      await stop();
+    },
+  };
+}
+
+test("a host lost while the browser lingers: the next job starts the profile elsewhere, and the restarted host's reaper stops the browser left behind", async (t) => {
+  // The lost host's agent: it keeps running the browser after its worker is gone.
+  const agent = await startLocalLauncher({ dataDir: join(h.dataDir, 'host-b'), log: silentLogger });
+  t.after(() => agent.close());
+  const agentTimeline = () =>
+    agent
+      .timeline()
+      .filter((e) => e.profile_id === 'warm-p8')
+      .map((e) => e.event);
+  // The harness worker is full until warm-h1 has leased on host-b: its slots are held for a live run of
+  // its own (x1, whose stop waits at a gate), so the reaper leaves them alone.
+  const x1 = gate('handover:linger/warm-x1');
+  t.after(() => x1.open());
+  const { run_id: runId } = await h.submit({
+    job_id: 'warm-x1',
+    profile_id: 'warm-px',
+    task: note,
+    callback_url: undefined,
+  });
+  await waitUntil(() => x1.entered, 60_000, 'warm-x1 to hold its slot on the harness worker');
+  // Started now, so warm-x1 cannot have gone there. A short TTL: its lease on the lingering browser
+  // lapses while the next job waits for the lost host.
+  const hostB = await startHost('warm-host-b', agent.url, 2_000);
+  t.after(() => hostB.stop());
+  const blockers = Array.from({ length: h.deps.slots.max - 1 }, (_, i) => `warm-blocker-${i}`);
+  for (const job_id of blockers) {
+    h.deps.slots.take({ job_id, profile_id: job_id, workflow_id: workflowIdFor('warm-x1'), run_id: runId });
+  }
+  await runAll([{ job_id: 'warm-h1', profile_id: 'warm-p8' }]);
+  for (const job_id of blockers) h.deps.slots.free(job_id);
+  assert.deepEqual(agentTimeline(), ['started'], 'warm-h1 ran on host-b, whose browser lingers');
+
+  await hostB.crash();
+  await runAll([{ job_id: 'warm-h2', profile_id: 'warm-p8' }]);
+  assert.deepEqual(reusedBy(['warm-h2']), [false], 'warm-h2 started the profile afresh');
+  assert.deepEqual(timelineOf('warm-p8'), ['started'], 'on the harness worker');
+  assert.deepEqual(agentTimeline(), ['started'], "host-b's browser is still running: nobody stopped it");
+
+  const restarted = await startHost('warm-host-b', agent.url, 2_000);
+  t.after(() => restarted.stop());
+  await waitUntil(
+    () => agentTimeline().join() === 'started,stopped',
+    30_000,
+    "the restarted host-b's reaper to stop the browser no job owns",
+  );
+  assert.equal(
+    (await h.deps.leases.get('warm-p8'))?.job_id,
+    'linger/warm-h2',
+    "warm-h2's browser is untouched",
+  );
 });
