@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { loadTaskRunConfig, settingSecrets } from '../config';
 import { ID_PATTERN } from '../contract';
 import { createCredentialStore, createRedactor, loadTaskSecrets } from '../secrets';
-import { runTaskWith } from '../task-runner';
 import { createLogger, setOutputFilter } from '../telemetry';
 import type { TaskRegistry } from '../tasks';
 import { readJsonFile } from './files';
@@ -91,6 +90,9 @@ export async function runTaskCommand(args: string[], io: TaskRunIo): Promise<num
   const secrets = [...settingSecrets(io.env), ...credentials.secretValues()];
   setOutputFilter(createRedactor(() => secrets));
 
+  // The runner brings the launcher and Playwright: loaded by this command alone, so every other
+  // command (and --help) starts without them.
+  const { runTaskWith } = await import('../task-runner');
   const stop = new AbortController();
   const interrupt = () => stop.abort(new Error('interrupted (SIGINT)'));
   process.once('SIGINT', interrupt);
