@@ -1,8 +1,9 @@
 /**
- * npm run bench:browser-trace: what recording a Playwright trace costs a task attempt
- * (MLX_TRACE_FAILED_ATTEMPTS). Paired runs of sync_orders against the demo seller centre (sign-in, every
- * page of the orders list, the CSV export), each on a new local Chromium profile through runTask, with
- * and without a trace, in alternating order. Two numbers per run: the task itself (from its "task
+ * npm run bench:browser-trace: what recording a full Playwright trace (DOM snapshots and screencast)
+ * costs a task attempt (MLX_TRACE_FAILED_ATTEMPTS=full, and `mlx-jobs task run --trace`). Paired runs
+ * of sync_orders against the demo seller centre (sign-in, every page of the orders list, the CSV
+ * export), each on a new local Chromium profile through runTask, with and without a trace, in
+ * alternating order. Two numbers per run: the task itself (from its "task
  * started" to its "task finished" log line: what recording adds to every attempt) and the whole run
  * (browser start to browser stop, with the trace written: what a failed attempt adds on top).
  * Flags: --pairs N (default 8).

@@ -5,6 +5,7 @@ import { startSellerCentre, type SellerCentre } from '../../src/demo/seller-cent
 import { startLocalLauncher, type LocalLauncher } from '../../src/launcher';
 import { workflowIdFor } from '../../src/contract';
 import { DEFAULT_TRACE_MAX_BYTES } from '../../src/activities/evidence';
+import { traceDetailSetting } from '../../src/config';
 import { createRedisLeaseStore, type LeaseStore } from '../../src/lease';
 import { createLauncherClient } from '../../src/mlx';
 import { jobSecrets, loopbackCredential } from '../../test/helpers/credentials';
@@ -111,10 +112,10 @@ export async function startJobArms(serverConfig: ServerConfig | undefined): Prom
       leaseTtlMs: LEASE_TTL_MS,
       reaperIntervalMs: 5_000,
       devServer: { dynamicConfig: serverConfig },
-      // As a worker process would: MLX_TRACE_FAILED_ATTEMPTS=false turns off the Playwright trace that
-      // every task attempt records (kept only when the attempt fails).
+      // As a worker process would: MLX_TRACE_FAILED_ATTEMPTS sets what the Playwright trace every task
+      // attempt records holds (kept only when the attempt fails), or turns it off.
       failureTrace: {
-        enabled: process.env.MLX_TRACE_FAILED_ATTEMPTS !== 'false',
+        detail: traceDetailSetting.parse(process.env.MLX_TRACE_FAILED_ATTEMPTS),
         maxBytes: DEFAULT_TRACE_MAX_BYTES,
       },
     });

@@ -8,6 +8,7 @@ import type { TaskLimits, TaskRegistry } from '../tasks';
 import type { PolicyConfig, StartRetryRules } from '../policies';
 import type { EgressPolicy } from '../webhooks';
 import type { FileKeeping } from '../payload-codec/stored-files';
+import type { TraceDetail } from './trace-recording';
 
 /** What the activities need from the worker that hosts them; injected so tests can swap any part. */
 export interface ActivityDeps {
@@ -65,10 +66,10 @@ export interface ActivityDeps {
   /** Links a run's details in the Temporal UI to its trace (MLX_TRACE_URL_TEMPLATE); unset: no link. */
   traceUrlTemplate?: string;
   /**
-   * Each attempt records a Playwright trace, kept beside the screenshot when it fails, up to `maxBytes`
-   * (MLX_TRACE_FAILED_ATTEMPTS, MLX_TRACE_MAX_BYTES); on, 50 MiB, when unset.
+   * Each attempt records a Playwright trace of `detail`, kept beside the screenshot when it fails, up to
+   * `maxBytes` (MLX_TRACE_FAILED_ATTEMPTS, MLX_TRACE_MAX_BYTES); `actions`, 50 MiB, when unset.
    */
-  failureTrace?: { enabled: boolean; maxBytes: number };
+  failureTrace?: { detail: TraceDetail | 'off'; maxBytes: number };
   log: Logger;
   /** Per-type retry rules of startProfile (core download wait, proxy attempts); defaults when unset. */
   startRetry?: StartRetryRules;

@@ -7,7 +7,7 @@ import type { AskOptions, TaskContext, TaskDefinition, TaskJobInfo, TaskLimits }
 import { guardNavigation } from './navigation-guard';
 import { removeOtherServiceWorkers } from './service-workers';
 import { taskFailure } from './task-failure';
-import { startTraceRecording, type TraceRecording } from './trace-recording';
+import { startTraceRecording, type TraceDetail, type TraceRecording } from './trace-recording';
 
 /** The task's input through its own schema; TaskInputInvalid (not retried) naming each bad field. */
 export function parseTaskInput(task: TaskDefinition, input: unknown): unknown {
@@ -39,7 +39,7 @@ export interface DriveTask {
   /** The failure for a browser that went away under the task. */
   crashed(): ApplicationFailure;
   /** Record a Playwright trace of the task, for onFailure and onCompleted to keep (dropped otherwise). */
-  trace?: boolean;
+  trace?: TraceDetail;
   /**
    * The failure as reported, once the page is looked at (a screenshot, its URL, the trace), before the
    * browser closes.
@@ -67,7 +67,7 @@ export async function driveTask(run: DriveTask): Promise<unknown> {
   const page = context.pages()[0] ?? (await context.newPage());
   if (run.origins.length) await removeOtherServiceWorkers(page, run.origins);
   const guard = run.origins.length ? await guardNavigation(browser, run.origins, log) : undefined;
-  const trace = run.trace ? await startTraceRecording(context, log) : undefined;
+  const trace = run.trace ? await startTraceRecording(context, log, run.trace) : undefined;
   try {
     const taskContext: TaskContext = {
       job: run.job,

@@ -119,7 +119,7 @@ export function taskActivities(deps: ActivityDeps, temporal?: Pick<Client, 'work
                 `the browser of profile ${spec.profile_id} exited or dropped its CDP connection during the task`,
                 { nonRetryable: true, details: { port: input.port } },
               ),
-            trace: deps.failureTrace?.enabled ?? true,
+            trace: deps.failureTrace?.detail === 'off' ? undefined : (deps.failureTrace?.detail ?? 'actions'),
             onFailure: async (page, failed, recording) => {
               const maxBytes = deps.failureTrace?.maxBytes ?? DEFAULT_TRACE_MAX_BYTES;
               const evidence = await captureEvidence(

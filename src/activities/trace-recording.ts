@@ -18,15 +18,24 @@ export interface TraceRecording {
 export type SavedTrace = { path: string; bytes: number } | { dropped: true; bytes: number };
 
 /**
+ * What a trace records. `actions`: every Playwright call with its parameters, timing and error, console
+ * messages and the network log, at no measurable cost to the task. `full`: also a DOM snapshot around
+ * each action and a screencast, which show the page as it was (the Playwright default for a trace), at
+ * about +0.8 s on a sync_orders run (docs/benchmarks.md).
+ */
+export type TraceDetail = 'actions' | 'full';
+
+/**
  * Starts recording a Playwright trace of `context` (with connectOverCDP, the profile's own context).
  * Best effort: a trace that cannot start leaves the task untraced, with a log line.
  */
 export async function startTraceRecording(
   context: BrowserContext,
   log: Logger,
+  detail: TraceDetail,
 ): Promise<TraceRecording | undefined> {
   try {
-    await context.tracing.start({ screenshots: true, snapshots: true });
+    await context.tracing.start({ screenshots: detail === 'full', snapshots: detail === 'full' });
   } catch (err) {
     log.warn('could not start the Playwright trace; the task runs without it', { err });
     return undefined;

@@ -53,6 +53,17 @@ const listenAddress = (fallback: string) =>
  */
 export const DEFAULT_LINGER_MS = 30_000;
 
+/**
+ * MLX_TRACE_FAILED_ATTEMPTS: what each task attempt's Playwright trace records (TraceDetail of the
+ * activities), or `off`. A boolean as well, as before the detail could be chosen: on is `actions`.
+ */
+export const traceDetailSetting = z
+  .enum(['actions', 'full', 'off', 'true', 'false', '1', '0', 'yes', 'no'], {
+    error: 'one of actions, full, off',
+  })
+  .transform((v) => (v === 'actions' || v === 'full' || v === 'off' ? v : bool.parse(v) ? 'actions' : 'off'))
+  .default('actions');
+
 export const WorkerEnvSchema = sharedSchema.extend({
   ...payloadSchema.shape,
   ...accessSchema.shape,
@@ -97,7 +108,7 @@ export const WorkerEnvSchema = sharedSchema.extend({
   MLX_ARTIFACTS_DIR: optionalString,
   MLX_PAYLOAD_ALLOW_PLAINTEXT: bool.default(false),
   MLX_ARTIFACTS_RETENTION_MS: decimalInt(60_000, 365 * 24 * 3600 * 1000).default(7 * 24 * 3600 * 1000),
-  MLX_TRACE_FAILED_ATTEMPTS: bool.default(true),
+  MLX_TRACE_FAILED_ATTEMPTS: traceDetailSetting,
   MLX_TRACE_MAX_BYTES: decimalInt(1_048_576, 1_073_741_824).default(DEFAULT_TRACE_MAX_BYTES),
   MLX_METRICS_PLATFORMS: z
     .string()
@@ -173,7 +184,7 @@ export interface WorkerConfig {
   /** The trace link template (MLX_TRACE_URL_TEMPLATE): a run's details in the Temporal UI link its trace. */
   traceUrlTemplate?: string;
   /** Whether each attempt records a Playwright trace, kept when it fails, up to `maxBytes`. */
-  failureTrace: { enabled: boolean; maxBytes: number };
+  failureTrace: { detail: 'actions' | 'full' | 'off'; maxBytes: number };
   /** The step policies and bounds clients resolve at submit: a run's input is checked against them. */
   policy: PolicyConfig;
   /** Encryption keys and the claim-check store (shared with clients). */
@@ -224,7 +235,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     artifactsDir: resolve(e.MLX_ARTIFACTS_DIR ?? resolve(e.MLX_DATA_DIR, 'artifacts')),
     artifactsRetentionMs: e.MLX_ARTIFACTS_RETENTION_MS,
     traceUrlTemplate: e.MLX_TRACE_URL_TEMPLATE,
-    failureTrace: { enabled: e.MLX_TRACE_FAILED_ATTEMPTS, maxBytes: e.MLX_TRACE_MAX_BYTES },
+    failureTrace: { detail: e.MLX_TRACE_FAILED_ATTEMPTS, maxBytes: e.MLX_TRACE_MAX_BYTES },
     policy: loadPolicyConfig(set, (path) => readFileSync(path, 'utf8')),
     payload: payloadSettings(e),
     allowPlaintextPayloads: e.MLX_PAYLOAD_ALLOW_PLAINTEXT,

@@ -143,7 +143,7 @@ export async function runTaskWith(
       },
       crashed: () =>
         ApplicationFailure.create({ type: 'BrowserCrashed', message: 'the browser exited during the task' }),
-      trace: options.trace !== undefined,
+      trace: options.trace === undefined ? undefined : 'full',
       onFailure: async (_page, failure, recording) => {
         await trace.keep(recording);
         return failure;

@@ -115,10 +115,17 @@ test('a failing task is retried by policy, then the profile is stopped, the leas
   assert.ok(!existsSync(stale), 'a screenshot past its retention is removed');
   // Beside each screenshot, the attempt's Playwright trace: what the task did before it failed.
   assert.equal(status.failure.evidence.trace, join(artifacts, 'fails-1-attempt2.zip'));
-  const actions = assertPlaywrightTrace(status.failure.evidence.trace).filter((e) => e.type === 'before');
+  const events = assertPlaywrightTrace(status.failure.evidence.trace);
   assert.ok(
-    actions.some((e) => e.method === 'setContent'),
+    events.some((e) => e.type === 'before' && e.method === 'setContent'),
     "the trace holds the task's actions",
+  );
+  // By default (MLX_TRACE_FAILED_ATTEMPTS=actions) not the page itself: DOM snapshots and the screencast
+  // cost every attempt about 0.8 s, and the screenshot beside the trace shows the page as it failed.
+  assert.deepEqual(
+    events.filter((e) => e.type === 'frame-snapshot' || e.type === 'screencast-frame'),
+    [],
+    'no page snapshots or screencast frames in the default trace',
   );
   assert.ok(existsSync(join(artifacts, 'fails-1-attempt1.zip')), 'each attempt keeps its own trace');
   assert.ok(!existsSync(staleTrace), 'a trace past its retention is removed');

@@ -44,3 +44,19 @@ test('an empty variable counts as unset', () => {
     undefined,
   );
 });
+
+test("each task attempt's trace: actions by default, full or off when set, the old booleans still read", () => {
+  const detail = (value?: string) =>
+    loadWorkerConfig({ ...SIGNED, MLX_WORKER_ID: 'w1', MLX_TRACE_FAILED_ATTEMPTS: value }).failureTrace
+      .detail;
+  assert.equal(detail(), 'actions');
+  assert.equal(detail('full'), 'full');
+  assert.equal(detail('off'), 'off');
+  assert.equal(detail('true'), 'actions');
+  assert.equal(detail('false'), 'off');
+  assert.throws(
+    () => detail('screenshots'),
+    (err: unknown) =>
+      err instanceof ConfigError && /MLX_TRACE_FAILED_ATTEMPTS: one of actions, full, off/.test(err.message),
+  );
+});

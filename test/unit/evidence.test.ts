@@ -59,7 +59,7 @@ test("a failed attempt's trace is kept beside its screenshot, 0600, and dropped 
   const lines: string[] = [];
   const log = createLogger({ write: (line) => lines.push(line) });
 
-  const small = (await startTraceRecording(tracingContext(2_000), log))!;
+  const small = (await startTraceRecording(tracingContext(2_000), log, 'actions'))!;
   const kept = await captureEvidence(page, dir, 'job-1-attempt1', {
     recording: small,
     maxBytes: 10_000,
@@ -74,7 +74,7 @@ test("a failed attempt's trace is kept beside its screenshot, 0600, and dropped 
   assert.equal(statSync(kept.trace).mode & 0o777, 0o600);
   assert.equal(statSync(kept.trace).size, 2_000);
 
-  const large = (await startTraceRecording(tracingContext(20_000), log))!;
+  const large = (await startTraceRecording(tracingContext(20_000), log, 'full'))!;
   const dropped = await captureEvidence(page, dir, 'job-1-attempt2', {
     recording: large,
     maxBytes: 10_000,
