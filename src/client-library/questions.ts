@@ -48,16 +48,16 @@ export async function listQuestions(
 export async function openQuestion(client: Client, jobId: string): Promise<OpenQuestion> {
   const handle = client.workflow.getHandle(workflowIdFor(jobId));
   const { status } = await handle.describe();
-  if (status.name !== 'RUNNING')
-    throw failure('AnswerRefused', `job ${jobId} has ended (${status.name}): it asks nothing`);
   const progress = await boundedQuery(client, () => handle.query(progressQuery));
+  // An operator who answered a moment too late learns what became of the question, even once the job
+  // has ended (a closed run still answers the query while a worker polls its queue).
+  const last = progress?.last_question;
+  const why = last ? `: question ${last.question_id} ${closedBecause[last.closed]} at ${last.at}` : '';
+  if (status.name !== 'RUNNING')
+    throw failure('AnswerRefused', `job ${jobId} has ended (${status.name}): it asks nothing${why}`);
   if (!progress)
     throw failure('AnswerRefused', `job ${jobId}: no worker answered, so its question is unknown`);
-  if (!progress.question) {
-    const last = progress.last_question;
-    const why = last && `: question ${last.question_id} ${closedBecause[last.closed]} at ${last.at}`;
-    throw failure('AnswerRefused', `job ${jobId} asks nothing now${why ?? ''}`);
-  }
+  if (!progress.question) throw failure('AnswerRefused', `job ${jobId} asks nothing now${why}`);
   return progress.question;
 }
 
